@@ -1,0 +1,39 @@
+"""Injected time: the core never reads the wall clock directly."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+
+class Clock(Protocol):
+    """Something that tells the current time as an aware UTC datetime."""
+
+    def now(self) -> datetime: ...
+
+
+class SystemClock:
+    """The real clock."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+class FrozenClock:
+    """A clock that stands still until moved; for tests and previews."""
+
+    def __init__(self, at: datetime) -> None:
+        if at.tzinfo is None:
+            raise ValueError("FrozenClock needs an aware datetime")
+        self._at = at.astimezone(UTC)
+
+    def now(self) -> datetime:
+        return self._at
+
+    def set(self, at: datetime) -> None:
+        """Jump to `at` (aware)."""
+        self._at = at.astimezone(UTC)
+
+    def advance(self, delta: timedelta) -> None:
+        """Move forward by `delta`."""
+        self._at += delta
