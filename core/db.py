@@ -1,0 +1,223 @@
+"""Opening the product's own database: URL choice, SQLite tuning, migrations and the drift check."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from core.errors import StorageError
+from core.tables import Base
+
+ENV_URL = "AMX_DATABASE_URL"
+BUSY_TIMEOUT_MS = 5000
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def default_url() -> str:
+    """The embedded default: a SQLite file in the user data directory."""
+    return f"sqlite:///{Path(platformdirs.user_data_dir('amx-studio')) / 'amx.db'}"
+
+
+def resolve_url(explicit: str | None = None) -> str:
+    """`--database-url`, else `AMX_DATABASE_URL`, else the embedded default."""
+    return explicit or os.environ.get(ENV_URL) or default_url()
+
+
+def masked(url: str | URL) -> str:
+    """The URL with any password hidden, for messages and logs."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<unparseable URL>"
+
+
+def _alembic_config(connection: Connection | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def _prepare_sqlite_file(url: URL) -> None:
+    database = url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database).expanduser()
+    fix = "choose a writable place with --database-url sqlite:////path/to/amx.db"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StorageError(
+            f"cannot create the database directory {path.parent}: {exc.strerror or exc}; {fix}."
+        ) from None
+    if not os.access(path.parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise StorageError(f"the database at {path} is not writable; {fix}.")
+    if path.exists() and path.stat().st_size > 0:
+        with path.open("rb") as handle:
+            if handle.read(16) != b"SQLite format 3\x00":
+                raise StorageError(
+                    f"{path} is not an SQLite database; point --database-url at an AMX database "
+                    "or at a new file."
+                )
+
+
+def _tune_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take transaction control away from the driver so BEGIN IMMEDIATE is ours to emit.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        # A deferred transaction that later writes fails at once with "database is locked"
+        # under contention; writers take the lock up front and wait for it instead.
+        mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+class Database:
+    """The product's database: one engine, read and write sessions, schema kept at head."""
+
+    def __init__(self, url: str | None = None, *, migrate: bool = True) -> None:
+        self.url_text = resolve_url(url)
+        try:
+            self.url = make_url(self.url_text)
+        except ArgumentError:
+            raise StorageError(
+                f"database URL {self.url_text!r} is not a valid SQLAlchemy URL; write it like "
+                "sqlite:////path/amx.db or postgresql+psycopg://user@host/db."
+            ) from None
+        self.is_sqlite = self.url.get_backend_name() == "sqlite"
+        if self.is_sqlite:
+            _prepare_sqlite_file(self.url)
+            self.engine = create_engine(self.url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+            _tune_sqlite(self.engine)
+        else:
+            try:
+                self.engine = create_engine(self.url, pool_pre_ping=True)
+            except (ArgumentError, ImportError, SQLAlchemyError) as exc:
+                raise StorageError(
+                    f"cannot use database URL {self.masked_url}: {exc}; check the driver name."
+                ) from None
+        self._read = sessionmaker(self.engine, expire_on_commit=False)
+        self._write = sessionmaker(
+            self.engine.execution_options(sqlite_begin="IMMEDIATE"), expire_on_commit=False
+        )
+        if migrate:
+            self.ensure_schema()
+
+    @property
+    def masked_url(self) -> str:
+        """The URL with its password hidden."""
+        return masked(self.url)
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A session for reading."""
+        with self._guard(), self._read() as session:
+            yield session
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A write transaction (BEGIN IMMEDIATE on SQLite), committed when the block ends."""
+        with self._guard(), self._write() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def _guard(self) -> Iterator[None]:
+        try:
+            yield
+        except DBAPIError as exc:
+            if exc.connection_invalidated or "could not connect" in str(exc.orig):
+                raise StorageError(self._unreachable(exc)) from None
+            raise
+
+    def _unreachable(self, exc: DBAPIError) -> str:
+        cause = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        return f"cannot reach the database {self.masked_url}: {cause}."
+
+    def ensure_schema(self) -> None:
+        """Create a new database, upgrade a known older one, refuse anything else."""
+        script = ScriptDirectory.from_config(_alembic_config())
+        head = script.get_current_head()
+        known = {rev.revision for rev in script.walk_revisions()}
+        try:
+            with self.engine.connect() as conn:
+                current = MigrationContext.configure(conn).get_current_revision()
+                tables = set(inspect(conn).get_table_names()) - {"alembic_version"}
+                conn.rollback()
+            if current is None and tables:
+                foreign = ", ".join(sorted(tables)[:3])
+                raise StorageError(
+                    f"{self.masked_url} holds tables that are not AMX Studio's ({foreign}); "
+                    "point --database-url at an empty or an AMX database."
+                )
+            if current is not None and current not in known:
+                raise StorageError(
+                    f"{self.masked_url} is at schema revision {current}, which this version of amx "
+                    f"does not know (newest known: {head}); upgrade amx, or point --database-url "
+                    "at another database."
+                )
+            if current != head:
+                with self.engine.connect() as conn:
+                    command.upgrade(_alembic_config(conn), "head")
+                    conn.commit()
+            self._check_tables()
+            if self.is_sqlite:
+                # WAL lets readers go on while a writer commits; it persists in the file, so it
+                # is set only once the file is known to be ours.
+                raw = self.engine.raw_connection()
+                try:
+                    raw.cursor().execute("PRAGMA journal_mode = WAL")
+                finally:
+                    raw.close()
+        except DBAPIError as exc:
+            if self.is_sqlite and "not a database" in str(exc.orig):
+                raise StorageError(
+                    f"{self.masked_url} is not an SQLite database; point --database-url at an "
+                    "AMX database or at a new file."
+                ) from None
+            raise StorageError(self._unreachable(exc)) from None
+
+    def _check_tables(self) -> None:
+        with self.engine.connect() as conn:
+            inspector = inspect(conn)
+            present = set(inspector.get_table_names())
+            for table in Base.metadata.sorted_tables:
+                if table.name not in present:
+                    missing = table.name
+                else:
+                    columns = {c["name"] for c in inspector.get_columns(table.name)}
+                    absent = [c.name for c in table.columns if c.name not in columns]
+                    if not absent:
+                        continue
+                    missing = f"{table.name}.{absent[0]}"
+                raise StorageError(
+                    f"{self.masked_url} is marked as up to date but {missing} is missing, so it "
+                    "looks half-migrated; restore it from a backup or point --database-url at "
+                    "another database."
+                )
+            conn.rollback()
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()

@@ -1,0 +1,266 @@
+"""DB and LLM profiles: validation, secret references, and the service calls that manage them."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Sequence
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import func, select
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.orm import InstrumentedAttribute
+
+from core.clock import Clock
+from core.db import Database
+from core.errors import Conflict, InvalidInput, NotFound
+from core.tables import DbProfile, LlmProfile, Schedule
+
+ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+BUILTIN_LLM = "heuristic"
+Provider = Literal["heuristic", "openai-compatible"]
+
+
+class DbProfileInfo(BaseModel):
+    """A DB profile as front ends show it (URL masked)."""
+
+    model_config = ConfigDict(frozen=True)
+    name: str
+    url: str
+    sample_size: int
+
+
+class LlmProfileInfo(BaseModel):
+    """An LLM profile as front ends show it."""
+
+    model_config = ConfigDict(frozen=True)
+    name: str
+    provider: str
+    model: str | None
+    base_url: str | None
+    api_key_env: str | None
+    builtin: bool
+
+
+def _check_name(name: str, field: str) -> str:
+    name = name.strip()
+    if not name:
+        raise InvalidInput(field, f"{field} is empty; give the profile a name such as 'prod'.")
+    if len(name) > 120 or not re.fullmatch(r"[\w.@-]+", name):
+        raise InvalidInput(
+            field,
+            f"{field} {name!r} is not usable; use up to 120 letters, digits, '.', '-' or '_'.",
+        )
+    return name
+
+
+def _secret_ref(value: str) -> bool:
+    kind, _, rest = value.partition(":")
+    if kind == "env":
+        return bool(ENV_NAME.match(rest))
+    return kind == "keyring" and bool(rest)
+
+
+def check_db_url(url: str) -> URL:
+    """Parse a DB profile URL and refuse one that carries a literal password."""
+    try:
+        parsed = make_url(url.strip())
+    except ArgumentError:
+        raise InvalidInput(
+            "url",
+            f"URL {url!r} is not a SQLAlchemy URL; write it like "
+            "postgresql+psycopg://user@host/db or sqlite:////path/file.db.",
+        ) from None
+    if parsed.password is not None and not _secret_ref(str(parsed.password)):
+        raise InvalidInput(
+            "url",
+            "the URL holds a password, which is never stored; put it in an environment variable "
+            "and write it as env:VAR (e.g. postgresql+psycopg://amx:env:PGPASSWORD@host/db), "
+            "or leave it out and let the driver use ~/.pgpass.",
+        )
+    return parsed
+
+
+def resolve_db_url(url: str) -> URL:
+    """The profile URL with its password reference replaced by the secret, for connecting."""
+    parsed = make_url(url)
+    ref = parsed.password
+    if ref is None:
+        return parsed
+    kind, _, rest = str(ref).partition(":")
+    if kind == "env":
+        secret = os.environ.get(rest)
+        if secret is None:
+            raise InvalidInput(
+                "url", f"environment variable {rest} holds the password but is not set; export it."
+            )
+        return parsed.set(password=secret)
+    service, _, user = rest.partition("/")
+    try:
+        import keyring  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        raise InvalidInput(
+            "url",
+            "the URL reads its password from keyring, which is not installed; "
+            "pip install keyring or use env:VAR.",
+        ) from None
+    secret = keyring.get_password(service, user or (parsed.username or ""))
+    if secret is None:
+        raise InvalidInput("url", f"keyring has no password for {rest}; store it with keyring set.")
+    return parsed.set(password=secret)
+
+
+def _db_info(row: DbProfile) -> DbProfileInfo:
+    return DbProfileInfo(
+        name=row.name,
+        url=make_url(row.url).render_as_string(hide_password=True),
+        sample_size=row.sample_size,
+    )
+
+
+def _llm_info(row: LlmProfile) -> LlmProfileInfo:
+    return LlmProfileInfo(
+        name=row.name,
+        provider=row.provider,
+        model=row.model,
+        base_url=row.base_url,
+        api_key_env=row.api_key_env,
+        builtin=row.name == BUILTIN_LLM,
+    )
+
+
+class ProfileService:
+    """Create, list and remove DB and LLM profiles."""
+
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+
+    def add_db(self, name: str, url: str, *, sample_size: int = 5) -> DbProfileInfo:
+        """Add a DB profile; the URL may reference a password but never hold one."""
+        name = _check_name(name, "name")
+        parsed = check_db_url(url)
+        if not 0 <= sample_size <= 1000:
+            raise InvalidInput("sample_size", "sample size must be between 0 and 1000.")
+        with self.db.write() as session:
+            if session.scalar(select(DbProfile).where(DbProfile.name == name)):
+                raise Conflict(f"a DB profile named {name!r} exists already; choose another name.")
+            row = DbProfile(
+                name=name,
+                url=parsed.render_as_string(hide_password=False),
+                sample_size=sample_size,
+                created_at=self.clock.now(),
+            )
+            session.add(row)
+            session.flush()
+            return _db_info(row)
+
+    def list_db(self) -> list[DbProfileInfo]:
+        """Every DB profile, by name."""
+        with self.db.read() as session:
+            return [
+                _db_info(r) for r in session.scalars(select(DbProfile).order_by(DbProfile.name))
+            ]
+
+    def get_db(self, name: str) -> DbProfile:
+        """The stored DB profile row, or NotFound."""
+        with self.db.read() as session:
+            row = session.scalar(select(DbProfile).where(DbProfile.name == name))
+        if row is None:
+            raise NotFound(
+                f"no DB profile named {name!r}; list them with `amx profile db list` or add one "
+                "with `amx profile db add`."
+            )
+        return row
+
+    def remove_db(self, name: str) -> None:
+        """Remove a DB profile that no live schedule uses."""
+        self._remove(DbProfile, Schedule.db_profile, name, "DB")
+
+    def add_llm(
+        self,
+        name: str,
+        provider: str,
+        *,
+        model: str | None = None,
+        base_url: str | None = None,
+        api_key_env: str | None = None,
+    ) -> LlmProfileInfo:
+        """Add an LLM profile; the key is named by an environment variable, never stored."""
+        name = _check_name(name, "name")
+        if provider not in ("heuristic", "openai-compatible"):
+            raise InvalidInput(
+                "provider", f"provider {provider!r} is unknown; use heuristic or openai-compatible."
+            )
+        if provider == "openai-compatible":
+            if not model:
+                raise InvalidInput("model", "an openai-compatible profile needs --model.")
+            if not base_url or not base_url.startswith(("http://", "https://")):
+                raise InvalidInput(
+                    "base_url",
+                    "an openai-compatible profile needs --base-url like http://localhost:11434/v1.",
+                )
+        if api_key_env is not None and not ENV_NAME.match(api_key_env):
+            raise InvalidInput(
+                "api_key_env",
+                "--api-key-env takes the NAME of an environment variable (e.g. OPENAI_API_KEY), "
+                "never the key itself.",
+            )
+        with self.db.write() as session:
+            if session.scalar(select(LlmProfile).where(LlmProfile.name == name)):
+                raise Conflict(
+                    f"an LLM profile named {name!r} exists already; choose another name."
+                )
+            row = LlmProfile(
+                name=name,
+                provider=provider,
+                model=model,
+                base_url=base_url.rstrip("/") if base_url else None,
+                api_key_env=api_key_env,
+                created_at=self.clock.now(),
+            )
+            session.add(row)
+            session.flush()
+            return _llm_info(row)
+
+    def list_llm(self) -> list[LlmProfileInfo]:
+        """Every LLM profile, by name."""
+        with self.db.read() as session:
+            return [
+                _llm_info(r) for r in session.scalars(select(LlmProfile).order_by(LlmProfile.name))
+            ]
+
+    def remove_llm(self, name: str) -> None:
+        """Remove an LLM profile that no live schedule uses; the built-in one stays."""
+        if name == BUILTIN_LLM:
+            raise InvalidInput("name", "the built-in heuristic profile cannot be removed.")
+        self._remove(LlmProfile, Schedule.llm_profile, name, "LLM")
+
+    def _remove(
+        self,
+        table: type[DbProfile] | type[LlmProfile],
+        column: InstrumentedAttribute[str],
+        name: str,
+        label: str,
+    ) -> None:
+        with self.db.write() as session:
+            row = session.scalar(select(table).where(table.name == name))
+            if row is None:
+                raise NotFound(f"no {label} profile named {name!r}.")
+            users: Sequence[str] = session.scalars(
+                select(Schedule.name)
+                .where(column == name, Schedule.deleted_at.is_(None))
+                .order_by(Schedule.name)
+                .limit(3)
+            ).all()
+            if users:
+                total = session.scalar(
+                    select(func.count()).where(column == name, Schedule.deleted_at.is_(None))
+                )
+                raise Conflict(
+                    f"{label} profile {name!r} is used by {total} schedule(s) "
+                    f"({', '.join(users)}); delete or edit them first."
+                )
+            session.delete(row)

@@ -1,0 +1,476 @@
+"""The schedule service: the one API that the studio, the command line and the daemon call."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+from sqlalchemy import String, cast, func, or_, select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.selectable import TextualSelect
+
+from core.clock import Clock
+from core.db import Database
+from core.errors import Conflict, InvalidInput, NotFound
+from core.spec import ScheduleSpec, with_anchor
+from core.status import RunStatus, Status, check
+from core.tables import DUE_PREDICATE, DbProfile, LlmProfile, Run, Schedule, Worker
+from core.triggers import (
+    IntervalTrigger,
+    OnceTrigger,
+    Trigger,
+    TriggerAdapter,
+    next_fire_time,
+    validate_once_in_future,
+)
+from core.views import Page, RunInfo, ScheduleDetail, ScheduleInfo
+
+SortKey = Literal["next_fire_at", "name", "status", "id", "created_at", "updated_at"]
+HISTORY = 100
+# How many missed occurrences are counted one by one before the note just says "over N".
+MISSED_COUNT_CAP = 10_000
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    """Filters, sort and paging for `ScheduleService.list`."""
+
+    statuses: frozenset[str] = frozenset()
+    kind: str | None = "analyze"
+    text: str = ""
+    sort: SortKey = "next_fire_at"
+    descending: bool = False
+    offset: int = 0
+    limit: int = 200
+
+
+@dataclass(frozen=True)
+class RunNowResult:
+    """What run-now did: queued an out-of-band run, or set a Missed occurrence to fire now."""
+
+    schedule: ScheduleInfo
+    run: RunInfo | None
+
+
+def due_statement(dialect: str, limit: int = 1) -> TextualSelect:
+    """Pending schedules by fire time, written so both engines walk the partial due index."""
+    # The predicate is literal because SQLite uses a partial index only when the query's terms
+    # match the index's WHERE as written; INDEXED BY keeps its planner from guessing otherwise.
+    hint = " INDEXED BY ix_schedules_due" if dialect == "sqlite" else ""
+    return text(
+        f"SELECT id, next_fire_at FROM schedules{hint} WHERE {DUE_PREDICATE} "
+        f"AND next_fire_at IS NOT NULL ORDER BY next_fire_at LIMIT {int(limit)}"
+    ).columns(Schedule.id, Schedule.next_fire_at)
+
+
+def _what(row: Schedule) -> str:
+    return f"schedule {row.id} {row.name!r}"
+
+
+def _trigger(row: Schedule) -> Trigger:
+    return TriggerAdapter.validate_python(row.trigger)
+
+
+def _is_once(row: Schedule) -> bool:
+    return row.trigger.get("kind") == "once"
+
+
+class ScheduleService:
+    """Create, change, list and inspect schedules. Time comes from the injected clock."""
+
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+
+    # -- creating and editing -------------------------------------------------------------
+
+    def create(self, spec: ScheduleSpec) -> ScheduleInfo:
+        """Queue a new schedule; refuses past fire-at times, unknown profiles, duplicate names."""
+        now = self.clock.now()
+        spec = with_anchor(spec, now)
+        next_at = self._first_fire(spec, now)
+        with self.db.write() as session:
+            self._check_profiles(session, spec)
+            self._check_name_free(session, spec.name, None)
+            row = Schedule(
+                **spec.model_dump(exclude={"trigger"}),
+                trigger=TriggerAdapter.dump_python(spec.trigger, mode="json"),
+                status=Status.PENDING,
+                next_fire_at=next_at,
+                retry_count=0,
+                created_at=now,
+                updated_at=now,
+            )
+            session.add(row)
+            self._flush_unique(session, spec.name)
+            return ScheduleInfo.of(row)
+
+    def update(
+        self, schedule_id: int, spec: ScheduleSpec, *, expected_version: int
+    ) -> ScheduleInfo:
+        """Replace a schedule's configuration; refused if it changed since `expected_version`."""
+        now = self.clock.now()
+        with self.db.write() as session:
+            row = self._get(session, schedule_id)
+            if row.version != expected_version:
+                raise Conflict(
+                    f"{_what(row)} changed since you opened it (now version {row.version}, yours "
+                    f"{expected_version}); reload it and make your change again."
+                )
+            old = _trigger(row)
+            same_interval = (
+                isinstance(spec.trigger, IntervalTrigger)
+                and isinstance(old, IntervalTrigger)
+                and spec.trigger.every_seconds == old.every_seconds
+            )
+            # An unchanged interval keeps counting from where it started.
+            spec = with_anchor(spec, old.anchor if same_interval else now)  # type: ignore[union-attr]
+            target = Status.PAUSED if row.status == Status.PAUSED else Status.PENDING
+            check("edit", row.status, target, what=_what(row))
+            self._check_profiles(session, spec)
+            self._check_name_free(session, spec.name, row.id)
+            next_at = self._first_fire(spec, now)
+            for key, value in spec.model_dump(exclude={"trigger"}).items():
+                setattr(row, key, value)
+            row.trigger = TriggerAdapter.dump_python(spec.trigger, mode="json")
+            row.next_fire_at = next_at
+            row.status = target
+            row.retry_count = 0
+            row.note = None
+            row.updated_at = now
+            self._flush_unique(session, spec.name)
+            return ScheduleInfo.of(row)
+
+    def _first_fire(self, spec: ScheduleSpec, now: datetime) -> datetime | None:
+        if isinstance(spec.trigger, OnceTrigger):
+            validate_once_in_future(spec.trigger, spec.timezone, now)
+        return next_fire_time(spec.trigger, spec.timezone, now)
+
+    def _check_profiles(self, session: Session, spec: ScheduleSpec) -> None:
+        for field, table, label, hint in (
+            ("db_profile", DbProfile, "DB", "amx profile db add NAME URL"),
+            ("llm_profile", LlmProfile, "LLM", "amx profile llm add NAME --provider …"),
+        ):
+            name = getattr(spec, field)
+            if session.scalar(select(table.id).where(table.name == name)) is None:
+                known = session.scalars(select(table.name).order_by(table.name).limit(5)).all()
+                choices = f"known: {', '.join(known)}" if known else "none exist yet"
+                raise InvalidInput(
+                    field, f"no {label} profile named {name!r} ({choices}); add it with `{hint}`."
+                )
+
+    def _check_name_free(self, session: Session, name: str, own_id: int | None) -> None:
+        clash = session.scalar(
+            select(Schedule.id).where(Schedule.name == name, Schedule.deleted_at.is_(None))
+        )
+        if clash is not None and clash != own_id:
+            raise Conflict(
+                f"a schedule named {name!r} exists already (id {clash}); choose another name."
+            )
+
+    def _flush_unique(self, session: Session, name: str) -> None:
+        try:
+            session.flush()
+        except IntegrityError:
+            raise Conflict(
+                f"a schedule named {name!r} exists already; choose another name."
+            ) from None
+        except StaleDataError:
+            raise Conflict(
+                "the schedule changed while you edited it; reload it and make your change again."
+            ) from None
+
+    # -- status changes -------------------------------------------------------------------
+
+    def pause(self, schedule_id: int) -> ScheduleInfo:
+        """Pending → Paused: it keeps its next fire time but will not fire."""
+        with self.db.write() as session:
+            row = self._get(session, schedule_id)
+            row.status = check("pause", row.status, Status.PAUSED, what=_what(row))
+            return self._touch(session, row)
+
+    def resume(self, schedule_id: int) -> ScheduleInfo:
+        """Paused → Pending; if its fire time passed meanwhile, the missed policy decides."""
+        now = self.clock.now()
+        with self.db.write() as session:
+            row = self._get(session, schedule_id)
+            if self._overdue(row, now):
+                self._apply_missed(session, row, now, "it was paused at its fire time", "resume")
+            else:
+                row.status = check("resume", row.status, Status.PENDING, what=_what(row))
+            return self._touch(session, row)
+
+    def run_now(self, schedule_id: int) -> RunNowResult:
+        """Queue an immediate run that leaves the regular trigger alone (a Missed one fires now)."""
+        now = self.clock.now()
+        with self.db.write() as session:
+            row = self._get(session, schedule_id)
+            if row.status == Status.MISSED:
+                check("run_now", row.status, Status.PENDING, what=_what(row))
+                row.status = Status.PENDING
+                row.next_fire_at = now
+                row.note = "missed occurrence run now by request"
+                return RunNowResult(self._touch(session, row), None)
+            check("run_now", row.status, row.status, what=_what(row))
+            run = Run(
+                schedule_id=row.id,
+                scheduled_for=now,
+                trigger="manual",
+                attempt=1,
+                status=RunStatus.QUEUED,
+                note="run now by request",
+                created_at=now,
+            )
+            session.add(run)
+            session.flush()
+            return RunNowResult(ScheduleInfo.of(row), RunInfo.of(run))
+
+    def skip(self, schedule_id: int) -> ScheduleInfo:
+        """Missed → Cancelled (one-shot) or Pending at the next occurrence (recurring)."""
+        now = self.clock.now()
+        with self.db.write() as session:
+            row = self._get(session, schedule_id)
+            if _is_once(row):
+                row.status = check("skip", row.status, Status.CANCELLED, what=_what(row))
+                row.next_fire_at = None
+            else:
+                row.status = check("skip", row.status, Status.PENDING, what=_what(row))
+                row.next_fire_at = next_fire_time(_trigger(row), row.timezone, now)
+            row.note = "missed occurrence skipped"
+            return self._touch(session, row)
+
+    def cancel(self, schedule_id: int) -> ScheduleInfo:
+        """Stop a schedule for good; a running job stops at its next checkpoint."""
+        with self.db.write() as session:
+            row = self._get(session, schedule_id)
+            row.status = check("cancel", row.status, Status.CANCELLED, what=_what(row))
+            row.next_fire_at = None
+            self._cancel_queued(session, row)
+            return self._touch(session, row)
+
+    def delete(self, schedule_id: int) -> ScheduleInfo:
+        """Remove a schedule from the queue; its run history is kept."""
+        now = self.clock.now()
+        with self.db.write() as session:
+            row = self._get(session, schedule_id)
+            if row.status == Status.RUNNING:
+                raise Conflict(
+                    f"{_what(row)} is running; cancel it first (amx schedule cancel {row.id}) "
+                    "and delete it when the run has stopped."
+                )
+            row.status = check("delete", row.status, Status.CANCELLED, what=_what(row))
+            row.next_fire_at = None
+            row.deleted_at = now
+            self._cancel_queued(session, row)
+            return self._touch(session, row)
+
+    def _cancel_queued(self, session: Session, row: Schedule) -> None:
+        for run in session.scalars(
+            select(Run).where(Run.schedule_id == row.id, Run.status == RunStatus.QUEUED)
+        ):
+            run.status = RunStatus.CANCELLED
+            run.note = "cancelled with its schedule"
+
+    def _touch(self, session: Session, row: Schedule) -> ScheduleInfo:
+        row.updated_at = self.clock.now()
+        session.flush()
+        return ScheduleInfo.of(row)
+
+    # -- missed runs ----------------------------------------------------------------------
+
+    def detect_missed(self) -> list[ScheduleInfo]:
+        """Apply the missed policy to every Pending schedule whose fire time is past its grace."""
+        now = self.clock.now()
+        changed: list[ScheduleInfo] = []
+        with self.db.write() as session:
+            # Widest grace is a day, so nothing later than now can be overdue.
+            rows = session.scalars(
+                select(Schedule)
+                .where(*self._live(), Schedule.status == Status.PENDING)
+                .where(Schedule.next_fire_at < now)
+                .order_by(Schedule.next_fire_at)
+            ).all()
+            reason = None
+            for row in rows:
+                if not self._overdue(row, now):
+                    continue
+                reason = reason or self._missed_reason(session, row.next_fire_at or now)
+                self._apply_missed(session, row, now, reason, "miss")
+                changed.append(self._touch(session, row))
+        return changed
+
+    def _overdue(self, row: Schedule, now: datetime) -> bool:
+        due = row.next_fire_at
+        return due is not None and due + timedelta(seconds=row.misfire_grace_s) < now
+
+    def _missed_reason(self, session: Session, since: datetime) -> str:
+        seen = session.scalar(select(func.max(Worker.last_seen_at)))
+        if seen is None:
+            return "no daemon has ever run on this database"
+        if seen < since:
+            return "no daemon was running (machine asleep or daemon stopped)"
+        return "the daemon could not fire it in time (machine asleep or overloaded)"
+
+    def _apply_missed(
+        self, session: Session, row: Schedule, now: datetime, reason: str, action: str
+    ) -> None:
+        due = row.next_fire_at
+        assert due is not None
+        trigger = _trigger(row)
+        count, following = 1, next_fire_time(trigger, row.timezone, due)
+        while following is not None and following <= now and count < MISSED_COUNT_CAP:
+            count, following = count + 1, next_fire_time(trigger, row.timezone, following)
+        upcoming = next_fire_time(trigger, row.timezone, now)
+        occurrences = "1 occurrence" if count == 1 else f"{count} occurrences"
+        policy = row.missed_policy
+        if policy == "ask":
+            row.status = check(action, row.status, Status.MISSED, what=_what(row))
+            decision = "waiting for Run now or Skip"
+        elif policy == "run_once":
+            row.status = check(action, row.status, Status.PENDING, what=_what(row))
+            row.next_fire_at = now
+            decision = "coalesced into one run now"
+        elif _is_once(row):
+            row.status = check(action, row.status, Status.CANCELLED, what=_what(row))
+            row.next_fire_at = None
+            decision = "skipped by policy"
+        else:
+            row.status = check(action, row.status, Status.PENDING, what=_what(row))
+            row.next_fire_at = upcoming
+            decision = "skipped by policy"
+        note = f"{occurrences} missed since {due.isoformat()}: {reason}; {decision}"
+        row.note = note
+        session.add(
+            Run(
+                schedule_id=row.id,
+                scheduled_for=due,
+                trigger="schedule",
+                attempt=1,
+                status=RunStatus.MISSED,
+                note=note,
+                created_at=now,
+            )
+        )
+
+    # -- reading --------------------------------------------------------------------------
+
+    @staticmethod
+    def _live() -> tuple[ColumnElement[bool], ...]:
+        return (Schedule.deleted_at.is_(None),)
+
+    def _get(self, session: Session, schedule_id: int) -> Schedule:
+        row = session.get(Schedule, schedule_id)
+        if row is None or row.deleted_at is not None:
+            raise NotFound(
+                f"no schedule with id {schedule_id}; list them with `amx schedule list`."
+            )
+        return row
+
+    def get(self, schedule_id: int) -> ScheduleInfo:
+        """One schedule, or NotFound."""
+        with self.db.read() as session:
+            return ScheduleInfo.of(self._get(session, schedule_id))
+
+    def show(
+        self, schedule_id: int, *, runs: int = HISTORY, runs_offset: int = 0
+    ) -> ScheduleDetail:
+        """A schedule's configuration and a page of its runs, newest first."""
+        with self.db.read() as session:
+            row = self._get(session, schedule_id)
+            history = session.scalars(
+                select(Run)
+                .where(Run.schedule_id == row.id)
+                .order_by(Run.id.desc())
+                .offset(runs_offset)
+                .limit(runs)
+            ).all()
+            total = session.scalar(select(func.count(Run.id)).where(Run.schedule_id == row.id))
+            return ScheduleDetail(
+                schedule=ScheduleInfo.of(row),
+                runs=[RunInfo.of(r) for r in history],
+                runs_total=total or 0,
+            )
+
+    def _filters(self, query: ListQuery) -> list[ColumnElement[bool]]:
+        where: list[ColumnElement[bool]] = list(self._live())
+        if query.kind:
+            where.append(Schedule.kind == query.kind)
+        if query.statuses:
+            where.append(Schedule.status.in_(sorted(query.statuses)))
+        text = query.text.strip()
+        if text:
+            like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            where.append(
+                or_(
+                    Schedule.name.ilike(like, escape="\\"),
+                    cast(Schedule.scope, String).ilike(like, escape="\\"),
+                    Schedule.db_profile.ilike(like, escape="\\"),
+                    Schedule.llm_profile.ilike(like, escape="\\"),
+                )
+            )
+        return where
+
+    def list(self, query: ListQuery | None = None) -> Page:
+        """One filtered, sorted page of schedules and how many matched in all."""
+        query = query or ListQuery()
+        if query.limit < 1 or query.offset < 0:
+            raise InvalidInput("limit", "limit must be at least 1 and offset at least 0.")
+        where = self._filters(query)
+        column = getattr(Schedule, query.sort)
+        ordered = column.desc() if query.descending else column.asc()
+        order = [ordered, Schedule.id]
+        if query.sort == "next_fire_at":
+            order.insert(0, Schedule.next_fire_at.is_(None))
+        with self.db.read() as session:
+            rows = session.scalars(
+                select(Schedule)
+                .where(*where)
+                .order_by(*order)
+                .offset(query.offset)
+                .limit(query.limit)
+            ).all()
+            total = session.scalar(select(func.count(Schedule.id)).where(*where)) or 0
+            return Page(
+                items=[ScheduleInfo.of(r) for r in rows],
+                total=total,
+                offset=query.offset,
+                limit=query.limit,
+            )
+
+    def counts(self, kind: str | None = "analyze") -> dict[str, int]:
+        """How many live schedules stand in each status (every status present, zeros included)."""
+        where = list(self._live())
+        if kind:
+            where.append(Schedule.kind == kind)
+        with self.db.read() as session:
+            found = dict(
+                session.execute(
+                    select(Schedule.status, func.count(Schedule.id))
+                    .where(*where)
+                    .group_by(Schedule.status)
+                ).all()
+            )
+        return {s.value: int(found.get(s.value, 0)) for s in Status}
+
+    def next_due(self) -> tuple[int, datetime] | None:
+        """The earliest Pending fire time: one probe of the partial due index."""
+        with self.db.read() as session:
+            found = session.execute(due_statement(self.db.engine.dialect.name)).first()
+        if found is None or found[1] is None:
+            return None
+        return int(found[0]), found[1]
+
+    def find(self, ids: Iterable[int]) -> Sequence[ScheduleInfo]:
+        """The live schedules among `ids`, in id order."""
+        with self.db.read() as session:
+            rows = session.scalars(
+                select(Schedule)
+                .where(Schedule.id.in_(list(ids)), *self._live())
+                .order_by(Schedule.id)
+            ).all()
+            return [ScheduleInfo.of(r) for r in rows]

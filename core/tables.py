@@ -1,0 +1,130 @@
+"""The ORM tables. Schema changes go through migrations in `core/migrations`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from core.timeutil import UTCDateTime
+
+DUE_PREDICATE = "status = 'pending' AND deleted_at IS NULL"
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every table the product owns."""
+
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON, list[str]: JSON}
+
+
+class DbProfile(Base):
+    """A database to analyse: a SQLAlchemy URL whose password is only ever a reference."""
+
+    __tablename__ = "db_profiles"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    url: Mapped[str] = mapped_column(Text)
+    sample_size: Mapped[int] = mapped_column(Integer, default=5)
+    created_at: Mapped[datetime]
+
+
+class LlmProfile(Base):
+    """How to reach a language model; the API key is read from `api_key_env` at run time."""
+
+    __tablename__ = "llm_profiles"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    provider: Mapped[str] = mapped_column(String(40))
+    model: Mapped[str | None] = mapped_column(String(200))
+    base_url: Mapped[str | None] = mapped_column(Text)
+    api_key_env: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+
+
+class Schedule(Base):
+    """A queued analysis: what to analyse, when, and where it stands."""
+
+    __tablename__ = "schedules"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(20), default="analyze")
+    trigger: Mapped[dict[str, Any]]
+    timezone: Mapped[str] = mapped_column(String(64))
+    db_profile: Mapped[str] = mapped_column(String(120))
+    database: Mapped[str | None] = mapped_column(String(200))
+    scope: Mapped[list[str]]
+    llm_profile: Mapped[str] = mapped_column(String(120))
+    review_strategy: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(12))
+    next_fire_at: Mapped[datetime | None]
+    missed_policy: Mapped[str] = mapped_column(String(10), default="ask")
+    misfire_grace_s: Mapped[int] = mapped_column(Integer, default=60)
+    max_retries: Mapped[int] = mapped_column(Integer, default=3)
+    retry_count: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_by: Mapped[str | None] = mapped_column(String(120))
+    lease_until: Mapped[datetime | None]
+    note: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    deleted_at: Mapped[datetime | None]
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        # The next-due probe: one walk of this partial index, whatever the queue's size.
+        Index(
+            "ix_schedules_due",
+            "next_fire_at",
+            postgresql_where=text(DUE_PREDICATE),
+            sqlite_where=text(DUE_PREDICATE),
+        ),
+        Index(
+            "uq_schedules_live_name",
+            "name",
+            unique=True,
+            postgresql_where=text("deleted_at IS NULL"),
+            sqlite_where=text("deleted_at IS NULL"),
+        ),
+        Index("ix_schedules_status_name", "status", "name"),
+    )
+
+
+class Run(Base):
+    """One attempt at one occurrence of a schedule (or an out-of-band run-now)."""
+
+    __tablename__ = "runs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    schedule_id: Mapped[int] = mapped_column(ForeignKey("schedules.id"))
+    scheduled_for: Mapped[datetime]
+    trigger: Mapped[str] = mapped_column(String(12))
+    attempt: Mapped[int] = mapped_column(Integer, default=1)
+    status: Mapped[str] = mapped_column(String(12))
+    worker_id: Mapped[str | None] = mapped_column(String(120))
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    summary: Mapped[dict[str, Any] | None]
+    error: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)
+    log: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+    __table_args__ = (
+        UniqueConstraint("schedule_id", "scheduled_for", name="uq_runs_occurrence"),
+        Index("ix_runs_schedule_created", "schedule_id", "id"),
+        Index("ix_runs_status", "status"),
+    )
+
+
+class Worker(Base):
+    """A daemon's heartbeat row."""
+
+    __tablename__ = "workers"
+    id: Mapped[str] = mapped_column(String(120), primary_key=True)
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    current_run_id: Mapped[int | None] = mapped_column(Integer)
+    version: Mapped[str] = mapped_column(String(40))

@@ -1,0 +1,135 @@
+"""Read-only views the service hands to front ends; `model_dump(mode="json")` is the stable JSON."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict
+
+from core.scope import from_texts, summary
+from core.tables import Run, Schedule
+from core.triggers import TriggerAdapter, describe
+
+
+class RunInfo(BaseModel):
+    """One run of a schedule."""
+
+    model_config = ConfigDict(frozen=True)
+    id: int
+    schedule_id: int
+    scheduled_for: datetime
+    trigger: str
+    attempt: int
+    status: str
+    worker_id: str | None
+    started_at: datetime | None
+    finished_at: datetime | None
+    duration_s: float | None
+    summary: dict[str, Any] | None
+    error: str | None
+    note: str | None
+
+    @classmethod
+    def of(cls, row: Run) -> RunInfo:
+        """The view of a stored run."""
+        duration = None
+        if row.started_at and row.finished_at:
+            duration = (row.finished_at - row.started_at).total_seconds()
+        return cls(
+            id=row.id,
+            schedule_id=row.schedule_id,
+            scheduled_for=row.scheduled_for,
+            trigger=row.trigger,
+            attempt=row.attempt,
+            status=row.status,
+            worker_id=row.worker_id,
+            started_at=row.started_at,
+            finished_at=row.finished_at,
+            duration_s=duration,
+            summary=row.summary,
+            error=row.error,
+            note=row.note,
+        )
+
+
+class ScheduleInfo(BaseModel):
+    """A schedule as front ends show it."""
+
+    model_config = ConfigDict(frozen=True)
+    id: int
+    name: str
+    kind: str
+    status: str
+    trigger: dict[str, Any]
+    rule: str
+    timezone: str
+    next_fire_at: datetime | None
+    next_fire_local: str | None
+    db_profile: str
+    database: str | None
+    scope: list[str]
+    scope_summary: str
+    llm_profile: str
+    review_strategy: str
+    missed_policy: str
+    misfire_grace_s: int
+    max_retries: int
+    retry_count: int
+    note: str | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, row: Schedule) -> ScheduleInfo:
+        """The view of a stored schedule."""
+        trigger = TriggerAdapter.validate_python(row.trigger)
+        local = None
+        if row.next_fire_at is not None:
+            local = row.next_fire_at.astimezone(ZoneInfo(row.timezone)).isoformat()
+        return cls(
+            id=row.id,
+            name=row.name,
+            kind=row.kind,
+            status=row.status,
+            trigger=row.trigger,
+            rule=describe(trigger, row.timezone),
+            timezone=row.timezone,
+            next_fire_at=row.next_fire_at,
+            next_fire_local=local,
+            db_profile=row.db_profile,
+            database=row.database,
+            scope=list(row.scope),
+            scope_summary=summary(from_texts(row.scope)),
+            llm_profile=row.llm_profile,
+            review_strategy=row.review_strategy,
+            missed_policy=row.missed_policy,
+            misfire_grace_s=row.misfire_grace_s,
+            max_retries=row.max_retries,
+            retry_count=row.retry_count,
+            note=row.note,
+            version=row.version,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+        )
+
+
+class Page(BaseModel):
+    """One page of a filtered, sorted schedule list, with the total that matched."""
+
+    model_config = ConfigDict(frozen=True)
+    items: list[ScheduleInfo]
+    total: int
+    offset: int
+    limit: int
+
+
+class ScheduleDetail(BaseModel):
+    """A schedule's configuration and its latest runs, newest first."""
+
+    model_config = ConfigDict(frozen=True)
+    schedule: ScheduleInfo
+    runs: list[RunInfo]
+    runs_total: int

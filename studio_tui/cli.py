@@ -1,0 +1,559 @@
+"""The `amx` command line: the same core service calls as the studio, verb for verb."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import IO, Any, NoReturn
+
+from core.api import Core
+from core.clock import Clock, SystemClock
+from core.errors import AmxError, InvalidInput
+from core.service import ListQuery
+from core.spec import ScheduleSpec, build_spec
+from core.status import Status
+from core.triggers import (
+    Trigger,
+    cron,
+    interval,
+    next_fire_times,
+    once,
+    parse_local_datetime,
+    zone,
+)
+from core.views import ScheduleInfo
+from studio_tui import render
+
+EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """Bad command-line usage (exit 2)."""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse that reports usage errors as one line and exit code 2, without exiting."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message} (see `{self.prog} --help`)")
+
+
+class Context:
+    """What a command handler needs: the parsed arguments, output streams and the core."""
+
+    def __init__(self, args: argparse.Namespace, out: IO[str], clock: Clock) -> None:
+        self.args = args
+        self.out = out
+        self.clock = clock
+        self._core: Core | None = None
+
+    @property
+    def core(self) -> Core:
+        """The core, opened on first use (commands like `next` never touch the database)."""
+        if self._core is None:
+            self._core = Core.open(self.args.database_url, self.clock)
+        return self._core
+
+    def print(self, text: str = "") -> None:
+        """Write a line to standard output."""
+        print(text, file=self.out)
+
+    def json(self, value: Any) -> None:
+        """Write a JSON document to standard output."""
+        print(json.dumps(value, indent=2, ensure_ascii=False), file=self.out)
+
+    def close(self) -> None:
+        """Release the core."""
+        if self._core is not None:
+            self._core.close()
+
+
+Handler = Callable[[Context], int]
+
+
+# -- schedule verbs ----------------------------------------------------------------------------
+
+
+def _trigger_from(args: argparse.Namespace) -> Trigger | None:
+    if args.fire_at is not None:
+        return once(args.fire_at)
+    if args.cron is not None:
+        return cron(args.cron)
+    if args.every is not None:
+        return interval(args.every)
+    return None
+
+
+def _spec_fields(args: argparse.Namespace) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    for attr, field in (
+        ("name", "name"),
+        ("timezone", "timezone"),
+        ("db_profile", "db_profile"),
+        ("database", "database"),
+        ("scope", "scope"),
+        ("llm_profile", "llm_profile"),
+        ("review", "review_strategy"),
+        ("grace", "misfire_grace_s"),
+        ("retries", "max_retries"),
+    ):
+        value = getattr(args, attr, None)
+        if value is not None:
+            fields[field] = value
+    if getattr(args, "missed", None) is not None:
+        fields["missed_policy"] = args.missed.replace("-", "_")
+    trigger = _trigger_from(args)
+    if trigger is not None:
+        fields["trigger"] = trigger
+    return fields
+
+
+def _said(ctx: Context, info: ScheduleInfo, verb: str) -> int:
+    if ctx.args.json:
+        ctx.json(info.model_dump(mode="json"))
+    else:
+        when = render.local_time(info.next_fire_at, info.timezone)
+        ctx.print(
+            f"{verb} schedule {info.id} {info.name!r}: {info.status.capitalize()}, next {when}"
+        )
+    return EXIT_OK
+
+
+def cmd_add(ctx: Context) -> int:
+    fields = _spec_fields(ctx.args)
+    if "trigger" not in fields:
+        raise UsageError("give one of --fire-at, --cron or --every")
+    return _said(ctx, ctx.core.schedules.create(build_spec(**fields)), "added")
+
+
+def cmd_edit(ctx: Context) -> int:
+    current = ctx.core.schedules.get(ctx.args.id)
+    fields = {
+        key: value
+        for key, value in current.model_dump().items()
+        if key in ScheduleSpec.model_fields and key != "trigger"
+    }
+    fields["trigger"] = current.trigger
+    changes = _spec_fields(ctx.args)
+    if not changes:
+        raise UsageError("say what to change, e.g. --name, --cron or --scope")
+    if "trigger" in changes and "trigger" in fields:
+        fields["trigger"] = changes["trigger"]
+    fields.update(changes)
+    spec = build_spec(**fields)
+    expected = ctx.args.if_version if ctx.args.if_version is not None else current.version
+    info = ctx.core.schedules.update(ctx.args.id, spec, expected_version=expected)
+    return _said(ctx, info, "edited")
+
+
+def cmd_list(ctx: Context) -> int:
+    statuses: frozenset[str] = frozenset()
+    if ctx.args.status:
+        wanted = [s.strip().lower() for s in ctx.args.status.split(",") if s.strip()]
+        unknown = [s for s in wanted if s not in Status.__members__.values()]
+        if unknown:
+            names = ", ".join(s.value for s in Status)
+            raise InvalidInput("status", f"status {unknown[0]!r} is unknown; use any of {names}.")
+        statuses = frozenset(wanted)
+    query = ListQuery(
+        statuses=statuses,
+        text=ctx.args.filter or "",
+        sort=ctx.args.sort,
+        descending=ctx.args.desc,
+        offset=ctx.args.offset,
+        limit=ctx.args.limit,
+    )
+    page = ctx.core.schedules.list(query)
+    if ctx.args.json:
+        ctx.json(
+            {
+                "total": page.total,
+                "offset": page.offset,
+                "limit": page.limit,
+                "items": [s.model_dump(mode="json") for s in page.items],
+            }
+        )
+        return EXIT_OK
+    if not page.items:
+        ctx.print(
+            "no schedules"
+            + (" match" if statuses or query.text else " yet; add one with `amx schedule add`")
+        )
+        return EXIT_OK
+    ctx.print(render.schedule_rows(page.items))
+    if page.total > len(page.items):
+        shown = f"{page.offset + 1}-{page.offset + len(page.items)}"
+        ctx.print(f"\n{shown} of {page.total}; page on with --offset {page.offset + page.limit}")
+    return EXIT_OK
+
+
+def cmd_show(ctx: Context) -> int:
+    found = ctx.core.schedules.show(ctx.args.id)
+    if ctx.args.json:
+        ctx.json(found.model_dump(mode="json"))
+    else:
+        ctx.print(render.detail(found))
+    return EXIT_OK
+
+
+def _simple(method: str, verb: str) -> Handler:
+    def handler(ctx: Context) -> int:
+        if method == "delete" and not ctx.args.yes:
+            info = ctx.core.schedules.get(ctx.args.id)
+            if not _confirm(f"delete schedule {info.id} {info.name!r}? [y/N] "):
+                ctx.print("not deleted")
+                return EXIT_REFUSED
+        return _said(ctx, getattr(ctx.core.schedules, method)(ctx.args.id), verb)
+
+    return handler
+
+
+def _confirm(question: str) -> bool:
+    if not sys.stdin.isatty():
+        raise InvalidInput("yes", "deleting needs confirmation; add --yes when not at a terminal.")
+    return input(question).strip().lower() in ("y", "yes")
+
+
+def cmd_run_now(ctx: Context) -> int:
+    result = ctx.core.schedules.run_now(ctx.args.id)
+    s = result.schedule
+    if ctx.args.json:
+        ctx.json(
+            {
+                "schedule": s.model_dump(mode="json"),
+                "run": result.run.model_dump(mode="json") if result.run else None,
+            }
+        )
+    elif result.run is not None:
+        ctx.print(
+            f"queued run {result.run.id} of schedule {s.id} {s.name!r}; the daemon starts it at "
+            "its next tick"
+        )
+    else:
+        ctx.print(f"schedule {s.id} {s.name!r} fires its missed occurrence now")
+    return EXIT_OK
+
+
+def cmd_next(ctx: Context) -> int:
+    args = ctx.args
+    trigger = _trigger_from(args)
+    if trigger is None:
+        raise UsageError("give one of --fire-at, --cron or --every")
+    tz_name = args.timezone or _default_zone()
+    tz = zone(tz_name)
+    start = ctx.clock.now()
+    if args.start:
+        try:
+            parsed = datetime.fromisoformat(args.start.replace("Z", "+00:00"))
+        except ValueError:
+            parsed = parse_local_datetime(args.start)
+        start = parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
+    if args.count < 1 or args.count > 1000:
+        raise InvalidInput("n", "-n must be between 1 and 1000.")
+    times = next_fire_times(trigger, tz_name, start, args.count)
+    shown = [t.astimezone(tz) for t in times]
+    if args.json:
+        ctx.json([t.isoformat() for t in shown])
+    elif not shown:
+        ctx.print("no fire times after the start")
+    else:
+        for t in shown:
+            ctx.print(f"{t:%a %Y-%m-%d %H:%M} {tz_name} ({t:%z})")
+    return EXIT_OK
+
+
+def _default_zone() -> str:
+    from core.triggers import default_zone_name
+
+    return default_zone_name()
+
+
+def cmd_daemon_missing(ctx: Context) -> int:
+    raise AmxError(
+        "the daemon is not available in this version yet; schedules stay queued and can be "
+        "inspected with `amx schedule list`."
+    )
+
+
+# -- profile verbs -----------------------------------------------------------------------------
+
+
+def cmd_db_add(ctx: Context) -> int:
+    info = ctx.core.profiles.add_db(ctx.args.name, ctx.args.url, sample_size=ctx.args.sample_size)
+    ctx.print(f"added DB profile {info.name!r}: {info.url}")
+    return EXIT_OK
+
+
+def cmd_db_list(ctx: Context) -> int:
+    profiles = ctx.core.profiles.list_db()
+    if ctx.args.json:
+        ctx.json([p.model_dump(mode="json") for p in profiles])
+    elif not profiles:
+        ctx.print("no DB profiles yet; add one with `amx profile db add NAME URL`")
+    else:
+        ctx.print(
+            render.table(
+                ["NAME", "URL", "SAMPLES"], [[p.name, p.url, str(p.sample_size)] for p in profiles]
+            )
+        )
+    return EXIT_OK
+
+
+def cmd_db_rm(ctx: Context) -> int:
+    ctx.core.profiles.remove_db(ctx.args.name)
+    ctx.print(f"removed DB profile {ctx.args.name!r}")
+    return EXIT_OK
+
+
+def cmd_llm_add(ctx: Context) -> int:
+    a = ctx.args
+    info = ctx.core.profiles.add_llm(
+        a.name, a.provider, model=a.model, base_url=a.base_url, api_key_env=a.api_key_env
+    )
+    ctx.print(f"added LLM profile {info.name!r} ({info.provider})")
+    return EXIT_OK
+
+
+def cmd_llm_list(ctx: Context) -> int:
+    profiles = ctx.core.profiles.list_llm()
+    if ctx.args.json:
+        ctx.json([p.model_dump(mode="json") for p in profiles])
+    else:
+        rows = [
+            [p.name, p.provider, p.model or "—", p.base_url or "—", p.api_key_env or "—"]
+            for p in profiles
+        ]
+        ctx.print(render.table(["NAME", "PROVIDER", "MODEL", "BASE URL", "KEY FROM"], rows))
+    return EXIT_OK
+
+
+def cmd_llm_rm(ctx: Context) -> int:
+    ctx.core.profiles.remove_llm(ctx.args.name)
+    ctx.print(f"removed LLM profile {ctx.args.name!r}")
+    return EXIT_OK
+
+
+# -- the parser --------------------------------------------------------------------------------
+
+
+def _schedule_id(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"schedule id {text!r} is not a number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"schedule id {text!r} must be positive")
+    return value
+
+
+def _add_trigger_options(p: argparse.ArgumentParser, *, required: bool) -> None:
+    group = p.add_mutually_exclusive_group(required=required)
+    group.add_argument(
+        "--fire-at", metavar="'YYYY-MM-DD HH:MM'", help="fire once at this local time"
+    )
+    group.add_argument("--cron", metavar="EXPR", help="fire on a cron rule, e.g. '0 9 * * 1-5'")
+    group.add_argument("--every", metavar="INTERVAL", help="fire every 15m, 2h, 1d …")
+
+
+def _add_spec_options(p: argparse.ArgumentParser, *, creating: bool) -> None:
+    p.add_argument("--name", required=creating, help="a unique name")
+    _add_trigger_options(p, required=False)
+    p.add_argument(
+        "--timezone", metavar="TZ", help="IANA zone of the fire times (default: this machine's)"
+    )
+    p.add_argument("--db-profile", metavar="P", required=creating, help="the DB profile to analyse")
+    p.add_argument("--database", metavar="D", help="database or catalog within the profile")
+    p.add_argument(
+        "--scope",
+        metavar="PATH",
+        action="append",
+        required=creating,
+        help="[database.]schema[.table[.column]]; repeat for more",
+    )
+    p.add_argument("--llm-profile", metavar="L", help="LLM profile (default: heuristic)")
+    p.add_argument(
+        "--review", choices=["auto", "manual"], help="apply at once, or queue for review"
+    )
+    p.add_argument(
+        "--missed", choices=["ask", "skip", "run-once"], help="what to do with missed runs"
+    )
+    p.add_argument("--grace", type=int, metavar="SECONDS", help="misfire grace (default 60)")
+    p.add_argument("--retries", type=int, metavar="N", help="retries after a failure (default 3)")
+    p.add_argument("--json", action="store_true", help="print the schedule as JSON")
+
+
+def build_parser() -> Parser:
+    """The whole `amx` command tree."""
+    root = Parser(prog="amx", description="AMX Studio Schedules: queue LLM metadata analysis runs.")
+    root.add_argument(
+        "--database-url",
+        metavar="URL",
+        help="where schedules live (default: $AMX_DATABASE_URL, else a SQLite file in the "
+        "user data directory)",
+    )
+    top = root.add_subparsers(dest="command", required=True, parser_class=Parser)
+
+    sched = top.add_parser("schedule", help="manage schedules").add_subparsers(
+        dest="verb", required=True, parser_class=Parser
+    )
+    p = sched.add_parser("add", help="queue a new schedule")
+    _add_spec_options(p, creating=True)
+    p.set_defaults(handler=cmd_add)
+
+    p = sched.add_parser("edit", help="change a schedule")
+    p.add_argument("id", type=_schedule_id)
+    p.add_argument(
+        "--if-version",
+        type=int,
+        metavar="N",
+        help="refuse the edit unless the schedule is still at version N (see `show`)",
+    )
+    _add_spec_options(p, creating=False)
+    p.set_defaults(handler=cmd_edit)
+
+    p = sched.add_parser("list", help="list schedules")
+    p.add_argument("--status", metavar="S[,S…]", help="only these statuses, e.g. pending,failed")
+    p.add_argument(
+        "--filter", metavar="TEXT", help="only names, scopes or profiles containing TEXT"
+    )
+    p.add_argument(
+        "--sort",
+        choices=["next_fire_at", "name", "status", "id", "created_at", "updated_at"],
+        default="next_fire_at",
+    )
+    p.add_argument("--desc", action="store_true", help="sort descending")
+    p.add_argument("--offset", type=int, default=0)
+    p.add_argument("--limit", type=int, default=200)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_list)
+
+    p = sched.add_parser("show", help="a schedule's configuration and its last 100 runs")
+    p.add_argument("id", type=_schedule_id)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_show)
+
+    for verb, method, past, text in (
+        ("pause", "pause", "paused", "stop a schedule from firing until resumed"),
+        ("resume", "resume", "resumed", "let a paused schedule fire again"),
+        ("skip", "skip", "skipped", "skip a missed occurrence"),
+        ("cancel", "cancel", "cancelled", "stop a schedule for good (its history stays)"),
+        ("rm", "delete", "deleted", "delete a schedule (its run history is kept)"),
+    ):
+        p = sched.add_parser(verb, help=text)
+        p.add_argument("id", type=_schedule_id)
+        p.add_argument("--json", action="store_true")
+        if verb == "rm":
+            p.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
+        p.set_defaults(handler=_simple(method, past))
+
+    p = sched.add_parser("run-now", help="queue an immediate run")
+    p.add_argument("id", type=_schedule_id)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_run_now)
+
+    p = sched.add_parser("next", help="preview the next fire times of a rule")
+    _add_trigger_options(p, required=True)
+    p.add_argument("--timezone", metavar="TZ")
+    p.add_argument(
+        "--from", dest="start", metavar="ISO", help="start from this time (default: now)"
+    )
+    p.add_argument("-n", dest="count", type=int, default=5, help="how many (default 5)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_next)
+
+    for verb in ("install-daemon", "uninstall-daemon", "status"):
+        p = sched.add_parser(verb, help=f"{verb.replace('-', ' ')} (daemon)")
+        p.add_argument("--json", action="store_true")
+        p.set_defaults(handler=cmd_daemon_missing)
+
+    prof = top.add_parser("profile", help="manage DB and LLM profiles").add_subparsers(
+        dest="kind", required=True, parser_class=Parser
+    )
+    dbp = prof.add_parser("db", help="databases to analyse").add_subparsers(
+        dest="verb", required=True, parser_class=Parser
+    )
+    p = dbp.add_parser("add", help="add a DB profile")
+    p.add_argument("name")
+    p.add_argument("url", help="SQLAlchemy URL; a password only as env:VAR")
+    p.add_argument("--sample-size", type=int, default=5, help="sample values per column (0 = none)")
+    p.set_defaults(handler=cmd_db_add)
+    p = dbp.add_parser("list", help="list DB profiles")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_db_list)
+    p = dbp.add_parser("rm", help="remove a DB profile")
+    p.add_argument("name")
+    p.set_defaults(handler=cmd_db_rm)
+
+    llm = prof.add_parser("llm", help="language models").add_subparsers(
+        dest="verb", required=True, parser_class=Parser
+    )
+    p = llm.add_parser("add", help="add an LLM profile")
+    p.add_argument("name")
+    p.add_argument("--provider", required=True, choices=["heuristic", "openai-compatible"])
+    p.add_argument("--model")
+    p.add_argument("--base-url")
+    p.add_argument("--api-key-env", metavar="VAR", help="environment variable holding the key")
+    p.set_defaults(handler=cmd_llm_add)
+    p = llm.add_parser("list", help="list LLM profiles")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_llm_list)
+    p = llm.add_parser("rm", help="remove an LLM profile")
+    p.add_argument("name")
+    p.set_defaults(handler=cmd_llm_rm)
+    return root
+
+
+def run(
+    argv: Sequence[str],
+    *,
+    out: IO[str] | None = None,
+    err: IO[str] | None = None,
+    clock: Clock | None = None,
+) -> int:
+    """Run one `amx` command line; returns the exit code (0 ok, 1 refused, 2 usage)."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    parser = build_parser()
+    try:
+        args = parser.parse_args(list(argv))
+    except UsageError as exc:
+        print(f"amx: {exc}", file=err)
+        return EXIT_USAGE
+    except SystemExit as exc:  # --help
+        return int(exc.code or 0)
+    ctx = Context(args, out, clock or SystemClock())
+    try:
+        return int(args.handler(ctx))
+    except UsageError as exc:
+        print(f"amx: {exc}", file=err)
+        return EXIT_USAGE
+    except AmxError as exc:
+        print(f"error: {exc}", file=err)
+        return EXIT_REFUSED
+    except KeyboardInterrupt:
+        print("interrupted; nothing was changed by the interrupted step", file=err)
+        return 130
+    except Exception as exc:
+        if os.environ.get("AMX_DEBUG"):
+            raise
+        print(
+            f"error: unexpected {type(exc).__name__}: {exc}; run again with AMX_DEBUG=1 to see "
+            "where it happened.",
+            file=err,
+        )
+        return EXIT_REFUSED
+    finally:
+        ctx.close()
+
+
+def main() -> int:
+    """Console entry point."""
+    return run(sys.argv[1:])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

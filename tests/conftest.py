@@ -1,0 +1,76 @@
+"""Shared fixtures: a frozen clock, and the product's database on SQLite and on a real PostgreSQL."""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from core.api import Core
+from core.clock import FrozenClock
+from tests.support.pg import Cluster, find_bindir, start_cluster
+
+# 09:00 in Asia/Jakarta, a Saturday.
+NOW = datetime(2026, 11, 21, 2, 0, tzinfo=UTC)
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+_names = itertools.count()
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Keep every test away from the user's real data directory and database settings."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(home / "state"))
+    monkeypatch.setenv("TZ", "Asia/Jakarta")
+    monkeypatch.delenv("AMX_DATABASE_URL", raising=False)
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    """A clock frozen at NOW; tests move it explicitly."""
+    return FrozenClock(NOW)
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[Cluster]:
+    """One throwaway PostgreSQL cluster for the whole run."""
+    if find_bindir() is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("PostgreSQL is not installed; scripts/postgres installs it")
+        pytest.skip("PostgreSQL server programs are not installed (scripts/postgres installs them)")
+    cluster = start_cluster()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A new, empty database on each backend."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'amx.db'}"
+    cluster: Cluster = request.getfixturevalue("pg_cluster")
+    return cluster.create_database(f"t{os.getpid()}_{next(_names)}")
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    """A new SQLite database file."""
+    return f"sqlite:///{tmp_path / 'amx.db'}"
+
+
+@pytest.fixture
+def core(db_url: str, clock: FrozenClock, tmp_path: Path) -> Iterator[Core]:
+    """The core on a new database, with a DB profile named `shop`."""
+    opened = Core.open(db_url, clock)
+    opened.profiles.add_db("shop", f"sqlite:///{tmp_path / 'shop.db'}")
+    yield opened
+    opened.close()

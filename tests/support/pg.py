@@ -1,0 +1,126 @@
+"""A throwaway PostgreSQL cluster for tests and benchmarks: initdb + pg_ctl on a private socket."""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+
+
+def find_bindir() -> Path | None:
+    """Where initdb and pg_ctl live, newest version first, or None."""
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), reverse=True)
+    if found:
+        return Path(found[0]).parent
+    initdb = shutil.which("initdb")
+    return Path(initdb).resolve().parent if initdb else None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Cluster:
+    """A running throwaway cluster reachable over a unix socket with the superuser `amx`."""
+
+    root: Path
+    bindir: Path
+    port: int
+    as_postgres: bool
+
+    @property
+    def socket_dir(self) -> Path:
+        return self.root / "sock"
+
+    def url(self, database: str = "postgres") -> str:
+        """A SQLAlchemy URL for `database` on this cluster."""
+        return f"postgresql+psycopg://amx@/{database}?host={self.socket_dir}&port={self.port}"
+
+    def create_database(self, name: str) -> str:
+        """Create a fresh database and return its URL."""
+        with psycopg.connect(
+            host=str(self.socket_dir),
+            port=self.port,
+            user="amx",
+            dbname="postgres",
+            autocommit=True,
+        ) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            conn.execute(f'CREATE DATABASE "{name}"')
+        return self.url(name)
+
+    def _run(self, *args: str) -> None:
+        cmd = list(args)
+        if self.as_postgres:
+            cmd = ["runuser", "-u", "postgres", "--", *cmd]
+        subprocess.run(cmd, check=True, capture_output=True, text=True)
+
+    def stop(self) -> None:
+        """Stop the server and delete its files."""
+        try:
+            self._run(
+                str(self.bindir / "pg_ctl"),
+                "-D",
+                str(self.root / "data"),
+                "-m",
+                "immediate",
+                "stop",
+            )
+        finally:
+            shutil.rmtree(self.root, ignore_errors=True)
+
+
+def start_cluster() -> Cluster:
+    """initdb a new cluster in a temp dir and start it; the caller stops it."""
+    bindir = find_bindir()
+    if bindir is None:
+        raise RuntimeError("PostgreSQL server programs are not installed (run scripts/postgres)")
+    as_postgres = os.geteuid() == 0  # initdb refuses to run as root
+    root = Path(tempfile.mkdtemp(prefix="amxpg-"))
+    (root / "sock").mkdir()
+    if as_postgres:
+        shutil.chown(root, "postgres")
+        shutil.chown(root / "sock", "postgres")
+    cluster = Cluster(root, bindir, _free_port(), as_postgres)
+    data = root / "data"
+    cluster._run(
+        str(bindir / "initdb"),
+        "-D",
+        str(data),
+        "-U",
+        "amx",
+        "-A",
+        "trust",
+        "-E",
+        "UTF8",
+        "--no-sync",
+        "--locale=C",
+    )
+    options = (
+        f"-k {root / 'sock'} -p {cluster.port} -c listen_addresses='' -c fsync=off "
+        "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+    )
+    cluster._run(
+        str(bindir / "pg_ctl"),
+        "-D",
+        str(data),
+        "-o",
+        options,
+        "-l",
+        str(root / "server.log"),
+        "-w",
+        "-t",
+        "60",
+        "start",
+    )
+    return cluster

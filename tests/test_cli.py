@@ -1,0 +1,224 @@
+"""The `amx` command line: the happy path, JSON output, exit codes and every refusal."""
+
+from __future__ import annotations
+
+import io
+import json
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from core.clock import FrozenClock
+from studio_tui.cli import run
+
+
+class Amx:
+    """Runs `amx` in-process against one database with a frozen clock."""
+
+    def __init__(self, url: str, clock: FrozenClock) -> None:
+        self.url = url
+        self.clock = clock
+        self.out = ""
+        self.err = ""
+
+    def __call__(self, *argv: str) -> int:
+        out, err = io.StringIO(), io.StringIO()
+        code = run(["--database-url", self.url, *argv], out=out, err=err, clock=self.clock)
+        self.out, self.err = out.getvalue(), err.getvalue()
+        return code
+
+    def json(self, *argv: str) -> Any:
+        assert self(*argv, "--json") == 0, self.err
+        return json.loads(self.out)
+
+
+@pytest.fixture
+def amx(sqlite_url: str, clock: FrozenClock, tmp_path: Path) -> Amx:
+    tool = Amx(sqlite_url, clock)
+    assert tool("profile", "db", "add", "shop", f"sqlite:///{tmp_path / 'shop.db'}") == 0, tool.err
+    return tool
+
+
+ADD = [
+    "schedule", "add", "--name", "nightly", "--cron", "0 2 * * *", "--timezone", "Asia/Jakarta",
+    "--db-profile", "shop", "--scope", "public.users", "--scope", "public.orders",
+]  # fmt: skip
+
+
+def test_add_list_pause_resume_run_now_rm(amx: Amx) -> None:
+    assert amx(*ADD) == 0, amx.err
+    assert "added schedule 1 'nightly': Pending, next 2026-11-22 02:00 Asia/Jakarta" in amx.out
+    listed = amx.json("schedule", "list")
+    assert listed["total"] == 1
+    item = listed["items"][0]
+    assert {k: item[k] for k in ("id", "name", "status", "next_fire_at")} == {
+        "id": 1,
+        "name": "nightly",
+        "status": "pending",
+        "next_fire_at": "2026-11-21T19:00:00Z",
+    }
+    assert item["scope_summary"] == "public.orders, public.users"
+    assert amx("schedule", "pause", "1") == 0 and "Paused" in amx.out
+    assert amx.json("schedule", "show", "1")["schedule"]["status"] == "paused"
+    assert amx("schedule", "resume", "1") == 0 and "Pending" in amx.out
+    assert amx("schedule", "run-now", "1") == 0
+    assert "queued run 1 of schedule 1 'nightly'" in amx.out
+    shown = amx.json("schedule", "show", "1")
+    assert [r["status"] for r in shown["runs"]] == ["queued"]
+    assert amx("schedule", "rm", "1", "--yes") == 0 and "deleted" in amx.out
+    assert amx.json("schedule", "list")["total"] == 0
+
+
+def test_human_list_is_an_aligned_table(amx: Amx) -> None:
+    amx(*ADD)
+    amx("schedule", "add", "--name", "once", "--fire-at", "2026-12-01 09:30", "--db-profile",
+        "shop", "--scope", "sales")  # fmt: skip
+    assert amx("schedule", "list") == 0
+    lines = amx.out.splitlines()
+    assert lines[0].split() == [
+        "ID",
+        "NAME",
+        "STATUS",
+        "NEXT",
+        "FIRE",
+        "RULE",
+        "SCOPE",
+        "LLM",
+        "REVIEW",
+    ]
+    assert "2026-11-22 02:00 Asia/Jakarta" in lines[1]
+    assert "2026-12-01 09:30 Asia/Jakarta" in lines[2] and "once" in lines[2]
+    assert lines[1].index("Pending") == lines[2].index("Pending")
+
+
+def test_show_human(amx: Amx) -> None:
+    amx(*ADD)
+    assert amx("schedule", "show", "1") == 0
+    assert "scope          public.orders, public.users" in amx.out
+    assert "no runs yet" in amx.out
+
+
+def test_next_previews_fire_times(amx: Amx) -> None:
+    got = amx.json("schedule", "next", "--cron", "30 1 * * *", "--timezone", "America/New_York",
+                   "--from", "2026-10-31T12:00:00+00:00", "-n", "3")  # fmt: skip
+    # 2026-11-01 is the fall-back day in New York: 01:30 happens twice, fires once (EDT).
+    assert got == [
+        "2026-11-01T01:30:00-04:00",
+        "2026-11-02T01:30:00-05:00",
+        "2026-11-03T01:30:00-05:00",
+    ]
+    assert amx("schedule", "next", "--every", "2h", "-n", "2") == 0
+    assert amx.out.splitlines() == [
+        "Sat 2026-11-21 11:00 Asia/Jakarta (+0700)",
+        "Sat 2026-11-21 13:00 Asia/Jakarta (+0700)",
+    ]
+
+
+def test_edit_changes_and_bumps_version(amx: Amx) -> None:
+    amx(*ADD)
+    edited = amx.json("schedule", "edit", "1", "--every", "1h", "--review", "auto")
+    assert edited["rule"] == "every 1h" and edited["review_strategy"] == "auto"
+    assert edited["version"] == 2 and edited["scope"] == ["public.orders", "public.users"]
+
+
+def test_profiles(amx: Amx) -> None:
+    assert amx("profile", "llm", "add", "local", "--provider", "openai-compatible", "--model",
+               "llama3", "--base-url", "http://127.0.0.1:11434/v1", "--api-key-env", "OLLAMA_KEY") == 0  # fmt: skip
+    names = [p["name"] for p in amx.json("profile", "llm", "list")]
+    assert names == ["heuristic", "local"]
+    assert amx("profile", "db", "add", "wh", "postgresql+psycopg://amx:env:WH_PASSWORD@db/wh") == 0
+    urls = {p["name"]: p["url"] for p in amx.json("profile", "db", "list")}
+    assert urls["wh"] == "postgresql+psycopg://amx:***@db/wh"
+    amx(*ADD)
+    assert amx("profile", "db", "rm", "shop") == 1
+    assert "used by 1 schedule(s) (nightly)" in amx.err
+    assert amx("profile", "db", "rm", "wh") == 0
+
+
+def dump(url: str) -> dict[str, list[tuple[Any, ...]]]:
+    path = url.removeprefix("sqlite:///")
+    with sqlite3.connect(path) as conn:
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        return {t: sorted(conn.execute(f"SELECT * FROM {t}").fetchall(), key=repr) for t in tables}
+
+
+BASE = ["schedule", "add", "--name", "x", "--db-profile", "shop", "--scope", "public.users"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (BASE + ["--fire-at", "2026-11-20 09:00"], "is in the past"),
+        (BASE + ["--fire-at", "2027-03-14 02:30", "--timezone", "America/New_York"], "does not exist in America/New_York"),
+        (BASE + ["--cron", "0 9 * * *", "--timezone", "Mars/Base"], "unknown timezone 'Mars/Base'"),
+        (BASE + ["--fire-at", "2026-13-01 09:00"], "not a valid date-time"),
+        (BASE + ["--cron", "61 * * * *"], "'61 * * * *' is invalid"),
+        (BASE + ["--cron", "* * *"], "'* * *' is invalid"),
+        (BASE + ["--every", "30s"], "at least 1m"),
+        (["schedule", "add", "--name", "  ", "--cron", "0 9 * * *", "--db-profile", "shop", "--scope", "s"], "name is empty"),
+        (["schedule", "add", "--name", "nightly", "--cron", "0 9 * * *", "--db-profile", "shop", "--scope", "s"], "exists already"),
+        (["schedule", "add", "--name", "y", "--cron", "0 9 * * *", "--db-profile", "shop", "--scope", ""], "scope"),
+        (["schedule", "add", "--name", "y", "--cron", "0 9 * * *", "--db-profile", "nope", "--scope", "s"], "no DB profile named 'nope'"),
+        (["schedule", "add", "--name", "y", "--cron", "0 9 * * *", "--db-profile", "shop", "--scope", "s", "--llm-profile", "gpt"], "no LLM profile named 'gpt'"),
+        (["schedule", "pause", "99"], "no schedule with id 99"),
+        (["schedule", "resume", "1"], "it is Pending; only a Paused schedule can be resumed"),
+        (["schedule", "edit", "1", "--name", "renamed", "--if-version", "0"], "changed since you opened it"),
+        (["profile", "db", "add", "bad", "postgresql://amx:secret@db/x"], "never stored"),
+    ],
+)  # fmt: skip
+def test_bad_input_is_one_sentence_exit_1_and_changes_nothing(
+    amx: Amx, argv: list[str], expected: str
+) -> None:
+    assert amx(*ADD) == 0
+    before = dump(amx.url)
+    assert amx(*argv) == 1
+    assert expected in amx.err
+    assert amx.err.startswith("error: ") and amx.err.count("\n") == 1
+    assert "Traceback" not in amx.err
+    assert dump(amx.url) == before
+
+
+def test_usage_errors_exit_2(amx: Amx) -> None:
+    assert amx("schedule", "add", "--name", "x") == 2
+    assert amx.err.startswith("amx: ") and amx.err.count("\n") == 1
+    assert amx("schedule", "frobnicate") == 2
+    assert amx("schedule", "pause", "abc") == 2
+
+
+def test_foreign_sqlite_file_is_refused(tmp_path: Path, clock: FrozenClock) -> None:
+    foreign = tmp_path / "other.db"
+    with sqlite3.connect(foreign) as conn:
+        conn.execute("CREATE TABLE invoices (id INTEGER)")
+    before = foreign.read_bytes()
+    tool = Amx(f"sqlite:///{foreign}", clock)
+    assert tool("schedule", "list") == 1
+    assert "holds tables that are not AMX Studio's (invoices)" in tool.err
+    assert foreign.read_bytes() == before
+    junk = tmp_path / "junk.db"
+    junk.write_text("hello, not a database")
+    tool = Amx(f"sqlite:///{junk}", clock)
+    assert tool("schedule", "list") == 1 and "is not an SQLite database" in tool.err
+
+
+def test_unwritable_database_directory_is_refused(tmp_path: Path, clock: FrozenClock) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    tool = Amx(f"sqlite:///{blocker}/sub/amx.db", clock)
+    assert tool("schedule", "list") == 1
+    assert "cannot create the database directory" in tool.err and "--database-url" in tool.err
+
+
+def test_real_entry_point_exit_codes(tmp_path: Path) -> None:
+    env_url = f"sqlite:///{tmp_path / 'amx.db'}"
+    amx = [sys.executable, "-m", "studio_tui.cli", "--database-url", env_url]
+    ok = subprocess.run([*amx, "schedule", "list"], capture_output=True, text=True)
+    assert ok.returncode == 0 and "no schedules yet" in ok.stdout
+    refused = subprocess.run([*amx, "schedule", "show", "7"], capture_output=True, text=True)
+    assert refused.returncode == 1
+    assert refused.stderr == "error: no schedule with id 7; list them with `amx schedule list`.\n"
+    usage = subprocess.run([*amx, "schedule"], capture_output=True, text=True)
+    assert usage.returncode == 2 and "Traceback" not in usage.stderr

@@ -1,0 +1,34 @@
+"""core/ and daemon/ stay headless: importing them must not load Textual."""
+
+from __future__ import annotations
+
+import pkgutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def modules(package: str) -> list[str]:
+    names = [package]
+    for info in pkgutil.walk_packages([str(ROOT / package)], prefix=f"{package}."):
+        if ".migrations.versions" in info.name or info.name.endswith(".migrations.env"):
+            continue
+        names.append(info.name)
+    return names
+
+
+@pytest.mark.parametrize("module", modules("core") + modules("daemon"))
+def test_headless_module_never_imports_textual(module: str) -> None:
+    code = (
+        f"import sys, importlib; importlib.import_module({module!r}); "
+        "bad = sorted(m for m in sys.modules if m == 'textual' or m.startswith('textual.')); "
+        "print(','.join(bad))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
+    )
+    assert result.stdout.strip() == "", f"{module} imports {result.stdout.strip()}"
