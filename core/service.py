@@ -405,14 +405,12 @@ class ScheduleService:
         text = query.text.strip()
         if text:
             like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            where.append(
-                or_(
-                    Schedule.name.ilike(like, escape="\\"),
-                    cast(Schedule.scope, String).ilike(like, escape="\\"),
-                    Schedule.db_profile.ilike(like, escape="\\"),
-                    Schedule.llm_profile.ilike(like, escape="\\"),
-                )
-            )
+            # SQLite's LIKE ignores ASCII case already; its ILIKE would wrap both sides in lower().
+            columns = (Schedule.name, cast(Schedule.scope, String))
+            if self.db.is_sqlite:
+                where.append(or_(*(c.like(like, escape="\\") for c in columns)))
+            else:
+                where.append(or_(*(c.ilike(like, escape="\\") for c in columns)))
         return where
 
     def list(self, query: ListQuery | None = None) -> Page:
@@ -426,15 +424,20 @@ class ScheduleService:
         order = [ordered, Schedule.id]
         if query.sort == "next_fire_at":
             order.insert(0, Schedule.next_fire_at.is_(None))
+        page = select(Schedule).where(*where).order_by(*order).offset(query.offset)
         with self.db.read() as session:
-            rows = session.scalars(
-                select(Schedule)
-                .where(*where)
-                .order_by(*order)
-                .offset(query.offset)
-                .limit(query.limit)
-            ).all()
-            total = session.scalar(select(func.count(Schedule.id)).where(*where)) or 0
+            total: int | None = None
+            if query.text.strip():
+                # A text filter scans the table anyway: count in the same pass.
+                found = session.execute(
+                    page.add_columns(func.count().over().label("total")).limit(query.limit)
+                ).all()
+                rows = [r[0] for r in found]
+                total = int(found[0][1]) if found else None
+            else:
+                rows = list(session.scalars(page.limit(query.limit)).all())
+            if total is None:
+                total = session.scalar(select(func.count(Schedule.id)).where(*where)) or 0
             return Page(
                 items=[ScheduleInfo.of(r) for r in rows],
                 total=total,

@@ -87,7 +87,11 @@ class Schedule(Base):
             postgresql_where=text("deleted_at IS NULL"),
             sqlite_where=text("deleted_at IS NULL"),
         ),
-        Index("ix_schedules_status_name", "status", "name"),
+        # Listing: counts per status come from this index alone; pages sort on the next two.
+        Index("ix_schedules_list", "kind", "status", "deleted_at"),
+        # "(next_fire_at IS NULL), next_fire_at" is the list's sort: dated rows first, in order.
+        Index("ix_schedules_next", text("(next_fire_at IS NULL)"), "next_fire_at"),
+        Index("ix_schedules_name", "name"),
     )
 
 

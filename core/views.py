@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -11,6 +13,22 @@ from pydantic import BaseModel, ConfigDict
 from core.scope import from_texts, summary
 from core.tables import Run, Schedule
 from core.triggers import TriggerAdapter, describe
+
+
+@lru_cache(maxsize=4096)
+def _rule(trigger_json: str, tz_name: str) -> str:
+    # Stored triggers repeat a lot and re-validating a cron expression is costly; cache by value.
+    return describe(TriggerAdapter.validate_json(trigger_json), tz_name)
+
+
+@lru_cache(maxsize=4096)
+def _scope_summary(paths: tuple[str, ...]) -> str:
+    return summary(from_texts(paths))
+
+
+@lru_cache(maxsize=64)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
 
 
 class RunInfo(BaseModel):
@@ -85,24 +103,23 @@ class ScheduleInfo(BaseModel):
     @classmethod
     def of(cls, row: Schedule) -> ScheduleInfo:
         """The view of a stored schedule."""
-        trigger = TriggerAdapter.validate_python(row.trigger)
         local = None
         if row.next_fire_at is not None:
-            local = row.next_fire_at.astimezone(ZoneInfo(row.timezone)).isoformat()
+            local = row.next_fire_at.astimezone(_zone(row.timezone)).isoformat()
         return cls(
             id=row.id,
             name=row.name,
             kind=row.kind,
             status=row.status,
             trigger=row.trigger,
-            rule=describe(trigger, row.timezone),
+            rule=_rule(json.dumps(row.trigger, sort_keys=True), row.timezone),
             timezone=row.timezone,
             next_fire_at=row.next_fire_at,
             next_fire_local=local,
             db_profile=row.db_profile,
             database=row.database,
             scope=list(row.scope),
-            scope_summary=summary(from_texts(row.scope)),
+            scope_summary=_scope_summary(tuple(row.scope)),
             llm_profile=row.llm_profile,
             review_strategy=row.review_strategy,
             missed_policy=row.missed_policy,

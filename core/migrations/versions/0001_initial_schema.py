@@ -81,7 +81,11 @@ def upgrade() -> None:
             postgresql_where=sa.text("status = 'pending' AND deleted_at IS NULL"),
             sqlite_where=sa.text("status = 'pending' AND deleted_at IS NULL"),
         )
-        batch_op.create_index("ix_schedules_status_name", ["status", "name"], unique=False)
+        batch_op.create_index("ix_schedules_list", ["kind", "status", "deleted_at"], unique=False)
+        batch_op.create_index(
+            "ix_schedules_next", [sa.text("(next_fire_at IS NULL)"), "next_fire_at"], unique=False
+        )
+        batch_op.create_index("ix_schedules_name", ["name"], unique=False)
         batch_op.create_index(
             "uq_schedules_live_name",
             ["name"],
@@ -152,7 +156,9 @@ def downgrade() -> None:
             postgresql_where=sa.text("deleted_at IS NULL"),
             sqlite_where=sa.text("deleted_at IS NULL"),
         )
-        batch_op.drop_index("ix_schedules_status_name")
+        batch_op.drop_index("ix_schedules_name")
+        batch_op.drop_index("ix_schedules_next")
+        batch_op.drop_index("ix_schedules_list")
         batch_op.drop_index(
             "ix_schedules_due",
             postgresql_where=sa.text("status = 'pending' AND deleted_at IS NULL"),
