@@ -1,0 +1,72 @@
+"""DB and LLM profiles: secrets by reference only, masking, validation, and removal rules."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.api import Core
+from core.errors import Conflict, InvalidInput, NotFound
+from core.profiles import check_db_url, resolve_db_url
+
+
+def test_literal_password_is_refused() -> None:
+    with pytest.raises(InvalidInput, match="never stored") as err:
+        check_db_url("postgresql+psycopg://amx:hunter2@db/prod")
+    assert "hunter2" not in str(err.value)
+
+
+def test_env_reference_is_resolved_only_when_connecting(monkeypatch: pytest.MonkeyPatch) -> None:
+    url = "postgresql+psycopg://amx:env:AMX_TEST_PW@db/prod"
+    check_db_url(url)
+    monkeypatch.delenv("AMX_TEST_PW", raising=False)
+    with pytest.raises(InvalidInput, match="AMX_TEST_PW holds the password but is not set"):
+        resolve_db_url(url)
+    monkeypatch.setenv("AMX_TEST_PW", "s3cret")
+    assert resolve_db_url(url).password == "s3cret"
+
+
+def test_no_password_is_fine() -> None:
+    assert resolve_db_url("postgresql+psycopg://amx@db/prod").password is None
+
+
+def test_stored_profile_never_shows_or_stores_a_secret(
+    core: Core, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WH_PW", "s3cret")
+    info = core.profiles.add_db("wh", "postgresql+psycopg://amx:env:WH_PW@db/wh")
+    assert info.url == "postgresql+psycopg://amx:***@db/wh"
+    with core.db.engine.connect() as conn:
+        stored = conn.exec_driver_sql("SELECT url FROM db_profiles WHERE name = 'wh'").scalar()
+    assert stored is not None and "s3cret" not in stored and "env:WH_PW" in stored
+
+
+def test_bad_urls_and_names(core: Core) -> None:
+    with pytest.raises(InvalidInput, match="not a SQLAlchemy URL"):
+        core.profiles.add_db("x", "not a url")
+    with pytest.raises(InvalidInput, match="name is empty"):
+        core.profiles.add_db(" ", "sqlite:///x.db")
+    with pytest.raises(Conflict):
+        core.profiles.add_db("shop", "sqlite:///other.db")
+
+
+def test_llm_profile_rules(core: Core) -> None:
+    with pytest.raises(InvalidInput, match="provider 'gpt' is unknown"):
+        core.profiles.add_llm("x", "gpt")
+    with pytest.raises(InvalidInput, match="needs --model"):
+        core.profiles.add_llm("x", "openai-compatible", base_url="http://127.0.0.1:8080/v1")
+    with pytest.raises(InvalidInput, match="needs --base-url"):
+        core.profiles.add_llm("x", "openai-compatible", model="m", base_url="127.0.0.1")
+    with pytest.raises(InvalidInput, match="NAME of an environment variable"):
+        core.profiles.add_llm(
+            "x", "openai-compatible", model="m", base_url="http://h/v1", api_key_env="sk-abc123"
+        )
+    info = core.profiles.add_llm(
+        "local", "openai-compatible", model="m", base_url="http://h/v1/", api_key_env="KEY"
+    )
+    assert info.base_url == "http://h/v1" and not info.builtin
+    assert [p.name for p in core.profiles.list_llm()] == ["heuristic", "local"]
+    with pytest.raises(InvalidInput, match="built-in heuristic profile cannot be removed"):
+        core.profiles.remove_llm("heuristic")
+    core.profiles.remove_llm("local")
+    with pytest.raises(NotFound):
+        core.profiles.remove_llm("local")
