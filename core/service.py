@@ -33,7 +33,7 @@ from core.views import Page, RunInfo, ScheduleDetail, ScheduleInfo
 SortKey = Literal["next_fire_at", "name", "status", "id", "created_at", "updated_at"]
 HISTORY = 100
 # How many missed occurrences are counted one by one before the note just says "over N".
-MISSED_COUNT_CAP = 10_000
+MISSED_COUNT_CAP = 1000
 
 
 @dataclass(frozen=True)
@@ -327,6 +327,8 @@ class ScheduleService:
             count, following = count + 1, next_fire_time(trigger, row.timezone, following)
         upcoming = next_fire_time(trigger, row.timezone, now)
         occurrences = "1 occurrence" if count == 1 else f"{count} occurrences"
+        if count >= MISSED_COUNT_CAP:
+            occurrences = f"{MISSED_COUNT_CAP} or more occurrences"
         policy = row.missed_policy
         if policy == "ask":
             row.status = check(action, row.status, Status.MISSED, what=_what(row))

@@ -278,3 +278,14 @@ def test_next_due_probe(core: Core) -> None:
     core.schedules.pause(a.id)
     due = core.schedules.next_due()
     assert due is not None and due[1] == datetime(2026, 11, 21, 6, 0, tzinfo=UTC)
+
+
+def test_long_outage_of_a_frequent_schedule_is_counted_up_to_a_cap(
+    core: Core, clock: FrozenClock
+) -> None:
+    info = core.schedules.create(spec(trigger=cron("* * * * *"), missed_policy="skip"))
+    clock.advance(timedelta(days=2))
+    [missed] = core.schedules.detect_missed()
+    assert missed.id == info.id and missed.status == "pending"
+    assert missed.note is not None and missed.note.startswith("1000 or more occurrences missed")
+    assert missed.next_fire_at == clock.now() + timedelta(minutes=1)

@@ -1,0 +1,40 @@
+"""The transition table is the single authority on status changes."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.errors import IllegalTransition
+from core.status import TRANSITIONS, Status, can, check
+
+
+@pytest.mark.parametrize("action", sorted(TRANSITIONS))
+@pytest.mark.parametrize("current", list(Status))
+def test_every_action_from_every_status(action: str, current: Status) -> None:
+    targets = TRANSITIONS[action].get(current)
+    assert can(action, current) == (targets is not None)
+    for target in Status:
+        if targets is not None and target in targets:
+            assert check(action, current, target, what="schedule 1 'x'") is target
+        else:
+            with pytest.raises(IllegalTransition) as err:
+                check(action, current, target, what="schedule 1 'x'")
+            message = str(err.value)
+            assert message.startswith("cannot ") and message.endswith(".")
+            assert "\n" not in message and "schedule 1 'x'" in message
+
+
+def test_terminal_and_running_rules() -> None:
+    assert not can("edit", Status.RUNNING) and not can("edit", Status.CANCELLED)
+    assert not can("run_now", Status.CANCELLED) and not can("run_now", Status.RUNNING)
+    assert not can("pause", Status.COMPLETED)
+    assert can("cancel", Status.RUNNING) and not can("delete", Status.RUNNING)
+    assert can("skip", Status.MISSED) and not can("skip", Status.PENDING)
+
+
+def test_message_names_the_allowed_states() -> None:
+    with pytest.raises(IllegalTransition) as err:
+        check("skip", Status.PENDING, Status.CANCELLED, what="schedule 3 'nightly'")
+    assert str(err.value) == (
+        "cannot skip schedule 3 'nightly': it is Pending; only a Missed schedule can be skipped."
+    )
