@@ -123,13 +123,14 @@ class ScheduleService:
                     f"{expected_version}); reload it and make your change again."
                 )
             old = _trigger(row)
-            same_interval = (
-                isinstance(spec.trigger, IntervalTrigger)
-                and isinstance(old, IntervalTrigger)
+            anchor = now
+            if (
+                isinstance(old, IntervalTrigger)
+                and isinstance(spec.trigger, IntervalTrigger)
                 and spec.trigger.every_seconds == old.every_seconds
-            )
-            # An unchanged interval keeps counting from where it started.
-            spec = with_anchor(spec, old.anchor if same_interval else now)  # type: ignore[union-attr]
+            ):
+                anchor = old.anchor or now  # an unchanged interval keeps its rhythm
+            spec = with_anchor(spec, anchor)
             target = Status.PAUSED if row.status == Status.PAUSED else Status.PENDING
             check("edit", row.status, target, what=_what(row))
             self._check_profiles(session, spec)

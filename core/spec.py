@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -92,9 +93,11 @@ def build_spec(**fields: Any) -> ScheduleSpec:
         raise InvalidInput(field, f"{field} {got!r} is not accepted; {fix}.") from None
 
 
-def with_anchor(spec: ScheduleSpec, anchor: Any) -> ScheduleSpec:
-    """The spec with an interval trigger anchored at `anchor` when it has no anchor yet."""
+def with_anchor(spec: ScheduleSpec, anchor: datetime | None) -> ScheduleSpec:
+    """The spec with an interval trigger anchored at `anchor` (to the whole minute) if unset."""
     trigger = spec.trigger
-    if isinstance(trigger, IntervalTrigger) and trigger.anchor is None:
-        return spec.model_copy(update={"trigger": trigger.model_copy(update={"anchor": anchor})})
+    if isinstance(trigger, IntervalTrigger) and trigger.anchor is None and anchor is not None:
+        # Whole minutes keep fire times readable: "every 6h" from 22:13, not 22:13:58.85.
+        whole = anchor.replace(second=0, microsecond=0)
+        return spec.model_copy(update={"trigger": trigger.model_copy(update={"anchor": whole})})
     return spec

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -115,6 +116,8 @@ def _spec_fields(args: argparse.Namespace) -> dict[str, Any]:
 def _said(ctx: Context, info: ScheduleInfo, verb: str) -> int:
     if ctx.args.json:
         ctx.json(info.model_dump(mode="json"))
+    elif verb == "deleted":
+        ctx.print(f"deleted schedule {info.id} {info.name!r}; its run history is kept")
     else:
         when = render.local_time(info.next_fire_at, info.timezone)
         ctx.print(
@@ -534,6 +537,12 @@ def run(
     except AmxError as exc:
         print(f"error: {exc}", file=err)
         return EXIT_REFUSED
+    except BrokenPipeError:
+        # The reader went away (`amx schedule list | head`): stop quietly, as Unix tools do.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
     except KeyboardInterrupt:
         print("interrupted; nothing was changed by the interrupted step", file=err)
         return 130

@@ -222,3 +222,14 @@ def test_real_entry_point_exit_codes(tmp_path: Path) -> None:
     assert refused.stderr == "error: no schedule with id 7; list them with `amx schedule list`.\n"
     usage = subprocess.run([*amx, "schedule"], capture_output=True, text=True)
     assert usage.returncode == 2 and "Traceback" not in usage.stderr
+
+
+def test_closed_pipe_is_quiet(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'amx.db'}"
+    script = (
+        f"{sys.executable} -m studio_tui.cli --database-url {url} schedule next --every 1h -n 1000 "
+        "| head -1"
+    )
+    result = subprocess.run(["bash", "-c", script], capture_output=True, text=True)
+    assert result.returncode == 0 and result.stderr == ""
+    assert len(result.stdout.splitlines()) == 1

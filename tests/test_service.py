@@ -289,3 +289,17 @@ def test_long_outage_of_a_frequent_schedule_is_counted_up_to_a_cap(
     assert missed.id == info.id and missed.status == "pending"
     assert missed.note is not None and missed.note.startswith("1000 or more occurrences missed")
     assert missed.next_fire_at == clock.now() + timedelta(minutes=1)
+
+
+def test_interval_anchor_is_a_whole_minute_and_survives_unrelated_edits(
+    core: Core, clock: FrozenClock
+) -> None:
+    clock.advance(timedelta(seconds=42, microseconds=5))
+    info = core.schedules.create(spec(trigger=interval("6h")))
+    assert info.trigger["anchor"] == "2026-11-21T02:00:00Z"
+    assert info.next_fire_at == datetime(2026, 11, 21, 8, 0, tzinfo=UTC)
+    clock.advance(timedelta(hours=1))
+    edited = core.schedules.update(
+        info.id, spec(trigger=interval("6h"), scope=["sales"]), expected_version=info.version
+    )
+    assert edited.trigger["anchor"] == "2026-11-21T02:00:00Z"
