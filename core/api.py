@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core.catalog import CatalogService
 from core.clock import Clock, SystemClock
 from core.db import Database
+from core.errors import NotFound
+from core.job import AnalysisJob
 from core.profiles import ProfileService
+from core.review import ReviewService
+from core.runs import RunService
+from core.scope import from_texts
 from core.service import ScheduleService
+from core.spec import ScheduleSpec
 
 
 @dataclass(frozen=True)
@@ -18,13 +25,30 @@ class Core:
     clock: Clock
     schedules: ScheduleService
     profiles: ProfileService
+    catalog: CatalogService
+    review: ReviewService
+    runs: RunService
+    job: AnalysisJob
 
     @classmethod
     def open(cls, url: str | None = None, clock: Clock | None = None) -> Core:
         """Open (creating or migrating) the database at `url` or the configured default."""
         clock = clock or SystemClock()
         db = Database(url)
-        return cls(db, clock, ScheduleService(db, clock), ProfileService(db, clock))
+        profiles = ProfileService(db, clock)
+        catalog = CatalogService(db, clock, profiles)
+
+        def check_scope(spec: ScheduleSpec) -> None:
+            try:
+                catalog.check_scope(spec.db_profile, spec.database, sorted(from_texts(spec.scope)))
+            except NotFound:
+                return  # an unknown profile is refused, field by field, by the service itself
+
+        schedules = ScheduleService(db, clock, scope_check=check_scope)
+        review = ReviewService(db, clock)
+        runs = RunService(db, clock)
+        job = AnalysisJob(clock, schedules, profiles, catalog, review, runs)
+        return cls(db, clock, schedules, profiles, catalog, review, runs, job)
 
     def close(self) -> None:
         """Release the database connections."""

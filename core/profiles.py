@@ -41,6 +41,7 @@ class LlmProfileInfo(BaseModel):
     model: str | None
     base_url: str | None
     api_key_env: str | None
+    concurrency: int
     builtin: bool
 
 
@@ -127,6 +128,7 @@ def _llm_info(row: LlmProfile) -> LlmProfileInfo:
         model=row.model,
         base_url=row.base_url,
         api_key_env=row.api_key_env,
+        concurrency=row.concurrency,
         builtin=row.name == BUILTIN_LLM,
     )
 
@@ -187,6 +189,7 @@ class ProfileService:
         model: str | None = None,
         base_url: str | None = None,
         api_key_env: str | None = None,
+        concurrency: int = 2,
     ) -> LlmProfileInfo:
         """Add an LLM profile; the key is named by an environment variable, never stored."""
         name = _check_name(name, "name")
@@ -208,6 +211,8 @@ class ProfileService:
                 "--api-key-env takes the NAME of an environment variable (e.g. OPENAI_API_KEY), "
                 "never the key itself.",
             )
+        if not 1 <= concurrency <= 32:
+            raise InvalidInput("concurrency", "concurrency must be between 1 and 32 requests.")
         with self.db.write() as session:
             if session.scalar(select(LlmProfile).where(LlmProfile.name == name)):
                 raise Conflict(
@@ -219,6 +224,7 @@ class ProfileService:
                 model=model,
                 base_url=base_url.rstrip("/") if base_url else None,
                 api_key_env=api_key_env,
+                concurrency=concurrency,
                 created_at=self.clock.now(),
             )
             session.add(row)
@@ -231,6 +237,14 @@ class ProfileService:
             return [
                 _llm_info(r) for r in session.scalars(select(LlmProfile).order_by(LlmProfile.name))
             ]
+
+    def get_llm(self, name: str) -> LlmProfile:
+        """The stored LLM profile row, or NotFound."""
+        with self.db.read() as session:
+            row = session.scalar(select(LlmProfile).where(LlmProfile.name == name))
+        if row is None:
+            raise NotFound(f"no LLM profile named {name!r}; list them with `amx profile llm list`.")
+        return row
 
     def remove_llm(self, name: str) -> None:
         """Remove an LLM profile that no live schedule uses; the built-in one stays."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
@@ -83,9 +83,16 @@ def _is_once(row: Schedule) -> bool:
 class ScheduleService:
     """Create, change, list and inspect schedules. Time comes from the injected clock."""
 
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        *,
+        scope_check: Callable[[ScheduleSpec], None] | None = None,
+    ) -> None:
         self.db = db
         self.clock = clock
+        self.scope_check = scope_check
 
     # -- creating and editing -------------------------------------------------------------
 
@@ -94,6 +101,7 @@ class ScheduleService:
         now = self.clock.now()
         spec = with_anchor(spec, now)
         next_at = self._first_fire(spec, now)
+        self._check_scope(spec)
         with self.db.write() as session:
             self._check_profiles(session, spec)
             self._check_name_free(session, spec.name, None)
@@ -115,6 +123,7 @@ class ScheduleService:
     ) -> ScheduleInfo:
         """Replace a schedule's configuration; refused if it changed since `expected_version`."""
         now = self.clock.now()
+        self._check_scope(spec)
         with self.db.write() as session:
             row = self._get(session, schedule_id)
             if row.version != expected_version:
@@ -146,6 +155,11 @@ class ScheduleService:
             row.updated_at = now
             self._flush_unique(session, spec.name)
             return ScheduleInfo.of(row)
+
+    def _check_scope(self, spec: ScheduleSpec) -> None:
+        # Outside the write transaction: it may read a remote catalog.
+        if self.scope_check is not None:
+            self.scope_check(spec)
 
     def _first_fire(self, spec: ScheduleSpec, now: datetime) -> datetime | None:
         if isinstance(spec.trigger, OnceTrigger):

@@ -40,6 +40,7 @@ class LlmProfile(Base):
     model: Mapped[str | None] = mapped_column(String(200))
     base_url: Mapped[str | None] = mapped_column(Text)
     api_key_env: Mapped[str | None] = mapped_column(String(200))
+    concurrency: Mapped[int] = mapped_column(Integer, default=2)
     created_at: Mapped[datetime]
 
 
@@ -132,3 +133,79 @@ class Worker(Base):
     last_seen_at: Mapped[datetime]
     current_run_id: Mapped[int | None] = mapped_column(Integer)
     version: Mapped[str] = mapped_column(String(40))
+
+
+class CatalogEntry(Base):
+    """One cached catalog listing: the children of `parent` in a DB profile's database."""
+
+    __tablename__ = "catalog_cache"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    profile: Mapped[str] = mapped_column(String(120))
+    parent: Mapped[str] = mapped_column(Text)  # JSON list of the parent path's names
+    nodes: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    fetched_at: Mapped[datetime]
+
+    __table_args__ = (UniqueConstraint("profile", "parent", name="uq_catalog_parent"),)
+
+
+class Proposal(Base):
+    """A value an analysis run suggests for one field of one table or column."""
+
+    __tablename__ = "proposals"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"))
+    schedule_id: Mapped[int] = mapped_column(Integer)
+    profile: Mapped[str] = mapped_column(String(120))
+    path: Mapped[str] = mapped_column(Text)
+    target: Mapped[str] = mapped_column(String(10))  # table | column
+    field: Mapped[str] = mapped_column(String(20))  # description | tags
+    old_value: Mapped[str | None] = mapped_column(Text)
+    new_value: Mapped[str] = mapped_column(Text)
+    confidence: Mapped[float]
+    evidence: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(12))  # pending | accepted | applied | rejected
+    note: Mapped[str | None] = mapped_column(Text)
+    decided_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+    __table_args__ = (
+        Index("ix_proposals_run", "run_id"),
+        Index("ix_proposals_status", "status", "id"),
+    )
+
+
+class Annotation(Base):
+    """The current value of one field of one table or column, and who wrote it."""
+
+    __tablename__ = "annotations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    profile: Mapped[str] = mapped_column(String(120))
+    path: Mapped[str] = mapped_column(Text)
+    field: Mapped[str] = mapped_column(String(20))
+    value: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(10))  # llm | human
+    run_id: Mapped[int | None] = mapped_column(Integer)
+    proposal_id: Mapped[int | None] = mapped_column(Integer)
+    updated_at: Mapped[datetime]
+
+    __table_args__ = (UniqueConstraint("profile", "path", "field", name="uq_annotation_field"),)
+
+
+class AnnotationChange(Base):
+    """One change to an annotation, so a whole run can be undone."""
+
+    __tablename__ = "annotation_history"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    profile: Mapped[str] = mapped_column(String(120))
+    path: Mapped[str] = mapped_column(Text)
+    field: Mapped[str] = mapped_column(String(20))
+    old_value: Mapped[str | None] = mapped_column(Text)
+    old_source: Mapped[str | None] = mapped_column(String(10))
+    new_value: Mapped[str | None] = mapped_column(Text)
+    new_source: Mapped[str] = mapped_column(String(10))
+    run_id: Mapped[int | None] = mapped_column(Integer)
+    proposal_id: Mapped[int | None] = mapped_column(Integer)
+    changed_at: Mapped[datetime]
+    undone_at: Mapped[datetime | None]
+
+    __table_args__ = (Index("ix_history_run", "run_id"),)

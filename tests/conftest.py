@@ -13,6 +13,7 @@ import pytest
 from core.api import Core
 from core.clock import FrozenClock
 from tests.support.pg import Cluster, find_bindir, start_cluster
+from tests.support.shop import make_shop
 
 # 09:00 in Asia/Jakarta, a Saturday.
 NOW = datetime(2026, 11, 21, 2, 0, tzinfo=UTC)
@@ -69,8 +70,8 @@ def sqlite_url(tmp_path: Path) -> str:
 
 @pytest.fixture
 def core(db_url: str, clock: FrozenClock, tmp_path: Path) -> Iterator[Core]:
-    """The core on a new database, with a DB profile named `shop`."""
+    """The core on a new database, with a DB profile `shop` on a small SQLite shop."""
     opened = Core.open(db_url, clock)
-    opened.profiles.add_db("shop", f"sqlite:///{tmp_path / 'shop.db'}")
+    opened.profiles.add_db("shop", make_shop(tmp_path / "shop"))
     yield opened
     opened.close()

@@ -14,6 +14,7 @@ import pytest
 
 from core.clock import FrozenClock
 from studio_tui.cli import run
+from tests.support.shop import make_shop
 
 
 class Amx:
@@ -39,7 +40,7 @@ class Amx:
 @pytest.fixture
 def amx(sqlite_url: str, clock: FrozenClock, tmp_path: Path) -> Amx:
     tool = Amx(sqlite_url, clock)
-    assert tool("profile", "db", "add", "shop", f"sqlite:///{tmp_path / 'shop.db'}") == 0, tool.err
+    assert tool("profile", "db", "add", "shop", make_shop(tmp_path / "shop")) == 0, tool.err
     return tool
 
 
@@ -159,11 +160,11 @@ BASE = ["schedule", "add", "--name", "x", "--db-profile", "shop", "--scope", "pu
         (BASE + ["--cron", "61 * * * *"], "'61 * * * *' is invalid"),
         (BASE + ["--cron", "* * *"], "'* * *' is invalid"),
         (BASE + ["--every", "30s"], "at least 1m"),
-        (["schedule", "add", "--name", "  ", "--cron", "0 9 * * *", "--db-profile", "shop", "--scope", "s"], "name is empty"),
-        (["schedule", "add", "--name", "nightly", "--cron", "0 9 * * *", "--db-profile", "shop", "--scope", "s"], "exists already"),
+        (["schedule", "add", "--name", "  ", "--cron", "0 9 * * *", "--db-profile", "shop", "--scope", "public.users"], "name is empty"),
+        (["schedule", "add", "--name", "nightly", "--cron", "0 9 * * *", "--db-profile", "shop", "--scope", "public.users"], "exists already"),
         (["schedule", "add", "--name", "y", "--cron", "0 9 * * *", "--db-profile", "shop", "--scope", ""], "scope"),
-        (["schedule", "add", "--name", "y", "--cron", "0 9 * * *", "--db-profile", "nope", "--scope", "s"], "no DB profile named 'nope'"),
-        (["schedule", "add", "--name", "y", "--cron", "0 9 * * *", "--db-profile", "shop", "--scope", "s", "--llm-profile", "gpt"], "no LLM profile named 'gpt'"),
+        (["schedule", "add", "--name", "y", "--cron", "0 9 * * *", "--db-profile", "nope", "--scope", "public.users"], "no DB profile named 'nope'"),
+        (["schedule", "add", "--name", "y", "--cron", "0 9 * * *", "--db-profile", "shop", "--scope", "public.users", "--llm-profile", "gpt"], "no LLM profile named 'gpt'"),
         (["schedule", "pause", "99"], "no schedule with id 99"),
         (["schedule", "resume", "1"], "it is Pending; only a Paused schedule can be resumed"),
         (["schedule", "edit", "1", "--name", "renamed", "--if-version", "0"], "changed since you opened it"),

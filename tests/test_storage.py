@@ -11,7 +11,7 @@ from sqlalchemy import create_engine, inspect, select, text
 
 from core.api import Core
 from core.clock import FrozenClock
-from core.db import Database
+from core.db import Database, head_revision
 from core.errors import StorageError
 from core.service import due_statement
 from core.tables import Base, Worker
@@ -24,7 +24,7 @@ def test_migrating_an_empty_database_creates_every_table(db_url: str) -> None:
         version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
         builtin = conn.execute(text("SELECT name, provider FROM llm_profiles")).all()
     assert {t.name for t in Base.metadata.sorted_tables} <= tables
-    assert version == "0001"
+    assert version == head_revision()
     assert builtin == [("heuristic", "heuristic")]
     db.dispose()
     Database(db_url).dispose()  # reopening a database at head changes nothing

@@ -1,0 +1,96 @@
+"""Recording runs: starting one in this process and writing its outcome."""
+
+from __future__ import annotations
+
+import os
+import socket
+from typing import Any
+
+from sqlalchemy import select
+
+from core.clock import Clock
+from core.db import Database
+from core.errors import Conflict, NotFound
+from core.status import RunStatus, Status
+from core.tables import Run, Schedule
+from core.views import RunInfo
+
+
+def here_worker_id() -> str:
+    """The worker id of a run started by a person in this process."""
+    return f"here:{socket.gethostname()}:{os.getpid()}"
+
+
+class RunService:
+    """Start and finish runs; the daemon's claim goes through the same rows."""
+
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+
+    def start_here(self, schedule_id: int) -> RunInfo:
+        """A manual run of a live schedule, started now in this process."""
+        now = self.clock.now()
+        with self.db.write() as session:
+            schedule = session.get(Schedule, schedule_id)
+            if schedule is None or schedule.deleted_at is not None:
+                raise NotFound(
+                    f"no schedule with id {schedule_id}; list them with `amx schedule list`."
+                )
+            if schedule.status == Status.CANCELLED:
+                raise Conflict(
+                    f"schedule {schedule_id} {schedule.name!r} is cancelled; it cannot run."
+                )
+            run = Run(
+                schedule_id=schedule_id,
+                scheduled_for=now,
+                trigger="manual",
+                attempt=1,
+                status=RunStatus.RUNNING,
+                worker_id=here_worker_id(),
+                started_at=now,
+                note="run here by request",
+                created_at=now,
+            )
+            session.add(run)
+            session.flush()
+            return RunInfo.of(run)
+
+    def finish(
+        self,
+        run_id: int,
+        status: RunStatus,
+        *,
+        summary: dict[str, Any] | None = None,
+        error: str | None = None,
+    ) -> RunInfo:
+        """Write a run's outcome once; a run that already finished is left as it is."""
+        now = self.clock.now()
+        with self.db.write() as session:
+            run = session.get(Run, run_id)
+            if run is None:
+                raise NotFound(f"no run with id {run_id}.")
+            if run.status not in (RunStatus.RUNNING, RunStatus.QUEUED):
+                raise Conflict(f"run {run_id} finished already ({run.status}).")
+            run.status = status
+            run.summary = summary
+            run.error = error
+            run.finished_at = now
+            session.flush()
+            return RunInfo.of(run)
+
+    def get(self, run_id: int) -> RunInfo:
+        """One run, or NotFound."""
+        with self.db.read() as session:
+            run = session.get(Run, run_id)
+            if run is None:
+                raise NotFound(f"no run with id {run_id}.")
+            return RunInfo.of(run)
+
+    def latest(self, schedule_id: int) -> RunInfo | None:
+        """The newest run of a schedule."""
+        with self.db.read() as session:
+            run = session.scalar(
+                select(Run).where(Run.schedule_id == schedule_id).order_by(Run.id.desc()).limit(1)
+            )
+            return RunInfo.of(run) if run else None

@@ -1,0 +1,1 @@
+"""The `amx` command groups, one module each."""

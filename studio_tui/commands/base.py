@@ -1,0 +1,90 @@
+"""What every `amx` command handler shares: the context, usage errors and exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from typing import IO, Any, NoReturn
+
+from core.api import Core
+from core.clock import Clock
+from core.errors import InvalidInput
+
+EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
+Subparsers = Any  # argparse's _SubParsersAction, which is private
+
+
+class UsageError(Exception):
+    """Bad command-line usage (exit 2)."""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse that reports usage errors as one line and exit code 2, without exiting."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message} (see `{self.prog} --help`)")
+
+
+class Context:
+    """What a command handler needs: the parsed arguments, output streams and the core."""
+
+    def __init__(
+        self, args: argparse.Namespace, out: IO[str], clock: Clock, err: IO[str] | None = None
+    ) -> None:
+        self.args = args
+        self.out = out
+        self.error_out = err or sys.stderr
+        self.clock = clock
+        self._core: Core | None = None
+
+    @property
+    def core(self) -> Core:
+        """The core, opened on first use (commands like `next` never touch the database)."""
+        if self._core is None:
+            self._core = Core.open(self.args.database_url, self.clock)
+        return self._core
+
+    def print(self, text: str = "") -> None:
+        """Write a line to standard output."""
+        print(text, file=self.out)
+
+    def err(self, text: str) -> None:
+        """Write a line to standard error."""
+        print(text, file=self.error_out)
+
+    def json(self, value: Any) -> None:
+        """Write a JSON document to standard output."""
+        print(json.dumps(value, indent=2, ensure_ascii=False), file=self.out)
+
+    def close(self) -> None:
+        """Release the core."""
+        if self._core is not None:
+            self._core.close()
+
+
+Handler = Callable[[Context], int]
+
+
+def positive_id(text: str) -> int:
+    """An argparse type for ids: a positive whole number."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"id {text!r} is not a number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"id {text!r} must be positive")
+    return value
+
+
+def confirm(question: str, *, flag: str = "--yes") -> bool:
+    """Ask a yes/no question at a terminal; refuse when there is none to ask at."""
+    if not sys.stdin.isatty():
+        raise InvalidInput("yes", f"this needs confirmation; add {flag} when not at a terminal.")
+    return input(question).strip().lower() in ("y", "yes")
+
+
+def subcommands(parser: argparse.ArgumentParser, dest: str) -> Subparsers:
+    """A required sub-command group whose parsers report errors like the root."""
+    return parser.add_subparsers(dest=dest, required=True, parser_class=Parser)

@@ -1,0 +1,88 @@
+"""`amx schedule run-now ID --here`: run the analysis job in this process, with progress."""
+
+from __future__ import annotations
+
+import threading
+from typing import IO
+
+from core.job import Progress, ProgressFn
+from core.views import RunInfo
+from studio_tui import render
+from studio_tui.commands.base import EXIT_OK, EXIT_REFUSED, Context
+
+BAR = 28
+
+
+def progress_printer(stream: IO[str]) -> ProgressFn:
+    """A progress bar on a terminal, one line a table elsewhere."""
+    tty = stream.isatty()
+
+    def show(p: Progress) -> None:
+        if tty:
+            filled = BAR * p.done // p.total if p.total else BAR
+            table = render.clip(p.table or "", 40)
+            errors = f"  {p.errors} failed" if p.errors else ""
+            stream.write(
+                f"\r[{'#' * filled}{'.' * (BAR - filled)}] {p.done}/{p.total} {table:<40}{errors}"
+            )
+            if p.done >= p.total:
+                stream.write("\n")
+        elif p.table:
+            stream.write(f"{p.done}/{p.total} {p.table}\n")
+        stream.flush()
+
+    return show
+
+
+def outcome(run: RunInfo) -> str:
+    """One line on how a run ended."""
+    s = run.summary or {}
+    parts = (
+        f"{s.get('tables', 0)} tables, {s.get('columns', 0)} columns, "
+        f"{s.get('proposals', 0)} proposals ({s.get('applied', 0)} applied), "
+        f"{s.get('tokens', 0)} tokens, {s.get('duration_s', 0):.1f} s"
+    )
+    return f"run {run.id} {run.status}: {parts}"
+
+
+def run_here(ctx: Context, schedule_id: int) -> int:
+    """Start a manual run, execute it with a progress bar; Ctrl-C stops between tables."""
+    run = ctx.core.runs.start_here(schedule_id)
+    cancel = threading.Event()
+    done: list[RunInfo] = []
+    failure: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            done.append(
+                ctx.core.job.execute(
+                    schedule_id, run.id, progress=progress_printer(ctx.error_out), cancel=cancel
+                )
+            )
+        except BaseException as exc:  # handed to the main thread below
+            failure.append(exc)
+
+    worker = threading.Thread(target=work, name="amx-run-here")
+    worker.start()
+    while worker.is_alive():
+        try:
+            worker.join(0.2)
+        except KeyboardInterrupt:
+            cancel.set()
+            ctx.err("\nstopping after the tables in progress …")
+    if failure:
+        raise failure[0]
+    finished = done[0]
+    if ctx.args.json:
+        ctx.json(finished.model_dump(mode="json"))
+    else:
+        ctx.print(outcome(finished))
+        for item in (finished.summary or {}).get("errors", []):
+            ctx.print(f"  failed {item['table']}: {item['error']}")
+        missing = (finished.summary or {}).get("missing", [])
+        if missing:
+            ctx.print(f"  no longer in the database: {', '.join(missing)}")
+        summary = finished.summary or {}
+        if summary.get("proposals", 0) > summary.get("applied", 0):
+            ctx.print(f"review with: amx review list --run {finished.id}")
+    return EXIT_OK if finished.status == "succeeded" else EXIT_REFUSED

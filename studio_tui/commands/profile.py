@@ -1,0 +1,147 @@
+"""`amx profile db|llm …`: DB and LLM profiles."""
+
+from __future__ import annotations
+
+from studio_tui import render
+from studio_tui.commands.base import EXIT_OK, Context, Subparsers, subcommands
+
+
+def cmd_db_add(ctx: Context) -> int:
+    info = ctx.core.profiles.add_db(ctx.args.name, ctx.args.url, sample_size=ctx.args.sample_size)
+    ctx.print(f"added DB profile {info.name!r}: {info.url}")
+    return EXIT_OK
+
+
+def cmd_db_list(ctx: Context) -> int:
+    profiles = ctx.core.profiles.list_db()
+    if ctx.args.json:
+        ctx.json([p.model_dump(mode="json") for p in profiles])
+    elif not profiles:
+        ctx.print("no DB profiles yet; add one with `amx profile db add NAME URL`")
+    else:
+        ctx.print(
+            render.table(
+                ["NAME", "URL", "SAMPLES"], [[p.name, p.url, str(p.sample_size)] for p in profiles]
+            )
+        )
+    return EXIT_OK
+
+
+def cmd_db_test(ctx: Context) -> int:
+    name = ctx.args.name
+    databases = ctx.core.catalog.children(name, (), refresh=True)
+    default = ctx.core.catalog.default_database(name)
+    schemas = ctx.core.catalog.children(name, (default,), refresh=True)
+    ctx.print(
+        f"reached {name!r}: {len(databases.nodes)} database(s); {default!r} has "
+        f"{len(schemas.nodes)} schema(s): {', '.join(n.name for n in schemas.nodes[:8])}"
+    )
+    return EXIT_OK
+
+
+def cmd_llm_test(ctx: Context) -> int:
+    from core.llm.base import annotator_for
+    from core.metadata import ColumnMeta, TableMeta
+
+    row = ctx.core.profiles.get_llm(ctx.args.name)
+    annotator = annotator_for(
+        row.provider,
+        name=row.name,
+        model=row.model,
+        base_url=row.base_url,
+        api_key_env=row.api_key_env,
+        concurrency=row.concurrency,
+    )
+    ping = getattr(annotator, "ping", None)
+    if callable(ping):
+        reply = str(ping())
+        ctx.print(f"{row.name!r} answered from {row.base_url} ({row.model}): {reply[:80]!r}")
+        return EXIT_OK
+    probe = TableMeta(
+        schema="public",
+        name="users",
+        columns=(ColumnMeta("id", "INTEGER", primary_key=True), ColumnMeta("email", "TEXT")),
+    )
+    result = annotator.annotate(probe)
+    ctx.print(f"{row.name!r} works offline: {result.annotation.description}")
+    return EXIT_OK
+
+
+def cmd_db_rm(ctx: Context) -> int:
+    ctx.core.profiles.remove_db(ctx.args.name)
+    ctx.print(f"removed DB profile {ctx.args.name!r}")
+    return EXIT_OK
+
+
+def cmd_llm_add(ctx: Context) -> int:
+    a = ctx.args
+    info = ctx.core.profiles.add_llm(
+        a.name,
+        a.provider,
+        model=a.model,
+        base_url=a.base_url,
+        api_key_env=a.api_key_env,
+        concurrency=a.concurrency,
+    )
+    ctx.print(f"added LLM profile {info.name!r} ({info.provider})")
+    return EXIT_OK
+
+
+def cmd_llm_list(ctx: Context) -> int:
+    profiles = ctx.core.profiles.list_llm()
+    if ctx.args.json:
+        ctx.json([p.model_dump(mode="json") for p in profiles])
+    else:
+        rows = [
+            [p.name, p.provider, p.model or "—", p.base_url or "—", p.api_key_env or "—"]
+            for p in profiles
+        ]
+        ctx.print(render.table(["NAME", "PROVIDER", "MODEL", "BASE URL", "KEY FROM"], rows))
+    return EXIT_OK
+
+
+def cmd_llm_rm(ctx: Context) -> int:
+    ctx.core.profiles.remove_llm(ctx.args.name)
+    ctx.print(f"removed LLM profile {ctx.args.name!r}")
+    return EXIT_OK
+
+
+def register(top: Subparsers) -> None:
+    """Add `amx profile db …` and `amx profile llm …`."""
+    prof = subcommands(top.add_parser("profile", help="manage DB and LLM profiles"), "kind")
+    dbp = subcommands(prof.add_parser("db", help="databases to analyse"), "verb")
+    p = dbp.add_parser("add", help="add a DB profile")
+    p.add_argument("name")
+    p.add_argument("url", help="SQLAlchemy URL; a password only as env:VAR")
+    p.add_argument("--sample-size", type=int, default=5, help="sample values per column (0 = none)")
+    p.set_defaults(handler=cmd_db_add)
+    p = dbp.add_parser("list", help="list DB profiles")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_db_list)
+    p = dbp.add_parser("test", help="connect and list what the profile reaches")
+    p.add_argument("name")
+    p.set_defaults(handler=cmd_db_test)
+    p = dbp.add_parser("rm", help="remove a DB profile")
+    p.add_argument("name")
+    p.set_defaults(handler=cmd_db_rm)
+
+    llm = subcommands(prof.add_parser("llm", help="language models"), "verb")
+    p = llm.add_parser("add", help="add an LLM profile")
+    p.add_argument("name")
+    p.add_argument("--provider", required=True, choices=["heuristic", "openai-compatible"])
+    p.add_argument("--model")
+    p.add_argument("--base-url")
+    p.add_argument("--api-key-env", metavar="VAR", help="environment variable holding the key")
+    p.add_argument(
+        "--concurrency", type=int, default=2, help="requests at once during a run (default 2)"
+    )
+    p.set_defaults(handler=cmd_llm_add)
+    p = llm.add_parser("list", help="list LLM profiles")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_llm_list)
+    p = llm.add_parser("test", help="send a tiny request to the model")
+    p.add_argument("name")
+    p.set_defaults(handler=cmd_llm_test)
+    p = llm.add_parser("rm", help="remove an LLM profile")
+    p.add_argument("name")
+    p.set_defaults(handler=cmd_llm_rm)

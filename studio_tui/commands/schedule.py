@@ -1,0 +1,342 @@
+"""`amx schedule …`: the schedule verbs."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import datetime
+from typing import Any
+
+from core.errors import AmxError, InvalidInput
+from core.service import ListQuery
+from core.spec import ScheduleSpec, build_spec
+from core.status import Status
+from core.triggers import (
+    Trigger,
+    cron,
+    default_zone_name,
+    interval,
+    next_fire_times,
+    once,
+    parse_local_datetime,
+    zone,
+)
+from core.views import ScheduleInfo
+from studio_tui import render
+from studio_tui.commands.base import (
+    EXIT_OK,
+    EXIT_REFUSED,
+    Context,
+    Handler,
+    Subparsers,
+    UsageError,
+    confirm,
+    positive_id,
+    subcommands,
+)
+from studio_tui.commands.here import run_here
+
+
+def _trigger_from(args: argparse.Namespace) -> Trigger | None:
+    if args.fire_at is not None:
+        return once(args.fire_at)
+    if args.cron is not None:
+        return cron(args.cron)
+    if args.every is not None:
+        return interval(args.every)
+    return None
+
+
+def _spec_fields(args: argparse.Namespace) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    for attr, field in (
+        ("name", "name"),
+        ("timezone", "timezone"),
+        ("db_profile", "db_profile"),
+        ("database", "database"),
+        ("scope", "scope"),
+        ("llm_profile", "llm_profile"),
+        ("review", "review_strategy"),
+        ("grace", "misfire_grace_s"),
+        ("retries", "max_retries"),
+    ):
+        value = getattr(args, attr, None)
+        if value is not None:
+            fields[field] = value
+    if getattr(args, "missed", None) is not None:
+        fields["missed_policy"] = args.missed.replace("-", "_")
+    trigger = _trigger_from(args)
+    if trigger is not None:
+        fields["trigger"] = trigger
+    return fields
+
+
+def _said(ctx: Context, info: ScheduleInfo, verb: str) -> int:
+    if ctx.args.json:
+        ctx.json(info.model_dump(mode="json"))
+    elif verb == "deleted":
+        ctx.print(f"deleted schedule {info.id} {info.name!r}; its run history is kept")
+    else:
+        when = render.local_time(info.next_fire_at, info.timezone)
+        ctx.print(
+            f"{verb} schedule {info.id} {info.name!r}: {info.status.capitalize()}, next {when}"
+        )
+    return EXIT_OK
+
+
+def cmd_add(ctx: Context) -> int:
+    fields = _spec_fields(ctx.args)
+    if "trigger" not in fields:
+        raise UsageError("give one of --fire-at, --cron or --every")
+    return _said(ctx, ctx.core.schedules.create(build_spec(**fields)), "added")
+
+
+def cmd_edit(ctx: Context) -> int:
+    current = ctx.core.schedules.get(ctx.args.id)
+    fields = {
+        key: value
+        for key, value in current.model_dump().items()
+        if key in ScheduleSpec.model_fields and key != "trigger"
+    }
+    fields["trigger"] = current.trigger
+    changes = _spec_fields(ctx.args)
+    if not changes:
+        raise UsageError("say what to change, e.g. --name, --cron or --scope")
+    if "trigger" in changes and "trigger" in fields:
+        fields["trigger"] = changes["trigger"]
+    fields.update(changes)
+    spec = build_spec(**fields)
+    expected = ctx.args.if_version if ctx.args.if_version is not None else current.version
+    info = ctx.core.schedules.update(ctx.args.id, spec, expected_version=expected)
+    return _said(ctx, info, "edited")
+
+
+def cmd_list(ctx: Context) -> int:
+    statuses: frozenset[str] = frozenset()
+    if ctx.args.status:
+        wanted = [s.strip().lower() for s in ctx.args.status.split(",") if s.strip()]
+        unknown = [s for s in wanted if s not in Status.__members__.values()]
+        if unknown:
+            names = ", ".join(s.value for s in Status)
+            raise InvalidInput("status", f"status {unknown[0]!r} is unknown; use any of {names}.")
+        statuses = frozenset(wanted)
+    query = ListQuery(
+        statuses=statuses,
+        text=ctx.args.filter or "",
+        sort=ctx.args.sort,
+        descending=ctx.args.desc,
+        offset=ctx.args.offset,
+        limit=ctx.args.limit,
+    )
+    page = ctx.core.schedules.list(query)
+    if ctx.args.json:
+        ctx.json(
+            {
+                "total": page.total,
+                "offset": page.offset,
+                "limit": page.limit,
+                "items": [s.model_dump(mode="json") for s in page.items],
+            }
+        )
+        return EXIT_OK
+    if not page.items:
+        ctx.print(
+            "no schedules"
+            + (" match" if statuses or query.text else " yet; add one with `amx schedule add`")
+        )
+        return EXIT_OK
+    ctx.print(render.schedule_rows(page.items))
+    if page.total > len(page.items):
+        shown = f"{page.offset + 1}-{page.offset + len(page.items)}"
+        ctx.print(f"\n{shown} of {page.total}; page on with --offset {page.offset + page.limit}")
+    return EXIT_OK
+
+
+def cmd_show(ctx: Context) -> int:
+    found = ctx.core.schedules.show(ctx.args.id)
+    if ctx.args.json:
+        ctx.json(found.model_dump(mode="json"))
+    else:
+        ctx.print(render.detail(found))
+    return EXIT_OK
+
+
+def _simple(method: str, verb: str) -> Handler:
+    def handler(ctx: Context) -> int:
+        if method == "delete" and not ctx.args.yes:
+            info = ctx.core.schedules.get(ctx.args.id)
+            if not confirm(f"delete schedule {info.id} {info.name!r}? [y/N] "):
+                ctx.print("not deleted")
+                return EXIT_REFUSED
+        return _said(ctx, getattr(ctx.core.schedules, method)(ctx.args.id), verb)
+
+    return handler
+
+
+def cmd_run_now(ctx: Context) -> int:
+    if ctx.args.here:
+        return run_here(ctx, ctx.args.id)
+    result = ctx.core.schedules.run_now(ctx.args.id)
+    s = result.schedule
+    if ctx.args.json:
+        ctx.json(
+            {
+                "schedule": s.model_dump(mode="json"),
+                "run": result.run.model_dump(mode="json") if result.run else None,
+            }
+        )
+    elif result.run is not None:
+        ctx.print(
+            f"queued run {result.run.id} of schedule {s.id} {s.name!r}; the daemon starts it at "
+            "its next tick"
+        )
+    else:
+        ctx.print(f"schedule {s.id} {s.name!r} fires its missed occurrence now")
+    return EXIT_OK
+
+
+def cmd_next(ctx: Context) -> int:
+    args = ctx.args
+    trigger = _trigger_from(args)
+    if trigger is None:
+        raise UsageError("give one of --fire-at, --cron or --every")
+    tz_name = args.timezone or default_zone_name()
+    tz = zone(tz_name)
+    start = ctx.clock.now()
+    if args.start:
+        try:
+            parsed = datetime.fromisoformat(args.start.replace("Z", "+00:00"))
+        except ValueError:
+            parsed = parse_local_datetime(args.start)
+        start = parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
+    if args.count < 1 or args.count > 1000:
+        raise InvalidInput("n", "-n must be between 1 and 1000.")
+    times = next_fire_times(trigger, tz_name, start, args.count)
+    shown = [t.astimezone(tz) for t in times]
+    if args.json:
+        ctx.json([t.isoformat() for t in shown])
+    elif not shown:
+        ctx.print("no fire times after the start")
+    else:
+        for t in shown:
+            ctx.print(f"{t:%a %Y-%m-%d %H:%M} {tz_name} ({t:%z})")
+    return EXIT_OK
+
+
+def cmd_daemon_missing(ctx: Context) -> int:
+    raise AmxError(
+        "the daemon is not available in this version yet; schedules stay queued and can be "
+        "inspected with `amx schedule list`."
+    )
+
+
+def _add_trigger_options(p: argparse.ArgumentParser, *, required: bool) -> None:
+    group = p.add_mutually_exclusive_group(required=required)
+    group.add_argument(
+        "--fire-at", metavar="'YYYY-MM-DD HH:MM'", help="fire once at this local time"
+    )
+    group.add_argument("--cron", metavar="EXPR", help="fire on a cron rule, e.g. '0 9 * * 1-5'")
+    group.add_argument("--every", metavar="INTERVAL", help="fire every 15m, 2h, 1d …")
+
+
+def _add_spec_options(p: argparse.ArgumentParser, *, creating: bool) -> None:
+    p.add_argument("--name", required=creating, help="a unique name")
+    _add_trigger_options(p, required=False)
+    p.add_argument(
+        "--timezone", metavar="TZ", help="IANA zone of the fire times (default: this machine's)"
+    )
+    p.add_argument("--db-profile", metavar="P", required=creating, help="the DB profile to analyse")
+    p.add_argument("--database", metavar="D", help="database or catalog within the profile")
+    p.add_argument(
+        "--scope",
+        metavar="PATH",
+        action="append",
+        required=creating,
+        help="[database.]schema[.table[.column]]; repeat for more",
+    )
+    p.add_argument("--llm-profile", metavar="L", help="LLM profile (default: heuristic)")
+    p.add_argument(
+        "--review", choices=["auto", "manual"], help="apply at once, or queue for review"
+    )
+    p.add_argument(
+        "--missed", choices=["ask", "skip", "run-once"], help="what to do with missed runs"
+    )
+    p.add_argument("--grace", type=int, metavar="SECONDS", help="misfire grace (default 60)")
+    p.add_argument("--retries", type=int, metavar="N", help="retries after a failure (default 3)")
+    p.add_argument("--json", action="store_true", help="print the schedule as JSON")
+
+
+def register(top: Subparsers) -> None:
+    """Add `amx schedule` and its verbs."""
+    sched = subcommands(top.add_parser("schedule", help="manage schedules"), "verb")
+    p = sched.add_parser("add", help="queue a new schedule")
+    _add_spec_options(p, creating=True)
+    p.set_defaults(handler=cmd_add)
+
+    p = sched.add_parser("edit", help="change a schedule")
+    p.add_argument("id", type=positive_id)
+    p.add_argument(
+        "--if-version",
+        type=int,
+        metavar="N",
+        help="refuse the edit unless the schedule is still at version N (see `show`)",
+    )
+    _add_spec_options(p, creating=False)
+    p.set_defaults(handler=cmd_edit)
+
+    p = sched.add_parser("list", help="list schedules")
+    p.add_argument("--status", metavar="S[,S…]", help="only these statuses, e.g. pending,failed")
+    p.add_argument(
+        "--filter", metavar="TEXT", help="only names, scopes or profiles containing TEXT"
+    )
+    p.add_argument(
+        "--sort",
+        choices=["next_fire_at", "name", "status", "id", "created_at", "updated_at"],
+        default="next_fire_at",
+    )
+    p.add_argument("--desc", action="store_true", help="sort descending")
+    p.add_argument("--offset", type=int, default=0)
+    p.add_argument("--limit", type=int, default=200)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_list)
+
+    p = sched.add_parser("show", help="a schedule's configuration and its last 100 runs")
+    p.add_argument("id", type=positive_id)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_show)
+
+    for verb, method, past, text in (
+        ("pause", "pause", "paused", "stop a schedule from firing until resumed"),
+        ("resume", "resume", "resumed", "let a paused schedule fire again"),
+        ("skip", "skip", "skipped", "skip a missed occurrence"),
+        ("cancel", "cancel", "cancelled", "stop a schedule for good (its history stays)"),
+        ("rm", "delete", "deleted", "delete a schedule (its run history is kept)"),
+    ):
+        p = sched.add_parser(verb, help=text)
+        p.add_argument("id", type=positive_id)
+        p.add_argument("--json", action="store_true")
+        if verb == "rm":
+            p.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
+        p.set_defaults(handler=_simple(method, past))
+
+    p = sched.add_parser("run-now", help="queue an immediate run")
+    p.add_argument("id", type=positive_id)
+    p.add_argument(
+        "--here", action="store_true", help="run it in this process now, with a progress bar"
+    )
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_run_now)
+
+    p = sched.add_parser("next", help="preview the next fire times of a rule")
+    _add_trigger_options(p, required=True)
+    p.add_argument("--timezone", metavar="TZ")
+    p.add_argument(
+        "--from", dest="start", metavar="ISO", help="start from this time (default: now)"
+    )
+    p.add_argument("-n", dest="count", type=int, default=5, help="how many (default 5)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_next)
+
+    for verb in ("install-daemon", "uninstall-daemon", "status"):
+        p = sched.add_parser(verb, help=f"{verb.replace('-', ' ')} (daemon)")
+        p.add_argument("--json", action="store_true")
+        p.set_defaults(handler=cmd_daemon_missing)
