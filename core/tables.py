@@ -109,6 +109,7 @@ class Run(Base):
     worker_id: Mapped[str | None] = mapped_column(String(120))
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
+    lease_until: Mapped[datetime | None]
     summary: Mapped[dict[str, Any] | None]
     error: Mapped[str | None] = mapped_column(Text)
     note: Mapped[str | None] = mapped_column(Text)
@@ -133,6 +134,7 @@ class Worker(Base):
     last_seen_at: Mapped[datetime]
     current_run_id: Mapped[int | None] = mapped_column(Integer)
     version: Mapped[str] = mapped_column(String(40))
+    stopped_at: Mapped[datetime | None]
 
 
 class CatalogEntry(Base):

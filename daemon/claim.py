@@ -1,0 +1,156 @@
+"""Claiming due work atomically: two daemons never fire the same occurrence.
+
+PostgreSQL: one statement, a CTE that picks due rows `FOR UPDATE SKIP LOCKED` and an `UPDATE …
+RETURNING`. SQLite: inside a `BEGIN IMMEDIATE` transaction (one writer at a time), a
+compare-and-set `UPDATE … WHERE status = 'pending' AND next_fire_at = :due` per row. Either way
+the Run row is inserted in the same transaction, and its UNIQUE (schedule_id, scheduled_for) is
+the backstop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Integer, TextClause, bindparam, column, text
+from sqlalchemy.orm import Session
+
+from core.db import Database
+from core.status import RunStatus, Status, check
+from core.tables import DUE_PREDICATE, Run
+from core.timeutil import UTCDateTime
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """One unit of work a worker now owns."""
+
+    run_id: int
+    schedule_id: int
+    scheduled_for: datetime
+    trigger: str  # schedule | retry | manual
+    attempt: int
+
+
+Claim = Callable[[Database, datetime, str, int, timedelta], list[Claimed]]
+
+_PG_CLAIM = f"""
+WITH due AS (
+    SELECT id FROM schedules
+    WHERE {DUE_PREDICATE} AND next_fire_at <= :now
+    ORDER BY next_fire_at
+    LIMIT :n
+    FOR UPDATE SKIP LOCKED
+)
+UPDATE schedules AS s
+SET status = 'running', claimed_by = :worker, lease_until = :lease,
+    version = s.version + 1, updated_at = :now
+FROM due WHERE s.id = due.id
+RETURNING s.id, s.next_fire_at, s.retry_count
+"""
+
+_SQLITE_DUE = f"""
+SELECT id, next_fire_at, retry_count FROM schedules INDEXED BY ix_schedules_due
+WHERE {DUE_PREDICATE} AND next_fire_at <= :now
+ORDER BY next_fire_at LIMIT :n
+"""
+
+_SQLITE_CAS = """
+UPDATE schedules
+SET status = 'running', claimed_by = :worker, lease_until = :lease,
+    version = version + 1, updated_at = :now
+WHERE id = :id AND status = 'pending' AND deleted_at IS NULL AND next_fire_at = :due
+"""
+
+_QUEUED = """
+SELECT r.id FROM runs r JOIN schedules s ON s.id = r.schedule_id
+WHERE r.status = 'queued' AND s.deleted_at IS NULL
+ORDER BY r.id LIMIT :n
+"""
+
+
+def _sql(sql: str, *returns: str) -> TextClause:
+    """A statement whose time parameters and results go through the aware-UTC column type."""
+    times = ("now", "lease", "due")
+    stmt = text(sql).bindparams(
+        *(bindparam(n, type_=UTCDateTime()) for n in times if f":{n}" in sql)
+    )
+    if returns:
+        types = {"next_fire_at": UTCDateTime()}
+        return stmt.columns(*(column(n, types.get(n, Integer())) for n in returns))  # type: ignore[return-value]
+    return stmt
+
+
+def claim_due(
+    db: Database, now: datetime, worker_id: str, limit: int, lease: timedelta
+) -> list[Claimed]:
+    """Claim up to `limit` units: queued run-now requests first, then due occurrences."""
+    if limit <= 0:
+        return []
+    claimed: list[Claimed] = []
+    with db.write() as session:
+        claimed += _claim_queued(session, now, worker_id, limit, lease)
+        if len(claimed) < limit:
+            claimed += _claim_schedules(session, now, worker_id, limit - len(claimed), lease)
+    return claimed
+
+
+def _claim_queued(
+    session: Session, now: datetime, worker_id: str, limit: int, lease: timedelta
+) -> list[Claimed]:
+    sql = _QUEUED + (" FOR UPDATE OF r SKIP LOCKED" if _is_pg(session) else "")
+    ids = [row[0] for row in session.execute(text(sql), {"n": limit})]
+    found = []
+    for run_id in ids:
+        changed = session.execute(
+            _sql(
+                "UPDATE runs SET status = 'running', worker_id = :worker, started_at = :now, "
+                "lease_until = :lease WHERE id = :id AND status = 'queued'"
+            ),
+            {"worker": worker_id, "now": now, "lease": now + lease, "id": run_id},
+        ).rowcount  # type: ignore[attr-defined]
+        if changed == 1:
+            run = session.get(Run, run_id)
+            assert run is not None
+            session.refresh(run)
+            found.append(Claimed(run.id, run.schedule_id, run.scheduled_for, "manual", run.attempt))
+    return found
+
+
+def _claim_schedules(
+    session: Session, now: datetime, worker_id: str, limit: int, lease: timedelta
+) -> list[Claimed]:
+    params = {"now": now, "lease": now + lease, "worker": worker_id, "n": limit}
+    returns = ("id", "next_fire_at", "retry_count")
+    won: list[tuple[int, datetime, int]] = []
+    if _is_pg(session):
+        for sid, due, retries in session.execute(_sql(_PG_CLAIM, *returns), params):
+            won.append((sid, due, retries))
+    else:
+        for sid, due, retries in session.execute(_sql(_SQLITE_DUE, *returns), params).all():
+            cas = session.execute(_sql(_SQLITE_CAS), {**params, "id": sid, "due": due})
+            if cas.rowcount == 1:  # type: ignore[attr-defined]
+                won.append((sid, due, retries))
+    found = []
+    for sid, due, retries in won:
+        check("claim", Status.PENDING, Status.RUNNING, what=f"schedule {sid}")
+        run = Run(
+            schedule_id=sid,
+            scheduled_for=due,
+            trigger="retry" if retries else "schedule",
+            attempt=retries + 1,
+            status=RunStatus.RUNNING,
+            worker_id=worker_id,
+            started_at=now,
+            lease_until=now + lease,
+            created_at=now,
+        )
+        session.add(run)
+        session.flush()
+        found.append(Claimed(run.id, sid, due, run.trigger, run.attempt))
+    return found
+
+
+def _is_pg(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"

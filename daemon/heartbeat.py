@@ -1,0 +1,117 @@
+"""Worker identity and heartbeats: alive means seen within 90 seconds."""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from datetime import datetime, timedelta
+from importlib.metadata import PackageNotFoundError, version
+
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import select, update
+
+from core.db import Database
+from core.status import RunStatus, Status
+from core.tables import Run, Schedule, Worker
+
+ALIVE_WITHIN = timedelta(seconds=90)
+
+
+def product_version() -> str:
+    """The installed amx-studio version."""
+    try:
+        return version("amx-studio")
+    except PackageNotFoundError:  # running from a source tree
+        return "dev"
+
+
+def new_worker_id() -> str:
+    """`host:pid:nonce`: unique even when a pid is reused."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+class WorkerInfo(BaseModel):
+    """One daemon as `amx daemon health` shows it."""
+
+    model_config = ConfigDict(frozen=True)
+    id: str
+    host: str
+    pid: int
+    started_at: datetime
+    last_seen_at: datetime
+    current_run_id: int | None
+    version: str
+    alive: bool
+    stopped: bool
+
+
+def register(db: Database, worker_id: str, now: datetime) -> None:
+    """Record a starting worker."""
+    with db.write() as session:
+        row = session.get(Worker, worker_id)
+        if row is None:
+            row = Worker(id=worker_id, host=socket.gethostname(), pid=os.getpid(), started_at=now,
+                         last_seen_at=now, version=product_version())  # fmt: skip
+            session.add(row)
+        row.last_seen_at = now
+        row.stopped_at = None
+
+
+def beat(
+    db: Database, worker_id: str, now: datetime, lease: timedelta, current_run: int | None
+) -> set[int]:
+    """Say we are alive, renew our leases; returns our runs whose schedule was cancelled."""
+    with db.write() as session:
+        session.execute(
+            update(Worker)
+            .where(Worker.id == worker_id)
+            .values(last_seen_at=now, current_run_id=current_run)
+        )
+        session.execute(
+            update(Run)
+            .where(Run.worker_id == worker_id, Run.status == RunStatus.RUNNING)
+            .values(lease_until=now + lease)
+        )
+        session.execute(
+            update(Schedule)
+            .where(Schedule.claimed_by == worker_id, Schedule.status == Status.RUNNING)
+            .values(lease_until=now + lease)
+        )
+        cancelled = session.scalars(
+            select(Run.id)
+            .join(Schedule, Schedule.id == Run.schedule_id)
+            .where(Run.worker_id == worker_id, Run.status == RunStatus.RUNNING)
+            .where(Schedule.status == Status.CANCELLED)
+        ).all()
+    return set(cancelled)
+
+
+def stopped(db: Database, worker_id: str, now: datetime) -> None:
+    """Record a clean stop."""
+    with db.write() as session:
+        session.execute(
+            update(Worker)
+            .where(Worker.id == worker_id)
+            .values(last_seen_at=now, stopped_at=now, current_run_id=None)
+        )
+
+
+def workers(db: Database, now: datetime) -> list[WorkerInfo]:
+    """Every worker that has ever run on this database, most recently seen first."""
+    with db.read() as session:
+        rows = session.scalars(select(Worker).order_by(Worker.last_seen_at.desc())).all()
+        return [
+            WorkerInfo(
+                id=w.id,
+                host=w.host,
+                pid=w.pid,
+                started_at=w.started_at,
+                last_seen_at=w.last_seen_at,
+                current_run_id=w.current_run_id,
+                version=w.version,
+                alive=w.stopped_at is None and now - w.last_seen_at <= ALIVE_WITHIN,
+                stopped=w.stopped_at is not None,
+            )
+            for w in rows
+        ]

@@ -1,0 +1,169 @@
+"""After a run: the schedule's next step — next occurrence, completion, retry or failure."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.db import Database
+from core.status import RunStatus, Status, check
+from core.tables import Run, Schedule, Worker
+from core.triggers import TriggerAdapter, next_fire_time
+
+RETRY_BASE = timedelta(seconds=30)
+RETRY_CAP = timedelta(hours=1)
+# A worker unseen this long is taken for dead and its runs are recovered.
+WORKER_TIMEOUT = timedelta(seconds=90)
+
+
+def backoff(attempt: int) -> timedelta:
+    """Delay before retry number `attempt` (1, 2, …): 30 s, 1 min, 2 min … capped at 1 h."""
+    return min(RETRY_BASE * (1 << min(max(attempt - 1, 0), 20)), RETRY_CAP)
+
+
+def settle(db: Database, now: datetime, run_id: int, *, released: bool = False) -> str | None:
+    """Move the run's schedule on after the run ended; returns what happened, for the log.
+
+    `released`: the run was stopped because its worker is shutting down, not by a person.
+    """
+    with db.write() as session:
+        run = session.get(Run, run_id)
+        if run is None:
+            return None
+        if released and run.status == RunStatus.CANCELLED:
+            run.note = "released: the daemon stopped before the run finished"
+            if run.trigger == "manual":
+                session.add(_requeued(run, now))
+                return "re-queued"
+        if run.trigger == "manual":
+            return None
+        schedule = session.get(Schedule, run.schedule_id)
+        if schedule is None or schedule.status != Status.RUNNING:
+            return None  # cancelled, deleted or recovered meanwhile: leave it as it is
+        if schedule.claimed_by not in (None, run.worker_id):
+            return None
+        return _advance(session, schedule, run, now)
+
+
+def _advance(session: Session, schedule: Schedule, run: Run, now: datetime) -> str:
+    what = f"schedule {schedule.id} {schedule.name!r}"
+    trigger = TriggerAdapter.validate_python(schedule.trigger)
+    once = trigger.kind == "once"
+    schedule.claimed_by = None
+    schedule.lease_until = None
+    schedule.updated_at = now
+    if run.status == RunStatus.SUCCEEDED:
+        schedule.retry_count = 0
+        schedule.note = None
+        if once:
+            schedule.status = check("succeed", Status.RUNNING, Status.COMPLETED, what=what)
+            schedule.next_fire_at = None
+            return "completed"
+        schedule.status = check("succeed", Status.RUNNING, Status.PENDING, what=what)
+        schedule.next_fire_at = next_fire_time(trigger, schedule.timezone, now)
+        return "next occurrence"
+    if run.status == RunStatus.CANCELLED:
+        # Released, not failed: the same occurrence fires again at once.
+        schedule.status = check("release", Status.RUNNING, Status.PENDING, what=what)
+        schedule.next_fire_at = now
+        schedule.note = run.note or "released"
+        return "released"
+    if schedule.retry_count < schedule.max_retries:
+        schedule.retry_count += 1
+        delay = backoff(schedule.retry_count)
+        schedule.status = check("fail", Status.RUNNING, Status.PENDING, what=what)
+        schedule.next_fire_at = now + delay
+        schedule.note = (
+            f"attempt {run.attempt} failed: {run.error or 'unknown error'}; retry "
+            f"{schedule.retry_count} of {schedule.max_retries} in {int(delay.total_seconds())} s"
+        )
+        return "retry"
+    tries = schedule.retry_count + 1
+    schedule.retry_count = 0
+    if once:
+        schedule.status = check("fail", Status.RUNNING, Status.FAILED, what=what)
+        schedule.next_fire_at = None
+        schedule.note = f"failed after {tries} attempt(s): {run.error or 'unknown error'}"
+        return "failed"
+    # A recurring schedule records the failure and moves on to its next occurrence.
+    schedule.status = check("fail", Status.RUNNING, Status.PENDING, what=what)
+    schedule.next_fire_at = next_fire_time(trigger, schedule.timezone, now)
+    schedule.note = (
+        f"last occurrence failed after {tries} attempt(s): {run.error or 'unknown error'}"
+    )
+    return "failed, next occurrence"
+
+
+def recover(db: Database, now: datetime) -> list[int]:
+    """Fail runs whose lease expired or whose worker stopped heartbeating; retry per policy."""
+    recovered = []
+    with db.write() as session:
+        rows = session.execute(
+            select(Run, Worker)
+            .outerjoin(Worker, Worker.id == Run.worker_id)
+            .where(Run.status == RunStatus.RUNNING, Run.lease_until.is_not(None))
+        ).all()
+        for run, worker in rows:
+            lease_gone = run.lease_until is not None and run.lease_until < now
+            silent = worker is not None and worker.last_seen_at < now - WORKER_TIMEOUT
+            if not (lease_gone or silent):
+                continue
+            host = worker.host if worker is not None else _host_of(run.worker_id)
+            since = f"{run.lease_until:%Y-%m-%d %H:%M:%S} UTC" if run.lease_until else "?"
+            run.status = RunStatus.FAILED
+            run.finished_at = now
+            run.error = f"worker lost on {host} (lease ran out at {since})"
+            run.lease_until = None
+            session.flush()
+            schedule = session.get(Schedule, run.schedule_id)
+            if (
+                run.trigger != "manual"
+                and schedule is not None
+                and schedule.status == Status.RUNNING
+                and schedule.claimed_by in (None, run.worker_id)
+            ):
+                _advance(session, schedule, run, now)
+            recovered.append(run.id)
+    return recovered
+
+
+def _host_of(worker_id: str | None) -> str:
+    # Worker ids are "host:pid:nonce", or "here:host:pid" for a run started by hand.
+    parts = (worker_id or "").split(":")
+    if parts[0] == "here" and len(parts) > 1:
+        return parts[1]
+    return parts[0] or "an unknown host"
+
+
+def release(db: Database, now: datetime, run_id: int, note: str) -> None:
+    """Give a run back at shutdown: the run ends cancelled, its occurrence fires again."""
+    with db.write() as session:
+        run = session.get(Run, run_id)
+        if run is None or run.status != RunStatus.RUNNING:
+            return
+        run.status = RunStatus.CANCELLED
+        run.note = note
+        run.finished_at = now
+        run.lease_until = None
+        if run.trigger == "manual":
+            session.add(_requeued(run, now))
+            return
+        schedule = session.get(Schedule, run.schedule_id)
+        if schedule is not None and schedule.status == Status.RUNNING:
+            session.flush()
+            _advance(session, schedule, run, now)
+
+
+def _requeued(run: Run, now: datetime) -> Run:
+    # The request stays: a new queued run takes the released one's place.
+    return Run(
+        schedule_id=run.schedule_id,
+        scheduled_for=now,
+        trigger="manual",
+        attempt=run.attempt,
+        status=RunStatus.QUEUED,
+        note="re-queued after the daemon stopped",
+        created_at=now,
+    )

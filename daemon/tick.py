@@ -1,0 +1,85 @@
+"""The tick: one stateless pass over the queue, shared by `amx daemon run`, `amx daemon tick`
+and the studio's embedded ticking."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from core.api import Core
+from core.errors import AmxError, NotFound
+from core.status import RunStatus
+from core.views import RunInfo
+from daemon.claim import Claim, Claimed, claim_due
+from daemon.settle import recover, settle
+
+log = logging.getLogger("amx.daemon")
+LEASE = timedelta(seconds=90)
+
+
+@dataclass
+class TickReport:
+    """What one tick did."""
+
+    recovered: list[int] = field(default_factory=list)
+    missed: list[int] = field(default_factory=list)
+    claimed: list[Claimed] = field(default_factory=list)
+
+
+def tick(
+    core: Core,
+    worker_id: str,
+    *,
+    slots: int,
+    lease: timedelta = LEASE,
+    claim: Claim = claim_due,
+) -> TickReport:
+    """Recover lost runs, mark missed schedules, then claim up to `slots` units of due work."""
+    report = TickReport()
+    now = core.clock.now()
+    report.recovered = recover(core.db, now)
+    for run_id in report.recovered:
+        log.warning("recovered run %s from a lost worker", run_id)
+    report.missed = [s.id for s in core.schedules.detect_missed()]
+    for schedule_id in report.missed:
+        log.info("schedule %s missed its fire time", schedule_id)
+    report.claimed = claim(core.db, core.clock.now(), worker_id, slots, lease)
+    return report
+
+
+def execute(
+    core: Core,
+    claimed: Claimed,
+    cancel: threading.Event | None = None,
+    *,
+    released: threading.Event | None = None,
+) -> RunInfo:
+    """Run one claimed unit to its end and move its schedule on; never raises for a bad run."""
+    log.info(
+        "fire schedule %s run %s (%s, attempt %s, scheduled for %s)",
+        claimed.schedule_id, claimed.run_id, claimed.trigger, claimed.attempt,
+        claimed.scheduled_for.isoformat(),
+    )  # fmt: skip
+    try:
+        schedule = core.schedules.get(claimed.schedule_id)
+        if schedule.kind == "cache_refresh":
+            counts = core.catalog.refresh(schedule.db_profile)
+            run = core.runs.finish(claimed.run_id, RunStatus.SUCCEEDED, summary=dict(counts))
+        else:
+            run = core.job.execute(claimed.schedule_id, claimed.run_id, cancel=cancel)
+    except NotFound:
+        run = core.runs.finish(claimed.run_id, RunStatus.FAILED, error="the schedule was deleted")
+    except Exception as exc:  # the daemon outlives any one job
+        log.exception("run %s crashed", claimed.run_id)
+        message = str(exc) if isinstance(exc, AmxError) else f"{type(exc).__name__}: {exc}"
+        try:
+            run = core.runs.finish(claimed.run_id, RunStatus.FAILED, error=message)
+        except AmxError:
+            run = core.runs.get(claimed.run_id)
+    outcome = settle(
+        core.db, core.clock.now(), claimed.run_id, released=bool(released and released.is_set())
+    )
+    log.info("run %s %s%s", run.id, run.status, f"; schedule: {outcome}" if outcome else "")
+    return run

@@ -1,0 +1,165 @@
+"""The resident worker behind `amx daemon run`: ticks, runs jobs, heartbeats, drains on stop."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import timedelta
+from types import FrameType
+
+from core.api import Core
+from daemon import heartbeat
+from daemon.claim import Claim, Claimed, claim_due
+from daemon.heartbeat import new_worker_id
+from daemon.settle import release
+from daemon.tick import execute, tick
+
+log = logging.getLogger("amx.daemon")
+
+
+@dataclass
+class WorkerConfig:
+    """How a worker behaves; the defaults are the product's."""
+
+    concurrency: int = 2
+    poll: float = 1.0
+    heartbeat: float = 30.0
+    lease: float = 90.0
+    grace: float = 30.0
+    worker_id: str = field(default_factory=new_worker_id)
+
+
+@dataclass
+class _Job:
+    claimed: Claimed
+    cancel: threading.Event
+    future: Future[object]
+
+
+class Worker:
+    """Claims due work and runs up to `concurrency` jobs at once until asked to stop."""
+
+    def __init__(
+        self, core: Core, config: WorkerConfig | None = None, *, claim: Claim = claim_due
+    ) -> None:
+        self.core = core
+        self.config = config or WorkerConfig()
+        self.claim = claim
+        self.stopping = threading.Event()
+        self.released = threading.Event()
+        self._jobs: dict[int, _Job] = {}
+        self._lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(
+            max_workers=self.config.concurrency, thread_name_prefix="amx-run"
+        )
+
+    @property
+    def id(self) -> str:
+        """This worker's id."""
+        return self.config.worker_id
+
+    def install_signal_handlers(self) -> None:
+        """SIGTERM and SIGINT stop claiming and drain."""
+
+        def handle(signum: int, _frame: FrameType | None) -> None:
+            log.info(
+                "received %s: finishing running jobs, claiming nothing new",
+                signal.Signals(signum).name,
+            )
+            self.stopping.set()
+
+        signal.signal(signal.SIGTERM, handle)
+        signal.signal(signal.SIGINT, handle)
+
+    def run(self) -> None:
+        """Loop until `stopping` is set, then drain."""
+        cfg = self.config
+        lease = timedelta(seconds=cfg.lease)
+        heartbeat.register(self.core.db, self.id, self.core.clock.now())
+        log.info(
+            "worker %s started: %s jobs at once, poll %.2fs", self.id, cfg.concurrency, cfg.poll
+        )
+        next_beat = 0.0
+        try:
+            while not self.stopping.is_set():
+                self._reap()
+                if time.monotonic() >= next_beat:
+                    try:
+                        self._beat(lease)
+                        next_beat = time.monotonic() + cfg.heartbeat
+                    except Exception:
+                        log.exception("heartbeat failed; trying again at the next poll")
+                free = cfg.concurrency - len(self._jobs)
+                try:
+                    report = tick(self.core, self.id, slots=free, lease=lease, claim=self.claim)
+                except Exception:
+                    # A locked or unreachable database must not end the daemon: try again.
+                    log.exception("tick failed; trying again in %.1fs", max(cfg.poll, 1.0))
+                    self.stopping.wait(max(cfg.poll, 1.0))
+                    continue
+                for claimed in report.claimed:
+                    self._start(claimed)
+                self.stopping.wait(self._sleep_for(free - len(report.claimed)))
+        finally:
+            self._drain()
+
+    def _sleep_for(self, free: int) -> float:
+        # Sleep until the earlier of the next due time and the poll; no busy loop.
+        poll = self.config.poll
+        if free <= 0:
+            return poll
+        due = self.core.schedules.next_due()
+        if due is None:
+            return poll
+        wait = (due[1] - self.core.clock.now()).total_seconds()
+        return max(0.0, min(poll, wait))
+
+    def _start(self, claimed: Claimed) -> None:
+        cancel = threading.Event()
+        future: Future[object] = self._pool.submit(
+            execute, self.core, claimed, cancel, released=self.released
+        )
+        with self._lock:
+            self._jobs[claimed.run_id] = _Job(claimed, cancel, future)
+
+    def _reap(self) -> None:
+        with self._lock:
+            for run_id in [r for r, job in self._jobs.items() if job.future.done()]:
+                del self._jobs[run_id]
+
+    def _beat(self, lease: timedelta) -> None:
+        current = next(iter(self._jobs), None)
+        cancelled = heartbeat.beat(self.core.db, self.id, self.core.clock.now(), lease, current)
+        for run_id in cancelled:
+            job = self._jobs.get(run_id)
+            if job is not None and not job.cancel.is_set():
+                log.info("run %s: its schedule was cancelled; stopping it", run_id)
+                job.cancel.set()
+
+    def _drain(self) -> None:
+        """Let running jobs finish within the grace period, then release what is left."""
+        deadline = time.monotonic() + self.config.grace
+        lease = timedelta(seconds=self.config.lease)
+        while self._jobs and time.monotonic() < deadline:
+            self._reap()
+            self._beat(lease)
+            time.sleep(0.1)
+        if self._jobs:
+            log.info("grace period over: stopping %s job(s) at their next table", len(self._jobs))
+            self.released.set()
+            for job in self._jobs.values():
+                job.cancel.set()
+            settle_by = time.monotonic() + 5.0
+            while self._jobs and time.monotonic() < settle_by:
+                self._reap()
+                time.sleep(0.1)
+        for run_id in list(self._jobs):
+            release(self.core.db, self.core.clock.now(), run_id, "released: the daemon stopped")
+            log.info("run %s released back to the queue", run_id)
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        heartbeat.stopped(self.core.db, self.id, self.core.clock.now())
+        log.info("worker %s stopped", self.id)

@@ -1,0 +1,106 @@
+"""`amx daemon run | tick | health`: the worker that fires schedules, and its health."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from core.errors import InvalidInput
+from daemon import logs
+from daemon.health import HealthServer, health
+from daemon.heartbeat import new_worker_id
+from daemon.tick import execute, tick
+from daemon.worker import Worker, WorkerConfig
+from studio_tui.commands.base import EXIT_OK, EXIT_REFUSED, Context, Subparsers, subcommands
+
+
+def cmd_run(ctx: Context) -> int:
+    a = ctx.args
+    for name in ("concurrency", "poll", "heartbeat", "lease", "grace"):
+        if getattr(a, name) <= 0:
+            raise InvalidInput(name, f"--{name} must be more than 0.")
+    if a.lease <= a.heartbeat:
+        raise InvalidInput("lease", "--lease must be longer than --heartbeat, or leases lapse.")
+    path = logs.setup(Path(a.log_file) if a.log_file else None)
+    config = WorkerConfig(
+        concurrency=a.concurrency,
+        poll=a.poll,
+        heartbeat=a.heartbeat,
+        lease=a.lease,
+        grace=a.grace,
+        worker_id=a.worker_id or new_worker_id(),
+    )
+    worker = Worker(ctx.core, config)
+    worker.install_signal_handlers()
+    server = None
+    if a.health_port is not None:
+        server = HealthServer(lambda: health(ctx.core), a.health_port)
+        server.start()
+        ctx.err(f"health: http://127.0.0.1:{server.port}/health")
+    ctx.err(f"amx daemon {worker.id} on {ctx.core.db.masked_url}; log: {path}")
+    try:
+        worker.run()
+    finally:
+        if server is not None:
+            server.close()
+    return EXIT_OK
+
+
+def cmd_tick(ctx: Context) -> int:
+    worker_id = new_worker_id()
+    report = tick(ctx.core, worker_id, slots=ctx.args.max)
+    runs = [execute(ctx.core, claimed) for claimed in report.claimed]
+    if ctx.args.json:
+        ctx.json(
+            {
+                "recovered": report.recovered,
+                "missed": report.missed,
+                "runs": [r.model_dump(mode="json") for r in runs],
+            }
+        )
+    else:
+        ctx.print(
+            f"recovered {len(report.recovered)}, marked {len(report.missed)} missed, "
+            f"ran {len(runs)}"
+        )
+        for run in runs:
+            ctx.print(f"  run {run.id} of schedule {run.schedule_id}: {run.status}")
+    return EXIT_OK
+
+
+def cmd_health(ctx: Context) -> int:
+    report = health(ctx.core)
+    if ctx.args.json:
+        ctx.json(report)
+    elif not report["workers"]:
+        ctx.print("no daemon has run on this database yet; start one with `amx daemon run`")
+    else:
+        state = "alive" if report["alive"] else "not alive"
+        ctx.print(f"daemon {state}; last heartbeat {report['last_seen']}")
+        for w in report["workers"]:
+            mark = "alive" if w["alive"] else ("stopped" if w["stopped"] else "silent")
+            ctx.print(f"  {w['id']}  {mark}  last seen {w['last_seen_at']}  version {w['version']}")
+    return EXIT_OK if report["alive"] else EXIT_REFUSED
+
+
+def register(top: Subparsers) -> None:
+    """Add `amx daemon …`."""
+    daemon = subcommands(top.add_parser("daemon", help="the worker that fires schedules"), "verb")
+    p = daemon.add_parser("run", help="run the worker in the foreground until SIGTERM/SIGINT")
+    p.add_argument("--concurrency", type=int, default=2, help="jobs at once (default 2)")
+    p.add_argument("--poll", type=float, default=1.0, help="seconds between polls (default 1)")
+    p.add_argument("--heartbeat", type=float, default=30.0, help="seconds between heartbeats")
+    p.add_argument(
+        "--lease", type=float, default=90.0, help="seconds a claim stays valid unrenewed"
+    )
+    p.add_argument("--grace", type=float, default=30.0, help="seconds to let jobs finish on stop")
+    p.add_argument("--health-port", type=int, help="serve GET /health on 127.0.0.1:PORT")
+    p.add_argument("--worker-id", help="a stable id for this worker (default: host:pid:nonce)")
+    p.add_argument("--log-file", help="log here instead of the user log directory")
+    p.set_defaults(handler=cmd_run)
+    p = daemon.add_parser("tick", help="one pass: recover, mark missed, run what is due, exit")
+    p.add_argument("--max", type=int, default=10, help="run at most this many (default 10)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_tick)
+    p = daemon.add_parser("health", help="is a daemon alive? (exit 0 yes, 1 no)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_health)
