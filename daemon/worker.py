@@ -6,7 +6,6 @@ import logging
 import signal
 import threading
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
 from types import FrameType
@@ -37,7 +36,7 @@ class WorkerConfig:
 class _Job:
     claimed: Claimed
     cancel: threading.Event
-    future: Future[object]
+    thread: threading.Thread
 
 
 class Worker:
@@ -52,10 +51,8 @@ class Worker:
         self.stopping = threading.Event()
         self.released = threading.Event()
         self._jobs: dict[int, _Job] = {}
+        self.stuck = 0  # jobs still blocked after the drain; their runs were released
         self._lock = threading.Lock()
-        self._pool = ThreadPoolExecutor(
-            max_workers=self.config.concurrency, thread_name_prefix="amx-run"
-        )
 
     @property
     def id(self) -> str:
@@ -120,15 +117,22 @@ class Worker:
 
     def _start(self, claimed: Claimed) -> None:
         cancel = threading.Event()
-        future: Future[object] = self._pool.submit(
-            execute, self.core, claimed, cancel, released=self.released
+        # Daemon threads: a job stuck past the grace period must not keep the process alive;
+        # its run has been released by then.
+        thread = threading.Thread(
+            target=execute,
+            args=(self.core, claimed, cancel),
+            kwargs={"released": self.released},
+            name=f"amx-run-{claimed.run_id}",
+            daemon=True,
         )
         with self._lock:
-            self._jobs[claimed.run_id] = _Job(claimed, cancel, future)
+            self._jobs[claimed.run_id] = _Job(claimed, cancel, thread)
+        thread.start()
 
     def _reap(self) -> None:
         with self._lock:
-            for run_id in [r for r, job in self._jobs.items() if job.future.done()]:
+            for run_id in [r for r, job in self._jobs.items() if not job.thread.is_alive()]:
                 del self._jobs[run_id]
 
     def _beat(self, lease: timedelta) -> None:
@@ -157,9 +161,9 @@ class Worker:
             while self._jobs and time.monotonic() < settle_by:
                 self._reap()
                 time.sleep(0.1)
+        self.stuck = len(self._jobs)
         for run_id in list(self._jobs):
             release(self.core.db, self.core.clock.now(), run_id, "released: the daemon stopped")
             log.info("run %s released back to the queue", run_id)
-        self._pool.shutdown(wait=False, cancel_futures=True)
         heartbeat.stopped(self.core.db, self.id, self.core.clock.now())
         log.info("worker %s stopped", self.id)

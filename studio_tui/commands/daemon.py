@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import sys
 from pathlib import Path
 
 from core.errors import InvalidInput
@@ -42,6 +45,13 @@ def cmd_run(ctx: Context) -> int:
     finally:
         if server is not None:
             server.close()
+    if worker.stuck:
+        # A job blocked in a network call would hold the interpreter open at exit; its run is
+        # already released, so leave without waiting for it.
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(EXIT_OK)
     return EXIT_OK
 
 

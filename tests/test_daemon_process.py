@@ -1,0 +1,167 @@
+"""Real daemon processes on a SQLite file: on-time firing, exactly-once under contention (with a
+negative control), SIGKILL recovery and SIGTERM drain."""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from core.api import Core
+from core.spec import build_spec
+from core.tables import Run
+from core.triggers import cron, once
+from tests.support.daemons import Daemon, fire_counts, start, wait_until
+from tests.support.fake_llm import FakeLlm, ok, timeout
+from tests.support.shop import make_shop
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[tuple[str, Core]]:
+    url = f"sqlite:///{tmp_path / 'amx.db'}"
+    core = Core.open(url)
+    core.profiles.add_db("shop", make_shop(tmp_path / "shop"))
+    yield url, core
+    core.close()
+
+
+def at(seconds: float) -> datetime:
+    """A naive UTC wall time `seconds` from now, whole seconds."""
+    return (datetime.now(UTC) + timedelta(seconds=seconds)).replace(microsecond=0, tzinfo=None)
+
+
+def add(core: Core, name: str, trigger: Any, **kw: Any) -> int:
+    fields = {"name": name, "trigger": trigger, "timezone": "UTC", "db_profile": "shop",
+              "scope": ["public.users.email"], **kw}  # fmt: skip
+    return core.schedules.create(build_spec(**fields)).id
+
+
+def alive(core: Core) -> bool:
+    from daemon.health import health
+
+    return bool(health(core)["alive"])
+
+
+def test_one_shot_due_in_two_seconds_fires_within_a_second(
+    world: tuple[str, Core], tmp_path: Path
+) -> None:
+    url, core = world
+    daemon = start(url, tmp_path / "d.log")  # the default one-second poll
+    try:
+        assert wait_until(lambda: alive(core), 20)
+        sid = add(core, "soon", once(at(2)))
+        assert wait_until(
+            lambda: (r := core.runs.latest(sid)) is not None and r.status == "succeeded", 20
+        )
+        run = core.runs.latest(sid)
+        assert run is not None and run.started_at is not None
+        late = (run.started_at - run.scheduled_for).total_seconds()
+        assert 0 <= late <= 1.0, f"fired {late:.3f} s late"
+        assert core.schedules.get(sid).status == "completed"
+    finally:
+        daemon.stop()
+
+
+def _many_due(core: Core, n: int, when: datetime) -> list[int]:
+    return [add(core, f"burst-{i:03d}", once(when)) for i in range(n)]
+
+
+def test_four_daemons_fire_500_occurrences_exactly_once(
+    world: tuple[str, Core], tmp_path: Path
+) -> None:
+    url, core = world
+    ids = _many_due(core, 500, at(3))
+    daemons = [start(url, tmp_path / f"d{i}.log", "--poll", "0.2", "--worker-id", f"w{i}")
+               for i in range(4)]  # fmt: skip
+    try:
+        assert wait_until(lambda: core.schedules.counts()["completed"] == 500, 240, every=0.5), (
+            core.schedules.counts()
+        )
+    finally:
+        for d in daemons:
+            d.stop()
+    counts = fire_counts(daemons)
+    assert sorted(counts) == ids
+    assert set(counts.values()) == {1}, [sid for sid, n in counts.items() if n > 1][:10]
+    assert all(d.fires() for d in daemons), "every daemon took a share"
+    with core.db.read() as s:
+        assert s.scalar(select(func.count(Run.id))) == 500
+
+
+def test_negative_control_a_naive_claim_fires_twice(
+    world: tuple[str, Core], tmp_path: Path
+) -> None:
+    url, core = world
+    _many_due(core, 60, at(2))
+    daemons: list[Daemon] = [
+        start(url, tmp_path / f"n{i}.log", module=["-m", "tests.support.naive_daemon", url,
+                                                  str(tmp_path / f"n{i}.log")])
+        for i in range(4)
+    ]  # fmt: skip
+    try:
+        assert wait_until(lambda: len(fire_counts(daemons)) >= 60, 120, every=0.5)
+    finally:
+        for d in daemons:
+            d.stop()
+    counts = fire_counts(daemons)
+    duplicated = [sid for sid, n in counts.items() if n > 1]
+    assert duplicated, "the exactly-once check would not notice a broken claim"
+
+
+def test_sigkill_mid_run_is_recovered_and_retried(world: tuple[str, Core], tmp_path: Path) -> None:
+    url, core = world
+    with FakeLlm() as llm:
+        core.profiles.add_llm("slow", "openai-compatible", model="m", base_url=llm.base_url,
+                              concurrency=1)  # fmt: skip
+        llm.script(timeout(60))
+        sid = add(core, "victim", cron("* * * * *"), llm_profile="slow")
+        with core.db.write() as s:  # due now rather than at the next minute
+            from core.tables import Schedule
+
+            row = s.get(Schedule, sid)
+            assert row is not None
+            row.next_fire_at = datetime.now(UTC)
+        fast = ("--poll", "0.2", "--heartbeat", "0.5", "--lease", "2")
+        first = start(url, tmp_path / "a.log", *fast, "--worker-id", "a")
+        assert wait_until(lambda: core.schedules.get(sid).status == "running", 20)
+        [(_sid, run_id, _when)] = first.fires()
+        first.process.kill()
+        first.wait(10)
+        second = start(url, tmp_path / "b.log", *fast, "--worker-id", "b")
+        try:
+            assert wait_until(lambda: core.runs.get(run_id).status == "failed", 30)
+            lost = core.runs.get(run_id)
+            assert lost.error is not None and lost.error.startswith("worker lost on ")
+            info = core.schedules.get(sid)
+            assert info.status == "pending" and info.retry_count == 1
+            assert info.next_fire_at is not None and info.next_fire_at > datetime.now(UTC)
+        finally:
+            second.stop()
+    assert [r.id for r in core.schedules.show(sid).runs] == [run_id], "nothing duplicated"
+
+
+def test_sigterm_drains_then_releases_the_run(world: tuple[str, Core], tmp_path: Path) -> None:
+    url, core = world
+    with FakeLlm() as llm:
+        core.profiles.add_llm("slow", "openai-compatible", model="m", base_url=llm.base_url,
+                              concurrency=1)  # fmt: skip
+        llm.script(timeout(60), ok())
+        sid = add(core, "long", once(at(1)), llm_profile="slow")
+        daemon = start(url, tmp_path / "d.log", "--poll", "0.2", "--grace", "1")
+        assert wait_until(lambda: core.schedules.get(sid).status == "running", 20)
+        [(_sid, run_id, _when)] = daemon.fires()
+        daemon.signal(signal.SIGTERM)
+        assert daemon.wait(30) == 0
+    run = core.runs.get(run_id)
+    assert run.status == "cancelled" and run.note and "released" in run.note
+    info = core.schedules.get(sid)
+    assert info.status == "pending" and info.note and "released" in info.note
+    log = (tmp_path / "d.log").read_text()
+    assert "received SIGTERM" in log and f"run {run_id} released back to the queue" in log
