@@ -19,6 +19,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.errors import StorageError
+from core.secrets import resolve_secret
 from core.tables import Base
 
 ENV_URL = "AMX_DATABASE_URL"
@@ -114,13 +115,14 @@ class Database:
                 "sqlite:////path/amx.db or postgresql+psycopg://user@host/db."
             ) from None
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
+        connect_url = resolve_secret(self.url, "database_url")
         if self.is_sqlite:
             _prepare_sqlite_file(self.url)
             self.engine = create_engine(self.url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
             _tune_sqlite(self.engine)
         else:
             try:
-                self.engine = create_engine(self.url, pool_pre_ping=True)
+                self.engine = create_engine(connect_url, pool_pre_ping=True)
             except (ArgumentError, ImportError, SQLAlchemyError) as exc:
                 raise StorageError(
                     f"cannot use database URL {self.masked_url}: {exc}; check the driver name."

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Sequence
 from typing import Literal
@@ -16,9 +15,9 @@ from sqlalchemy.orm import InstrumentedAttribute
 from core.clock import Clock
 from core.db import Database
 from core.errors import Conflict, InvalidInput, NotFound
+from core.secrets import ENV_NAME, is_reference, resolve_secret
 from core.tables import DbProfile, LlmProfile, Schedule
 
-ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 BUILTIN_LLM = "heuristic"
 Provider = Literal["heuristic", "openai-compatible"]
 
@@ -57,13 +56,6 @@ def _check_name(name: str, field: str) -> str:
     return name
 
 
-def _secret_ref(value: str) -> bool:
-    kind, _, rest = value.partition(":")
-    if kind == "env":
-        return bool(ENV_NAME.match(rest))
-    return kind == "keyring" and bool(rest)
-
-
 def check_db_url(url: str) -> URL:
     """Parse a DB profile URL and refuse one that carries a literal password."""
     try:
@@ -74,7 +66,7 @@ def check_db_url(url: str) -> URL:
             f"URL {url!r} is not a SQLAlchemy URL; write it like "
             "postgresql+psycopg://user@host/db or sqlite:////path/file.db.",
         ) from None
-    if parsed.password is not None and not _secret_ref(str(parsed.password)):
+    if parsed.password is not None and not is_reference(str(parsed.password)):
         raise InvalidInput(
             "url",
             "the URL holds a password, which is never stored; put it in an environment variable "
@@ -86,31 +78,7 @@ def check_db_url(url: str) -> URL:
 
 def resolve_db_url(url: str) -> URL:
     """The profile URL with its password reference replaced by the secret, for connecting."""
-    parsed = make_url(url)
-    ref = parsed.password
-    if ref is None:
-        return parsed
-    kind, _, rest = str(ref).partition(":")
-    if kind == "env":
-        secret = os.environ.get(rest)
-        if secret is None:
-            raise InvalidInput(
-                "url", f"environment variable {rest} holds the password but is not set; export it."
-            )
-        return parsed.set(password=secret)
-    service, _, user = rest.partition("/")
-    try:
-        import keyring  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        raise InvalidInput(
-            "url",
-            "the URL reads its password from keyring, which is not installed; "
-            "pip install keyring or use env:VAR.",
-        ) from None
-    secret = keyring.get_password(service, user or (parsed.username or ""))
-    if secret is None:
-        raise InvalidInput("url", f"keyring has no password for {rest}; store it with keyring set.")
-    return parsed.set(password=secret)
+    return resolve_secret(make_url(url), "url")
 
 
 def _db_info(row: DbProfile) -> DbProfileInfo:

@@ -49,6 +49,8 @@ class Worker:
         self.config = config or WorkerConfig()
         self.claim = claim
         self.stopping = threading.Event()
+        # Set by a stop request or a finished job: the loop wakes early instead of polling.
+        self._wake = threading.Event()
         self.released = threading.Event()
         self._jobs: dict[int, _Job] = {}
         self.stuck = 0  # jobs still blocked after the drain; their runs were released
@@ -67,10 +69,19 @@ class Worker:
                 "received %s: finishing running jobs, claiming nothing new",
                 signal.Signals(signum).name,
             )
-            self.stopping.set()
+            self.stop()
 
         signal.signal(signal.SIGTERM, handle)
         signal.signal(signal.SIGINT, handle)
+
+    def stop(self) -> None:
+        """Ask the loop to stop claiming and drain."""
+        self.stopping.set()
+        self._wake.set()
+
+    def _nap(self, seconds: float) -> None:
+        self._wake.wait(seconds)
+        self._wake.clear()
 
     def run(self) -> None:
         """Loop until `stopping` is set, then drain."""
@@ -96,11 +107,11 @@ class Worker:
                 except Exception:
                     # A locked or unreachable database must not end the daemon: try again.
                     log.exception("tick failed; trying again in %.1fs", max(cfg.poll, 1.0))
-                    self.stopping.wait(max(cfg.poll, 1.0))
+                    self._nap(max(cfg.poll, 1.0))
                     continue
                 for claimed in report.claimed:
                     self._start(claimed)
-                self.stopping.wait(self._sleep_for(free - len(report.claimed)))
+                self._nap(self._sleep_for(free - len(report.claimed)))
         finally:
             self._drain()
 
@@ -113,16 +124,21 @@ class Worker:
         if due is None:
             return poll
         wait = (due[1] - self.core.clock.now()).total_seconds()
-        return max(0.0, min(poll, wait))
+        return max(0.01, min(poll, wait))
 
     def _start(self, claimed: Claimed) -> None:
         cancel = threading.Event()
+
         # Daemon threads: a job stuck past the grace period must not keep the process alive;
         # its run has been released by then.
+        def work() -> None:
+            try:
+                execute(self.core, claimed, cancel, released=self.released)
+            finally:
+                self._wake.set()  # a slot is free: look for more work now
+
         thread = threading.Thread(
-            target=execute,
-            args=(self.core, claimed, cancel),
-            kwargs={"released": self.released},
+            target=work,
             name=f"amx-run-{claimed.run_id}",
             daemon=True,
         )

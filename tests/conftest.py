@@ -15,6 +15,8 @@ from core.clock import FrozenClock
 from tests.support.pg import Cluster, find_bindir, start_cluster
 from tests.support.shop import make_shop
 
+pytest_plugins = ["tests.support.cli"]  # the `amx` fixture
+
 # 09:00 in Asia/Jakarta, a Saturday.
 NOW = datetime(2026, 11, 21, 2, 0, tzinfo=UTC)
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from core.clock import FrozenClock
-from tests.test_cli import Amx
+from tests.support.cli import Amx
 
 
 def demo(sqlite_url: str, clock: FrozenClock) -> Amx:

@@ -69,15 +69,25 @@ def test_one_shot_due_in_two_seconds_fires_within_a_second(
         daemon.stop()
 
 
-def _many_due(core: Core, n: int, when: datetime) -> list[int]:
-    return [add(core, f"burst-{i:03d}", once(when)) for i in range(n)]
+def _many_due(core: Core, n: int) -> list[int]:
+    """`n` one-shot schedules, all due now (creating them takes a while on a busy machine)."""
+    from sqlalchemy import update
+
+    from core.tables import Schedule
+
+    ids = [add(core, f"burst-{i:03d}", once(at(3600))) for i in range(n)]
+    with core.db.write() as s:
+        s.execute(
+            update(Schedule).where(Schedule.id.in_(ids)).values(next_fire_at=datetime.now(UTC))
+        )
+    return ids
 
 
 def test_four_daemons_fire_500_occurrences_exactly_once(
     world: tuple[str, Core], tmp_path: Path
 ) -> None:
     url, core = world
-    ids = _many_due(core, 500, at(3))
+    ids = _many_due(core, 500)
     daemons = [start(url, tmp_path / f"d{i}.log", "--poll", "0.2", "--worker-id", f"w{i}")
                for i in range(4)]  # fmt: skip
     try:
@@ -99,7 +109,7 @@ def test_negative_control_a_naive_claim_fires_twice(
     world: tuple[str, Core], tmp_path: Path
 ) -> None:
     url, core = world
-    _many_due(core, 60, at(2))
+    _many_due(core, 60)
     daemons: list[Daemon] = [
         start(url, tmp_path / f"n{i}.log", module=["-m", "tests.support.naive_daemon", url,
                                                   str(tmp_path / f"n{i}.log")])

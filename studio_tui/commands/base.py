@@ -44,6 +44,8 @@ class Context:
         """The core, opened on first use (commands like `next` never touch the database)."""
         if self._core is None:
             self._core = Core.open(self.args.database_url, self.clock)
+            # A fire time that passed while nothing could fire it is noticed on every start.
+            self._core.schedules.detect_missed()
         return self._core
 
     def print(self, text: str = "") -> None:

@@ -6,7 +6,7 @@ import argparse
 from datetime import datetime
 from typing import Any
 
-from core.errors import AmxError, InvalidInput
+from core.errors import InvalidInput
 from core.service import ListQuery
 from core.spec import ScheduleSpec, build_spec
 from core.status import Status
@@ -22,6 +22,7 @@ from core.triggers import (
 )
 from core.views import ScheduleInfo
 from studio_tui import render
+from studio_tui.commands import hooks
 from studio_tui.commands.base import (
     EXIT_OK,
     EXIT_REFUSED,
@@ -222,13 +223,6 @@ def cmd_next(ctx: Context) -> int:
     return EXIT_OK
 
 
-def cmd_daemon_missing(ctx: Context) -> int:
-    raise AmxError(
-        "the daemon is not available in this version yet; schedules stay queued and can be "
-        "inspected with `amx schedule list`."
-    )
-
-
 def _add_trigger_options(p: argparse.ArgumentParser, *, required: bool) -> None:
     group = p.add_mutually_exclusive_group(required=required)
     group.add_argument(
@@ -336,7 +330,4 @@ def register(top: Subparsers) -> None:
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_next)
 
-    for verb in ("install-daemon", "uninstall-daemon", "status"):
-        p = sched.add_parser(verb, help=f"{verb.replace('-', ' ')} (daemon)")
-        p.add_argument("--json", action="store_true")
-        p.set_defaults(handler=cmd_daemon_missing)
+    hooks.register(sched)

@@ -1,0 +1,150 @@
+"""What the OS hooks start: the daemon's argv, its directories, and a secret-free environment."""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
+from core.db import ENV_URL, default_url
+from core.errors import InvalidInput
+
+APP = "amx-studio"
+PASSED_ENV = ("PATH", "LANG")
+URL_FLAG = "--database-url"
+_ENV_REF = re.compile(r"^env:([A-Za-z_][A-Za-z0-9_]*)$")
+_PASSWORD_KEYS = {"password", "passwd", "pwd"}
+
+
+def _is_reference(value: str) -> bool:
+    kind, _, rest = value.partition(":")
+    return bool(_ENV_REF.match(value)) or (kind == "keyring" and bool(rest))
+
+
+def _refuse_password(origin: str) -> InvalidInput:
+    return InvalidInput(
+        "database_url",
+        f"{origin} holds a password, which is never written into the daemon's service file; "
+        "write it as env:VAR (e.g. postgresql+psycopg://amx:env:PGPASSWORD@host/db) or leave it "
+        "out and let the driver use ~/.pgpass.",
+    )
+
+
+def check_url(url: str, origin: str = "the database URL") -> URL:
+    """Parse url and refuse it when it carries a literal password (in userinfo or the query)."""
+    try:
+        parsed = make_url(url.strip())
+    except ArgumentError:
+        raise InvalidInput(
+            "database_url",
+            f"{origin} is not a SQLAlchemy URL; write it like sqlite:////path/amx.db or "
+            "postgresql+psycopg://user@host/db.",
+        ) from None
+    if parsed.password is not None and not _is_reference(str(parsed.password)):
+        raise _refuse_password(origin)
+    for key, value in parsed.query.items():
+        values = (value,) if isinstance(value, str) else value
+        if key.lower() in _PASSWORD_KEYS and not all(_is_reference(v) for v in values):
+            raise _refuse_password(origin)
+    return parsed
+
+
+def _absolute_sqlite(url: str, parsed: URL) -> str:
+    # The daemon runs in another working directory, so a relative SQLite path must be pinned.
+    database = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        return url
+    if database.startswith("file:") or Path(database).expanduser().is_absolute():
+        return url
+    absolute = Path(database).expanduser().absolute()
+    return parsed.set(database=str(absolute)).render_as_string(hide_password=False)
+
+
+@dataclass(frozen=True)
+class DaemonCommand:
+    """The daemon's absolute argv, where it runs and logs, and the only environment it gets."""
+
+    argv: tuple[str, ...]
+    working_directory: Path
+    log_directory: Path
+    environment: tuple[tuple[str, str], ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.argv or not os.path.isabs(self.argv[0]):
+            raise InvalidInput("daemon", "the daemon's program must be an absolute path.")
+        allowed = {*PASSED_ENV, ENV_URL}
+        for name, value in self.environment:
+            if name not in allowed:
+                raise InvalidInput(
+                    "environment",
+                    f"{name} is not passed to the daemon; only PATH, LANG and {ENV_URL} are.",
+                )
+            if name == ENV_URL:
+                check_url(value, ENV_URL)
+        for flag, value in zip(self.argv, self.argv[1:], strict=False):
+            if flag == URL_FLAG:
+                check_url(value)
+
+    @property
+    def env(self) -> dict[str, str]:
+        """The environment as a dict."""
+        return dict(self.environment)
+
+    @property
+    def database_url(self) -> str | None:
+        """The non-default URL the daemon uses (flag first, then environment), if any."""
+        for flag, value in zip(self.argv, self.argv[1:], strict=False):
+            if flag == URL_FLAG:
+                return value
+        return self.env.get(ENV_URL)
+
+    @property
+    def password_variables(self) -> tuple[str, ...]:
+        """Environment variables the URL reads its password from (the hook never stores them)."""
+        url = self.database_url
+        if url is None:
+            return ()
+        parsed = make_url(url)
+        refs = [str(parsed.password or "")]
+        for value in parsed.query.values():
+            refs.extend((value,) if isinstance(value, str) else value)
+        names = (m.group(1) for m in map(_ENV_REF.match, refs) if m)
+        return tuple(dict.fromkeys(names))
+
+    @classmethod
+    def build(
+        cls,
+        database_url: str | None = None,
+        *,
+        environ: Mapping[str, str] | None = None,
+        python: str | None = None,
+    ) -> DaemonCommand:
+        """The standard command: this Python running `amx daemon run` on the chosen database.
+
+        Raises InvalidInput when the URL (flag or AMX_DATABASE_URL) holds a literal password.
+        """
+        environ = os.environ if environ is None else environ
+        program = os.path.abspath(python or sys.executable)
+        argv: list[str] = [program, "-m", "studio_tui.cli"]
+        env = {name: environ[name] for name in PASSED_ENV if environ.get(name)}
+        if database_url:
+            url = _absolute_sqlite(database_url.strip(), check_url(database_url))
+            if url != default_url():
+                # A global option of `amx`, so it goes before the subcommand.
+                argv += [URL_FLAG, url]
+        elif environ.get(ENV_URL):
+            url = environ[ENV_URL].strip()
+            env[ENV_URL] = _absolute_sqlite(url, check_url(url, ENV_URL))
+        return cls(
+            argv=(*argv, "daemon", "run"),
+            working_directory=Path.home(),
+            log_directory=Path(platformdirs.user_log_dir(APP)),
+            environment=tuple(sorted(env.items())),
+        )

@@ -1,0 +1,93 @@
+"""`amx schedule install-daemon | uninstall-daemon | status`: the OS hook and the firing state."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from daemon import hooks
+from daemon.hooks import DaemonCommand, SubprocessRunner
+from daemon.overview import in_words, overview
+from studio_tui.commands.base import EXIT_OK, EXIT_REFUSED, Context
+
+PLATFORM_CHOICES = list(hooks.PLATFORMS)
+
+
+def _platform(ctx: Context) -> hooks.Platform:
+    chosen = getattr(ctx.args, "platform", None)
+    return chosen if chosen in hooks.PLATFORMS else hooks.current_platform()
+
+
+def cmd_install(ctx: Context) -> int:
+    platform = _platform(ctx)
+    command = DaemonCommand.build(ctx.args.database_url)
+    if ctx.args.print:
+        ctx.out.write(hooks.preview(platform, command))
+        return EXIT_OK
+    result = hooks.install(platform, SubprocessRunner(), command)
+    (ctx.print if result.ok else ctx.err)(
+        result.message if result.ok else f"error: {result.message}"
+    )
+    for warning in result.warnings:
+        ctx.err(f"warning: {warning}")
+    return EXIT_OK if result.ok else EXIT_REFUSED
+
+
+def cmd_uninstall(ctx: Context) -> int:
+    result = hooks.uninstall(_platform(ctx), SubprocessRunner())
+    if not result.ok:
+        ctx.err(f"error: {result.message}")
+        return EXIT_REFUSED
+    ctx.print(result.message)
+    return EXIT_OK
+
+
+def cmd_status(ctx: Context) -> int:
+    hook = hooks.status(hooks.current_platform(), SubprocessRunner())
+    data = overview(ctx.core, hook)
+    if ctx.args.json:
+        ctx.json(data)
+        return EXIT_OK
+    if hook.installed:
+        state = {True: "active", False: "installed but not active", None: "installed"}[hook.active]
+        ctx.print(f"daemon hook   {state} ({hook.detail})")
+    else:
+        ctx.print(f"daemon hook   not installed ({hook.detail}); `amx schedule install-daemon`")
+    if data["last_seen"]:
+        seen = datetime.fromisoformat(data["last_seen"])
+        ago = in_words(int((seen - ctx.clock.now()).total_seconds()))
+        alive = f"alive, {data['workers']} worker(s)" if data["alive"] else "not alive"
+        ctx.print(f"daemon        {alive}; last heartbeat {ago}")
+    else:
+        ctx.print("daemon        never seen on this database")
+    nxt = data["next"]
+    if nxt:
+        local = datetime.fromisoformat(nxt["at"]).astimezone(ZoneInfo(nxt["timezone"]))
+        ctx.print(
+            f"next fire     {nxt['name']!r} at {local:%a %Y-%m-%d %H:%M} {nxt['timezone']} — "
+            f"{in_words(nxt['in_seconds'])}"
+        )
+    else:
+        ctx.print("next fire     nothing pending")
+    counts = ", ".join(f"{n} {s}" for s, n in data["counts"].items() if n)
+    ctx.print(f"schedules     {counts or 'none'}")
+    if data["warning"]:
+        ctx.err(f"warning: {data['warning']}; `amx schedule install-daemon` or `amx daemon run`")
+    return EXIT_OK
+
+
+def register(sched: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add the daemon verbs under `amx schedule`."""
+    p = sched.add_parser("install-daemon", help="make the OS keep `amx daemon run` running")
+    p.add_argument(
+        "--print", action="store_true", help="show what would be installed; install nothing"
+    )
+    p.add_argument("--platform", choices=PLATFORM_CHOICES, help="with --print: another OS's hook")
+    p.set_defaults(handler=cmd_install)
+    p = sched.add_parser("uninstall-daemon", help="remove the OS hook (schedules stay queued)")
+    p.add_argument("--platform", choices=PLATFORM_CHOICES, help=argparse.SUPPRESS)
+    p.set_defaults(handler=cmd_uninstall)
+    p = sched.add_parser("status", help="the daemon hook, liveness, the next fire and counts")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_status)

@@ -1,0 +1,120 @@
+"""`amx daemon …` and the daemon verbs of `amx schedule`: health, tick, status, the hook preview."""
+
+from __future__ import annotations
+
+import json
+import socket
+import urllib.error
+import urllib.request
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from core.clock import FrozenClock
+from daemon.health import HealthServer
+from daemon.heartbeat import register
+from tests.support.cli import Amx
+from tests.support.daemons import start, wait_until
+from tests.test_cli import ADD
+
+
+def test_health_before_and_after_a_heartbeat(amx: Amx, clock: FrozenClock) -> None:
+    assert amx("daemon", "health") == 1 and "no daemon has run" in amx.out
+    from core.api import Core
+
+    core = Core.open(amx.url, clock)
+    register(core.db, "host:1:abc", clock.now())
+    assert amx("daemon", "health") == 0 and "daemon alive" in amx.out
+    report = amx.json("daemon", "health")
+    assert report["alive"] is True and report["workers"][0]["id"] == "host:1:abc"
+    clock.advance(timedelta(seconds=91))
+    assert amx("daemon", "health") == 1 and "silent" in amx.out
+    core.close()
+
+
+def test_tick_runs_due_work_once(amx: Amx, clock: FrozenClock) -> None:
+    assert amx(*ADD) == 0
+    clock.advance(timedelta(hours=17))  # 02:00 Jakarta the next day, within the grace
+    result = amx.json("daemon", "tick")
+    assert [r["status"] for r in result["runs"]] == ["succeeded"]
+    assert amx.json("daemon", "tick")["runs"] == []
+    assert amx.json("schedule", "show", "1")["schedule"]["status"] == "pending"
+
+
+def test_status_says_when_nothing_will_fire(amx: Amx) -> None:
+    assert amx(*ADD) == 0
+    data = amx.json("schedule", "status")
+    assert data["alive"] is False and data["counts"]["pending"] == 1
+    assert data["next"]["name"] == "nightly" and data["next"]["in_seconds"] == 61200
+    assert data["warning"].startswith("schedules are queued but nothing will fire them")
+    assert amx("schedule", "status") == 0
+    assert "next fire     'nightly' at Sun 2026-11-22 02:00 Asia/Jakarta — in 17 h 0 m" in amx.out
+    assert "warning: schedules are queued" in amx.err
+
+
+@pytest.mark.parametrize(
+    ("platform", "expected"),
+    [
+        ("linux", ["amx-daemon.service", "Restart=on-failure", "systemctl --user enable --now"]),
+        ("macos", ["com.amx-studio.daemon.plist", "<key>RunAtLoad</key>", "launchctl bootstrap"]),
+        ("windows", ["amx-daemon-task.xml", "<StartWhenAvailable>true", "schtasks /Create"]),
+    ],
+)
+def test_install_print_shows_each_platform_and_installs_nothing(
+    amx: Amx, platform: str, expected: list[str], tmp_path: Path
+) -> None:
+    assert amx("schedule", "install-daemon", "--print", "--platform", platform) == 0, amx.err
+    for text in expected:
+        assert text in amx.out
+    assert "studio_tui.cli" in amx.out
+    home = Path.home()
+    assert not (home / ".config" / "systemd").exists()
+    assert not (home / "Library").exists()
+
+
+def test_install_refuses_a_literal_password(amx: Amx) -> None:
+    code = amx("--database-url", "postgresql+psycopg://amx:hunter2@db/amx", "schedule",
+               "install-daemon", "--print")  # fmt: skip
+    assert code == 1 and "hunter2" not in amx.err and amx.err.startswith("error: ")
+
+
+def test_health_server_answers_200_or_503() -> None:
+    state = {"alive": False, "last_seen": None, "workers": []}
+    server = HealthServer(lambda: state, 0)
+    server.start()
+    url = f"http://127.0.0.1:{server.port}/health"
+    try:
+        with pytest.raises(urllib.error.HTTPError) as err:
+            urllib.request.urlopen(url, timeout=5)
+        assert err.value.code == 503
+        state["alive"] = True
+        with urllib.request.urlopen(url, timeout=5) as reply:
+            assert reply.status == 200 and json.loads(reply.read())["alive"] is True
+        with pytest.raises(urllib.error.HTTPError) as err:
+            urllib.request.urlopen(url.replace("/health", "/other"), timeout=5)
+        assert err.value.code == 404
+    finally:
+        server.close()
+
+
+@pytest.mark.slow
+def test_daemon_serves_health_on_loopback(tmp_path: Path) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    url = f"sqlite:///{tmp_path / 'amx.db'}"
+    daemon = start(url, tmp_path / "d.log", "--health-port", str(port))
+
+    def answers() -> bool:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1) as reply:
+                return bool(reply.status == 200 and json.loads(reply.read())["alive"])
+        except (urllib.error.URLError, ConnectionError):
+            return False
+
+    try:
+        assert wait_until(answers, 20, every=0.2)
+    finally:
+        daemon.stop()
+    assert daemon.process.returncode == 0
