@@ -35,7 +35,7 @@ def fill(core: Core, rows: int, seed: int = 7) -> float:
     rng = random.Random(seed)
     trigger = json.dumps({"kind": "cron", "expr": "0 2 * * *"})
     scope = json.dumps(["public.users", "public.orders"])
-    stamp = NOW.replace(tzinfo=None).isoformat(sep=" ")
+    stamp = NOW.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
     sql = text(
         "INSERT INTO schedules (name, kind, trigger, timezone, db_profile, database, scope, "
         "llm_profile, review_strategy, status, next_fire_at, missed_policy, misfire_grace_s, "
@@ -52,7 +52,7 @@ def fill(core: Core, rows: int, seed: int = 7) -> float:
             due_text = (
                 due
                 if core.db.engine.dialect.name != "sqlite"
-                else due.replace(tzinfo=None).isoformat(sep=" ")
+                else due.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
             )
             batch.append(
                 {

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import platformdirs
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
@@ -21,6 +18,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from core.errors import StorageError
 from core.secrets import resolve_secret
 from core.tables import Base
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 ENV_URL = "AMX_DATABASE_URL"
 BUSY_TIMEOUT_MS = 5000
@@ -46,6 +46,8 @@ def masked(url: str | URL) -> str:
 
 
 def _alembic_config(connection: Connection | None = None) -> Config:
+    from alembic.config import Config  # only needed to migrate; keeps the daemon small
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     if connection is not None:
@@ -53,11 +55,29 @@ def _alembic_config(connection: Connection | None = None) -> Config:
     return config
 
 
+_REVISION = re.compile(r"^revision = ['\"]([^'\"]+)['\"]", re.MULTILINE)
+_DOWN = re.compile(r"^down_revision = (?:['\"]([^'\"]+)['\"]|None)", re.MULTILINE)
+
+
+def known_revisions() -> list[str]:
+    """The shipped migration revisions, oldest first (read from the files, without alembic)."""
+    parents: dict[str, str | None] = {}
+    for path in sorted((MIGRATIONS / "versions").glob("*.py")):
+        source = path.read_text(encoding="utf-8")
+        found, down = _REVISION.search(source), _DOWN.search(source)
+        if found and down:
+            parents[found[1]] = down[1]
+    ordered, current = [], None
+    children = {parent: rev for rev, parent in parents.items()}
+    while current in children:
+        current = children[current]
+        ordered.append(current)
+    return ordered
+
+
 def head_revision() -> str:
     """The newest schema revision this version knows."""
-    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
-    assert head is not None
-    return head
+    return known_revisions()[-1]
 
 
 def _prepare_sqlite_file(url: URL) -> None:
@@ -166,13 +186,17 @@ class Database:
 
     def ensure_schema(self) -> None:
         """Create a new database, upgrade a known older one, refuse anything else."""
-        script = ScriptDirectory.from_config(_alembic_config())
-        head = script.get_current_head()
-        known = {rev.revision for rev in script.walk_revisions()}
+        known = known_revisions()
+        head = known[-1]
         try:
             with self.engine.connect() as conn:
-                current = MigrationContext.configure(conn).get_current_revision()
-                tables = set(inspect(conn).get_table_names()) - {"alembic_version"}
+                tables = set(inspect(conn).get_table_names())
+                current = None
+                if "alembic_version" in tables:
+                    current = conn.exec_driver_sql(
+                        "SELECT version_num FROM alembic_version"
+                    ).scalar()
+                tables.discard("alembic_version")
                 conn.rollback()
             if current is None and tables:
                 foreign = ", ".join(sorted(tables)[:3])
@@ -187,6 +211,8 @@ class Database:
                     "at another database."
                 )
             if current != head:
+                from alembic import command
+
                 with self.engine.connect() as conn:
                     command.upgrade(_alembic_config(conn), "head")
                     conn.commit()

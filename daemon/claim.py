@@ -2,7 +2,7 @@
 
 PostgreSQL: one statement, a CTE that picks due rows `FOR UPDATE SKIP LOCKED` and an `UPDATE …
 RETURNING`. SQLite: inside a `BEGIN IMMEDIATE` transaction (one writer at a time), a
-compare-and-set `UPDATE … WHERE status = 'pending' AND next_fire_at = :due` per row. Either way
+compare-and-set `UPDATE … WHERE status = 'pending' AND version = :version` per row. Either way
 the Run row is inserted in the same transaction, and its UNIQUE (schedule_id, scheduled_for) is
 the backstop.
 """
@@ -51,7 +51,7 @@ RETURNING s.id, s.next_fire_at, s.retry_count
 """
 
 _SQLITE_DUE = f"""
-SELECT id, next_fire_at, retry_count FROM schedules INDEXED BY ix_schedules_due
+SELECT id, next_fire_at, retry_count, version FROM schedules INDEXED BY ix_schedules_due
 WHERE {DUE_PREDICATE} AND next_fire_at <= :now
 ORDER BY next_fire_at LIMIT :n
 """
@@ -60,7 +60,7 @@ _SQLITE_CAS = """
 UPDATE schedules
 SET status = 'running', claimed_by = :worker, lease_until = :lease,
     version = version + 1, updated_at = :now
-WHERE id = :id AND status = 'pending' AND deleted_at IS NULL AND next_fire_at = :due
+WHERE id = :id AND status = 'pending' AND deleted_at IS NULL AND version = :version
 """
 
 _QUEUED = """
@@ -128,8 +128,9 @@ def _claim_schedules(
         for sid, due, retries in session.execute(_sql(_PG_CLAIM, *returns), params):
             won.append((sid, due, retries))
     else:
-        for sid, due, retries in session.execute(_sql(_SQLITE_DUE, *returns), params).all():
-            cas = session.execute(_sql(_SQLITE_CAS), {**params, "id": sid, "due": due})
+        due_rows = session.execute(_sql(_SQLITE_DUE, *returns, "version"), params).all()
+        for sid, due, retries, row_version in due_rows:
+            cas = session.execute(_sql(_SQLITE_CAS), {**params, "id": sid, "version": row_version})
             if cas.rowcount == 1:  # type: ignore[attr-defined]
                 won.append((sid, due, retries))
     found = []
