@@ -115,10 +115,11 @@ def main() -> None:
     parser.add_argument("--fires", type=int, default=1000)
     parser.add_argument("--idle", type=float, default=60.0)
     parser.add_argument("--pending", type=int, default=10_000)
+    parser.add_argument("--per-second", type=int, default=5, help="fires due in the same second")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="amx-bench-"))
     for poll, target in ((1.0, 1000.0), (0.05, 100.0)):
-        late = lateness(folder, args.fires, poll, per_second=10)
+        late = lateness(folder, args.fires, poll, per_second=args.per_second)
         print(f"firing lateness, poll {poll:g} s, {len(late)} fires: p50 {pct(late, 0.5):7.1f} ms  "
               f"p99 {pct(late, 0.99):7.1f} ms  (target p99 <= {target:g} ms)")  # fmt: skip
     rss, cpu = idle(folder, args.idle, args.pending)

@@ -224,10 +224,13 @@ def covers(ticked: frozenset[ScopePath], path: ScopePath) -> bool:
 
 
 def toggle(ticked: frozenset[ScopePath], path: ScopePath) -> frozenset[ScopePath]:
-    """Untick `path` and every ticked node below it if it is ticked; otherwise tick it."""
-    if path in ticked:
-        return frozenset(node for node in ticked if not _is_under(node, path))
-    return ticked | {path}
+    """Untick `path` and every ticked node below it if it is ticked; otherwise tick it.
+
+    Ticking selects everything below, so nodes ticked below it before are dropped; ticking
+    deeper nodes afterwards narrows it again.
+    """
+    below = frozenset(node for node in ticked if not _is_under(node, path))
+    return below if path in ticked else below | {path}
 
 
 def state(ticked: frozenset[ScopePath], path: ScopePath) -> State:

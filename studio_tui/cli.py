@@ -10,7 +10,7 @@ from typing import IO
 
 from core.clock import Clock, SystemClock
 from core.errors import AmxError
-from studio_tui.commands import catalog, daemon, profile, review, schedule
+from studio_tui.commands import catalog, daemon, profile, review, schedule, studio
 from studio_tui.commands.base import (
     EXIT_OK,
     EXIT_REFUSED,
@@ -32,7 +32,7 @@ def build_parser() -> Parser:
         "user data directory)",
     )
     top = subcommands(root, "command")
-    for module in (schedule, profile, catalog, review, daemon):
+    for module in (studio, schedule, profile, catalog, review, daemon):
         module.register(top)
     return root
 

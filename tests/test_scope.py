@@ -307,13 +307,20 @@ def test_toggle_twice_on_an_unticked_node_restores_the_set(
 
 @FAST
 @given(ticked_sets, node_paths)
-def test_ticking_an_ancestor_of_ticked_nodes_keeps_the_narrowing(
+def test_ticking_a_node_selects_everything_below_it(
     ticked: frozenset[ScopePath], path: ScopePath
 ) -> None:
-    # The stored selection is a set, so ticking above ticked nodes changes nothing effective.
-    below = {node for node in ticked if len(node) > len(path) and node[: len(path)] == path}
-    if path not in ticked and below:
-        assert effective(toggle(ticked, path)) == effective(ticked)
+    if path not in ticked:
+        after = toggle(ticked, path)
+        assert state(after, path) == "checked"
+        assert all(state(after, node) == "checked" for node in ticked if node[: len(path)] == path)
+
+
+def test_ticking_a_partial_node_selects_all_of_it() -> None:
+    narrowed = frozenset({USERS})
+    assert state(narrowed, PUBLIC) == "partial"
+    assert toggle(narrowed, PUBLIC) == {PUBLIC}
+    assert summary(toggle(narrowed, PUBLIC)) == "public"
 
 
 @FAST

@@ -1,1 +1,67 @@
-"""themes package."""
+"""The studio's Textual themes and shared styles; status colours come from theme variables."""
+
+from __future__ import annotations
+
+from textual.theme import Theme
+
+# Status colours are theme variables, so every theme (and the ANSI ones) can restyle them.
+STATUS_VARIABLES = ("status-pending", "status-paused", "status-running", "status-completed",
+                    "status-failed", "status-missed", "status-cancelled")  # fmt: skip
+
+AMX_DARK = Theme(
+    name="amx-dark",
+    primary="#5FA8D3",
+    secondary="#8E7DBE",
+    accent="#F2A65A",
+    warning="#E9C46A",
+    error="#E76F51",
+    success="#7BC67E",
+    foreground="#E6E6E6",
+    background="#15191E",
+    surface="#1D232A",
+    panel="#262E37",
+    dark=True,
+    variables={
+        "status-pending": "#5FA8D3",
+        "status-paused": "#A0A7B0",
+        "status-running": "#F2A65A",
+        "status-completed": "#7BC67E",
+        "status-failed": "#E76F51",
+        "status-missed": "#E9C46A",
+        "status-cancelled": "#6C737C",
+        "footer-key-foreground": "#F2A65A",
+    },
+)
+
+AMX_LIGHT = Theme(
+    name="amx-light",
+    primary="#1F6F9F",
+    secondary="#5B4B9A",
+    accent="#B5621A",
+    warning="#8A6A00",
+    error="#B3361B",
+    success="#2E7D32",
+    foreground="#1E2328",
+    background="#F7F7F4",
+    surface="#FFFFFF",
+    panel="#E8EAE6",
+    dark=False,
+    variables={
+        "status-pending": "#1F6F9F",
+        "status-paused": "#5F6670",
+        "status-running": "#B5621A",
+        "status-completed": "#2E7D32",
+        "status-failed": "#B3361B",
+        "status-missed": "#8A6A00",
+        "status-cancelled": "#80868E",
+        "footer-key-foreground": "#B5621A",
+    },
+)
+
+THEMES = (AMX_DARK, AMX_LIGHT)
+DEFAULT_THEME = AMX_DARK.name
+
+
+def variable_defaults() -> dict[str, str]:
+    """Values for the app-specific variables when a built-in Textual theme is chosen."""
+    return dict(AMX_DARK.variables)

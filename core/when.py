@@ -1,0 +1,35 @@
+"""Reading a fire-at time as people type it: a date-time, or a shortcut relative to now."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+from core.errors import InvalidInput
+from core.triggers import parse_interval, parse_local_datetime, zone
+
+_DAY = re.compile(r"^(today|tomorrow)(?:\s+(\d{1,2}):(\d{2}))?$", re.IGNORECASE)
+
+
+def parse_fire_at(text: str, tz_name: str, now: datetime) -> datetime:
+    """A naive local wall time in `tz_name` from `2026-12-01 09:00`, `+1h`, `+30m`,
+    `tomorrow 09:00` or `today 18:30` (shortcuts count from `now`)."""
+    text = " ".join(text.split())
+    local_now = now.astimezone(zone(tz_name)).replace(tzinfo=None, microsecond=0)
+    if text.startswith("+"):
+        try:
+            seconds = parse_interval(text[1:])
+        except InvalidInput:
+            raise InvalidInput(
+                "fire_at", f"fire-at {text!r} is not a shortcut I know; write +30m, +1h or +2d."
+            ) from None
+        # A shortcut lands on the whole minute it reaches.
+        return (local_now + timedelta(seconds=seconds)).replace(second=0)
+    day = _DAY.match(text)
+    if day:
+        date = local_now.date() + timedelta(days=1 if day[1].lower() == "tomorrow" else 0)
+        hour, minute = (int(day[2]), int(day[3])) if day[2] else (9, 0)
+        if hour > 23 or minute > 59:
+            raise InvalidInput("fire_at", f"fire-at {text!r} has no such time of day; use HH:MM.")
+        return datetime(date.year, date.month, date.day, hour, minute)
+    return parse_local_datetime(text)

@@ -1,0 +1,257 @@
+"""The studio: a full-screen Textual app over the core, the daemon's tick and the hooks."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from functools import partial
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from core.api import Core
+from core.clock import Clock, SystemClock
+from core.service import ListQuery
+from core.views import ScheduleInfo
+from daemon.hooks import CommandRunner, HookStatus, Platform, current_platform
+from daemon.overview import overview
+from daemon.worker import Worker, WorkerConfig
+from studio_tui import config
+from studio_tui.screens.schedules import Board, SchedulesScreen
+from studio_tui.widgets.status_bar import Firing
+from themes import DEFAULT_THEME, THEMES, variable_defaults
+
+
+class StudioApp(App[None]):
+    """AMX Studio: the Schedules page and its dialogs."""
+
+    TITLE = "AMX Studio — Schedules"
+    CSS = """
+    Screen { background: $background; }
+    """
+    BINDINGS = [
+        Binding("question_mark", "help", "Help", id="app.help"),
+        Binding("colon", "command_line", "Command", id="app.command"),
+        Binding("ctrl+q", "quit", "Quit", priority=True, id="app.quit"),
+    ]
+    COMMAND_PALETTE_BINDING = "ctrl+p"
+
+    def __init__(
+        self,
+        core: Core,
+        *,
+        clock: Clock | None = None,
+        theme: str | None = None,
+        platform: Platform | None = None,
+        runner: CommandRunner | None = None,
+        refresh_every: float = 2.0,
+        ask_missed: bool = True,
+    ) -> None:
+        super().__init__()
+        self.core = core
+        self.clock = clock or core.clock or SystemClock()
+        self.platform: Platform = platform or current_platform()
+        self.runner = runner
+        self.refresh_every = refresh_every
+        self.ask_missed = ask_missed
+        self.hook: HookStatus | None = None
+        self._ticker: Worker | None = None
+        self._ticker_thread: threading.Thread | None = None
+        for theme_object in THEMES:
+            self.register_theme(theme_object)
+        self.theme = theme or config.load().get("theme") or DEFAULT_THEME
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        return variable_defaults()
+
+    def on_mount(self) -> None:
+        self.push_screen(SchedulesScreen())
+        self.check_hook()
+
+    def watch_theme(self, theme: str) -> None:
+        config.save(theme=theme)
+
+    # -- data -------------------------------------------------------------------------------
+
+    def load_board(self, query: ListQuery) -> Board:
+        """Everything the page shows (runs in a worker thread)."""
+        core = self.core
+        core.schedules.detect_missed()
+        data = overview(core, self.hook)
+        now = self.clock.now()
+        nxt = data["next"]
+        firing = Firing(
+            hook_installed=None if self.hook is None else self.hook.installed,
+            hook_detail="" if self.hook is None else self.hook.detail,
+            alive=data["alive"],
+            workers=data["workers"],
+            last_seen=datetime.fromisoformat(data["last_seen"]) if data["last_seen"] else None,
+            next_name=nxt["name"] if nxt else None,
+            next_at=datetime.fromisoformat(nxt["at"]) if nxt else None,
+            next_zone=nxt["timezone"] if nxt else "UTC",
+            queued=data["counts"]["pending"] + data["counts"]["missed"],
+            embedded=self._ticker is not None,
+        )
+        missed = []
+        if data["counts"]["missed"]:
+            missed = core.schedules.list(ListQuery(statuses=frozenset({"missed"}), limit=50)).items
+        return Board(
+            page=core.schedules.list(query),
+            counts=core.schedules.counts(),
+            firing=firing,
+            missed=missed,
+            now=now,
+        )
+
+    def check_hook(self) -> None:
+        """Ask the OS whether the daemon hook is installed, in a worker."""
+        self.run_worker(self._check_hook, thread=True, group="hook", exclusive=True)
+
+    def _check_hook(self) -> None:
+        from daemon import hooks
+        from daemon.hooks import SubprocessRunner
+
+        self.hook = hooks.status(self.platform, self.runner or SubprocessRunner())
+
+    # -- screens ----------------------------------------------------------------------------
+
+    def open_dialog(self, info: ScheduleInfo | None, on_saved: Callable[[], None]) -> None:
+        """The new/edit dialog (empty for `None`)."""
+        from studio_tui.screens.dialog import ScheduleDialog
+
+        def saved(result: ScheduleInfo | None) -> None:
+            if result is not None:
+                verb = "Saved" if info else "Created"
+                self.notify(f"{verb} {result.name!r}: {result.status}.")
+                on_saved()
+
+        self.push_screen(ScheduleDialog(self.core, info), saved)
+
+    def open_details(self, schedule_id: int) -> None:
+        """A schedule's configuration and run history."""
+        from studio_tui.screens.details import DetailsScreen
+
+        self.push_screen(DetailsScreen(self.core, schedule_id))
+
+    def open_actions(self, info: ScheduleInfo, actions: list[str], page: SchedulesScreen) -> None:
+        """The menu behind a row's Actions cell."""
+        from studio_tui.screens.actions import ActionMenu
+
+        def chosen(action: str | None) -> None:
+            if action:
+                getattr(
+                    page, f"action_{'pause_resume' if action in ('pause', 'resume') else action}"
+                )()
+
+        self.push_screen(ActionMenu(info, actions), chosen)
+
+    def open_review(self) -> None:
+        """The review queue."""
+        from studio_tui.screens.review import ReviewScreen
+
+        self.push_screen(ReviewScreen(self.core))
+
+    def show_missed(self, missed: list[ScheduleInfo]) -> None:
+        """The missed-runs prompt."""
+        from studio_tui.screens.missed import MissedScreen
+
+        if not isinstance(self.screen, MissedScreen):
+            self.push_screen(MissedScreen(self.core, missed))
+
+    def action_help(self) -> None:
+        from studio_tui.screens.help import HelpScreen
+
+        self.push_screen(HelpScreen())
+
+    def action_command_line(self) -> None:
+        from studio_tui.screens.command import CommandScreen
+
+        self.push_screen(CommandScreen(self.core, self.clock))
+
+    # -- embedded ticking and the daemon hook --------------------------------------------------
+
+    def toggle_embedded(self) -> None:
+        """Start or stop the daemon's tick inside the studio."""
+        if self._ticker is not None:
+            self._ticker.stop()
+            self._ticker = None
+            self.notify("Stopped ticking here.")
+            return
+        ticker = Worker(self.core, WorkerConfig(concurrency=2, poll=1.0, grace=5.0))
+        self._ticker = ticker
+        self._ticker_thread = threading.Thread(target=ticker.run, name="amx-embedded", daemon=True)
+        self._ticker_thread.start()
+        self.notify("Ticking here while the studio is open: due schedules fire from this process.")
+
+    def on_unmount(self) -> None:
+        if self._ticker is not None:
+            self._ticker.stop()
+
+    def install_daemon(self, install: bool) -> None:
+        """Install or uninstall the OS hook, after a confirmation."""
+        from studio_tui.screens.confirm import ConfirmScreen
+
+        verb = "Install" if install else "Uninstall"
+        question = (
+            "Install the daemon hook so the OS keeps `amx daemon run` running?"
+            if install
+            else "Uninstall the daemon hook? Schedules stay queued but will not fire."
+        )
+        self.push_screen(
+            ConfirmScreen(question, verb, danger=not install),
+            partial(self._hook_answer, install),
+        )
+
+    def _hook_answer(self, install: bool, yes: bool | None) -> None:
+        if yes:
+            self.run_worker(partial(self._change_hook, install), thread=True, group="hook")
+
+    def _change_hook(self, install: bool) -> None:
+        from daemon import hooks
+        from daemon.hooks import DaemonCommand, SubprocessRunner
+
+        runner = self.runner or SubprocessRunner()
+        try:
+            if install:
+                result = hooks.install(
+                    self.platform, runner, DaemonCommand.build(self.core.db.url_text)
+                )
+            else:
+                result = hooks.uninstall(self.platform, runner)
+        except Exception as exc:  # a refusal from the core, shown as its sentence
+            self.call_from_thread(self.notify, str(exc), severity="error", timeout=10)
+            return
+        severity = "information" if result.ok else "error"
+        self.call_from_thread(self.notify, result.message, severity=severity, timeout=10)
+        for warning in result.warnings:
+            self.call_from_thread(self.notify, warning, severity="warning", timeout=15)
+        self.hook = hooks.status(self.platform, runner)
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        page = screen if isinstance(screen, SchedulesScreen) else None
+        yield SystemCommand("Install daemon", "Make the OS keep the daemon running",
+                            partial(self.install_daemon, True))  # fmt: skip
+        yield SystemCommand("Uninstall daemon", "Remove the OS hook; schedules stay queued",
+                            partial(self.install_daemon, False))  # fmt: skip
+        yield SystemCommand("Tick here", "Fire due schedules from the studio while it is open",
+                            self.toggle_embedded)  # fmt: skip
+        yield SystemCommand("Review queue", "Proposals waiting for a person", self.open_review)
+        yield SystemCommand("Command line", "Run /schedule … commands", self.action_command_line)
+        if page is not None:
+            for label, help_text, action in (
+                ("New schedule", "Queue a new analysis", page.action_new),
+                ("Edit schedule", "Change the highlighted schedule", page.action_edit),
+                ("Pause or resume", "The highlighted schedule", page.action_pause_resume),
+                (
+                    "Run now",
+                    "Queue an immediate run of the highlighted schedule",
+                    page.action_run_now,
+                ),
+                ("Delete schedule", "Delete the highlighted schedule", page.action_delete),
+                ("Details", "Configuration and run history", page.action_details),
+                ("Filter", "Filter by name or scope", page.action_filter),
+            ):
+                yield SystemCommand(label, help_text, action)

@@ -1,0 +1,1 @@
+"""The studio's screens and modal dialogs, one module each."""

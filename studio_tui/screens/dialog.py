@@ -1,0 +1,475 @@
+"""The new / edit dialog: one modal for both (`n` opens it empty, `e` filled)."""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import available_timezones
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.suggester import SuggestFromList
+from textual.widget import Widget
+from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Select, Static
+
+from core.api import Core
+from core.errors import AmxError, Conflict, InvalidInput
+from core.scope import ScopePath, as_texts, from_texts, summary
+from core.spec import build_spec
+from core.triggers import (
+    TriggerAdapter,
+    cron,
+    default_zone_name,
+    describe,
+    dst_note,
+    format_interval,
+    interval,
+    next_fire_times,
+    once,
+)
+from core.views import ScheduleInfo
+from core.when import parse_fire_at
+from studio_tui.screens.confirm import ConfirmScreen
+from studio_tui.widgets.scope_tree import ScopeTree
+
+ZONES = sorted(available_timezones())
+KINDS = [("Once, at a time", "once"), ("Cron rule", "cron"), ("Every interval", "interval")]
+# Which widget shows the core's error for each field the core names.
+FIELD_WIDGET = {
+    "name": "name", "fire_at": "fire_at", "cron": "cron", "every": "every", "trigger": "fire_at",
+    "timezone": "timezone", "db_profile": "db_profile", "database": "database", "scope": "scope",
+    "llm_profile": "llm_profile", "review_strategy": "review",
+}  # fmt: skip
+
+
+class ScheduleDialog(ModalScreen[ScheduleInfo | None]):
+    """Create or edit a schedule; the core validates, errors appear beside their field."""
+
+    DEFAULT_CSS = """
+    ScheduleDialog { align: center middle; }
+    ScheduleDialog > Vertical {
+        width: 110; max-width: 100%; height: 100%; max-height: 44;
+        border: thick $primary; background: $surface;
+    }
+    ScheduleDialog #title { height: 1; padding: 0 1; background: $primary 30%; text-style: bold; }
+    ScheduleDialog VerticalScroll { padding: 0 1; }
+    ScheduleDialog Label { margin-top: 1; color: $text-muted; }
+    ScheduleDialog Input { border: none; height: 1; padding: 0 1; background: $boost; }
+    ScheduleDialog Input:focus { background: $primary 25%; border: none; }
+    ScheduleDialog SelectCurrent { border: none; height: 1; padding: 0 1; background: $boost; }
+    ScheduleDialog Select:focus > SelectCurrent { background: $primary 25%; }
+    ScheduleDialog Select { height: auto; }
+    ScheduleDialog #scope-box { height: auto; }
+    ScheduleDialog .error { color: $error; height: auto; display: none; }
+    ScheduleDialog .error.-shown { display: block; }
+    ScheduleDialog .trigger { display: none; }
+    ScheduleDialog .trigger.-shown { display: block; }
+    ScheduleDialog #preview { color: $text-muted; height: auto; }
+    ScheduleDialog ScopeTree { height: 10; background: $boost; }
+    ScheduleDialog ScopeTree:focus { background: $primary 10%; }
+    ScheduleDialog #scope-summary { height: 1; }
+    ScheduleDialog RadioSet { layout: horizontal; height: auto; border: none; padding: 0; }
+    ScheduleDialog #buttons { height: 3; align-horizontal: right; padding: 0 1; }
+    ScheduleDialog #buttons Button { margin-left: 1; }
+    ScheduleDialog Horizontal.row { height: auto; }
+    ScheduleDialog Horizontal.row > Vertical { width: 1fr; height: auto; margin-right: 1; }
+    """
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", priority=True, id="dialog.save"),
+        Binding("escape", "cancel", "Cancel", id="dialog.cancel"),
+    ]
+
+    def __init__(self, core: Core, existing: ScheduleInfo | None = None) -> None:
+        super().__init__()
+        self.core = core
+        self.existing = existing
+        self.version = existing.version if existing else None
+        self.ticked: frozenset[ScopePath] = from_texts(existing.scope) if existing else frozenset()
+        self.dirty = False
+        self._loading = True
+
+    # -- layout -------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        e = self.existing
+        trigger = TriggerAdapter.validate_python(e.trigger) if e else None
+        kind = trigger.kind if trigger else "once"
+        with Vertical():
+            yield Static(f"Edit schedule {e.id}: {e.name}" if e else "New schedule", id="title")
+            with VerticalScroll(id="form"):
+                yield Label("Name")
+                yield Input(e.name if e else "", placeholder="e.g. Nightly PII sweep", id="name")
+                yield Static(classes="error", id="err-name")
+                with Horizontal(classes="row"):
+                    with Vertical():
+                        yield Label("Trigger")
+                        yield Select(KINDS, value=kind, allow_blank=False, id="kind")
+                    with Vertical():
+                        yield Label("Timezone")
+                        yield Input(
+                            e.timezone if e else default_zone_name(),
+                            suggester=SuggestFromList(ZONES, case_sensitive=False),
+                            id="timezone",
+                        )
+                        yield Static(classes="error", id="err-timezone")
+                yield Label(
+                    "Fire at (local): 2026-12-01 09:00, +1h, tomorrow 09:00", classes="trigger once"
+                )
+                fire_at = (
+                    trigger.fire_at.strftime("%Y-%m-%d %H:%M")
+                    if trigger and trigger.kind == "once"
+                    else ""
+                )
+                yield Input(
+                    fire_at, placeholder="YYYY-MM-DD HH:MM", id="fire_at", classes="trigger once"
+                )
+                yield Static(classes="error", id="err-fire_at")
+                yield Label(
+                    "Cron rule (minute hour day month weekday), e.g. 0 9 * * 1-5",
+                    classes="trigger cron",
+                )
+                expr = trigger.expr if trigger and trigger.kind == "cron" else ""
+                yield Input(expr, placeholder="0 2 * * *", id="cron", classes="trigger cron")
+                yield Static(classes="error", id="err-cron")
+                yield Label("Every (15m, 2h, 1d)", classes="trigger interval")
+                every = (
+                    format_interval(trigger.every_seconds)
+                    if trigger and trigger.kind == "interval"
+                    else ""
+                )
+                yield Input(every, placeholder="1h", id="every", classes="trigger interval")
+                yield Static(classes="error", id="err-every")
+                yield Static("", id="preview")
+                with Horizontal(classes="row"):
+                    with Vertical():
+                        yield Label("DB profile")
+                        yield Select[str]([], prompt="choose a profile", id="db_profile")
+                        yield Static(classes="error", id="err-db_profile")
+                    with Vertical():
+                        yield Label("Database / catalog")
+                        yield Select[str]([], prompt="choose a database", id="database")
+                        yield Static(classes="error", id="err-database")
+                yield Label("Scope (enter expands, space ticks)")
+                yield Vertical(id="scope-box")
+                yield Static("", id="scope-summary")
+                yield Static(classes="error", id="err-scope")
+                with Horizontal(classes="row"):
+                    with Vertical():
+                        yield Label("LLM profile")
+                        yield Select[str]([], prompt="choose", id="llm_profile")
+                        yield Static(classes="error", id="err-llm_profile")
+                    with Vertical():
+                        yield Label("Review strategy")
+                        with RadioSet(id="review"):
+                            manual = not e or e.review_strategy == "manual"
+                            yield RadioButton(
+                                "Manual (queue for review)", value=manual, id="manual"
+                            )
+                            yield RadioButton("Auto (apply at once)", value=not manual, id="auto")
+                        yield Static(classes="error", id="err-review")
+                yield Static(classes="error", id="err-form")
+            with Horizontal(id="buttons"):
+                yield Button("Cancel (esc)", id="cancel")
+                yield Button("Save (ctrl+s)", id="save", variant="primary")
+
+    def on_mount(self) -> None:
+        self._show_kind(self.query_one("#kind", Select).value)
+        self.query_one("#name", Input).focus()
+        self._load_choices()
+        self.update_preview()
+
+    # -- choices that come from the database -----------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="choices")
+    def _load_choices(self) -> None:
+        dbs = [p.name for p in self.core.profiles.list_db()]
+        llms = [p.name for p in self.core.profiles.list_llm()]
+        self.app.call_from_thread(self._set_choices, dbs, llms)
+
+    def _set_choices(self, dbs: list[str], llms: list[str]) -> None:
+        e = self.existing
+        db_select = self.query_one("#db_profile", Select)
+        db_select.set_options([(n, n) for n in dbs])
+        llm = self.query_one("#llm_profile", Select)
+        llm.set_options([(n, n) for n in llms])
+        llm.value = (
+            e.llm_profile
+            if e and e.llm_profile in llms
+            else ("heuristic" if "heuristic" in llms else Select.BLANK)
+        )
+        chosen = e.db_profile if e and e.db_profile in dbs else (dbs[0] if len(dbs) == 1 else None)
+        if chosen:
+            db_select.value = chosen
+        self._loading = False
+
+    @on(Select.Changed, "#db_profile")
+    def _profile_changed(self, event: Select.Changed) -> None:
+        if isinstance(event.value, str):
+            self._load_databases(event.value)
+        self._changed()
+
+    @work(thread=True, exclusive=True, group="databases")
+    def _load_databases(self, profile: str) -> None:
+        try:
+            names = [n.name for n in self.core.catalog.children(profile).nodes]
+            default = self.core.catalog.default_database(profile)
+        except AmxError as exc:
+            self.app.call_from_thread(self.show_error, "db_profile", str(exc))
+            return
+        self.app.call_from_thread(self._set_databases, profile, names, default)
+
+    def _set_databases(self, profile: str, names: list[str], default: str) -> None:
+        select = self.query_one("#database", Select)
+        select.set_options([(n, n) for n in names])
+        e = self.existing
+        wanted = e.database if e and e.db_profile == profile and e.database else None
+        # Picked automatically when there is only one (or the profile's own default).
+        pick = wanted or (names[0] if len(names) == 1 else default if default in names else None)
+        if pick:
+            select.value = pick
+        self.show_error("db_profile", None)
+
+    @on(Select.Changed, "#database")
+    def _database_changed(self, event: Select.Changed) -> None:
+        profile = self.query_one("#db_profile", Select).value
+        if isinstance(profile, str) and isinstance(event.value, str):
+            self._mount_tree(profile, event.value)
+        self._changed()
+
+    def _mount_tree(self, profile: str, database: str) -> None:
+        box = self.query_one("#scope-box", Vertical)
+        box.remove_children()
+        catalog = self.core.catalog
+
+        def loader(parent: tuple[str, ...]) -> Any:
+            return catalog.children(profile, parent).nodes
+
+        keep = self.ticked if not self._loading or self.existing else frozenset()
+        box.mount(ScopeTree(loader, profile, database, keep, id="scope"))
+        self._show_summary()
+
+    @on(ScopeTree.Changed)
+    def _scope_changed(self, event: ScopeTree.Changed) -> None:
+        self.ticked = event.ticked
+        self._show_summary()
+        self.show_error("scope", None)
+        self._changed()
+
+    def _show_summary(self) -> None:
+        text = summary(self.ticked, limit=90) if self.ticked else "nothing selected yet"
+        self.query_one("#scope-summary", Static).update(f"Selected: {text}")
+
+    # -- trigger and preview --------------------------------------------------------------------
+
+    @on(Select.Changed, "#kind")
+    def _kind_changed(self, event: Select.Changed) -> None:
+        self._show_kind(event.value)
+        self.update_preview()
+        self._changed()
+
+    def _show_kind(self, kind: object) -> None:
+        for widget in self.query(".trigger"):
+            widget.set_class(widget.has_class(str(kind)), "-shown")
+
+    @on(Input.Changed)
+    def _input_changed(self, event: Input.Changed) -> None:
+        if event.input.id in ("fire_at", "cron", "every", "timezone"):
+            self.update_preview()
+        if event.input.id:
+            self.show_error(event.input.id, None)
+        self._changed()
+
+    @on(RadioSet.Changed)
+    def _review_changed(self) -> None:
+        self._changed()
+
+    def _changed(self) -> None:
+        if not self._loading:
+            self.dirty = True
+
+    def _trigger(self) -> Any:
+        kind = self.query_one("#kind", Select).value
+        tz = self.query_one("#timezone", Input).value.strip()
+        if kind == "cron":
+            return cron(self.query_one("#cron", Input).value)
+        if kind == "interval":
+            return interval(self.query_one("#every", Input).value)
+        return once(
+            parse_fire_at(self.query_one("#fire_at", Input).value, tz, self.core.clock.now())
+        )
+
+    def update_preview(self) -> None:
+        """The next three fire times in the chosen zone, and a DST note when one applies."""
+        preview = self.query_one("#preview", Static)
+        tz = self.query_one("#timezone", Input).value.strip()
+        kind = self.query_one("#kind", Select).value
+        typed = self.query_one(
+            f"#{'fire_at' if kind == 'once' else 'every' if kind == 'interval' else 'cron'}", Input
+        )
+        if not typed.value.strip():
+            preview.update("next: — (type a time to see the next fire times)")
+            return
+        try:
+            trigger = self._trigger()
+            now = self.core.clock.now()
+            times = next_fire_times(trigger, tz, now, 3)
+            note = dst_note(trigger, tz, now)
+        except AmxError as exc:
+            preview.update(f"[dim]{exc}[/dim]" if "[" not in str(exc) else str(exc))
+            return
+        if not times:
+            preview.update("next: — (that time has passed)")
+            return
+        from zoneinfo import ZoneInfo
+
+        shown = ", ".join(f"{t.astimezone(ZoneInfo(tz)):%a %Y-%m-%d %H:%M}" for t in times)
+        lines = [f"next: {shown} {tz}  ({describe(trigger, tz)})"]
+        if note:
+            lines.append(f"DST: {note}")
+        preview.update("\n".join(lines))
+
+    # -- errors, save and cancel ------------------------------------------------------------------
+
+    def show_error(self, field: str, message: str | None) -> None:
+        """Show (or clear) the core's sentence beside the field it names."""
+        target = FIELD_WIDGET.get(field, "form")
+        found = self.query(f"#err-{target}")
+        box = found.first(Static) if found else self.query_one("#err-form", Static)
+        box.update(message or "")
+        box.set_class(bool(message), "-shown")
+
+    def _focus_field(self, field: str) -> None:
+        target = FIELD_WIDGET.get(field)
+        widget_id = "scope" if target == "scope" else target
+        if widget_id and self.query(f"#{widget_id}"):
+            widget: Widget = self.query_one(f"#{widget_id}")
+            widget.focus()
+            widget.scroll_visible()
+
+    def _fields(self) -> dict[str, Any]:
+        fields: dict[str, Any] = {
+            "name": self.query_one("#name", Input).value,
+            "timezone": self.query_one("#timezone", Input).value.strip(),
+            "scope": as_texts(self.ticked),
+            "review_strategy": "auto" if self.query_one("#auto", RadioButton).value else "manual",
+        }
+        for field, widget_id in (("db_profile", "#db_profile"), ("database", "#database"),
+                                 ("llm_profile", "#llm_profile")):  # fmt: skip
+            value = self.query_one(widget_id, Select).value
+            if isinstance(value, str):
+                fields[field] = value
+            elif field != "database":
+                raise InvalidInput(field, f"choose a {field.replace('_', ' ')}.")
+        if self.existing is not None:
+            for keep in ("missed_policy", "misfire_grace_s", "max_retries", "kind"):
+                fields[keep] = getattr(self.existing, keep)
+        fields["trigger"] = self._trigger()
+        return fields
+
+    def action_save(self) -> None:
+        for box in self.query(".error"):
+            box.remove_class("-shown")
+        try:
+            fields = self._fields()
+        except InvalidInput as exc:
+            self.show_error(exc.field, str(exc))
+            self._focus_field(exc.field)
+            return
+        self._save(fields)
+
+    @work(thread=True, exclusive=True, group="save")
+    def _save(self, fields: dict[str, Any]) -> None:
+        try:
+            spec = build_spec(**fields)
+            if self.existing is None:
+                info = self.core.schedules.create(spec)
+            else:
+                assert self.version is not None
+                info = self.core.schedules.update(
+                    self.existing.id, spec, expected_version=self.version
+                )
+        except Conflict as exc:
+            self.app.call_from_thread(self._conflict, str(exc))
+            return
+        except InvalidInput as exc:
+            self.app.call_from_thread(self._refused, exc.field, str(exc))
+            return
+        except AmxError as exc:
+            self.app.call_from_thread(self._refused, "form", str(exc))
+            return
+        self.app.call_from_thread(self.dismiss, info)
+
+    def _refused(self, field: str, message: str) -> None:
+        self.show_error(field, message)
+        self._focus_field(field)
+
+    def _conflict(self, message: str) -> None:
+        if "changed since you opened it" not in message or self.existing is None:
+            self._refused("name" if "named" in message else "form", message)
+            return
+
+        def answered(reload: bool | None) -> None:
+            if reload:
+                self._reload_existing()
+
+        self.app.push_screen(
+            ConfirmScreen(
+                f"{message[0].upper()}{message[1:]}\nReload it? Your edits here are lost.", "Reload"
+            ),
+            answered,
+        )
+
+    @work(thread=True, exclusive=True, group="reload")
+    def _reload_existing(self) -> None:
+        assert self.existing is not None
+        fresh = self.core.schedules.get(self.existing.id)
+        self.app.call_from_thread(self._replace, fresh)
+
+    def _replace(self, fresh: ScheduleInfo) -> None:
+        """Load the current version into the form, as if it had just been opened."""
+        self._loading = True
+        self.existing, self.version = fresh, fresh.version
+        trigger = TriggerAdapter.validate_python(fresh.trigger)
+        self.query_one("#title", Static).update(f"Edit schedule {fresh.id}: {fresh.name}")
+        self.query_one("#name", Input).value = fresh.name
+        self.query_one("#timezone", Input).value = fresh.timezone
+        self.query_one("#kind", Select).value = trigger.kind
+        if trigger.kind == "once":
+            self.query_one("#fire_at", Input).value = trigger.fire_at.strftime("%Y-%m-%d %H:%M")
+        elif trigger.kind == "cron":
+            self.query_one("#cron", Input).value = trigger.expr
+        else:
+            self.query_one("#every", Input).value = format_interval(trigger.every_seconds)
+        self.query_one(
+            "#manual" if fresh.review_strategy == "manual" else "#auto", RadioButton
+        ).value = True
+        self.ticked = from_texts(fresh.scope)
+        if self.query(ScopeTree):
+            self.query_one(ScopeTree).set_ticked(self.ticked)
+        self._show_summary()
+        self.dirty = False
+        self._loading = False
+        self.notify("Reloaded the current version; make your change again.")
+
+    def action_cancel(self) -> None:
+        if not self.dirty:
+            self.dismiss(None)
+            return
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(None)
+
+        self.app.push_screen(
+            ConfirmScreen("Discard your changes?", "Discard", danger=True), answered
+        )
+
+    @on(Button.Pressed, "#save")
+    def _save_pressed(self) -> None:
+        self.action_save()
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel_pressed(self) -> None:
+        self.action_cancel()

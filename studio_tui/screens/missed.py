@@ -1,0 +1,118 @@
+"""The missed-runs prompt: Run now or Skip, per schedule or for all."""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, DataTable, Static
+
+from core.api import Core
+from core.errors import AmxError
+from core.views import ScheduleInfo
+from studio_tui import render
+
+
+class MissedScreen(ModalScreen[None]):
+    """Lists Missed schedules; r/s act on the highlighted one, R/S on all."""
+
+    DEFAULT_CSS = """
+    MissedScreen { align: center middle; }
+    MissedScreen > Vertical {
+        width: 100; max-width: 100%; height: auto; max-height: 90%;
+        border: thick $warning; background: $surface; padding: 1 2;
+    }
+    MissedScreen DataTable { height: auto; max-height: 12; margin: 1 0; }
+    MissedScreen Horizontal { height: auto; }
+    MissedScreen Button { margin-right: 1; }
+    """
+    BINDINGS = [
+        Binding("r", "decide('run')", "Run now", id="missed.run"),
+        Binding("s", "decide('skip')", "Skip", id="missed.skip"),
+        Binding("R", "decide_all('run')", "Run all", id="missed.run_all"),
+        Binding("S", "decide_all('skip')", "Skip all", id="missed.skip_all"),
+        Binding("escape", "dismiss(None)", "Later", id="missed.later"),
+    ]
+
+    def __init__(self, core: Core, missed: list[ScheduleInfo]) -> None:
+        super().__init__()
+        self.core = core
+        self.missed = {str(s.id): s for s in missed}
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(
+                f"[b]{len(self.missed)} schedule(s) missed their fire time[/b] while nothing "
+                "could fire them. Nothing runs late on its own: choose for each."
+            )
+            table: DataTable[str] = DataTable(cursor_type="row", id="missed")
+            yield table
+            with Horizontal():
+                yield Button("Run now (r)", id="run", variant="primary")
+                yield Button("Skip (s)", id="skip")
+                yield Button("Run all (R)", id="run-all")
+                yield Button("Skip all (S)", id="skip-all")
+                yield Button("Later (esc)", id="later")
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns("Name", "Missed", "Rule", "Why")
+        for key, s in self.missed.items():
+            why = (s.note or "").split(": ", 1)[-1]
+            table.add_row(
+                render.clip(s.name, 28),
+                render.local_time(s.next_fire_at, s.timezone),
+                s.rule,
+                render.clip(why, 40),
+                key=key,
+            )
+        table.focus()
+
+    def _highlighted(self) -> str | None:
+        table = self.query_one(DataTable)
+        if not table.row_count:
+            return None
+        return str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+
+    def action_decide(self, choice: str) -> None:
+        key = self._highlighted()
+        if key is not None:
+            self._apply([key], choice)
+
+    def action_decide_all(self, choice: str) -> None:
+        self._apply(list(self.missed), choice)
+
+    @on(Button.Pressed)
+    def _button(self, event: Button.Pressed) -> None:
+        actions = {"run": "decide('run')", "skip": "decide('skip')"}
+        if event.button.id == "later":
+            self.dismiss(None)
+        elif event.button.id in actions:
+            self.action_decide(event.button.id)
+        elif event.button.id in ("run-all", "skip-all"):
+            self.action_decide_all(event.button.id.split("-")[0])
+
+    @work(thread=True, exclusive=True)
+    def _apply(self, keys: list[str], choice: str) -> None:
+        for key in keys:
+            schedule = self.missed[key]
+            try:
+                if choice == "run":
+                    self.core.schedules.run_now(schedule.id)
+                else:
+                    self.core.schedules.skip(schedule.id)
+            except AmxError as exc:
+                self.app.call_from_thread(self.notify, str(exc), severity="error")
+                continue
+            self.app.call_from_thread(self._done, key, choice)
+
+    def _done(self, key: str, choice: str) -> None:
+        schedule = self.missed.pop(key)
+        verb = "fires now" if choice == "run" else "skipped"
+        self.notify(f"{schedule.name!r} {verb}.")
+        table = self.query_one(DataTable)
+        table.remove_row(key)
+        if not self.missed:
+            self.dismiss(None)

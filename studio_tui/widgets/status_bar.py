@@ -1,0 +1,86 @@
+"""The daemon-status bar: is anything going to fire, and when is the next fire."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from rich.text import Text
+from textual.reactive import reactive
+from textual.widgets import Static
+
+from daemon.overview import in_words
+
+
+@dataclass(frozen=True)
+class Firing:
+    """What the bar shows; built from `daemon.overview.overview` plus the studio's own state."""
+
+    hook_installed: bool | None = None  # None: not known yet
+    hook_detail: str = ""
+    alive: bool = False
+    workers: int = 0
+    last_seen: datetime | None = None
+    next_name: str | None = None
+    next_at: datetime | None = None
+    next_zone: str = "UTC"
+    queued: int = 0
+    embedded: bool = False
+
+
+class StatusBar(Static):
+    """One line at the top: hook, daemon liveness and the next fire window, counting down."""
+
+    DEFAULT_CSS = """
+    StatusBar {
+        height: 1;
+        padding: 0 1;
+        background: $panel;
+        color: $foreground;
+    }
+    StatusBar.-warning { background: $warning 25%; }
+    """
+
+    firing: reactive[Firing] = reactive(Firing, always_update=True)
+    now: reactive[datetime | None] = reactive(None)
+
+    def watch_firing(self, firing: Firing) -> None:
+        self.set_class(self._nothing_fires(firing), "-warning")
+
+    def _nothing_fires(self, f: Firing) -> bool:
+        return bool(f.queued) and not f.alive and not f.embedded and f.hook_installed is not None
+
+    def render(self) -> Text:
+        f, now = self.firing, self.now
+        text = Text(no_wrap=True, overflow="ellipsis")
+        if f.embedded:
+            text.append("◆ ticking here", style="bold")
+            text.append(" while the studio is open (t stops)")
+        elif f.alive:
+            text.append("● daemon alive", style="bold")
+            seen = in_words(int((f.last_seen - now).total_seconds())) if f.last_seen and now else ""
+            workers = f"{f.workers} workers · " if f.workers > 1 else ""
+            text.append(f" · {workers}seen {seen}")
+        elif f.last_seen is not None and now is not None:
+            ago = in_words(int((f.last_seen - now).total_seconds()))
+            text.append("▲ daemon silent", style="bold")
+            text.append(f" since {ago} — schedules won't fire (t: tick here)")
+        elif f.hook_installed:
+            text.append("▲ daemon installed but not running", style="bold")
+        elif f.hook_installed is None:
+            text.append("… checking the daemon")
+        else:
+            text.append("○ daemon not installed", style="bold")
+            text.append(" — schedules won't fire (t: tick here, palette: install)")
+        text.append("  │  ")
+        if f.next_at is not None and now is not None:
+            local = f.next_at.astimezone(ZoneInfo(f.next_zone))
+            text.append("next: ", style="dim")
+            text.append(f"{local:%a %H:%M} {f.next_zone}", style="bold")
+            text.append(f" — {in_words(int((f.next_at - now).total_seconds()))}")
+            if f.next_name:
+                text.append(f"  ({f.next_name})", style="dim")
+        else:
+            text.append("nothing pending", style="dim")
+        return text
