@@ -897,7 +897,7 @@ def _seed_schedules(core: Core, profile: str) -> list[str]:
                 "proposals": 0,
                 "applied": 0,
                 "tokens": 0,
-                "errors": [problem],
+                "errors": [{"table": "crm.events", "error": problem}],
             },
             error=problem,
         )

@@ -63,7 +63,7 @@ State = Literal["checked", "partial", "unchecked"]
 WHOLE_DATABASE: ScopePath = ()
 MAX_PARTS = 4
 EMPTY_SCOPE_MESSAGE = (
-    "scope is empty; give at least one schema, table or column, e.g. --scope public.users."
+    "scope is empty; choose at least one schema, table or column, e.g. public.users."
 )
 
 _FIELD = "scope"

@@ -182,7 +182,7 @@ def test_normalize_refuses_an_empty_scope(texts: list[str]) -> None:
         normalize_paths(texts)
     assert str(caught.value) == EMPTY_SCOPE_MESSAGE
     assert str(caught.value) == (
-        "scope is empty; give at least one schema, table or column, e.g. --scope public.users."
+        "scope is empty; choose at least one schema, table or column, e.g. public.users."
     )
     assert_one_sentence(caught.value)
 

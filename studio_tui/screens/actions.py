@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -41,7 +42,7 @@ class ActionMenu(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(f"[b]{self.info.name}[/b]")
+            yield Static(Text(self.info.name, style="bold"))
             yield OptionList(*(Option(LABELS[a], id=a) for a in self.actions))
 
     @on(OptionList.OptionSelected)

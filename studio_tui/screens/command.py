@@ -59,7 +59,7 @@ class CommandScreen(ModalScreen[None]):
         with Vertical():
             yield RichLog(id="output", wrap=True, markup=False)
             yield Static(f"/schedule {'|'.join(VERBS)} …   (esc closes)", id="hint")
-            yield Input(value="/schedule ", id="line")
+            yield Input(value="/schedule ", id="line", select_on_focus=False)
 
     def on_mount(self) -> None:
         line = self.query_one("#line", Input)

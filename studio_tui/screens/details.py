@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import json
-
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -75,7 +74,7 @@ class DetailsScreen(Screen[None]):
     def show(self, detail: ScheduleDetail) -> None:
         s = detail.schedule
         lines = render.detail(detail.model_copy(update={"runs": []})).split("\n\n")[0]
-        self.query_one("#config", Static).update(lines)
+        self.query_one("#config", Static).update(Text(lines))
         table = self.query_one("#runs", DataTable)
         table.clear()
         self.runs = {str(r.id): r for r in detail.runs}
@@ -114,19 +113,26 @@ class DetailsScreen(Screen[None]):
 
     def show_run(self, run: RunInfo) -> None:
         """One run's outcome in full: its log."""
-        parts = [f"[b]Run {run.id}[/b] · {run.status} · {run.trigger} · attempt {run.attempt}"]
+        text = Text()
+        text.append(f"Run {run.id}", style="bold")
+        text.append(f" · {run.status} · {run.trigger} · attempt {run.attempt}")
         if run.worker_id:
-            parts.append(f"worker {run.worker_id}")
+            text.append(f" · worker {run.worker_id}", style="dim")
         if run.error:
-            parts.append(f"[b]error[/b] {run.error}")
+            text.append("\nerror ", style="bold")
+            text.append(run.error)
         if run.note:
-            parts.append(f"note: {run.note}")
+            text.append(f"\nnote: {run.note}")
         if run.summary:
             errors = run.summary.get("errors") or []
-            brief = {k: v for k, v in run.summary.items() if k != "errors"}
-            parts.append(json.dumps(brief))
-            parts += [f"  failed {e['table']}: {e['error']}" for e in errors]
-        self.query_one("#run", Static).update("\n".join(parts))
+            brief = {k: v for k, v in run.summary.items() if k not in ("errors", "missing")}
+            text.append("\n" + ", ".join(f"{k} {v}" for k, v in brief.items()), style="dim")
+            for item in errors:
+                where, why = (
+                    (item["table"], item["error"]) if isinstance(item, dict) else ("", item)
+                )
+                text.append(f"\n  failed {where}: {why}" if where else f"\n  failed: {why}")
+        self.query_one("#run", Static).update(text)
 
     @on(DataTable.RowHighlighted, "#runs")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:

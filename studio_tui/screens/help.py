@@ -25,7 +25,7 @@ HELP = """\
   Scope tree: enter expands, space ticks. Ticking a node selects everything below it;
   ticking deeper nodes narrows to them; unticking them widens back.
 
-[b]Marks[/b]  [x] selected   [~] partly selected   [ ] not selected
+[b]Marks[/b]  \\[x] selected   \\[~] partly selected   \\[ ] not selected
 
 [b]Review queue[/b]
   a  accept   x  reject   e  edit and accept   A  accept the whole run

@@ -10,6 +10,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.coordinate import Coordinate
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
@@ -39,7 +40,9 @@ class EditValue(ModalScreen[str | None]):
         p = self.proposal
         with Vertical():
             yield Static(
-                f"[b]{p.path}[/b] {p.field} — enter to accept with your value, esc cancels"
+                Text.assemble(
+                    (p.path, "bold"), f" {p.field} — enter accepts your value, esc cancels"
+                )
             )
             yield Input(value=show_value(p.field, p.new_value), id="value")
 
@@ -78,8 +81,8 @@ class ReviewScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        for key, label, width in (("path", "Path", 34), ("field", "Field", 11), ("old", "Old", 22),
-                                  ("new", "New", 40), ("conf", "Conf", 5)):  # fmt: skip
+        for key, label, width in (("path", "Path", 34), ("field", "Field", 11), ("old", "Old", 20),
+                                  ("new", "New", 36), ("conf", "Conf", 4)):  # fmt: skip
             table.add_column(label, key=key, width=width)
         table.focus()
         self.reload()
@@ -97,7 +100,7 @@ class ReviewScreen(Screen[None]):
 
     def _show(self, items: list[ProposalInfo], total: int, names: dict[int, str]) -> None:
         table = self.query_one(DataTable)
-        keep = self._key()
+        keep, row = self._key(), table.cursor_row
         table.clear()
         self.proposals = {}
         runs: dict[int, list[ProposalInfo]] = {}
@@ -115,8 +118,8 @@ class ReviewScreen(Screen[None]):
                 table.add_row(
                     "  " + render.clip(p.path, 32),
                     p.field,
-                    render.clip(show_value(p.field, p.old_value), 22),
-                    render.clip(show_value(p.field, p.new_value), 40),
+                    render.clip(show_value(p.field, p.old_value), 20),
+                    render.clip(show_value(p.field, p.new_value), 36),
                     f"{p.confidence:.2f}",
                     key=key,
                 )
@@ -126,6 +129,14 @@ class ReviewScreen(Screen[None]):
             self.query_one("#detail", Static).update("Nothing waits for review.")
         if keep is not None and keep in self.proposals:
             table.move_cursor(row=table.get_row_index(keep))
+        elif table.row_count:
+            # The decided proposal left the queue: stay where it was, on the next proposal.
+            row = min(row, table.row_count - 1)
+            if str(table.coordinate_to_cell_key(Coordinate(row, 0)).row_key.value).startswith(
+                "run:"
+            ):
+                row = min(row + 1, table.row_count - 1)
+            table.move_cursor(row=row)
 
     def _key(self) -> str | None:
         table = self.query_one(DataTable)
@@ -144,12 +155,12 @@ class ReviewScreen(Screen[None]):
         if p is None:
             detail.update("A whole run: A accepts every pending proposal in it.")
             return
-        lines = [f"[b]{p.path}[/b] {p.field} · confidence {p.confidence:.2f}",
-                 f"old: {show_value(p.field, p.old_value)}",
-                 f"new: {show_value(p.field, p.new_value)}"]  # fmt: skip
+        text = Text.assemble((p.path, "bold"), f" {p.field} · confidence {p.confidence:.2f}")
+        text.append(f"\nold: {show_value(p.field, p.old_value)}")
+        text.append(f"\nnew: {show_value(p.field, p.new_value)}")
         if p.note:
-            lines.append(f"note: {p.note}")
-        detail.update(Text("\n".join(lines)) if "[" in p.path else "\n".join(lines))
+            text.append(f"\nnote: {p.note}")
+        detail.update(text)
 
     def _act(self, call: Callable[[], Any], message: str) -> None:
         self._run(call, message)

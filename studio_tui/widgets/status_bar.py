@@ -53,6 +53,8 @@ class StatusBar(Static):
 
     def render(self) -> Text:
         f, now = self.firing, self.now
+        if self.size.width and self.size.width < 100:
+            return self._render_narrow(f, now)
         text = Text(no_wrap=True, overflow="ellipsis")
         if f.embedded:
             text.append("◆ ticking here", style="bold")
@@ -65,14 +67,14 @@ class StatusBar(Static):
         elif f.last_seen is not None and now is not None:
             ago = in_words(int((f.last_seen - now).total_seconds()))
             text.append("▲ daemon silent", style="bold")
-            text.append(f" since {ago} — schedules won't fire (t: tick here)")
+            text.append(f" {ago.removesuffix(' ago')} — schedules won't fire (t: tick here)")
         elif f.hook_installed:
             text.append("▲ daemon installed but not running", style="bold")
         elif f.hook_installed is None:
             text.append("… checking the daemon")
         else:
             text.append("○ daemon not installed", style="bold")
-            text.append(" — schedules won't fire (t: tick here, palette: install)")
+            text.append(" — schedules won't fire (t: tick here)")
         text.append("  │  ")
         if f.next_at is not None and now is not None:
             local = f.next_at.astimezone(ZoneInfo(f.next_zone))
@@ -81,6 +83,27 @@ class StatusBar(Static):
             text.append(f" — {in_words(int((f.next_at - now).total_seconds()))}")
             if f.next_name:
                 text.append(f"  ({f.next_name})", style="dim")
+        else:
+            text.append("nothing pending", style="dim")
+        return text
+
+    def _render_narrow(self, f: Firing, now: datetime | None) -> Text:
+        text = Text(no_wrap=True, overflow="ellipsis")
+        if f.embedded:
+            text.append("◆ ticking here", style="bold")
+        elif f.alive:
+            text.append("● daemon alive", style="bold")
+        elif f.last_seen is not None:
+            text.append("▲ daemon silent (t: tick)", style="bold")
+        elif f.hook_installed is None:
+            text.append("… daemon?")
+        else:
+            text.append("○ no daemon (t: tick)", style="bold")
+        text.append(" │ ")
+        if f.next_at is not None and now is not None:
+            local = f.next_at.astimezone(ZoneInfo(f.next_zone))
+            text.append(f"next {local:%a %H:%M} {local:%Z}", style="bold")
+            text.append(f" {in_words(int((f.next_at - now).total_seconds()))}")
         else:
             text.append("nothing pending", style="dim")
         return text
