@@ -9,11 +9,13 @@ from daemon.health import health
 from daemon.hooks.base import HookStatus
 
 
-def overview(core: Core, hook: HookStatus | None) -> dict[str, Any]:
+def overview(
+    core: Core, hook: HookStatus | None, counts: dict[str, int] | None = None
+) -> dict[str, Any]:
     """Hook, daemon liveness, the next fire window and counts by status, as plain data."""
     now = core.clock.now()
     report = health(core)
-    counts = core.schedules.counts(kind=None)
+    counts = counts if counts is not None else core.schedules.counts(kind=None)
     due = core.schedules.next_due()
     upcoming = None
     if due is not None:

@@ -79,7 +79,8 @@ class StudioApp(App[None]):
         """Everything the page shows (runs in a worker thread)."""
         core = self.core
         core.schedules.detect_missed()
-        data = overview(core, self.hook)
+        counts = core.schedules.counts()
+        data = overview(core, self.hook, counts)
         now = self.clock.now()
         nxt = data["next"]
         firing = Firing(
@@ -99,7 +100,7 @@ class StudioApp(App[None]):
             missed = core.schedules.list(ListQuery(statuses=frozenset({"missed"}), limit=50)).items
         return Board(
             page=core.schedules.list(query),
-            counts=core.schedules.counts(),
+            counts=counts,
             firing=firing,
             missed=missed,
             now=now,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -117,11 +117,19 @@ class SchedulesScreen(Screen[None]):
 
     def reload(self) -> None:
         """Load the board in a worker; the table updates in place when it arrives."""
-        self._load(self.list_query())
+        self._load(self.list_query(), None)
+
+    def reload_page(self) -> None:
+        """Only the table changed (chips, filter, sort, page): load just the page."""
+        self._load(self.list_query(), self.board)
 
     @work(thread=True, exclusive=True, group="board")
-    def _load(self, query: ListQuery) -> None:
-        board = self.studio.load_board(query)
+    def _load(self, query: ListQuery, previous: Board | None) -> None:
+        if previous is None:
+            board = self.studio.load_board(query)
+        else:
+            page = self.studio.core.schedules.list(query)
+            board = replace(previous, page=page, now=self.studio.clock.now())
         self.app.call_from_thread(self.show_board, board)
 
     def show_board(self, board: Board) -> None:
@@ -155,7 +163,7 @@ class SchedulesScreen(Screen[None]):
     def action_chip(self, status: str) -> None:
         self.active = self.active ^ {status}
         self.page_offset = 0
-        self.reload()
+        self.reload_page()
 
     @on(Chip.Toggled)
     def _chip_clicked(self, event: Chip.Toggled) -> None:
@@ -173,13 +181,13 @@ class SchedulesScreen(Screen[None]):
         self.page_offset = 0
         event.input.remove_class("-open")
         self.query_one(ScheduleTable).focus()
-        self.reload()
+        self.reload_page()
 
     @on(Input.Changed, "#filter")
     def _filter_typed(self, event: Input.Changed) -> None:
         self.text = event.value.strip()
         self.page_offset = 0
-        self.reload()
+        self.reload_page()
 
     def action_clear_filter(self) -> None:
         box = self.query_one("#filter", Input)
@@ -187,13 +195,13 @@ class SchedulesScreen(Screen[None]):
         if self.text or box.value:
             box.value = ""
             self.text = ""
-            self.reload()
+            self.reload_page()
         self.query_one(ScheduleTable).focus()
 
     def action_sort(self) -> None:
         self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
         self.page_offset = 0
-        self.reload()
+        self.reload_page()
 
     @on(DataTable.HeaderSelected)
     def _header(self, event: DataTable.HeaderSelected) -> None:
@@ -201,14 +209,14 @@ class SchedulesScreen(Screen[None]):
         chosen = by_column.get(str(event.column_key.value))
         if chosen:
             self.sort = chosen
-            self.reload()
+            self.reload_page()
 
     def action_page(self, step: int) -> None:
         total = self.board.page.total if self.board else 0
         offset = self.page_offset + step * PAGE
         if 0 <= offset < max(total, 1):
             self.page_offset = offset
-            self.reload()
+            self.reload_page()
 
     # -- row actions ----------------------------------------------------------------------------
 
