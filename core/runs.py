@@ -6,7 +6,7 @@ import os
 import socket
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from core.clock import Clock
 from core.db import Database
@@ -78,6 +78,32 @@ class RunService:
             run.finished_at = now
             session.flush()
             return RunInfo.of(run)
+
+    def progress(self, run_id: int, done: int, total: int) -> None:
+        """Record how far a running run has come (tables done of total), for the studio."""
+        with self.db.write() as session:
+            session.execute(
+                update(Run)
+                .where(Run.id == run_id, Run.status == RunStatus.RUNNING)
+                .values(summary={"progress": {"done": done, "total": total}})
+            )
+
+    def running_progress(self, schedule_ids: list[int]) -> dict[int, tuple[int, int]]:
+        """{schedule id: (tables done, total)} for the running runs of these schedules."""
+        if not schedule_ids:
+            return {}
+        found: dict[int, tuple[int, int]] = {}
+        with self.db.read() as session:
+            rows = session.execute(
+                select(Run.schedule_id, Run.summary)
+                .where(Run.schedule_id.in_(schedule_ids), Run.status == RunStatus.RUNNING)
+                .order_by(Run.id)
+            ).all()
+        for schedule_id, summary in rows:
+            step = (summary or {}).get("progress")
+            if isinstance(step, dict):
+                found[schedule_id] = (int(step.get("done", 0)), int(step.get("total", 0)))
+        return found
 
     def get(self, run_id: int) -> RunInfo:
         """One run, or NotFound."""

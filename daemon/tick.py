@@ -3,13 +3,16 @@ and the studio's embedded ticking."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from core.api import Core
 from core.errors import AmxError, NotFound
+from core.job import Progress, ProgressFn
 from core.status import RunStatus
 from core.views import RunInfo
 from daemon.claim import Claim, Claimed, claim_due
@@ -68,7 +71,12 @@ def execute(
             counts = core.catalog.refresh(schedule.db_profile)
             run = core.runs.finish(claimed.run_id, RunStatus.SUCCEEDED, summary=dict(counts))
         else:
-            run = core.job.execute(claimed.schedule_id, claimed.run_id, cancel=cancel)
+            run = core.job.execute(
+                claimed.schedule_id,
+                claimed.run_id,
+                cancel=cancel,
+                progress=recorder(core, claimed.run_id),
+            )
     except NotFound:
         run = core.runs.finish(claimed.run_id, RunStatus.FAILED, error="the schedule was deleted")
     except Exception as exc:  # the daemon outlives any one job
@@ -83,3 +91,18 @@ def execute(
     )
     log.info("run %s %s%s", run.id, run.status, f"; schedule: {outcome}" if outcome else "")
     return run
+
+
+def recorder(core: Core, run_id: int) -> ProgressFn:
+    """Write a run's progress to its row, at most once a second (and at the end)."""
+    last = [0.0]
+
+    def record(p: Progress) -> None:
+        now = time.monotonic()
+        if now - last[0] >= 1.0 or p.done >= p.total:
+            last[0] = now
+            # Progress is a courtesy: a failed write must not stop the run.
+            with contextlib.suppress(AmxError):
+                core.runs.progress(run_id, p.done, p.total)
+
+    return record

@@ -98,8 +98,11 @@ class StudioApp(App[None]):
         missed = []
         if data["counts"]["missed"]:
             missed = core.schedules.list(ListQuery(statuses=frozenset({"missed"}), limit=50)).items
+        page = core.schedules.list(query)
+        running = [s.id for s in page.items if s.status == "running"]
         return Board(
-            page=core.schedules.list(query),
+            page=page,
+            progress=core.runs.running_progress(running),
             counts=counts,
             firing=firing,
             missed=missed,

@@ -203,3 +203,22 @@ def test_closed_pipe_is_quiet(tmp_path: Path) -> None:
     result = subprocess.run(["bash", "-c", script], capture_output=True, text=True)
     assert result.returncode == 0 and result.stderr == ""
     assert len(result.stdout.splitlines()) == 1
+
+
+def test_fire_at_shortcuts_as_in_the_studio(amx: Amx) -> None:
+    base = [
+        "schedule",
+        "add",
+        "--db-profile",
+        "shop",
+        "--scope",
+        "public.users",
+        "--timezone",
+        "Asia/Jakarta",
+    ]
+    assert amx(*base, "--name", "in-an-hour", "--fire-at", "+1h") == 0, amx.err
+    assert "next 2026-11-21 10:00 Asia/Jakarta" in amx.out
+    assert amx(*base, "--name", "tomorrow", "--fire-at", "tomorrow 07:30") == 0, amx.err
+    assert "next 2026-11-22 07:30 Asia/Jakarta" in amx.out
+    assert amx(*base, "--name", "bad", "--fire-at", "+5x") == 1
+    assert "is not a shortcut I know" in amx.err

@@ -7,6 +7,7 @@ from typing import IO
 
 from core.job import Progress, ProgressFn
 from core.views import RunInfo
+from daemon.tick import recorder
 from studio_tui import render
 from studio_tui.commands.base import EXIT_OK, EXIT_REFUSED, Context
 
@@ -52,13 +53,15 @@ def run_here(ctx: Context, schedule_id: int) -> int:
     done: list[RunInfo] = []
     failure: list[BaseException] = []
 
+    printer, record = progress_printer(ctx.error_out), recorder(ctx.core, run.id)
+
+    def both(p: Progress) -> None:
+        printer(p)
+        record(p)
+
     def work() -> None:
         try:
-            done.append(
-                ctx.core.job.execute(
-                    schedule_id, run.id, progress=progress_printer(ctx.error_out), cancel=cancel
-                )
-            )
+            done.append(ctx.core.job.execute(schedule_id, run.id, progress=both, cancel=cancel))
         except BaseException as exc:  # handed to the main thread below
             failure.append(exc)
 

@@ -21,6 +21,7 @@ from core.triggers import (
     zone,
 )
 from core.views import ScheduleInfo
+from core.when import parse_fire_at
 from studio_tui import render
 from studio_tui.commands import hooks
 from studio_tui.commands.base import (
@@ -37,9 +38,10 @@ from studio_tui.commands.base import (
 from studio_tui.commands.here import run_here
 
 
-def _trigger_from(args: argparse.Namespace) -> Trigger | None:
+def _trigger_from(args: argparse.Namespace, now: datetime, zone_name: str | None) -> Trigger | None:
     if args.fire_at is not None:
-        return once(args.fire_at)
+        # The same shortcuts as the studio: +1h, tomorrow 09:00, today 18:30.
+        return once(parse_fire_at(args.fire_at, zone_name or default_zone_name(), now))
     if args.cron is not None:
         return cron(args.cron)
     if args.every is not None:
@@ -47,7 +49,7 @@ def _trigger_from(args: argparse.Namespace) -> Trigger | None:
     return None
 
 
-def _spec_fields(args: argparse.Namespace) -> dict[str, Any]:
+def _spec_fields(args: argparse.Namespace, now: datetime, zone_name: str | None) -> dict[str, Any]:
     fields: dict[str, Any] = {}
     for attr, field in (
         ("name", "name"),
@@ -65,7 +67,7 @@ def _spec_fields(args: argparse.Namespace) -> dict[str, Any]:
             fields[field] = value
     if getattr(args, "missed", None) is not None:
         fields["missed_policy"] = args.missed.replace("-", "_")
-    trigger = _trigger_from(args)
+    trigger = _trigger_from(args, now, zone_name)
     if trigger is not None:
         fields["trigger"] = trigger
     return fields
@@ -85,7 +87,7 @@ def _said(ctx: Context, info: ScheduleInfo, verb: str) -> int:
 
 
 def cmd_add(ctx: Context) -> int:
-    fields = _spec_fields(ctx.args)
+    fields = _spec_fields(ctx.args, ctx.clock.now(), ctx.args.timezone)
     if "trigger" not in fields:
         raise UsageError("give one of --fire-at, --cron or --every")
     return _said(ctx, ctx.core.schedules.create(build_spec(**fields)), "added")
@@ -99,7 +101,7 @@ def cmd_edit(ctx: Context) -> int:
         if key in ScheduleSpec.model_fields and key != "trigger"
     }
     fields["trigger"] = current.trigger
-    changes = _spec_fields(ctx.args)
+    changes = _spec_fields(ctx.args, ctx.clock.now(), ctx.args.timezone or current.timezone)
     if not changes:
         raise UsageError("say what to change, e.g. --name, --cron or --scope")
     if "trigger" in changes and "trigger" in fields:
@@ -197,7 +199,7 @@ def cmd_run_now(ctx: Context) -> int:
 
 def cmd_next(ctx: Context) -> int:
     args = ctx.args
-    trigger = _trigger_from(args)
+    trigger = _trigger_from(args, ctx.clock.now(), args.timezone)
     if trigger is None:
         raise UsageError("give one of --fire-at, --cron or --every")
     tz_name = args.timezone or default_zone_name()

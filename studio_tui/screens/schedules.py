@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -38,6 +38,7 @@ class Board:
     firing: Firing
     missed: list[ScheduleInfo]
     now: datetime
+    progress: dict[int, tuple[int, int]] = field(default_factory=dict)
 
 
 class SchedulesScreen(Screen[None]):
@@ -129,14 +130,16 @@ class SchedulesScreen(Screen[None]):
             board = self.studio.load_board(query)
         else:
             page = self.studio.core.schedules.list(query)
-            board = replace(previous, page=page, now=self.studio.clock.now())
+            running = [s.id for s in page.items if s.status == "running"]
+            progress = self.studio.core.runs.running_progress(running)
+            board = replace(previous, page=page, now=self.studio.clock.now(), progress=progress)
         self.app.call_from_thread(self.show_board, board)
 
     def show_board(self, board: Board) -> None:
         """Put a loaded board on screen."""
         self.board = board
         table = self.query_one(ScheduleTable)
-        table.show(board.page.items, board.now)
+        table.show(board.page.items, board.progress)
         self.query_one(FilterChips).show(self.active, board.counts, self.text)
         bar = self.query_one(StatusBar)
         bar.now = board.now

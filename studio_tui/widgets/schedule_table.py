@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from rich.text import Text
@@ -85,14 +84,16 @@ class ScheduleTable(DataTable[object]):
         return [("name", "Name", 16), ("fire", "Fire time", 14), ("scope", "Scope", 14),
                 ("status", "Status", 10), ("actions", "", 7)]  # fmt: skip
 
-    def _badge(self, info: ScheduleInfo, now: datetime | None) -> Text:
+    def _badge(self, info: ScheduleInfo, progress: tuple[int, int] | None) -> Text:
         label = info.status.capitalize()
-        if info.status == "running" and now is not None:
-            label = "Running…"
+        if info.status == "running":
+            label = f"Run {progress[0]}/{progress[1]}" if progress and progress[1] else "Running…"
         color = self.app.theme_variables.get(f"status-{info.status}", "")
         return Text(f" {label} ", style=f"bold {color}" if color else "bold")
 
-    def _cells(self, info: ScheduleInfo, wide: bool, now: datetime | None) -> tuple[object, ...]:
+    def _cells(
+        self, info: ScheduleInfo, wide: bool, progress: tuple[int, int] | None
+    ) -> tuple[object, ...]:
         actions = actions_for(info)
         if wide:
             return (
@@ -100,7 +101,7 @@ class ScheduleTable(DataTable[object]):
                 fire_text(info, True),
                 clip(info.rule, 13),
                 clip(info.scope_summary, 17),
-                self._badge(info, now),
+                self._badge(info, progress),
                 clip(info.llm_profile, 9),
                 info.review_strategy.capitalize(),
                 action_keys(actions),
@@ -109,11 +110,13 @@ class ScheduleTable(DataTable[object]):
             clip(info.name, 16),
             fire_text(info, False),
             clip(info.scope_summary, 14),
-            self._badge(info, now),
+            self._badge(info, progress),
             action_keys(actions),
         )
 
-    def show(self, items: list[ScheduleInfo], now: datetime | None) -> None:
+    def show(
+        self, items: list[ScheduleInfo], progress: dict[int, tuple[int, int]] | None = None
+    ) -> None:
         """Show `items` in order, touching only the cells that changed; keeps the cursor."""
         wide = self.size.width >= WIDE if self.size.width else True
         keep = self.highlighted_key()
@@ -124,7 +127,8 @@ class ScheduleTable(DataTable[object]):
             self.wide, self._rows, self._order = wide, {}, []
         order = [str(i.id) for i in items]
         self.items = {str(i.id): i for i in items}
-        rows = {str(i.id): self._cells(i, wide, now) for i in items}
+        progress = progress or {}
+        rows = {str(i.id): self._cells(i, wide, progress.get(i.id)) for i in items}
         with self.app.batch_update():
             if order != self._order:
                 self.clear()

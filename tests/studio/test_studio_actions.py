@@ -259,3 +259,46 @@ async def test_embedded_ticking_fires_due_work(make_studio: MakeStudio) -> None:
         assert runs[0].status == "succeeded"
         await pilot.press("t")
         await settle(pilot)
+
+
+async def test_running_schedule_shows_its_progress(make_studio: MakeStudio) -> None:
+    app = make_studio()
+    running = by_name(app, "Payments audit")
+    run = core_of(app).schedules.show(running.id).runs[0]
+    core_of(app).runs.progress(run.id, 1, 2)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(ScheduleTable)
+        cell = table.get_cell(str(running.id), "status")
+        assert str(cell).strip() == "Run 1/2"
+
+
+async def test_stale_edit_offers_to_reload(make_studio: MakeStudio) -> None:
+    from core.spec import build_spec
+    from core.triggers import TriggerAdapter
+
+    app = make_studio()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await highlight(pilot, "Nightly PII sweep")
+        await pilot.press("e")
+        await settle(pilot)
+        # Someone else renames it while the dialog is open.
+        info = by_name(app, "Nightly PII sweep")
+        fields = {k: v for k, v in info.model_dump().items() if k in (
+            "kind", "timezone", "db_profile", "database", "scope", "llm_profile",
+            "review_strategy", "missed_policy", "misfire_grace_s", "max_retries")}  # fmt: skip
+        spec = build_spec(
+            name="Renamed elsewhere", trigger=TriggerAdapter.validate_python(info.trigger), **fields
+        )
+        core_of(app).schedules.update(info.id, spec, expected_version=info.version)
+        app.screen.query_one("#name", Input).value = "My rename"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "changed since you opened it" in str(app.screen.question)
+        await pilot.press("y")
+        await settle(pilot)
+        assert isinstance(app.screen, ScheduleDialog)
+        assert app.screen.query_one("#name", Input).value == "Renamed elsewhere"
+        assert by_name(app, "Renamed elsewhere").name == "Renamed elsewhere"

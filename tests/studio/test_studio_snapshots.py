@@ -118,3 +118,12 @@ def test_help(snap_compare: Any, make_studio: MakeStudio) -> None:
 
 def test_delete_confirmation(snap_compare: Any, make_studio: MakeStudio) -> None:
     assert snap_compare(make_studio(), terminal_size=WIDE, run_before=keys("down", "d"))
+
+
+def test_no_color(
+    snap_compare: Any, make_studio: MakeStudio, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    studio = make_studio()
+    assert studio.no_color
+    assert snap_compare(studio, terminal_size=NARROW, run_before=keys())
