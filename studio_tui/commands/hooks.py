@@ -53,7 +53,9 @@ def cmd_status(ctx: Context) -> int:
         state = {True: "active", False: "installed but not active", None: "installed"}[hook.active]
         ctx.print(f"daemon hook   {state} ({hook.detail})")
     else:
-        ctx.print(f"daemon hook   not installed ({hook.detail}); `amx schedule install-daemon`")
+        ctx.print("daemon hook   not installed; `amx schedule install-daemon` installs it")
+        if hook.active is None:
+            ctx.print(f"              {hook.detail.split('; ', 1)[-1]}")
     if data["last_seen"]:
         seen = datetime.fromisoformat(data["last_seen"])
         ago = in_words(int((seen - ctx.clock.now()).total_seconds()))

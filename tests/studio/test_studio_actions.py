@@ -302,3 +302,33 @@ async def test_stale_edit_offers_to_reload(make_studio: MakeStudio) -> None:
         assert isinstance(app.screen, ScheduleDialog)
         assert app.screen.query_one("#name", Input).value == "Renamed elsewhere"
         assert by_name(app, "Renamed elsewhere").name == "Renamed elsewhere"
+
+
+async def test_changes_made_elsewhere_appear_keeping_the_cursor(
+    make_studio: MakeStudio,
+) -> None:
+    app = make_studio()
+    app.refresh_every = 0.2
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await highlight(pilot, "Weekly CRM review")
+        paused = by_name(app, "Weekly CRM review")
+        core_of(app).schedules.resume(paused.id)  # as the CLI or the daemon would
+        table = app.screen.query_one(ScheduleTable)
+        for _ in range(40):
+            await pilot.pause(0.05)
+            if table.items[str(paused.id)].status == "pending":
+                break
+        assert table.items[str(paused.id)].status == "pending"
+        assert table.highlighted() is not None and table.highlighted().name == "Weekly CRM review"  # type: ignore[union-attr]
+
+
+async def test_sort_cycles_and_header_click(make_studio: MakeStudio) -> None:
+    app = make_studio()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("s")
+        await settle(pilot)
+        shown = names_shown(app)
+        assert shown == sorted(shown, key=str.lower) or shown == sorted(shown)
+        assert "sorted by name" in str(app.screen.query_one("#pager").render())
