@@ -7,16 +7,10 @@ from typing import Protocol, runtime_checkable
 
 from core.errors import AmxError, InvalidInput
 from core.metadata import AnnotationResult, TableMeta
+from core.pii import PII_TAGS
 
 TAG_VOCABULARY: tuple[str, ...] = (
-    "pii:email",
-    "pii:phone",
-    "pii:name",
-    "pii:address",
-    "pii:card",
-    "pii:birthdate",
-    "pii:ip",
-    "pii:national_id",
+    *PII_TAGS,
     "identifier",
     "primary_key",
     "foreign_key",
