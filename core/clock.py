@@ -37,3 +37,14 @@ class FrozenClock:
     def advance(self, delta: timedelta) -> None:
         """Move forward by `delta`."""
         self._at += delta
+
+
+class OffsetClock:
+    """Another clock shifted by a measured offset: a daemon follows the database server's time."""
+
+    def __init__(self, base: Clock, offset: timedelta = timedelta(0)) -> None:
+        self.base = base
+        self.offset = offset
+
+    def now(self) -> datetime:
+        return self.base.now() + self.offset

@@ -6,6 +6,7 @@ import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from core.errors import StorageError
 from core.secrets import resolve_secret
-from core.tables import Base
+from core.tables import Base, Run, Schedule
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -122,6 +123,14 @@ def _tune_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql(f"BEGIN {mode}")
 
 
+QUEUE_CHANNEL = "amx_queue"
+
+
+def _notify_queue(session: Session, _context: Any) -> None:
+    if any(isinstance(row, (Schedule, Run)) for row in (*session.new, *session.dirty)):
+        session.connection().exec_driver_sql(f"NOTIFY {QUEUE_CHANNEL}")
+
+
 class Database:
     """The product's database: one engine, read and write sessions, schema kept at head."""
 
@@ -135,7 +144,7 @@ class Database:
                 "sqlite:////path/amx.db or postgresql+psycopg://user@host/db."
             ) from None
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
-        connect_url = resolve_secret(self.url, "database_url")
+        connect_url = self.connect_url()
         if self.is_sqlite:
             _prepare_sqlite_file(self.url)
             self.engine = create_engine(self.url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
@@ -151,8 +160,30 @@ class Database:
         self._write = sessionmaker(
             self.engine.execution_options(sqlite_begin="IMMEDIATE"), expire_on_commit=False
         )
+        if self.is_postgres:
+            # Daemons LISTEN on this channel: a new or changed schedule or run wakes them at
+            # once (delivered on commit); polling stays as the fallback.
+            event.listen(self._write, "after_flush", _notify_queue)
         if migrate:
             self.ensure_schema()
+
+    @property
+    def is_postgres(self) -> bool:
+        """Whether this is a PostgreSQL database (LISTEN/NOTIFY, SKIP LOCKED, its own clock)."""
+        return self.url.get_backend_name() == "postgresql"
+
+    def connect_url(self) -> URL:
+        """The URL with any password reference resolved, for a driver-level connection."""
+        return resolve_secret(self.url, "database_url")
+
+    def server_now(self) -> datetime:
+        """The database server's clock (PostgreSQL), or this machine's for SQLite."""
+        if not self.is_postgres:
+            return datetime.now(UTC)
+        with self.engine.connect() as conn:
+            found = conn.exec_driver_sql("SELECT now()").scalar()
+        assert isinstance(found, datetime)
+        return found.astimezone(UTC)
 
     @property
     def masked_url(self) -> str:

@@ -135,6 +135,7 @@ class Worker(Base):
     current_run_id: Mapped[int | None] = mapped_column(Integer)
     version: Mapped[str] = mapped_column(String(40))
     stopped_at: Mapped[datetime | None]
+    clock_skew_s: Mapped[float | None]  # this host's clock minus the database server's
 
 
 class CatalogEntry(Base):

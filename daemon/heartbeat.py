@@ -44,10 +44,11 @@ class WorkerInfo(BaseModel):
     version: str
     alive: bool
     stopped: bool
+    clock_skew_s: float | None
 
 
-def register(db: Database, worker_id: str, now: datetime) -> None:
-    """Record a starting worker."""
+def register(db: Database, worker_id: str, now: datetime, skew: float | None = None) -> None:
+    """Record a starting worker (and how far its clock is from the database's)."""
     with db.write() as session:
         row = session.get(Worker, worker_id)
         if row is None:
@@ -56,17 +57,23 @@ def register(db: Database, worker_id: str, now: datetime) -> None:
             session.add(row)
         row.last_seen_at = now
         row.stopped_at = None
+        row.clock_skew_s = skew
 
 
 def beat(
-    db: Database, worker_id: str, now: datetime, lease: timedelta, current_run: int | None
+    db: Database,
+    worker_id: str,
+    now: datetime,
+    lease: timedelta,
+    current_run: int | None,
+    skew: float | None = None,
 ) -> set[int]:
     """Say we are alive, renew our leases; returns our runs whose schedule was cancelled."""
     with db.write() as session:
         session.execute(
             update(Worker)
             .where(Worker.id == worker_id)
-            .values(last_seen_at=now, current_run_id=current_run)
+            .values(last_seen_at=now, current_run_id=current_run, clock_skew_s=skew)
         )
         session.execute(
             update(Run)
@@ -112,6 +119,7 @@ def workers(db: Database, now: datetime) -> list[WorkerInfo]:
                 version=w.version,
                 alive=w.stopped_at is None and now - w.last_seen_at <= ALIVE_WITHIN,
                 stopped=w.stopped_at is not None,
+                clock_skew_s=w.clock_skew_s,
             )
             for w in rows
         ]

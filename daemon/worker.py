@@ -11,6 +11,7 @@ from datetime import timedelta
 from types import FrameType
 
 from core.api import Core
+from core.clock import OffsetClock
 from daemon import heartbeat
 from daemon.claim import Claim, Claimed, claim_due
 from daemon.heartbeat import new_worker_id
@@ -18,6 +19,7 @@ from daemon.settle import release
 from daemon.tick import execute, tick
 
 log = logging.getLogger("amx.daemon")
+SKEW_WARNING = 5.0  # seconds
 
 
 @dataclass
@@ -87,7 +89,11 @@ class Worker:
         """Loop until `stopping` is set, then drain."""
         cfg = self.config
         lease = timedelta(seconds=cfg.lease)
-        heartbeat.register(self.core.db, self.id, self.core.clock.now())
+        heartbeat.register(self.core.db, self.id, self.core.clock.now(), self._measure_clock())
+        if self.core.db.is_postgres:
+            from daemon.listen import QueueListener
+
+            QueueListener(self.core.db, self._wake, self.stopping).start()
         log.info(
             "worker %s started: %s jobs at once, poll %.2fs", self.id, cfg.concurrency, cfg.poll
         )
@@ -151,9 +157,27 @@ class Worker:
             for run_id in [r for r, job in self._jobs.items() if not job.thread.is_alive()]:
                 del self._jobs[run_id]
 
+    def _measure_clock(self) -> float | None:
+        """On PostgreSQL, fire times follow the database clock: measure this host's skew."""
+        clock = self.core.clock
+        if not self.core.db.is_postgres or not isinstance(clock, OffsetClock):
+            return None
+        before = clock.base.now()
+        server = self.core.db.server_now()
+        local = before + (clock.base.now() - before) / 2
+        clock.offset = server - local
+        skew = (local - server).total_seconds()
+        if abs(skew) > SKEW_WARNING:
+            log.warning("this host's clock is %+.1f s off the database's; fire times follow "
+                        "the database clock", skew)  # fmt: skip
+        return round(skew, 3)
+
     def _beat(self, lease: timedelta) -> None:
         current = next(iter(self._jobs), None)
-        cancelled = heartbeat.beat(self.core.db, self.id, self.core.clock.now(), lease, current)
+        skew = self._measure_clock()
+        cancelled = heartbeat.beat(
+            self.core.db, self.id, self.core.clock.now(), lease, current, skew
+        )
         for run_id in cancelled:
             job = self._jobs.get(run_id)
             if job is not None and not job.cancel.is_set():

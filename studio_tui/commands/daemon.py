@@ -7,6 +7,8 @@ import os
 import sys
 from pathlib import Path
 
+from core.api import Core
+from core.clock import OffsetClock
 from core.errors import InvalidInput
 from daemon import logs
 from daemon.health import HealthServer, health
@@ -32,19 +34,23 @@ def cmd_run(ctx: Context) -> int:
         grace=a.grace,
         worker_id=a.worker_id or new_worker_id(),
     )
-    worker = Worker(ctx.core, config)
+    # On PostgreSQL the worker keeps this clock in step with the database server's.
+    core = Core.open(a.database_url, OffsetClock(ctx.clock))
+    core.schedules.detect_missed()
+    worker = Worker(core, config)
     worker.install_signal_handlers()
     server = None
     if a.health_port is not None:
-        server = HealthServer(lambda: health(ctx.core), a.health_port)
+        server = HealthServer(lambda: health(core), a.health_port)
         server.start()
         ctx.err(f"health: http://127.0.0.1:{server.port}/health")
-    ctx.err(f"amx daemon {worker.id} on {ctx.core.db.masked_url}; log: {path}")
+    ctx.err(f"amx daemon {worker.id} on {core.db.masked_url}; log: {path}")
     try:
         worker.run()
     finally:
         if server is not None:
             server.close()
+        core.close()
     if worker.stuck:
         # A job blocked in a network call would hold the interpreter open at exit; its run is
         # already released, so leave without waiting for it.
@@ -88,7 +94,11 @@ def cmd_health(ctx: Context) -> int:
         ctx.print(f"daemon {state}; last heartbeat {report['last_seen']}")
         for w in report["workers"]:
             mark = "alive" if w["alive"] else ("stopped" if w["stopped"] else "silent")
-            ctx.print(f"  {w['id']}  {mark}  last seen {w['last_seen_at']}  version {w['version']}")
+            skew = w.get("clock_skew_s")
+            off = f"  clock {skew:+.1f} s off the database" if skew and abs(skew) > 5 else ""
+            ctx.print(
+                f"  {w['id']}  {mark}  last seen {w['last_seen_at']}  version {w['version']}{off}"
+            )
     return EXIT_OK if report["alive"] else EXIT_REFUSED
 
 

@@ -1,0 +1,44 @@
+"""LISTEN/NOTIFY on PostgreSQL: a change to the queue wakes the worker at once."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+import psycopg
+
+from core.db import QUEUE_CHANNEL, Database
+
+log = logging.getLogger("amx.daemon")
+
+
+class QueueListener:
+    """A thread that LISTENs on the queue channel and sets `wake` on every notification."""
+
+    def __init__(self, db: Database, wake: threading.Event, stopping: threading.Event) -> None:
+        url = db.connect_url().set(drivername="postgresql")
+        self._conninfo = url.render_as_string(hide_password=False)
+        self._wake = wake
+        self._stopping = stopping
+        self._thread = threading.Thread(target=self._run, name="amx-listen", daemon=True)
+        self.listening = threading.Event()
+
+    def start(self) -> None:
+        """Listen in the background until `stopping` is set."""
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                with psycopg.connect(self._conninfo, autocommit=True, connect_timeout=10) as conn:
+                    conn.execute(f"LISTEN {QUEUE_CHANNEL}")
+                    self.listening.set()
+                    while not self._stopping.is_set():
+                        for _note in conn.notifies(timeout=1.0):
+                            self._wake.set()
+            except psycopg.Error as exc:
+                self.listening.clear()
+                # Polling keeps the queue moving meanwhile; try to listen again shortly.
+                log.warning("LISTEN on %s failed (%s); polling only, retrying in 5 s",
+                            QUEUE_CHANNEL, str(exc).strip().splitlines()[0])  # fmt: skip
+                self._stopping.wait(5.0)
