@@ -127,7 +127,14 @@ QUEUE_CHANNEL = "amx_queue"
 
 
 def _notify_queue(session: Session, _context: Any) -> None:
-    if any(isinstance(row, (Schedule, Run)) for row in (*session.new, *session.dirty)):
+    # Only work that may now be due wakes the daemons: a pending schedule or a queued run.
+    # Claims and outcomes stay quiet, or every claim would wake every worker.
+    changed = (*session.new, *session.dirty)
+    if any(
+        (isinstance(row, Schedule) and row.status == "pending")
+        or (isinstance(row, Run) and row.status == "queued")
+        for row in changed
+    ):
         session.connection().exec_driver_sql(f"NOTIFY {QUEUE_CHANNEL}")
 
 

@@ -18,12 +18,19 @@ RETRY_CAP = timedelta(hours=1)
 WORKER_TIMEOUT = timedelta(seconds=90)
 
 
-def backoff(attempt: int) -> timedelta:
+def backoff(attempt: int, base: timedelta = RETRY_BASE) -> timedelta:
     """Delay before retry number `attempt` (1, 2, …): 30 s, 1 min, 2 min … capped at 1 h."""
-    return min(RETRY_BASE * (1 << min(max(attempt - 1, 0), 20)), RETRY_CAP)
+    return min(base * (1 << min(max(attempt - 1, 0), 20)), RETRY_CAP)
 
 
-def settle(db: Database, now: datetime, run_id: int, *, released: bool = False) -> str | None:
+def settle(
+    db: Database,
+    now: datetime,
+    run_id: int,
+    *,
+    released: bool = False,
+    retry_base: timedelta = RETRY_BASE,
+) -> str | None:
     """Move the run's schedule on after the run ended; returns what happened, for the log.
 
     `released`: the run was stopped because its worker is shutting down, not by a person.
@@ -44,10 +51,12 @@ def settle(db: Database, now: datetime, run_id: int, *, released: bool = False) 
             return None  # cancelled, deleted or recovered meanwhile: leave it as it is
         if schedule.claimed_by not in (None, run.worker_id):
             return None
-        return _advance(session, schedule, run, now)
+        return _advance(session, schedule, run, now, retry_base)
 
 
-def _advance(session: Session, schedule: Schedule, run: Run, now: datetime) -> str:
+def _advance(
+    session: Session, schedule: Schedule, run: Run, now: datetime, retry_base: timedelta
+) -> str:
     what = f"schedule {schedule.id} {schedule.name!r}"
     trigger = TriggerAdapter.validate_python(schedule.trigger)
     once = trigger.kind == "once"
@@ -72,7 +81,7 @@ def _advance(session: Session, schedule: Schedule, run: Run, now: datetime) -> s
         return "released"
     if schedule.retry_count < schedule.max_retries:
         schedule.retry_count += 1
-        delay = backoff(schedule.retry_count)
+        delay = backoff(schedule.retry_count, retry_base)
         schedule.status = check("fail", Status.RUNNING, Status.PENDING, what=what)
         schedule.next_fire_at = now + delay
         schedule.note = (
@@ -96,7 +105,7 @@ def _advance(session: Session, schedule: Schedule, run: Run, now: datetime) -> s
     return "failed, next occurrence"
 
 
-def recover(db: Database, now: datetime) -> list[int]:
+def recover(db: Database, now: datetime, retry_base: timedelta = RETRY_BASE) -> list[int]:
     """Fail runs whose lease expired or whose worker stopped heartbeating; retry per policy."""
     recovered = []
     with db.write() as session:
@@ -124,7 +133,7 @@ def recover(db: Database, now: datetime) -> list[int]:
                 and schedule.status == Status.RUNNING
                 and schedule.claimed_by in (None, run.worker_id)
             ):
-                _advance(session, schedule, run, now)
+                _advance(session, schedule, run, now, retry_base)
             recovered.append(run.id)
     return recovered
 
@@ -137,7 +146,9 @@ def _host_of(worker_id: str | None) -> str:
     return parts[0] or "an unknown host"
 
 
-def release(db: Database, now: datetime, run_id: int, note: str) -> None:
+def release(
+    db: Database, now: datetime, run_id: int, note: str, retry_base: timedelta = RETRY_BASE
+) -> None:
     """Give a run back at shutdown: the run ends cancelled, its occurrence fires again."""
     with db.write() as session:
         run = session.get(Run, run_id)
@@ -153,7 +164,7 @@ def release(db: Database, now: datetime, run_id: int, note: str) -> None:
         schedule = session.get(Schedule, run.schedule_id)
         if schedule is not None and schedule.status == Status.RUNNING:
             session.flush()
-            _advance(session, schedule, run, now)
+            _advance(session, schedule, run, now, retry_base)
 
 
 def _requeued(run: Run, now: datetime) -> Run:

@@ -16,7 +16,7 @@ from core.job import Progress, ProgressFn
 from core.status import RunStatus
 from core.views import RunInfo
 from daemon.claim import Claim, Claimed, claim_due
-from daemon.settle import recover, settle
+from daemon.settle import RETRY_BASE, recover, settle
 
 log = logging.getLogger("amx.daemon")
 LEASE = timedelta(seconds=90)
@@ -38,11 +38,12 @@ def tick(
     slots: int,
     lease: timedelta = LEASE,
     claim: Claim = claim_due,
+    retry_base: timedelta = RETRY_BASE,
 ) -> TickReport:
     """Recover lost runs, mark missed schedules, then claim up to `slots` units of due work."""
     report = TickReport()
     now = core.clock.now()
-    report.recovered = recover(core.db, now)
+    report.recovered = recover(core.db, now, retry_base)
     for run_id in report.recovered:
         log.warning("recovered run %s from a lost worker", run_id)
     report.missed = [s.id for s in core.schedules.detect_missed()]
@@ -58,6 +59,7 @@ def execute(
     cancel: threading.Event | None = None,
     *,
     released: threading.Event | None = None,
+    retry_base: timedelta = RETRY_BASE,
 ) -> RunInfo:
     """Run one claimed unit to its end and move its schedule on; never raises for a bad run."""
     log.info(
@@ -87,7 +89,11 @@ def execute(
         except AmxError:
             run = core.runs.get(claimed.run_id)
     outcome = settle(
-        core.db, core.clock.now(), claimed.run_id, released=bool(released and released.is_set())
+        core.db,
+        core.clock.now(),
+        claimed.run_id,
+        released=bool(released and released.is_set()),
+        retry_base=retry_base,
     )
     log.info("run %s %s%s", run.id, run.status, f"; schedule: {outcome}" if outcome else "")
     return run

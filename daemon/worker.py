@@ -31,6 +31,7 @@ class WorkerConfig:
     heartbeat: float = 30.0
     lease: float = 90.0
     grace: float = 30.0
+    retry_base: float = 30.0
     worker_id: str = field(default_factory=new_worker_id)
 
 
@@ -109,7 +110,14 @@ class Worker:
                         log.exception("heartbeat failed; trying again at the next poll")
                 free = cfg.concurrency - len(self._jobs)
                 try:
-                    report = tick(self.core, self.id, slots=free, lease=lease, claim=self.claim)
+                    report = tick(
+                        self.core,
+                        self.id,
+                        slots=free,
+                        lease=lease,
+                        claim=self.claim,
+                        retry_base=timedelta(seconds=cfg.retry_base),
+                    )
                 except Exception:
                     # A locked or unreachable database must not end the daemon: try again.
                     log.exception("tick failed; trying again in %.1fs", max(cfg.poll, 1.0))
@@ -139,7 +147,13 @@ class Worker:
         # its run has been released by then.
         def work() -> None:
             try:
-                execute(self.core, claimed, cancel, released=self.released)
+                execute(
+                    self.core,
+                    claimed,
+                    cancel,
+                    released=self.released,
+                    retry_base=timedelta(seconds=self.config.retry_base),
+                )
             finally:
                 self._wake.set()  # a slot is free: look for more work now
 
@@ -203,7 +217,13 @@ class Worker:
                 time.sleep(0.1)
         self.stuck = len(self._jobs)
         for run_id in list(self._jobs):
-            release(self.core.db, self.core.clock.now(), run_id, "released: the daemon stopped")
+            release(
+                self.core.db,
+                self.core.clock.now(),
+                run_id,
+                "released: the daemon stopped",
+                timedelta(seconds=self.config.retry_base),
+            )
             log.info("run %s released back to the queue", run_id)
         heartbeat.stopped(self.core.db, self.id, self.core.clock.now())
         log.info("worker %s stopped", self.id)

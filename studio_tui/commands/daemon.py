@@ -20,9 +20,9 @@ from studio_tui.commands.base import EXIT_OK, EXIT_REFUSED, Context, Subparsers,
 
 def cmd_run(ctx: Context) -> int:
     a = ctx.args
-    for name in ("concurrency", "poll", "heartbeat", "lease", "grace"):
+    for name in ("concurrency", "poll", "heartbeat", "lease", "grace", "retry_base"):
         if getattr(a, name) <= 0:
-            raise InvalidInput(name, f"--{name} must be more than 0.")
+            raise InvalidInput(name, f"--{name.replace('_', '-')} must be more than 0.")
     if a.lease <= a.heartbeat:
         raise InvalidInput("lease", "--lease must be longer than --heartbeat, or leases lapse.")
     path = logs.setup(Path(a.log_file) if a.log_file else None)
@@ -32,6 +32,7 @@ def cmd_run(ctx: Context) -> int:
         heartbeat=a.heartbeat,
         lease=a.lease,
         grace=a.grace,
+        retry_base=a.retry_base,
         worker_id=a.worker_id or new_worker_id(),
     )
     # On PostgreSQL the worker keeps this clock in step with the database server's.
@@ -113,6 +114,12 @@ def register(top: Subparsers) -> None:
         "--lease", type=float, default=90.0, help="seconds a claim stays valid unrenewed"
     )
     p.add_argument("--grace", type=float, default=30.0, help="seconds to let jobs finish on stop")
+    p.add_argument(
+        "--retry-base",
+        type=float,
+        default=30.0,
+        help="seconds before the first retry; doubles each time up to 1 h (default 30)",
+    )
     p.add_argument("--health-port", type=int, help="serve GET /health on 127.0.0.1:PORT")
     p.add_argument("--worker-id", help="a stable id for this worker (default: host:pid:nonce)")
     p.add_argument("--log-file", help="log here instead of the user log directory")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
+from textual.worker import WorkerCancelled
 
 from core.api import Core
 from core.clock import FrozenClock
@@ -83,7 +85,9 @@ def make_studio(tmp_path: Path, clock: FrozenClock) -> Iterator[MakeStudio]:
 async def settle(pilot: Pilot[Any]) -> None:
     """Wait for loads to finish, steady every cursor, and let the screen catch up."""
     for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
+        # A reload replaces the one before it (exclusive workers): a cancelled one is fine.
+        with contextlib.suppress(WorkerCancelled):
+            await pilot.app.workers.wait_for_complete()
         await pilot.pause()
     for box in pilot.app.screen.query(Input):
         box.cursor_blink = False
