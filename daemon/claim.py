@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Integer, TextClause, bindparam, column, text
+from sqlalchemy import Integer, TextClause, bindparam, column, insert, text
 from sqlalchemy.orm import Session
 
 from core.db import Database
@@ -133,24 +134,32 @@ def _claim_schedules(
             cas = session.execute(_sql(_SQLITE_CAS), {**params, "id": sid, "version": row_version})
             if cas.rowcount == 1:  # type: ignore[attr-defined]
                 won.append((sid, due, retries))
-    found = []
+    if not won:
+        return []
+    rows: list[dict[str, Any]] = []
     for sid, due, retries in won:
         check("claim", Status.PENDING, Status.RUNNING, what=f"schedule {sid}")
-        run = Run(
-            schedule_id=sid,
-            scheduled_for=due,
-            trigger="retry" if retries else "schedule",
-            attempt=retries + 1,
-            status=RunStatus.RUNNING,
-            worker_id=worker_id,
-            started_at=now,
-            lease_until=now + lease,
-            created_at=now,
+        rows.append(
+            {
+                "schedule_id": sid,
+                "scheduled_for": due,
+                "trigger": "retry" if retries else "schedule",
+                "attempt": retries + 1,
+                "status": RunStatus.RUNNING,
+                "worker_id": worker_id,
+                "started_at": now,
+                "lease_until": now + lease,
+                "created_at": now,
+            }
         )
-        session.add(run)
-        session.flush()
-        found.append(Claimed(run.id, sid, due, run.trigger, run.attempt))
-    return found
+    # One multi-row INSERT … RETURNING for the whole batch, not a round trip per run.
+    inserted = session.execute(
+        insert(Run).returning(Run.id, Run.schedule_id, sort_by_parameter_order=True), rows
+    ).all()
+    return [
+        Claimed(run_id, sid, row["scheduled_for"], row["trigger"], row["attempt"])
+        for (run_id, sid), row in zip(inserted, rows, strict=True)
+    ]
 
 
 def _is_pg(session: Session) -> bool:

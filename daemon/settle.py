@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from core.db import Database
@@ -109,10 +109,12 @@ def recover(db: Database, now: datetime, retry_base: timedelta = RETRY_BASE) -> 
     """Fail runs whose lease expired or whose worker stopped heartbeating; retry per policy."""
     recovered = []
     with db.write() as session:
+        # Only the lost ones come back: a lapsed lease, or a worker that stopped heartbeating.
         rows = session.execute(
             select(Run, Worker)
             .outerjoin(Worker, Worker.id == Run.worker_id)
             .where(Run.status == RunStatus.RUNNING, Run.lease_until.is_not(None))
+            .where(or_(Run.lease_until < now, Worker.last_seen_at < now - WORKER_TIMEOUT))
         ).all()
         for run, worker in rows:
             lease_gone = run.lease_until is not None and run.lease_until < now
