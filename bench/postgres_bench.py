@@ -10,6 +10,7 @@ every 5 s), each beside its target.
 from __future__ import annotations
 
 import argparse
+import gc
 import multiprocessing
 import sys
 import tempfile
@@ -55,6 +56,11 @@ def main() -> None:
         started = time.perf_counter()
         queue_probe.fill(core, args.rows)
         print(f"filled {args.rows:,} schedules in {time.perf_counter() - started:.0f} s")
+        with core.db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM ANALYZE schedules")
+        # Set-up garbage out of the way, as a long-running daemon's is after start-up.
+        gc.collect()
+        gc.freeze()
         probe = due_statement("postgresql")
 
         def one_probe() -> object:
