@@ -8,6 +8,7 @@ the reason.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -401,13 +402,11 @@ def _tables(insp: Inspector, schema: str) -> list[CatalogNode]:
     except (NoSuchTableError, SQLAlchemyError):
         return []
     comments: dict[str, str | None] = {}
-    try:
+    with contextlib.suppress(NotImplementedError):  # SQLite keeps no table comments
         for (_s, name), comment in insp.get_multi_table_comment(
             schema=arg, kind=ObjectKind.ANY
         ).items():
             comments[name] = comment.get("text")  # type: ignore[call-overload,unused-ignore]
-    except NotImplementedError:
-        pass
     nodes = [CatalogNode(name=t, kind="table", comment=comments.get(t)) for t in tables]
     nodes += [CatalogNode(name=v, kind="view", comment=comments.get(v)) for v in views]
     return sorted(nodes, key=lambda n: n.name)

@@ -302,6 +302,11 @@ class ScheduleService:
         """Apply the missed policy to every Pending schedule whose fire time is past its grace."""
         now = self.clock.now()
         changed: list[ScheduleInfo] = []
+        # Callers run this on every start and refresh: only take the write lock when a
+        # Pending fire time has actually passed (one probe of the due index).
+        due = self.next_due()
+        if due is None or due[1] >= now:
+            return changed
         with self.db.write() as session:
             # Widest grace is a day, so nothing later than now can be overdue.
             rows = session.scalars(

@@ -36,8 +36,7 @@ def cmd_run(ctx: Context) -> int:
         worker_id=a.worker_id or new_worker_id(),
     )
     # On PostgreSQL the worker keeps this clock in step with the database server's.
-    core = Core.open(a.database_url, OffsetClock(ctx.clock))
-    core.schedules.detect_missed()
+    core = Core.open(a.database_url, OffsetClock(ctx.clock))  # its first tick marks missed runs
     worker = Worker(core, config)
     worker.install_signal_handlers()
     server = None

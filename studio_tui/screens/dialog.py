@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
-from zoneinfo import available_timezones
+from zoneinfo import ZoneInfo, available_timezones
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -322,8 +322,6 @@ class ScheduleDialog(ModalScreen[ScheduleInfo | None]):
         if not times:
             preview.update("next: — (that time has passed)")
             return
-        from zoneinfo import ZoneInfo
-
         shown = ", ".join(f"{t.astimezone(ZoneInfo(tz)):%a %Y-%m-%d %H:%M}" for t in times)
         lines = [f"next: {shown} {tz}  ({describe(trigger, tz)})"]
         if note:
