@@ -1,10 +1,11 @@
 """Claiming due work atomically: two daemons never fire the same occurrence.
 
-PostgreSQL: one statement, a CTE that picks due rows `FOR UPDATE SKIP LOCKED` and an `UPDATE …
-RETURNING`. SQLite: inside a `BEGIN IMMEDIATE` transaction (one writer at a time), a
-compare-and-set `UPDATE … WHERE status = 'pending' AND version = :version` per row. Either way
-the Run row is inserted in the same transaction, and its UNIQUE (schedule_id, scheduled_for) is
-the backstop.
+PostgreSQL: one statement, a CTE that picks due rows `FOR UPDATE SKIP LOCKED`, an `UPDATE …
+RETURNING` that claims them and an `INSERT … SELECT` of their Run rows, in one round trip.
+SQLite: inside a `BEGIN IMMEDIATE` transaction (one writer at a time), a compare-and-set
+`UPDATE … WHERE status = 'pending' AND version = :version` per row, then one multi-row insert of
+the Run rows. Either way the runs go in with the claim, and their UNIQUE (schedule_id,
+scheduled_for) is the backstop.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, TextClause, bindparam, column, insert, text
+from sqlalchemy import Integer, String, TextClause, bindparam, column, insert, text
 from sqlalchemy.orm import Session
+from sqlalchemy.types import TypeEngine
 
 from core.db import Database
 from core.status import RunStatus, Status, check
@@ -51,6 +53,17 @@ FROM due WHERE s.id = due.id
 RETURNING s.id, s.next_fire_at, s.retry_count
 """
 
+# The claim and its runs in one statement: the server does the work of a round trip per batch.
+_PG_CLAIM_AND_RUNS = f"""
+WITH claimed AS ({_PG_CLAIM})
+INSERT INTO runs (schedule_id, scheduled_for, trigger, attempt, status, worker_id, started_at,
+                  lease_until, created_at)
+SELECT id, next_fire_at, CASE WHEN retry_count > 0 THEN 'retry' ELSE 'schedule' END,
+       retry_count + 1, '{RunStatus.RUNNING}', :worker, :now, :lease, :now
+FROM claimed
+RETURNING id, schedule_id, scheduled_for, trigger, attempt
+"""
+
 _SQLITE_DUE = f"""
 SELECT id, next_fire_at, retry_count, version FROM schedules INDEXED BY ix_schedules_due
 WHERE {DUE_PREDICATE} AND next_fire_at <= :now
@@ -78,7 +91,9 @@ def _sql(sql: str, *returns: str) -> TextClause:
         *(bindparam(n, type_=UTCDateTime()) for n in times if f":{n}" in sql)
     )
     if returns:
-        types = {"next_fire_at": UTCDateTime()}
+        times_out = {"next_fire_at", "scheduled_for"}
+        types: dict[str, TypeEngine[Any]] = {n: UTCDateTime() for n in times_out}
+        types["trigger"] = String()
         return stmt.columns(*(column(n, types.get(n, Integer())) for n in returns))  # type: ignore[return-value]
     return stmt
 
@@ -122,23 +137,22 @@ def _claim_queued(
 def _claim_schedules(
     session: Session, now: datetime, worker_id: str, limit: int, lease: timedelta
 ) -> list[Claimed]:
+    check("claim", Status.PENDING, Status.RUNNING, what="a due schedule")
     params = {"now": now, "lease": now + lease, "worker": worker_id, "n": limit}
-    returns = ("id", "next_fire_at", "retry_count")
-    won: list[tuple[int, datetime, int]] = []
     if _is_pg(session):
-        for sid, due, retries in session.execute(_sql(_PG_CLAIM, *returns), params):
+        returns = ("id", "schedule_id", "scheduled_for", "trigger", "attempt")
+        result = session.execute(_sql(_PG_CLAIM_AND_RUNS, *returns), params)
+        return sorted((Claimed(*row) for row in result), key=lambda c: (c.scheduled_for, c.run_id))
+    won: list[tuple[int, datetime, int]] = []
+    due_columns = ("id", "next_fire_at", "retry_count", "version")
+    for sid, due, retries, row_version in session.execute(_sql(_SQLITE_DUE, *due_columns), params):
+        cas = session.execute(_sql(_SQLITE_CAS), {**params, "id": sid, "version": row_version})
+        if cas.rowcount == 1:  # type: ignore[attr-defined]
             won.append((sid, due, retries))
-    else:
-        due_rows = session.execute(_sql(_SQLITE_DUE, *returns, "version"), params).all()
-        for sid, due, retries, row_version in due_rows:
-            cas = session.execute(_sql(_SQLITE_CAS), {**params, "id": sid, "version": row_version})
-            if cas.rowcount == 1:  # type: ignore[attr-defined]
-                won.append((sid, due, retries))
     if not won:
         return []
     rows: list[dict[str, Any]] = []
     for sid, due, retries in won:
-        check("claim", Status.PENDING, Status.RUNNING, what=f"schedule {sid}")
         rows.append(
             {
                 "schedule_id": sid,
