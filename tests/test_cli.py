@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import shlex
 import sqlite3
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from core.clock import FrozenClock
 from tests.support.cli import Amx
+from tests.support.dump import dump
 
 ADD = [
     "schedule", "add", "--name", "nightly", "--cron", "0 2 * * *", "--timezone", "Asia/Jakarta",
@@ -109,13 +110,6 @@ def test_profiles(amx: Amx) -> None:
     assert amx("profile", "db", "rm", "wh") == 0
 
 
-def dump(url: str) -> dict[str, list[tuple[Any, ...]]]:
-    path = url.removeprefix("sqlite:///")
-    with sqlite3.connect(path) as conn:
-        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
-        return {t: sorted(conn.execute(f"SELECT * FROM {t}").fetchall(), key=repr) for t in tables}
-
-
 BASE = ["schedule", "add", "--name", "x", "--db-profile", "shop", "--scope", "public.users"]
 
 
@@ -182,9 +176,8 @@ def test_unwritable_database_directory_is_refused(tmp_path: Path, clock: FrozenC
     assert "cannot create the database directory" in tool.err and "--database-url" in tool.err
 
 
-def test_real_entry_point_exit_codes(tmp_path: Path) -> None:
-    env_url = f"sqlite:///{tmp_path / 'amx.db'}"
-    amx = [sys.executable, "-m", "studio_tui.cli", "--database-url", env_url]
+def test_real_entry_point_exit_codes(db_url: str) -> None:
+    amx = [sys.executable, "-m", "studio_tui.cli", "--database-url", db_url]
     ok = subprocess.run([*amx, "schedule", "list"], capture_output=True, text=True)
     assert ok.returncode == 0 and "no schedules yet" in ok.stdout
     refused = subprocess.run([*amx, "schedule", "show", "7"], capture_output=True, text=True)
@@ -194,10 +187,10 @@ def test_real_entry_point_exit_codes(tmp_path: Path) -> None:
     assert usage.returncode == 2 and "Traceback" not in usage.stderr
 
 
-def test_closed_pipe_is_quiet(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'amx.db'}"
+def test_closed_pipe_is_quiet(db_url: str) -> None:
     script = (
-        f"{sys.executable} -m studio_tui.cli --database-url {url} schedule next --every 1h -n 1000 "
+        f"{sys.executable} -m studio_tui.cli --database-url {shlex.quote(db_url)} "
+        "schedule next --every 1h -n 1000 "
         "| head -1"
     )
     result = subprocess.run(["bash", "-c", script], capture_output=True, text=True)

@@ -9,15 +9,15 @@ from core.clock import FrozenClock
 from tests.support.cli import Amx
 
 
-def demo(sqlite_url: str, clock: FrozenClock) -> Amx:
-    amx = Amx(sqlite_url, clock)
+def demo(db_url: str, clock: FrozenClock) -> Amx:
+    amx = Amx(db_url, clock)
     assert amx("demo") == 0, amx.err
     assert "DB profile 'demo' with 11 tables and 83 columns" in amx.out
     return amx
 
 
-def test_demo_is_idempotent_and_catalog_shows_a_tree(sqlite_url: str, clock: FrozenClock) -> None:
-    amx = demo(sqlite_url, clock)
+def test_demo_is_idempotent_and_catalog_shows_a_tree(db_url: str, clock: FrozenClock) -> None:
+    amx = demo(db_url, clock)
     assert amx("demo") == 0 and "0 schedules added" in amx.out
     assert amx("catalog", "show", "demo") == 0
     lines = amx.out.splitlines()
@@ -34,10 +34,8 @@ def test_demo_is_idempotent_and_catalog_shows_a_tree(sqlite_url: str, clock: Fro
     assert amx("profile", "llm", "test", "heuristic") == 0 and "works offline" in amx.out
 
 
-def test_manual_run_review_accept_export(
-    sqlite_url: str, clock: FrozenClock, tmp_path: Path
-) -> None:
-    amx = demo(sqlite_url, clock)
+def test_manual_run_review_accept_export(db_url: str, clock: FrozenClock, tmp_path: Path) -> None:
+    amx = demo(db_url, clock)
     assert amx("schedule", "add", "--name", "users-check", "--cron", "0 3 * * *", "--db-profile", "demo",
                "--scope", "main.users", "--review", "manual") == 0, amx.err  # fmt: skip
     sid = amx.json("schedule", "list", "--filter", "users-check")["items"][0]["id"]
@@ -58,8 +56,8 @@ def test_manual_run_review_accept_export(
     assert '  - name: "users"' in text and 'amx_tags: ["pii:email"]' in text
 
 
-def test_auto_run_and_undo(sqlite_url: str, clock: FrozenClock) -> None:
-    amx = demo(sqlite_url, clock)
+def test_auto_run_and_undo(db_url: str, clock: FrozenClock) -> None:
+    amx = demo(db_url, clock)
     assert amx("schedule", "add", "--name", "orders-auto", "--every", "1h", "--db-profile", "demo",
                "--scope", "sales.orders", "--review", "auto") == 0, amx.err  # fmt: skip
     sid = amx.json("schedule", "list", "--filter", "orders-auto")["items"][0]["id"]

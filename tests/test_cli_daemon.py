@@ -99,12 +99,11 @@ def test_health_server_answers_200_or_503() -> None:
 
 
 @pytest.mark.slow
-def test_daemon_serves_health_on_loopback(tmp_path: Path) -> None:
+def test_daemon_serves_health_on_loopback(db_url: str, tmp_path: Path) -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    url = f"sqlite:///{tmp_path / 'amx.db'}"
-    daemon = start(url, tmp_path / "d.log", "--health-port", str(port))
+    daemon = start(db_url, tmp_path / "d.log", "--health-port", str(port))
 
     def answers() -> bool:
         try:

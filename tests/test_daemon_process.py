@@ -1,5 +1,6 @@
-"""Real daemon processes on a SQLite file: on-time firing, exactly-once under contention (with a
-negative control), SIGKILL recovery and SIGTERM drain."""
+"""Real daemon processes on each backend: on-time firing, exactly-once under contention (with a
+negative control on SQLite; PostgreSQL's is in test_postgres_many_workers), SIGKILL recovery and
+SIGTERM drain."""
 
 from __future__ import annotations
 
@@ -23,13 +24,23 @@ from tests.support.shop import make_shop
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture
-def world(tmp_path: Path) -> Iterator[tuple[str, Core]]:
-    url = f"sqlite:///{tmp_path / 'amx.db'}"
+def _world(url: str, tmp_path: Path) -> Iterator[tuple[str, Core]]:
     core = Core.open(url)
     core.profiles.add_db("shop", make_shop(tmp_path / "shop"))
     yield url, core
     core.close()
+
+
+@pytest.fixture
+def world(db_url: str, tmp_path: Path) -> Iterator[tuple[str, Core]]:
+    """The database URL and the core on it, with a DB profile `shop`; each backend in turn."""
+    yield from _world(db_url, tmp_path)
+
+
+@pytest.fixture
+def sqlite_world(sqlite_url: str, tmp_path: Path) -> Iterator[tuple[str, Core]]:
+    """As `world`, on SQLite only."""
+    yield from _world(sqlite_url, tmp_path)
 
 
 def at(seconds: float) -> datetime:
@@ -106,9 +117,9 @@ def test_four_daemons_fire_500_occurrences_exactly_once(
 
 
 def test_negative_control_a_naive_claim_fires_twice(
-    world: tuple[str, Core], tmp_path: Path
+    sqlite_world: tuple[str, Core], tmp_path: Path
 ) -> None:
-    url, core = world
+    url, core = sqlite_world
     _many_due(core, 60)
     daemons: list[Daemon] = [
         start(url, tmp_path / f"n{i}.log", module=["-m", "tests.support.naive_daemon", url,

@@ -37,7 +37,8 @@ class Amx:
 
 
 @pytest.fixture
-def amx(sqlite_url: str, clock: FrozenClock, tmp_path: Path) -> Amx:
-    tool = Amx(sqlite_url, clock)
+def amx(db_url: str, clock: FrozenClock, tmp_path: Path) -> Amx:
+    """`amx` on a new database (each backend in turn) with a DB profile `shop`."""
+    tool = Amx(db_url, clock)
     assert tool("profile", "db", "add", "shop", make_shop(tmp_path / "shop")) == 0, tool.err
     return tool
