@@ -22,6 +22,7 @@ from daemon.hooks import systemd as systemd_hook
 from studio_tui.app import StudioApp
 
 MakeStudio = Callable[..., StudioApp]
+SNAPSHOTS = Path(__file__).parent / "__snapshots__"
 
 
 @pytest.fixture
@@ -45,7 +46,8 @@ def hook_runner(installed: bool) -> RecordingRunner:
 
 
 @pytest.fixture
-def make_studio(tmp_path: Path, clock: FrozenClock) -> Iterator[MakeStudio]:
+def make_studio(db_url: str, tmp_path: Path, clock: FrozenClock) -> Iterator[MakeStudio]:
+    """Builds the studio on a new database (each backend in turn), by default with the demo."""
     cores: list[Core] = []
 
     def make(
@@ -57,7 +59,7 @@ def make_studio(tmp_path: Path, clock: FrozenClock) -> Iterator[MakeStudio]:
         theme: str = "amx-dark",
         review: bool = False,
     ) -> StudioApp:
-        core = Core.open(f"sqlite:///{tmp_path / 'amx.db'}", clock)
+        core = Core.open(db_url, clock)
         cores.append(core)
         if demo:
             create_demo(core, tmp_path / "demo")
@@ -92,3 +94,25 @@ async def settle(pilot: Pilot[Any]) -> None:
     for box in pilot.app.screen.query(Input):
         box.cursor_blink = False
     await pilot.pause()
+
+
+@pytest.fixture
+def snap(snap_compare: Any, request: pytest.FixtureRequest, tmp_path: Path) -> Any:
+    """`snap_compare` with one picture per screen state: on PostgreSQL the studio must draw
+    exactly the picture accepted on SQLite (same demo data, same clock)."""
+    if request.node.callspec.params.get("db_url") != "postgres":
+        return snap_compare
+    from pytest_textual_snapshot import normalize_svg
+    from textual._doc import take_svg_screenshot
+
+    name = request.node.name.replace("[postgres]", "[sqlite]").replace("[postgres-", "[sqlite-")
+    accepted = SNAPSHOTS / Path(request.node.path).stem / f"{name}.svg"
+
+    def compare(app: StudioApp, **options: Any) -> bool:
+        drawn = normalize_svg(take_svg_screenshot(app=app, **options))
+        if drawn == normalize_svg(accepted.read_text(encoding="utf-8")):
+            return True
+        (tmp_path / "postgres.svg").write_text(drawn, encoding="utf-8")
+        pytest.fail(f"PostgreSQL drew {tmp_path / 'postgres.svg'}, not {accepted}")
+
+    return compare

@@ -23,35 +23,33 @@ def keys(*presses: str) -> Any:
     return run
 
 
-def test_empty_state(snap_compare: Any, make_studio: MakeStudio) -> None:
-    assert snap_compare(make_studio(demo=False), terminal_size=WIDE, run_before=keys())
+def test_empty_state(snap: Any, make_studio: MakeStudio) -> None:
+    assert snap(make_studio(demo=False), terminal_size=WIDE, run_before=keys())
 
 
-def test_populated_table(snap_compare: Any, make_studio: MakeStudio) -> None:
-    assert snap_compare(make_studio(), terminal_size=WIDE, run_before=keys())
+def test_populated_table(snap: Any, make_studio: MakeStudio) -> None:
+    assert snap(make_studio(), terminal_size=WIDE, run_before=keys())
 
 
 @pytest.mark.parametrize("chip", ["1", "2", "3", "4"])
-def test_each_filter_chip(snap_compare: Any, make_studio: MakeStudio, chip: str) -> None:
-    assert snap_compare(make_studio(), terminal_size=WIDE, run_before=keys(chip))
+def test_each_filter_chip(snap: Any, make_studio: MakeStudio, chip: str) -> None:
+    assert snap(make_studio(), terminal_size=WIDE, run_before=keys(chip))
 
 
-def test_two_chips_at_once(snap_compare: Any, make_studio: MakeStudio) -> None:
-    assert snap_compare(make_studio(), terminal_size=WIDE, run_before=keys("1", "3"))
+def test_two_chips_at_once(snap: Any, make_studio: MakeStudio) -> None:
+    assert snap(make_studio(), terminal_size=WIDE, run_before=keys("1", "3"))
 
 
-def test_text_filter(snap_compare: Any, make_studio: MakeStudio) -> None:
+def test_text_filter(snap: Any, make_studio: MakeStudio) -> None:
     run = keys("slash", *"sales", "enter")
-    assert snap_compare(make_studio(), terminal_size=WIDE, run_before=run)
+    assert snap(make_studio(), terminal_size=WIDE, run_before=run)
 
 
-def test_new_dialog(snap_compare: Any, make_studio: MakeStudio) -> None:
-    assert snap_compare(make_studio(), terminal_size=WIDE, run_before=keys("n"))
+def test_new_dialog(snap: Any, make_studio: MakeStudio) -> None:
+    assert snap(make_studio(), terminal_size=WIDE, run_before=keys("n"))
 
 
-def test_edit_dialog_with_scope_tree_partly_selected(
-    snap_compare: Any, make_studio: MakeStudio
-) -> None:
+def test_edit_dialog_with_scope_tree_partly_selected(snap: Any, make_studio: MakeStudio) -> None:
     async def run(pilot: Pilot[Any]) -> None:
         await keys("down", "down", "down", "e")(pilot)  # Nightly PII sweep
         from studio_tui.widgets.scope_tree import ScopeTree
@@ -62,68 +60,66 @@ def test_edit_dialog_with_scope_tree_partly_selected(
         tree.scroll_visible()
         await settle(pilot)
 
-    assert snap_compare(make_studio(), terminal_size=WIDE, run_before=run)
+    assert snap(make_studio(), terminal_size=WIDE, run_before=run)
 
 
-def test_validation_error(snap_compare: Any, make_studio: MakeStudio) -> None:
+def test_validation_error(snap: Any, make_studio: MakeStudio) -> None:
     # Name, a past fire-at, then down the form to the scope tree to tick a schema, then save.
     fill = ("n", *"Audit", "tab", "tab", "tab", *"2020-01-01 09:00")
     run = keys(*fill, "tab", "tab", "tab", "down", "space", "ctrl+s")
-    assert snap_compare(make_studio(), terminal_size=WIDE, run_before=run)
+    assert snap(make_studio(), terminal_size=WIDE, run_before=run)
 
 
-def test_daemon_not_installed(snap_compare: Any, make_studio: MakeStudio) -> None:
-    assert snap_compare(make_studio(), terminal_size=(120, 6), run_before=keys())
+def test_daemon_not_installed(snap: Any, make_studio: MakeStudio) -> None:
+    assert snap(make_studio(), terminal_size=(120, 6), run_before=keys())
 
 
-def test_daemon_alive(snap_compare: Any, make_studio: MakeStudio) -> None:
+def test_daemon_alive(snap: Any, make_studio: MakeStudio) -> None:
     studio = make_studio(installed=True, heartbeat_age=12)
-    assert snap_compare(studio, terminal_size=(120, 6), run_before=keys())
+    assert snap(studio, terminal_size=(120, 6), run_before=keys())
 
 
-def test_daemon_stale(snap_compare: Any, make_studio: MakeStudio) -> None:
+def test_daemon_stale(snap: Any, make_studio: MakeStudio) -> None:
     studio = make_studio(installed=True, heartbeat_age=300)
-    assert snap_compare(studio, terminal_size=(120, 6), run_before=keys())
+    assert snap(studio, terminal_size=(120, 6), run_before=keys())
 
 
-def test_missed_prompt(snap_compare: Any, make_studio: MakeStudio) -> None:
-    assert snap_compare(make_studio(ask_missed=True), terminal_size=WIDE, run_before=keys())
+def test_missed_prompt(snap: Any, make_studio: MakeStudio) -> None:
+    assert snap(make_studio(ask_missed=True), terminal_size=WIDE, run_before=keys())
 
 
-def test_details_with_run_history(snap_compare: Any, make_studio: MakeStudio) -> None:
+def test_details_with_run_history(snap: Any, make_studio: MakeStudio) -> None:
     # The failed one-shot, "Customer 360 profiling", is the last row.
     run = keys(*["down"] * 8, "i")
-    assert snap_compare(make_studio(), terminal_size=WIDE, run_before=run)
+    assert snap(make_studio(), terminal_size=WIDE, run_before=run)
 
 
-def test_review_queue(snap_compare: Any, make_studio: MakeStudio) -> None:
-    assert snap_compare(make_studio(review=True), terminal_size=WIDE, run_before=keys("v"))
+def test_review_queue(snap: Any, make_studio: MakeStudio) -> None:
+    assert snap(make_studio(review=True), terminal_size=WIDE, run_before=keys("v"))
 
 
-def test_light_theme(snap_compare: Any, make_studio: MakeStudio) -> None:
-    assert snap_compare(make_studio(theme="amx-light"), terminal_size=WIDE, run_before=keys())
+def test_light_theme(snap: Any, make_studio: MakeStudio) -> None:
+    assert snap(make_studio(theme="amx-light"), terminal_size=WIDE, run_before=keys())
 
 
-def test_80x24(snap_compare: Any, make_studio: MakeStudio) -> None:
-    assert snap_compare(make_studio(), terminal_size=NARROW, run_before=keys())
+def test_80x24(snap: Any, make_studio: MakeStudio) -> None:
+    assert snap(make_studio(), terminal_size=NARROW, run_before=keys())
 
 
-def test_80x24_dialog(snap_compare: Any, make_studio: MakeStudio) -> None:
-    assert snap_compare(make_studio(), terminal_size=NARROW, run_before=keys("n"))
+def test_80x24_dialog(snap: Any, make_studio: MakeStudio) -> None:
+    assert snap(make_studio(), terminal_size=NARROW, run_before=keys("n"))
 
 
-def test_help(snap_compare: Any, make_studio: MakeStudio) -> None:
-    assert snap_compare(make_studio(), terminal_size=WIDE, run_before=keys("question_mark"))
+def test_help(snap: Any, make_studio: MakeStudio) -> None:
+    assert snap(make_studio(), terminal_size=WIDE, run_before=keys("question_mark"))
 
 
-def test_delete_confirmation(snap_compare: Any, make_studio: MakeStudio) -> None:
-    assert snap_compare(make_studio(), terminal_size=WIDE, run_before=keys("down", "d"))
+def test_delete_confirmation(snap: Any, make_studio: MakeStudio) -> None:
+    assert snap(make_studio(), terminal_size=WIDE, run_before=keys("down", "d"))
 
 
-def test_no_color(
-    snap_compare: Any, make_studio: MakeStudio, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_no_color(snap: Any, make_studio: MakeStudio, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NO_COLOR", "1")
     studio = make_studio()
     assert studio.no_color
-    assert snap_compare(studio, terminal_size=NARROW, run_before=keys())
+    assert snap(studio, terminal_size=NARROW, run_before=keys())
