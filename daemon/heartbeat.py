@@ -8,7 +8,7 @@ import uuid
 from datetime import datetime, timedelta
 from importlib.metadata import PackageNotFoundError, version
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, computed_field
 from sqlalchemy import select, update
 
 from core.db import Database
@@ -16,6 +16,7 @@ from core.status import RunStatus, Status
 from core.tables import Run, Schedule, Worker
 
 ALIVE_WITHIN = timedelta(seconds=90)
+SKEW_WARNING_S = 5.0  # a host clock further than this off the database's is reported
 
 
 def product_version() -> str:
@@ -45,6 +46,12 @@ class WorkerInfo(BaseModel):
     alive: bool
     stopped: bool
     clock_skew_s: float | None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def skewed(self) -> bool:
+        """Alive, and its clock further off the database's than SKEW_WARNING_S."""
+        return self.alive and abs(self.clock_skew_s or 0.0) > SKEW_WARNING_S
 
 
 def register(db: Database, worker_id: str, now: datetime, skew: float | None = None) -> None:

@@ -37,6 +37,11 @@ def overview(
         "alive": report["alive"],
         "last_seen": report["last_seen"],
         "workers": sum(1 for w in report["workers"] if w["alive"]),
+        "skewed": [
+            {"worker": w["id"], "host": w["host"], "skew_s": w["clock_skew_s"]}
+            for w in report["workers"]
+            if w["skewed"]
+        ],
         "next": upcoming,
         "counts": counts,
         "warning": None

@@ -19,7 +19,6 @@ from daemon.settle import release
 from daemon.tick import execute, tick
 
 log = logging.getLogger("amx.daemon")
-SKEW_WARNING = 5.0  # seconds
 
 
 @dataclass
@@ -181,7 +180,7 @@ class Worker:
         local = before + (clock.base.now() - before) / 2
         clock.offset = server - local
         skew = (local - server).total_seconds()
-        if abs(skew) > SKEW_WARNING:
+        if abs(skew) > heartbeat.SKEW_WARNING_S:
             log.warning("this host's clock is %+.1f s off the database's; fire times follow "
                         "the database clock", skew)  # fmt: skip
         return round(skew, 3)

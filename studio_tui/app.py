@@ -94,6 +94,7 @@ class StudioApp(App[None]):
             next_zone=nxt["timezone"] if nxt else "UTC",
             queued=data["counts"]["pending"] + data["counts"]["missed"],
             embedded=self._ticker is not None,
+            skewed=tuple((w["host"], w["skew_s"]) for w in data["skewed"]),
         )
         missed = []
         if data["counts"]["missed"]:

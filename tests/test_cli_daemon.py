@@ -16,6 +16,7 @@ from daemon.health import HealthServer
 from daemon.heartbeat import register
 from tests.support.cli import Amx
 from tests.support.daemons import start, wait_until
+from tests.support.workers import add_worker
 from tests.test_cli import ADD
 
 
@@ -31,6 +32,29 @@ def test_health_before_and_after_a_heartbeat(amx: Amx, clock: FrozenClock) -> No
     clock.advance(timedelta(seconds=91))
     assert amx("daemon", "health") == 1 and "silent" in amx.out
     core.close()
+
+
+def test_health_and_status_name_a_host_whose_clock_is_off(amx: Amx, clock: FrozenClock) -> None:
+    from core.api import Core
+
+    core = Core.open(amx.url, clock)
+    add_worker(core.db, "etl-01", clock.now(), skew=0.3)
+    add_worker(core.db, "etl-02", clock.now(), skew=-7.25)
+    add_worker(core.db, "etl-03", clock.now() - timedelta(minutes=5), skew=30.0)  # not alive
+    core.close()
+    assert amx("daemon", "health") == 0
+    lines = {line.split()[0]: line for line in amx.out.splitlines()[1:]}
+    assert lines["etl-02:4242:a1b2c3"].endswith("clock -7.2 s off the database")
+    assert "off the database" not in lines["etl-01:4242:a1b2c3"]
+    assert "off the database" not in lines["etl-03:4242:a1b2c3"], "only live workers warn"
+    report = amx.json("daemon", "health")
+    assert [w["skewed"] for w in report["workers"]] == [False, True, False]
+    assert amx("schedule", "status") == 0
+    assert "alive, 2 worker(s)" in amx.out
+    assert "clock         etl-02 is -7.2 s off the database clock" in amx.out
+    assert amx.json("schedule", "status")["skewed"] == [
+        {"worker": "etl-02:4242:a1b2c3", "host": "etl-02", "skew_s": -7.25}
+    ]
 
 
 def test_tick_runs_due_work_once(amx: Amx, clock: FrozenClock) -> None:

@@ -94,8 +94,7 @@ def cmd_health(ctx: Context) -> int:
         ctx.print(f"daemon {state}; last heartbeat {report['last_seen']}")
         for w in report["workers"]:
             mark = "alive" if w["alive"] else ("stopped" if w["stopped"] else "silent")
-            skew = w.get("clock_skew_s")
-            off = f"  clock {skew:+.1f} s off the database" if skew and abs(skew) > 5 else ""
+            off = f"  clock {w['clock_skew_s']:+.1f} s off the database" if w["skewed"] else ""
             ctx.print(
                 f"  {w['id']}  {mark}  last seen {w['last_seen_at']}  version {w['version']}{off}"
             )

@@ -63,6 +63,11 @@ def cmd_status(ctx: Context) -> int:
         ctx.print(f"daemon        {alive}; last heartbeat {ago}")
     else:
         ctx.print("daemon        never seen on this database")
+    for off in data["skewed"]:
+        ctx.print(
+            f"clock         {off['host']} is {off['skew_s']:+.1f} s off the database clock "
+            "(fire times follow the database; check NTP there)"
+        )
     nxt = data["next"]
     if nxt:
         local = datetime.fromisoformat(nxt["at"]).astimezone(ZoneInfo(nxt["timezone"]))

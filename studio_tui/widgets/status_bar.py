@@ -27,6 +27,7 @@ class Firing:
     next_zone: str = "UTC"
     queued: int = 0
     embedded: bool = False
+    skewed: tuple[tuple[str, float], ...] = ()  # (host, seconds off the database clock)
 
 
 class StatusBar(Static):
@@ -46,7 +47,7 @@ class StatusBar(Static):
     now: reactive[datetime | None] = reactive(None)
 
     def watch_firing(self, firing: Firing) -> None:
-        self.set_class(self._nothing_fires(firing), "-warning")
+        self.set_class(self._nothing_fires(firing) or bool(firing.skewed), "-warning")
 
     def _nothing_fires(self, f: Firing) -> bool:
         return bool(f.queued) and not f.alive and not f.embedded and f.hook_installed is not None
@@ -64,6 +65,10 @@ class StatusBar(Static):
             seen = in_words(int((f.last_seen - now).total_seconds())) if f.last_seen and now else ""
             workers = f"{f.workers} workers · " if f.workers > 1 else ""
             text.append(f" · {workers}seen {seen}")
+            if f.skewed:
+                host, off = f.skewed[0]
+                more = f" +{len(f.skewed) - 1} more" if len(f.skewed) > 1 else ""
+                text.append(f" · ▲ {host} clock {off:+.0f} s off{more}", style="bold")
         elif f.last_seen is not None and now is not None:
             ago = in_words(int((f.last_seen - now).total_seconds()))
             text.append("▲ daemon silent", style="bold")
@@ -93,6 +98,8 @@ class StatusBar(Static):
             text.append("◆ ticking here", style="bold")
         elif f.alive:
             text.append("● daemon alive", style="bold")
+            if f.skewed:
+                text.append(f" ▲ clock {f.skewed[0][1]:+.0f} s", style="bold")
         elif f.last_seen is not None:
             text.append("▲ daemon silent (t: tick)", style="bold")
         elif f.hook_installed is None:

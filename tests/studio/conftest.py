@@ -20,6 +20,7 @@ from daemon.heartbeat import register
 from daemon.hooks import Completed, RecordingRunner
 from daemon.hooks import systemd as systemd_hook
 from studio_tui.app import StudioApp
+from tests.support.workers import add_worker
 
 MakeStudio = Callable[..., StudioApp]
 SNAPSHOTS = Path(__file__).parent / "__snapshots__"
@@ -55,6 +56,7 @@ def make_studio(db_url: str, tmp_path: Path, clock: FrozenClock) -> Iterator[Mak
         demo: bool = True,
         installed: bool = False,
         heartbeat_age: float | None = None,
+        team: tuple[tuple[str, float | None], ...] = (),
         ask_missed: bool = False,
         theme: str = "amx-dark",
         review: bool = False,
@@ -65,6 +67,8 @@ def make_studio(db_url: str, tmp_path: Path, clock: FrozenClock) -> Iterator[Mak
             create_demo(core, tmp_path / "demo")
         if heartbeat_age is not None:
             register(core.db, "vm:4242:a1b2c3", clock.now() - timedelta(seconds=heartbeat_age))
+        for host, skew in team:
+            add_worker(core.db, host, clock.now() - timedelta(seconds=20), skew)
         if review:
             first = core.schedules.list().items[0].id
             run = core.runs.start_here(first)

@@ -79,6 +79,17 @@ def test_daemon_alive(snap: Any, make_studio: MakeStudio) -> None:
     assert snap(studio, terminal_size=(120, 6), run_before=keys())
 
 
+def test_daemon_team_with_a_skewed_clock(snap: Any, make_studio: MakeStudio) -> None:
+    team = (("etl-01", 0.2), ("etl-02", -0.4), ("etl-03", 7.4))
+    studio = make_studio(installed=True, heartbeat_age=12, team=team)
+    assert snap(studio, terminal_size=(120, 6), run_before=keys())
+
+
+def test_daemon_team_narrow(snap: Any, make_studio: MakeStudio) -> None:
+    studio = make_studio(installed=True, team=(("etl-01", 0.2), ("etl-03", -7.4)))
+    assert snap(studio, terminal_size=(80, 6), run_before=keys())
+
+
 def test_daemon_stale(snap: Any, make_studio: MakeStudio) -> None:
     studio = make_studio(installed=True, heartbeat_age=300)
     assert snap(studio, terminal_size=(120, 6), run_before=keys())
