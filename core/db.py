@@ -220,6 +220,12 @@ class Database:
 
     def _unreachable(self, exc: DBAPIError) -> str:
         cause = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        cause = cause.rstrip(".")
+        if "password" in cause:
+            cause += (
+                "; give the password through ~/.pgpass (or $PGPASSFILE), a libpq service file, "
+                "or as env:VAR in the URL"
+            )
         return f"cannot reach the database {self.masked_url}: {cause}."
 
     def ensure_schema(self) -> None:

@@ -212,6 +212,21 @@ def test_a_hand_built_command_cannot_smuggle_a_secret(cmd: DaemonCommand) -> Non
         DaemonCommand(("python", "-m", "x"), cmd.working_directory, cmd.log_directory)
 
 
+def test_libpq_file_locations_pass_through_but_not_pgpassword(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PGPASSFILE", "/home/ann/.config/pgpass")
+    monkeypatch.setenv("PGSERVICEFILE", "/home/ann/.config/pg_service.conf")
+    monkeypatch.setenv("PGPASSWORD", "hunter2-not-for-files")
+    built = DaemonCommand.build("postgresql+psycopg:///?service=amx")
+    assert built.env["PGPASSFILE"] == "/home/ann/.config/pgpass"
+    assert built.env["PGSERVICEFILE"] == "/home/ann/.config/pg_service.conf"
+    assert "PGPASSWORD" not in built.env
+    unit = hooks.preview("linux", built)
+    assert 'Environment="PGSERVICEFILE=/home/ann/.config/pg_service.conf"' in unit
+    assert "hunter2" not in unit
+
+
 def test_no_secret_reaches_any_rendered_file(monkeypatch: pytest.MonkeyPatch) -> None:
     for name, value in SECRETS.items():
         monkeypatch.setenv(name, value)

@@ -17,7 +17,9 @@ from core.db import ENV_URL, default_url
 from core.errors import InvalidInput
 
 APP = "amx-studio"
-PASSED_ENV = ("PATH", "LANG")
+# Where libpq finds passwords and services: file locations and names, never a password itself.
+LIBPQ_ENV = ("PGPASSFILE", "PGSERVICEFILE", "PGSERVICE", "PGSYSCONFDIR")
+PASSED_ENV = ("PATH", "LANG", *LIBPQ_ENV)
 URL_FLAG = "--database-url"
 _ENV_REF = re.compile(r"^env:([A-Za-z_][A-Za-z0-9_]*)$")
 _PASSWORD_KEYS = {"password", "passwd", "pwd"}

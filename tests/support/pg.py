@@ -59,6 +59,25 @@ class Cluster:
             conn.execute(f'CREATE DATABASE "{name}"')
         return self.url(name)
 
+    def add_password_role(self, role: str, password: str, database: str) -> None:
+        """A login role that must give its password (scram) over the socket, owning `database`."""
+        hba = self.root / "data" / "pg_hba.conf"
+        rule = f"local all {role} scram-sha-256\n"
+        if rule not in hba.read_text():
+            hba.write_text(rule + hba.read_text())
+        with psycopg.connect(
+            host=str(self.socket_dir),
+            port=self.port,
+            user="amx",
+            dbname="postgres",
+            autocommit=True,
+        ) as conn:
+            exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
+            verb = "ALTER" if exists else "CREATE"
+            conn.execute(f"{verb} ROLE {role} LOGIN PASSWORD '{password}'")
+            conn.execute(f'ALTER DATABASE "{database}" OWNER TO {role}')
+            conn.execute("SELECT pg_reload_conf()")
+
     def _run(self, *args: str) -> None:
         cmd = list(args)
         if self.as_postgres:

@@ -1,0 +1,115 @@
+"""The store's password stays with libpq or the environment: `~/.pgpass`, a service file or an
+`env:` reference work, and nothing of ours ever holds the password."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from core.clock import FrozenClock
+from tests.support.cli import Amx
+from tests.support.pg import Cluster
+from tests.support.shop import make_shop
+
+pytestmark = pytest.mark.postgres
+
+PASSWORD = "s3cret-Tango-41"
+ADD = ["schedule", "add", "--name", "nightly", "--cron", "0 2 * * *", "--db-profile", "shop",
+       "--scope", "public.users"]  # fmt: skip
+
+
+@pytest.fixture
+def team_db(pg_cluster: Cluster) -> tuple[Cluster, str]:
+    """A database owned by the role `team`, which must give its password."""
+    name = f"teamdb{os.getpid()}"
+    pg_cluster.create_database(name)
+    pg_cluster.add_password_role("team", PASSWORD, name)
+    return pg_cluster, name
+
+
+def socket_url(cluster: Cluster, name: str, userinfo: str = "team") -> str:
+    return f"postgresql+psycopg://{userinfo}@/{name}?host={cluster.socket_dir}&port={cluster.port}"
+
+
+def use(amx: Amx, tmp_path: Path) -> None:
+    assert amx("profile", "db", "add", "shop", make_shop(tmp_path / "shop")) == 0, amx.err
+    assert amx(*ADD) == 0, amx.err
+    assert [s["name"] for s in amx.json("schedule", "list")["items"]] == ["nightly"]
+
+
+def nothing_holds_the_password(*roots: Path) -> None:
+    for root in roots:
+        for path in root.rglob("*"):
+            if path.is_file():
+                assert PASSWORD.encode() not in path.read_bytes(), path
+
+
+def test_without_a_password_the_refusal_is_one_sentence(
+    team_db: tuple[Cluster, str], clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cluster, name = team_db
+    monkeypatch.setenv("PGPASSFILE", os.devnull)
+    amx = Amx(socket_url(cluster, name), clock)
+    assert amx("schedule", "list") == 1
+    assert amx.err.startswith("error: cannot reach the database ") and amx.err.count("\n") == 1
+    assert "password" in amx.err and "Traceback" not in amx.err
+
+
+def test_pgpass_file(
+    team_db: tuple[Cluster, str],
+    clock: FrozenClock,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    cluster, name = team_db
+    passfile = tmp_path / "pgpass"
+    passfile.write_text(f"*:*:*:team:{PASSWORD}\n")
+    passfile.chmod(0o600)
+    monkeypatch.setenv("PGPASSFILE", str(passfile))
+    amx = Amx(socket_url(cluster, name), clock)
+    use(amx, tmp_path)
+    nothing_holds_the_password(Path(os.environ["HOME"]))
+
+
+def test_service_file(
+    team_db: tuple[Cluster, str],
+    clock: FrozenClock,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    cluster, name = team_db
+    services = tmp_path / "pg_service.conf"
+    services.write_text(
+        f"[amx]\nhost={cluster.socket_dir}\nport={cluster.port}\ndbname={name}\nuser=team\n"
+        f"password={PASSWORD}\n"
+    )
+    monkeypatch.setenv("PGSERVICEFILE", str(services))
+    amx = Amx("postgresql+psycopg:///?service=amx", clock)
+    use(amx, tmp_path)
+    assert amx("schedule", "install-daemon", "--print", "--platform", "linux") == 0, amx.err
+    assert "service=amx" in amx.out and PASSWORD not in amx.out
+    nothing_holds_the_password(Path(os.environ["HOME"]))
+
+
+def test_env_reference_in_a_real_daemon_process(
+    team_db: tuple[Cluster, str],
+    clock: FrozenClock,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    cluster, name = team_db
+    monkeypatch.setenv("AMX_DB_PASSWORD", PASSWORD)
+    url = socket_url(cluster, name, "team:env:AMX_DB_PASSWORD")
+    amx = Amx(url, clock)
+    use(amx, tmp_path)
+    assert amx("daemon", "health") == 1  # no daemon yet, but the store answered
+    done = subprocess.run(
+        [sys.executable, "-m", "studio_tui.cli", "--database-url", url, "daemon", "tick", "--json"],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    nothing_holds_the_password(Path(os.environ["HOME"]))
