@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,14 +28,6 @@ PII_COLUMNS = {
 }
 
 
-@pytest.fixture
-def lite(sqlite_url: str, clock: FrozenClock) -> Iterator[Core]:
-    """The core on SQLite only, for checks that do not depend on the product's backend."""
-    opened = Core.open(sqlite_url, clock)
-    yield opened
-    opened.close()
-
-
 def digests(info: DemoInfo) -> dict[str, str]:
     files = [info.main_file, *(path for _schema, path in info.schema_files)]
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
@@ -57,10 +48,10 @@ def _schema(name: str) -> str | None:
     return None if name == "main" else name
 
 
-def test_shop_has_schemas_tables_columns_pii_rows_and_keys(lite: Core, tmp_path: Path) -> None:
-    info = create_demo(lite, tmp_path / "demo")
+def test_shop_has_schemas_tables_columns_pii_rows_and_keys(core: Core, tmp_path: Path) -> None:
+    info = create_demo(core, tmp_path / "demo")
     assert info.profile == DEMO_PROFILE
-    assert info.url == lite.profiles.get_db(DEMO_PROFILE).url
+    assert info.url == core.profiles.get_db(DEMO_PROFILE).url
     assert [s for s, _ in info.schema_files] == ["sales", "crm"]
     assert all(p.parent == info.folder and p.is_file() for _, p in info.schema_files)
 
@@ -156,38 +147,38 @@ def test_running_it_twice_changes_nothing(core: Core, tmp_path: Path) -> None:
     assert (second.table_count, second.column_count) == (first.table_count, first.column_count)
 
 
-def test_files_are_deterministic_across_folders(lite: Core, tmp_path: Path) -> None:
-    one = create_demo(lite, tmp_path / "one")
-    two = create_demo(lite, tmp_path / "two")
+def test_files_are_deterministic_across_folders(core: Core, tmp_path: Path) -> None:
+    one = create_demo(core, tmp_path / "one")
+    two = create_demo(core, tmp_path / "two")
     assert digests(one) == digests(two)
     assert two.schedules_created == ()  # the second folder reuses the existing schedules
     assert str(tmp_path / "one") in two.url  # and the existing profile, as it was
 
 
 def test_default_folder_is_the_user_data_dir(
-    lite: Core, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    core: Core, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Not every OS honours the isolated HOME; point platformdirs at tmp_path outright.
     monkeypatch.setattr(platformdirs, "user_data_dir", lambda app: str(tmp_path / "data" / app))
-    info = create_demo(lite)
+    info = create_demo(core)
     assert info.folder == tmp_path / "data" / "amx-studio" / "demo"
     assert info.main_file == info.folder / "shop.db"
     assert info.main_file.is_file()
 
 
-def test_a_deleted_demo_schedule_comes_back(lite: Core, tmp_path: Path) -> None:
-    create_demo(lite, tmp_path / "demo")
-    gone = next(s for s in lite.schedules.list().items if s.status == "cancelled")
-    lite.schedules.delete(gone.id)
-    again = create_demo(lite, tmp_path / "demo")
+def test_a_deleted_demo_schedule_comes_back(core: Core, tmp_path: Path) -> None:
+    create_demo(core, tmp_path / "demo")
+    gone = next(s for s in core.schedules.list().items if s.status == "cancelled")
+    core.schedules.delete(gone.id)
+    again = create_demo(core, tmp_path / "demo")
     assert again.schedules_created == (gone.name,)
-    assert lite.schedules.counts()["cancelled"] == 1
+    assert core.schedules.counts()["cancelled"] == 1
 
 
 def test_a_crash_mid_build_keeps_the_old_files(
-    lite: Core, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    core: Core, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    info = create_demo(lite, tmp_path / "demo")
+    info = create_demo(core, tmp_path / "demo")
     hashes = digests(info)
     real = demo._build
 
@@ -197,7 +188,7 @@ def test_a_crash_mid_build_keeps_the_old_files(
 
     monkeypatch.setattr(demo, "_build", crash)
     with pytest.raises(RuntimeError, match="power cut"):
-        create_demo(lite, tmp_path / "demo")
+        create_demo(core, tmp_path / "demo")
     assert digests(info) == hashes
     assert sorted(p.name for p in (tmp_path / "demo").iterdir()) == [
         "crm.db",
@@ -206,14 +197,14 @@ def test_a_crash_mid_build_keeps_the_old_files(
     ]
 
 
-def test_a_changed_file_is_rebuilt(lite: Core, tmp_path: Path) -> None:
-    info = create_demo(lite, tmp_path / "demo")
+def test_a_changed_file_is_rebuilt(core: Core, tmp_path: Path) -> None:
+    info = create_demo(core, tmp_path / "demo")
     hashes = digests(info)
     with sqlite3.connect(info.main_file) as conn:
         conn.execute("DELETE FROM reviews")
     conn.close()
     assert digests(info) != hashes
-    create_demo(lite, tmp_path / "demo")
+    create_demo(core, tmp_path / "demo")
     assert digests(info) == hashes
 
 
