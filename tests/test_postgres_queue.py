@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from core.api import Core
 from core.clock import FrozenClock, OffsetClock
 from core.db import QUEUE_CHANNEL
 from core.spec import build_spec
-from core.triggers import cron
+from core.triggers import cron, once
 from daemon.health import health
 from daemon.worker import Worker, WorkerConfig
 from tests.support.daemons import start, wait_until
@@ -72,8 +73,6 @@ def test_run_now_wakes_a_daemon_at_once_despite_a_long_poll(
     try:
         assert wait_until(lambda: bool(health(core)["alive"]), 30)
         assert wait_until(lambda: "LISTEN" not in (tmp_path / "d.log").read_text(), 5)
-        import time
-
         time.sleep(1.0)  # the daemon is now asleep in its five-second poll
         queued = core.schedules.run_now(sid).run
         assert queued is not None
@@ -82,6 +81,31 @@ def test_run_now_wakes_a_daemon_at_once_despite_a_long_poll(
         assert started is not None
         waited = (started - queued.scheduled_for).total_seconds()
         assert waited < 0.2, f"run-now started {waited:.3f} s after the request"
+    finally:
+        daemon.stop()
+        core.close()
+
+
+@pytest.mark.slow
+def test_a_new_schedule_due_soon_fires_on_time_despite_a_long_poll(
+    pg_cluster: Cluster, tmp_path: Path
+) -> None:
+    url = pg_cluster.create_database("soon")
+    core = Core.open(url)
+    core.profiles.add_db("shop", make_shop(tmp_path / "shop"))
+    daemon = start(url, tmp_path / "d.log", "--poll", "30")
+    try:
+        assert wait_until(lambda: bool(health(core)["alive"]), 30)
+        time.sleep(1.0)  # nothing is queued: the daemon sleeps out its thirty-second poll
+        due = (datetime.now(UTC) + timedelta(seconds=2)).replace(microsecond=0)
+        soon = build_spec(name="soon", trigger=once(due.replace(tzinfo=None)), timezone="UTC",
+                          db_profile="shop", scope=["public.users.email"])  # fmt: skip
+        sid = core.schedules.create(soon).id
+        assert wait_until(lambda: core.schedules.show(sid).runs, 10, every=0.01)
+        [run] = core.schedules.show(sid).runs
+        assert run.started_at is not None
+        late = (run.started_at - due).total_seconds()
+        assert 0 <= late < 0.2, f"fired {late:.3f} s after its time"
     finally:
         daemon.stop()
         core.close()
