@@ -5,22 +5,28 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from core.api import Core
 from daemon.heartbeat import workers
 
+SHOWN_FOR = timedelta(hours=24)
 
-def health(core: Core) -> dict[str, Any]:
-    """`{"alive": bool, "last_seen": ISO | None, "workers": [...]}` from the heartbeats."""
+
+def health(core: Core, *, everyone: bool = False) -> dict[str, Any]:
+    """`{"alive": bool, "last_seen": ISO | None, "workers": [...]}` from the heartbeats; workers
+    seen within the last SHOWN_FOR, or every one still remembered with `everyone`."""
     now = core.clock.now()
     found = workers(core.db, now)
     last = max((w.last_seen_at for w in found), default=None)
+    shown = [w for w in found if everyone or w.alive or now - w.last_seen_at <= SHOWN_FOR]
     return {
         "alive": any(w.alive for w in found),
         "last_seen": last.isoformat() if last else None,
-        "workers": [w.model_dump(mode="json") for w in found],
+        "workers": [w.model_dump(mode="json") for w in shown],
+        "older": len(found) - len(shown),
     }
 
 

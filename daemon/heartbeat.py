@@ -9,13 +9,14 @@ from datetime import datetime, timedelta
 from importlib.metadata import PackageNotFoundError, version
 
 from pydantic import BaseModel, ConfigDict, computed_field
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from core.db import Database
 from core.status import RunStatus, Status
 from core.tables import Run, Schedule, Worker
 
 ALIVE_WITHIN = timedelta(seconds=90)
+FORGET_AFTER = timedelta(days=30)  # a worker row unseen this long is deleted at the next start
 SKEW_WARNING_S = 5.0  # a host clock further than this off the database's is reported
 
 
@@ -55,8 +56,10 @@ class WorkerInfo(BaseModel):
 
 
 def register(db: Database, worker_id: str, now: datetime, skew: float | None = None) -> None:
-    """Record a starting worker (and how far its clock is from the database's)."""
+    """Record a starting worker (and how far its clock is from the database's); forget workers
+    unseen for FORGET_AFTER, so restarts over months do not pile up rows."""
     with db.write() as session:
+        session.execute(delete(Worker).where(Worker.last_seen_at < now - FORGET_AFTER))
         row = session.get(Worker, worker_id)
         if row is None:
             row = Worker(id=worker_id, host=socket.gethostname(), pid=os.getpid(), started_at=now,

@@ -57,6 +57,25 @@ def test_health_and_status_name_a_host_whose_clock_is_off(amx: Amx, clock: Froze
     ]
 
 
+def test_health_lists_the_last_day_and_forgets_after_thirty_days(
+    amx: Amx, clock: FrozenClock
+) -> None:
+    from core.api import Core
+
+    core = Core.open(amx.url, clock)
+    add_worker(core.db, "old-host", clock.now() - timedelta(days=31))
+    add_worker(core.db, "last-week", clock.now() - timedelta(days=6))
+    add_worker(core.db, "etl-01", clock.now() - timedelta(hours=3))
+    assert amx("daemon", "health") == 1
+    assert "etl-01" in amx.out and "last-week" not in amx.out
+    assert "… and 2 seen more than a day ago (--all lists them)" in amx.out
+    assert amx("daemon", "health", "--all") == 1 and "last-week" in amx.out
+    register(core.db, "etl-02:7:abc", clock.now())
+    listed = [w["host"] for w in amx.json("daemon", "health", "--all")["workers"]]
+    assert "old-host" not in listed and "last-week" in listed
+    core.close()
+
+
 def test_tick_runs_due_work_once(amx: Amx, clock: FrozenClock) -> None:
     assert amx(*ADD) == 0
     clock.advance(timedelta(hours=17))  # 02:00 Jakarta the next day, within the grace

@@ -84,10 +84,10 @@ def cmd_tick(ctx: Context) -> int:
 
 
 def cmd_health(ctx: Context) -> int:
-    report = health(ctx.core)
+    report = health(ctx.core, everyone=ctx.args.all)
     if ctx.args.json:
         ctx.json(report)
-    elif not report["workers"]:
+    elif report["last_seen"] is None:
         ctx.print("no daemon has run on this database yet; start one with `amx daemon run`")
     else:
         state = "alive" if report["alive"] else "not alive"
@@ -98,6 +98,8 @@ def cmd_health(ctx: Context) -> int:
             ctx.print(
                 f"  {w['id']}  {mark}  last seen {w['last_seen_at']}  version {w['version']}{off}"
             )
+        if report["older"]:
+            ctx.print(f"  … and {report['older']} seen more than a day ago (--all lists them)")
     return EXIT_OK if report["alive"] else EXIT_REFUSED
 
 
@@ -128,4 +130,5 @@ def register(top: Subparsers) -> None:
     p.set_defaults(handler=cmd_tick)
     p = daemon.add_parser("health", help="is a daemon alive? (exit 0 yes, 1 no)")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--all", action="store_true", help="also workers seen more than a day ago")
     p.set_defaults(handler=cmd_health)
