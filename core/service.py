@@ -331,10 +331,10 @@ class ScheduleService:
     def _missed_reason(self, session: Session, since: datetime) -> str:
         seen = session.scalar(select(func.max(Worker.last_seen_at)))
         if seen is None:
-            return "no daemon has ever run on this database"
+            return "no daemon has ever run here"
         if seen < since:
-            return "no daemon was running (machine asleep or daemon stopped)"
-        return "the daemon could not fire it in time (machine asleep or overloaded)"
+            return "daemon not running (asleep/stopped)"
+        return "daemon too late (asleep/overloaded)"
 
     def _apply_missed(
         self, session: Session, row: Schedule, now: datetime, reason: str, action: str

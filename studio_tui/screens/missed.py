@@ -13,6 +13,16 @@ from core.api import Core
 from core.errors import AmxError
 from core.views import ScheduleInfo
 from studio_tui import render
+from studio_tui.widgets.schedule_table import fire_text
+
+# Label, key and id of each choice; below 110 columns the keys are left off the labels.
+BUTTONS = (
+    ("Run now", "r", "run"),
+    ("Skip", "s", "skip"),
+    ("Run all", "R", "run-all"),
+    ("Skip all", "S", "skip-all"),
+    ("Later", "esc", "later"),
+)
 
 
 class MissedScreen(ModalScreen[None]):
@@ -21,12 +31,12 @@ class MissedScreen(ModalScreen[None]):
     DEFAULT_CSS = """
     MissedScreen { align: center middle; }
     MissedScreen > Vertical {
-        width: 100; max-width: 100%; height: auto; max-height: 90%;
+        width: 110; max-width: 100%; height: auto; max-height: 90%;
         border: thick $warning; background: $surface; padding: 1 2;
     }
     MissedScreen DataTable { height: auto; max-height: 12; margin: 1 0; }
     MissedScreen Horizontal { height: auto; }
-    MissedScreen Button { margin-right: 1; }
+    MissedScreen Button { margin-right: 1; min-width: 0; width: auto; padding: 0 2; }
     """
     BINDINGS = [
         Binding("r", "decide('run')", "Run now", id="missed.run"),
@@ -50,24 +60,22 @@ class MissedScreen(ModalScreen[None]):
             table: DataTable[str] = DataTable(cursor_type="row", id="missed")
             yield table
             with Horizontal():
-                yield Button("Run now (r)", id="run", variant="primary")
-                yield Button("Skip (s)", id="skip")
-                yield Button("Run all (R)", id="run-all")
-                yield Button("Skip all (S)", id="skip-all")
-                yield Button("Later (esc)", id="later")
+                for label, key, button_id in BUTTONS:
+                    text = f"{label} ({key})" if self.app.size.width >= 110 else label
+                    yield Button(text, id=button_id, variant="primary" if key == "r" else "default")
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns("Name", "Missed", "Rule", "Why")
+        wide = self.app.size.width >= 110
+        table.add_columns("Name", "Missed", *(["Rule"] if wide else []), "Why")
         for key, s in self.missed.items():
-            why = (s.note or "").split(": ", 1)[-1]
-            table.add_row(
-                render.clip(s.name, 28),
-                render.local_time(s.next_fire_at, s.timezone),
-                s.rule,
-                render.clip(why, 40),
-                key=key,
-            )
+            why = (
+                (s.note or "").split(": ", 1)[-1].split("; ", 1)[0]
+            )  # the reason, not the decision
+            rule = [render.clip(s.rule, 14)] if wide else []
+            name = render.clip(s.name, 24 if wide else 16)
+            why = render.clip(why, 35 if wide else 30)
+            table.add_row(name, fire_text(s, wide=True), *rule, why, key=key)
         table.focus()
 
     def _highlighted(self) -> str | None:

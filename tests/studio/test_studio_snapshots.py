@@ -113,6 +113,10 @@ def test_light_theme(snap: Any, make_studio: MakeStudio) -> None:
     assert snap(make_studio(theme="amx-light"), terminal_size=WIDE, run_before=keys())
 
 
+def test_missed_prompt_80x24(snap: Any, make_studio: MakeStudio) -> None:
+    assert snap(make_studio(ask_missed=True), terminal_size=NARROW, run_before=keys())
+
+
 def test_80x24(snap: Any, make_studio: MakeStudio) -> None:
     assert snap(make_studio(), terminal_size=NARROW, run_before=keys())
 
