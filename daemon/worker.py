@@ -117,14 +117,14 @@ class Worker:
                         claim=self.claim,
                         retry_base=timedelta(seconds=cfg.retry_base),
                     )
+                    for claimed in report.claimed:
+                        self._start(claimed)
+                    pause = self._sleep_for(free - len(report.claimed))
                 except Exception:
                     # A locked or unreachable database must not end the daemon: try again.
-                    log.exception("tick failed; trying again in %.1fs", max(cfg.poll, 1.0))
-                    self._nap(max(cfg.poll, 1.0))
-                    continue
-                for claimed in report.claimed:
-                    self._start(claimed)
-                self._nap(self._sleep_for(free - len(report.claimed)))
+                    pause = max(cfg.poll, 1.0)
+                    log.exception("tick failed; trying again in %.1fs", pause)
+                self._nap(pause)
         finally:
             self._drain()
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -14,10 +17,11 @@ from core.clock import FrozenClock, OffsetClock
 from core.db import QUEUE_CHANNEL
 from core.spec import build_spec
 from core.triggers import cron, once
+from daemon.claim import Claimed, claim_due
 from daemon.health import health
 from daemon.worker import Worker, WorkerConfig
 from tests.support.daemons import start, wait_until
-from tests.support.pg import Cluster
+from tests.support.pg import Cluster, start_cluster
 from tests.support.shop import make_shop
 
 pytestmark = pytest.mark.postgres
@@ -108,4 +112,70 @@ def test_a_new_schedule_due_soon_fires_on_time_despite_a_long_poll(
         assert 0 <= late < 0.2, f"fired {late:.3f} s after its time"
     finally:
         daemon.stop()
+        core.close()
+
+
+@pytest.fixture
+def own_cluster() -> Iterator[Cluster]:
+    """A server of the test's own, so stopping it touches no other test."""
+    cluster = start_cluster()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.mark.slow
+def test_a_daemon_rides_out_a_database_outage(own_cluster: Cluster, tmp_path: Path) -> None:
+    url = own_cluster.create_database("outage")
+    core = Core.open(url)
+    core.profiles.add_db("shop", make_shop(tmp_path / "shop"))
+    sid = core.schedules.create(spec("on demand")).id  # type: ignore[arg-type]
+    daemon = start(url, tmp_path / "d.log", "--poll", "0.2", "--heartbeat", "0.5")
+    try:
+        assert wait_until(lambda: bool(health(core)["alive"]), 30)
+        own_cluster.pause()
+        time.sleep(3)  # every poll meanwhile finds the database gone
+        own_cluster.resume()
+        core.db.engine.dispose()  # our own pooled connections died with the server
+        queued = core.schedules.run_now(sid).run
+        assert queued is not None
+        assert wait_until(lambda: core.runs.get(queued.id).status == "succeeded", 30)
+        assert daemon.process.poll() is None, "the daemon kept running"
+        assert "tick failed; trying again" in (tmp_path / "d.log").read_text()
+    finally:
+        daemon.stop()
+        core.close()
+    assert daemon.process.returncode == 0
+
+
+def test_a_server_lost_between_claim_and_nap_does_not_end_the_worker(
+    own_cluster: Cluster, tmp_path: Path
+) -> None:
+    url = own_cluster.create_database("lost")
+    core = Core.open(url)
+    core.profiles.add_db("shop", make_shop(tmp_path / "shop"))
+    sid = core.schedules.create(spec("on demand")).id  # type: ignore[arg-type]
+    lost = threading.Event()
+
+    def claim_then_lose_the_server(*args: Any) -> list[Claimed]:
+        claimed = claim_due(*args)
+        if not lost.is_set():
+            own_cluster.pause()  # the worker next asks for the next due time, and finds no server
+            lost.set()
+        return claimed
+
+    worker = Worker(core, WorkerConfig(poll=0.1, heartbeat=0.2), claim=claim_then_lose_the_server)
+    loop = threading.Thread(target=worker.run)
+    loop.start()
+    try:
+        assert lost.wait(10)
+        time.sleep(1)
+        assert loop.is_alive(), "the worker ended when the database went away"
+        own_cluster.resume()
+        core.db.engine.dispose()
+        queued = core.schedules.run_now(sid).run
+        assert queued is not None
+        assert wait_until(lambda: core.runs.get(queued.id).status == "succeeded", 30)
+    finally:
+        worker.stop()
+        loop.join(30)
         core.close()

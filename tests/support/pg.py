@@ -84,6 +84,29 @@ class Cluster:
             cmd = ["runuser", "-u", "postgres", "--", *cmd]
         subprocess.run(cmd, check=True, capture_output=True, text=True)
 
+    @property
+    def options(self) -> str:
+        """The server's command-line options: private socket, no TCP, no durability."""
+        return (
+            f"-k {self.socket_dir} -p {self.port} -c listen_addresses='' -c fsync=off "
+            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+        )
+
+    def restart(self) -> None:
+        """Restart the server (fast shutdown: every connection is cut), as a failover would."""
+        self.pause()
+        self.resume()
+
+    def pause(self) -> None:
+        """Shut the server down (fast: every connection is cut), keeping its files."""
+        self._run(str(self.bindir / "pg_ctl"), "-D", str(self.root / "data"), "-m", "fast", "-w",
+                  "stop")  # fmt: skip
+
+    def resume(self) -> None:
+        """Start the server again after `pause`."""
+        self._run(str(self.bindir / "pg_ctl"), "-D", str(self.root / "data"), "-o", self.options,
+                  "-l", str(self.root / "server.log"), "-w", "-t", "60", "start")  # fmt: skip
+
     def stop(self) -> None:
         """Stop the server and delete its files."""
         try:
@@ -125,21 +148,5 @@ def start_cluster() -> Cluster:
         "--no-sync",
         "--locale=C",
     )
-    options = (
-        f"-k {root / 'sock'} -p {cluster.port} -c listen_addresses='' -c fsync=off "
-        "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
-    )
-    cluster._run(
-        str(bindir / "pg_ctl"),
-        "-D",
-        str(data),
-        "-o",
-        options,
-        "-l",
-        str(root / "server.log"),
-        "-w",
-        "-t",
-        "60",
-        "start",
-    )
+    cluster.resume()
     return cluster
