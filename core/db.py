@@ -138,6 +138,17 @@ def _notify_queue(session: Session, _context: Any) -> None:
         session.connection().exec_driver_sql(f"NOTIFY {QUEUE_CHANNEL}")
 
 
+# What libpq says when the server is gone, restarting or refusing connections.
+_CONNECTION_LOST = (
+    "could not connect",
+    "connection is bad",
+    "connection to server",
+    "server closed the connection",
+    "terminating connection",
+    "the database system is",
+)
+
+
 class Database:
     """The product's database: one engine, read and write sessions, schema kept at head."""
 
@@ -187,7 +198,7 @@ class Database:
         """The database server's clock (PostgreSQL), or this machine's for SQLite."""
         if not self.is_postgres:
             return datetime.now(UTC)
-        with self.engine.connect() as conn:
+        with self._guard(), self.engine.connect() as conn:
             found = conn.exec_driver_sql("SELECT now()").scalar()
         assert isinstance(found, datetime)
         return found.astimezone(UTC)
@@ -214,7 +225,7 @@ class Database:
         try:
             yield
         except DBAPIError as exc:
-            if exc.connection_invalidated or "could not connect" in str(exc.orig):
+            if exc.connection_invalidated or any(m in str(exc.orig) for m in _CONNECTION_LOST):
                 raise StorageError(self._unreachable(exc)) from None
             raise
 

@@ -8,6 +8,8 @@ import threading
 import psycopg
 
 from core.db import QUEUE_CHANNEL, Database
+from core.errors import StorageError
+from daemon.trouble import Trouble
 
 log = logging.getLogger("amx.daemon")
 
@@ -28,17 +30,18 @@ class QueueListener:
         self._thread.start()
 
     def _run(self) -> None:
+        trouble = Trouble(f"LISTEN on {QUEUE_CHANNEL} (polling meanwhile)")
         while not self._stopping.is_set():
             try:
                 with psycopg.connect(self._conninfo, autocommit=True, connect_timeout=10) as conn:
                     conn.execute(f"LISTEN {QUEUE_CHANNEL}")
                     self.listening.set()
+                    trouble.ok()
                     while not self._stopping.is_set():
                         for _note in conn.notifies(timeout=1.0):
                             self._wake.set()
             except psycopg.Error as exc:
                 self.listening.clear()
                 # Polling keeps the queue moving meanwhile; try to listen again shortly.
-                log.warning("LISTEN on %s failed (%s); polling only, retrying in 5 s",
-                            QUEUE_CHANNEL, str(exc).strip().splitlines()[0])  # fmt: skip
+                trouble.failed(StorageError(str(exc).strip().splitlines()[0]), retry_in=5.0)
                 self._stopping.wait(5.0)

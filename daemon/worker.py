@@ -17,6 +17,7 @@ from daemon.claim import Claim, Claimed, claim_due
 from daemon.heartbeat import new_worker_id
 from daemon.settle import release
 from daemon.tick import execute, tick
+from daemon.trouble import Trouble
 
 log = logging.getLogger("amx.daemon")
 
@@ -98,6 +99,7 @@ class Worker:
             "worker %s started: %s jobs at once, poll %.2fs", self.id, cfg.concurrency, cfg.poll
         )
         next_beat = 0.0
+        beat_trouble, tick_trouble = Trouble("heartbeat"), Trouble("tick")
         try:
             while not self.stopping.is_set():
                 self._reap()
@@ -105,8 +107,9 @@ class Worker:
                     try:
                         self._beat(lease)
                         next_beat = time.monotonic() + cfg.heartbeat
-                    except Exception:
-                        log.exception("heartbeat failed; trying again at the next poll")
+                        beat_trouble.ok()
+                    except Exception as exc:
+                        beat_trouble.failed(exc, retry_in=max(cfg.poll, 1.0))
                 free = cfg.concurrency - len(self._jobs)
                 try:
                     report = tick(
@@ -120,10 +123,11 @@ class Worker:
                     for claimed in report.claimed:
                         self._start(claimed)
                     pause = self._sleep_for(free - len(report.claimed))
-                except Exception:
+                    tick_trouble.ok()
+                except Exception as exc:
                     # A locked or unreachable database must not end the daemon: try again.
                     pause = max(cfg.poll, 1.0)
-                    log.exception("tick failed; trying again in %.1fs", pause)
+                    tick_trouble.failed(exc, retry_in=pause)
                 self._nap(pause)
         finally:
             self._drain()

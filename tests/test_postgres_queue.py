@@ -140,7 +140,11 @@ def test_a_daemon_rides_out_a_database_outage(own_cluster: Cluster, tmp_path: Pa
         assert queued is not None
         assert wait_until(lambda: core.runs.get(queued.id).status == "succeeded", 30)
         assert daemon.process.poll() is None, "the daemon kept running"
-        assert "tick failed; trying again" in (tmp_path / "d.log").read_text()
+        log = (tmp_path / "d.log").read_text()
+        assert "tick failed: cannot reach the database" in log
+        assert "tick works again after" in log
+        assert log.count("Traceback") == 0, "an unreachable database is one line, not a traceback"
+        assert len(log.splitlines()) < 15, log
     finally:
         daemon.stop()
         core.close()
