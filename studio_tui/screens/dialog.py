@@ -184,8 +184,12 @@ class ScheduleDialog(ModalScreen[ScheduleInfo | None]):
 
     @work(thread=True, exclusive=True, group="choices")
     def _load_choices(self) -> None:
-        dbs = [p.name for p in self.core.profiles.list_db()]
-        llms = [p.name for p in self.core.profiles.list_llm()]
+        try:
+            dbs = [p.name for p in self.core.profiles.list_db()]
+            llms = [p.name for p in self.core.profiles.list_llm()]
+        except AmxError as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="error", timeout=10)
+            return
         self.app.call_from_thread(self._set_choices, dbs, llms)
 
     def _set_choices(self, dbs: list[str], llms: list[str]) -> None:
@@ -422,7 +426,11 @@ class ScheduleDialog(ModalScreen[ScheduleInfo | None]):
     @work(thread=True, exclusive=True, group="reload")
     def _reload_existing(self) -> None:
         assert self.existing is not None
-        fresh = self.core.schedules.get(self.existing.id)
+        try:
+            fresh = self.core.schedules.get(self.existing.id)
+        except AmxError as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="error", timeout=10)
+            return
         self.app.call_from_thread(self._replace, fresh)
 
     def _replace(self, fresh: ScheduleInfo) -> None:

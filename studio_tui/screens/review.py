@@ -92,10 +92,13 @@ class ReviewScreen(Screen[None]):
 
     @work(thread=True, exclusive=True)
     def _load(self) -> None:
-        page = self.core.review.queue(status="pending", limit=1000)
-        names = {
-            s.id: s.name for s in self.core.schedules.find({p.schedule_id for p in page.items})
-        }
+        try:
+            page = self.core.review.queue(status="pending", limit=1000)
+            ids = {p.schedule_id for p in page.items}
+            names = {s.id: s.name for s in self.core.schedules.find(ids)}
+        except AmxError as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="error", timeout=10)
+            return
         self.app.call_from_thread(self._show, page.items, page.total, names)
 
     def _show(self, items: list[ProposalInfo], total: int, names: dict[int, str]) -> None:

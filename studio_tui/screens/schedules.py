@@ -13,7 +13,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
-from core.errors import AmxError
+from core.errors import AmxError, StorageError
 from core.service import ListQuery, SortKey
 from core.status import can
 from core.views import Page, ScheduleInfo
@@ -126,18 +126,33 @@ class SchedulesScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="board")
     def _load(self, query: ListQuery, previous: Board | None) -> None:
-        if previous is None:
-            board = self.studio.load_board(query)
-        else:
-            page = self.studio.core.schedules.list(query)
-            running = [s.id for s in page.items if s.status == "running"]
-            progress = self.studio.core.runs.running_progress(running)
-            board = replace(previous, page=page, now=self.studio.clock.now(), progress=progress)
+        try:
+            if previous is None:
+                board = self.studio.load_board(query)
+            else:
+                page = self.studio.core.schedules.list(query)
+                running = [s.id for s in page.items if s.status == "running"]
+                progress = self.studio.core.runs.running_progress(running)
+                board = replace(previous, page=page, now=self.studio.clock.now(), progress=progress)
+        except StorageError as exc:
+            self.app.call_from_thread(self.show_lost, str(exc))
+            return
         self.app.call_from_thread(self.show_board, board)
+
+    def show_lost(self, sentence: str) -> None:
+        """The database stopped answering: say so once, keep the last board, keep retrying."""
+        bar = self.query_one(StatusBar)
+        if bar.lost_since is None:
+            bar.lost_since = self.studio.clock.now()
+            self.notify(sentence, title="Lost the database", severity="error", timeout=10)
 
     def show_board(self, board: Board) -> None:
         """Put a loaded board on screen."""
         self.board = board
+        bar = self.query_one(StatusBar)
+        if bar.lost_since is not None:
+            bar.lost_since = None
+            self.notify("The database answers again.")
         table = self.query_one(ScheduleTable)
         table.show(board.page.items, board.progress)
         self.query_one(FilterChips).show(self.active, board.counts, self.text)

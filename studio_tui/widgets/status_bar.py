@@ -45,15 +45,28 @@ class StatusBar(Static):
 
     firing: reactive[Firing] = reactive(Firing, always_update=True)
     now: reactive[datetime | None] = reactive(None)
+    # Since when the database has not answered (None: it answers); the screen keeps the last
+    # data it loaded meanwhile.
+    lost_since: reactive[datetime | None] = reactive(None)
 
     def watch_firing(self, firing: Firing) -> None:
-        self.set_class(self._nothing_fires(firing) or bool(firing.skewed), "-warning")
+        self._warn()
+
+    def watch_lost_since(self, _lost: datetime | None) -> None:
+        self._warn()
+
+    def _warn(self) -> None:
+        f = self.firing
+        warn = self.lost_since is not None or self._nothing_fires(f) or bool(f.skewed)
+        self.set_class(warn, "-warning")
 
     def _nothing_fires(self, f: Firing) -> bool:
         return bool(f.queued) and not f.alive and not f.embedded and f.hook_installed is not None
 
     def render(self) -> Text:
         f, now = self.firing, self.now
+        if self.lost_since is not None:
+            return self._render_lost(self.lost_since, now)
         if self.size.width and self.size.width < 100:
             return self._render_narrow(f, now)
         text = Text(no_wrap=True, overflow="ellipsis")
@@ -90,6 +103,15 @@ class StatusBar(Static):
                 text.append(f"  ({f.next_name})", style="dim")
         else:
             text.append("nothing pending", style="dim")
+        return text
+
+    def _render_lost(self, since: datetime, now: datetime | None) -> Text:
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append("▲ database not answering", style="bold")
+        if now is not None:
+            lasted = in_words(-int((now - since).total_seconds()))  # "45 s ago" (or "in 0 s")
+            text.append(f" for {lasted.removesuffix(' ago').removeprefix('in ')}")
+        text.append(" — retrying; the table shows what was last loaded")
         return text
 
     def _render_narrow(self, f: Firing, now: datetime | None) -> Text:

@@ -108,16 +108,11 @@ class Cluster:
                   "-l", str(self.root / "server.log"), "-w", "-t", "60", "start")  # fmt: skip
 
     def stop(self) -> None:
-        """Stop the server and delete its files."""
+        """Stop the server (if it runs) and delete its files."""
         try:
-            self._run(
-                str(self.bindir / "pg_ctl"),
-                "-D",
-                str(self.root / "data"),
-                "-m",
-                "immediate",
-                "stop",
-            )
+            if (self.root / "data" / "postmaster.pid").exists():
+                self._run(str(self.bindir / "pg_ctl"), "-D", str(self.root / "data"), "-m",
+                          "immediate", "stop")  # fmt: skip
         finally:
             shutil.rmtree(self.root, ignore_errors=True)
 
