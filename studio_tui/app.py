@@ -13,6 +13,7 @@ from textual.screen import Screen
 
 from core.api import Core
 from core.clock import Clock, SystemClock
+from core.errors import AmxError
 from core.service import ListQuery
 from core.views import ScheduleInfo
 from daemon.hooks import CommandRunner, HookStatus, Platform, current_platform
@@ -186,9 +187,21 @@ class StudioApp(App[None]):
             return
         ticker = Worker(self.core, WorkerConfig(concurrency=2, poll=1.0, grace=5.0))
         self._ticker = ticker
-        self._ticker_thread = threading.Thread(target=ticker.run, name="amx-embedded", daemon=True)
+
+        def tick_here() -> None:
+            try:
+                ticker.run()
+            except AmxError as exc:  # it could not even start: the database did not answer
+                self.call_from_thread(self._ticker_failed, ticker, str(exc))
+
+        self._ticker_thread = threading.Thread(target=tick_here, name="amx-embedded", daemon=True)
         self._ticker_thread.start()
         self.notify("Ticking here while the studio is open: due schedules fire from this process.")
+
+    def _ticker_failed(self, ticker: Worker, sentence: str) -> None:
+        if self._ticker is ticker:
+            self._ticker = None
+        self.notify(sentence, title="Could not tick here", severity="error", timeout=10)
 
     def on_unmount(self) -> None:
         if self._ticker is not None:

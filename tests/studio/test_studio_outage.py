@@ -85,3 +85,22 @@ def test_snapshot_database_not_answering(
         await settle(pilot)
 
     assert snap_compare(app, terminal_size=(120, 12), run_before=run)
+
+
+@pytest.mark.anyio
+async def test_ticking_here_without_the_database_says_so(
+    studio: tuple[StudioApp, Cluster], anyio_backend: str
+) -> None:
+    app, cluster = studio
+    async with app.run_test(size=(120, 35)) as pilot:
+        await lose_the_server(pilot, cluster)
+        app.clear_notifications()
+        await pilot.press("t")
+        await settle(pilot)
+        for _ in range(50):
+            if any(n.title == "Could not tick here" for n in app._notifications):
+                break
+            await pilot.pause(0.1)
+        [toast] = [n for n in app._notifications if n.title == "Could not tick here"]
+        assert "cannot reach the database" in toast.message
+        assert app._ticker is None and app.is_running
