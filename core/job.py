@@ -25,6 +25,15 @@ from core.views import RunInfo
 
 
 @dataclass(frozen=True)
+class Outcome:
+    """How a run ended, before it is recorded."""
+
+    status: RunStatus
+    summary: dict[str, Any] | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
 class Progress:
     """How far a run has come: tables done of total, and the table just finished."""
 
@@ -74,6 +83,21 @@ class AnalysisJob:
         cancel: threading.Event | None = None,
     ) -> RunInfo:
         """Run the analysis for `run_id` and record its outcome; a failing table keeps the rest."""
+        outcome = self.analyse(schedule_id, run_id, progress=progress, cancel=cancel)
+        return self.runs.finish(
+            run_id, outcome.status, summary=outcome.summary, error=outcome.error
+        )
+
+    def analyse(
+        self,
+        schedule_id: int,
+        run_id: int,
+        *,
+        progress: ProgressFn | None = None,
+        cancel: threading.Event | None = None,
+    ) -> Outcome:
+        """Run the analysis for `run_id` and say how it ended, recording nothing about the run
+        itself (its proposals are written as they come)."""
         started = time.monotonic()
         cancel = cancel or threading.Event()
         summary: dict[str, Any] = {
@@ -92,7 +116,7 @@ class AnalysisJob:
             error = error or _errors_text(summary["errors"])
         else:
             status = RunStatus.SUCCEEDED
-        return self.runs.finish(run_id, status, summary=summary, error=error)
+        return Outcome(status, summary, error)
 
     def _analyse(
         self,

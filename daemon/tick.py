@@ -7,19 +7,24 @@ import contextlib
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import TypeVar
 
 from core.api import Core
-from core.errors import AmxError, NotFound
-from core.job import Progress, ProgressFn
+from core.errors import AmxError, NotFound, StorageError
+from core.job import Outcome, Progress, ProgressFn
 from core.status import RunStatus
 from core.views import RunInfo
 from daemon.claim import Claim, Claimed, claim_due
 from daemon.settle import RETRY_BASE, recover, settle
+from daemon.trouble import Trouble
 
 log = logging.getLogger("amx.daemon")
 LEASE = timedelta(seconds=90)
+RECORD_RETRY_S = 2.0
+T = TypeVar("T")
 
 
 @dataclass
@@ -71,32 +76,68 @@ def execute(
         schedule = core.schedules.get(claimed.schedule_id)
         if schedule.kind == "cache_refresh":
             counts = core.catalog.refresh(schedule.db_profile)
-            run = core.runs.finish(claimed.run_id, RunStatus.SUCCEEDED, summary=dict(counts))
+            ended = Outcome(RunStatus.SUCCEEDED, summary=dict(counts))
         else:
-            run = core.job.execute(
+            ended = core.job.analyse(
                 claimed.schedule_id,
                 claimed.run_id,
                 cancel=cancel,
                 progress=recorder(core, claimed.run_id),
             )
     except NotFound:
-        run = core.runs.finish(claimed.run_id, RunStatus.FAILED, error="the schedule was deleted")
+        ended = Outcome(RunStatus.FAILED, error="the schedule was deleted")
+    except StorageError as exc:
+        log.error("run %s failed: %s", claimed.run_id, exc)
+        ended = Outcome(RunStatus.FAILED, error=str(exc))
     except Exception as exc:  # the daemon outlives any one job
         log.exception("run %s crashed", claimed.run_id)
         message = str(exc) if isinstance(exc, AmxError) else f"{type(exc).__name__}: {exc}"
-        try:
-            run = core.runs.finish(claimed.run_id, RunStatus.FAILED, error=message)
-        except AmxError:
-            run = core.runs.get(claimed.run_id)
-    outcome = settle(
-        core.db,
-        core.clock.now(),
-        claimed.run_id,
-        released=bool(released and released.is_set()),
-        retry_base=retry_base,
+        ended = Outcome(RunStatus.FAILED, error=message)
+    # A finished run's outcome is worth waiting for while the database is away, rather than
+    # leaving the run to be found "lost" and the work done again.
+    giving_up = released or threading.Event()
+    try:
+        run = until_recorded(
+            lambda: core.runs.finish(
+                claimed.run_id, ended.status, summary=ended.summary, error=ended.error
+            ),
+            f"recording run {claimed.run_id}",
+            giving_up,
+        )
+    except StorageError:
+        raise
+    except AmxError:  # already ended elsewhere (recovered as lost, say): that record stands
+        run = until_recorded(lambda: core.runs.get(claimed.run_id), "reading a run", giving_up)
+    outcome = until_recorded(
+        lambda: settle(
+            core.db,
+            core.clock.now(),
+            claimed.run_id,
+            released=bool(released and released.is_set()),
+            retry_base=retry_base,
+        ),
+        f"settling schedule {claimed.schedule_id}",
+        giving_up,
     )
     log.info("run %s %s%s", run.id, run.status, f"; schedule: {outcome}" if outcome else "")
     return run
+
+
+def until_recorded(step: Callable[[], T], what: str, giving_up: threading.Event) -> T:
+    """`step()`, tried again every RECORD_RETRY_S while the database does not answer, until it
+    works or `giving_up` is set (then the StorageError is raised)."""
+    trouble = Trouble(what)
+    while True:
+        try:
+            result = step()
+        except StorageError as exc:
+            if giving_up.is_set():
+                raise
+            trouble.failed(exc, retry_in=RECORD_RETRY_S)
+            giving_up.wait(RECORD_RETRY_S)
+            continue
+        trouble.ok()
+        return result
 
 
 def recorder(core: Core, run_id: int) -> ProgressFn:

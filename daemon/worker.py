@@ -12,6 +12,7 @@ from types import FrameType
 
 from core.api import Core
 from core.clock import OffsetClock
+from core.errors import AmxError
 from daemon import heartbeat
 from daemon.claim import Claim, Claimed, claim_due
 from daemon.heartbeat import new_worker_id
@@ -157,6 +158,8 @@ class Worker:
                     released=self.released,
                     retry_base=timedelta(seconds=self.config.retry_base),
                 )
+            except AmxError as exc:  # stopping while the database is away: nothing recorded
+                log.error("run %s ended unrecorded: %s", claimed.run_id, exc)
             finally:
                 self._wake.set()  # a slot is free: look for more work now
 

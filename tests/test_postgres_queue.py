@@ -21,6 +21,7 @@ from daemon.claim import Claimed, claim_due
 from daemon.health import health
 from daemon.worker import Worker, WorkerConfig
 from tests.support.daemons import start, wait_until
+from tests.support.fake_llm import FakeLlm, timeout
 from tests.support.pg import Cluster, start_cluster
 from tests.support.shop import make_shop
 
@@ -183,3 +184,41 @@ def test_a_server_lost_between_claim_and_nap_does_not_end_the_worker(
         worker.stop()
         loop.join(30)
         core.close()
+
+
+@pytest.mark.slow
+def test_an_outcome_reached_while_the_database_is_away_is_recorded_when_it_is_back(
+    own_cluster: Cluster, tmp_path: Path
+) -> None:
+    url = own_cluster.create_database("away")
+    core = Core.open(url)
+    core.profiles.add_db("shop", make_shop(tmp_path / "shop"))
+    with FakeLlm() as llm:
+        core.profiles.add_llm("slow", "openai-compatible", model="m", base_url=llm.base_url,
+                              concurrency=1)  # fmt: skip
+        llm.script(timeout(3.0))  # the answer comes after 3 s, while the database is away
+        slow = build_spec(name="slow", trigger=cron("0 3 * * *"), timezone="UTC",
+                          db_profile="shop", scope=["public.users.email"], llm_profile="slow")  # fmt: skip
+        sid = core.schedules.create(slow).id
+        daemon = start(url, tmp_path / "d.log", "--poll", "0.2")
+        try:
+            assert wait_until(lambda: bool(health(core)["alive"]), 30)
+            run = core.schedules.run_now(sid).run
+            assert run is not None
+            assert wait_until(lambda: len(llm.requests) == 1, 20)
+            own_cluster.pause()
+            time.sleep(5)  # the job ends meanwhile, and cannot record it
+            own_cluster.resume()
+            core.db.engine.dispose()
+            assert wait_until(lambda: core.runs.get(run.id).status != "running", 30)
+            ended = core.runs.get(run.id)
+            assert ended.status == "failed" and ended.error is not None
+            assert "cannot reach the database" in ended.error
+            assert "worker lost" not in (ended.note or "") + ended.error
+            assert daemon.process.poll() is None
+            log = (tmp_path / "d.log").read_text()
+            assert f"recording run {run.id} works again" in log
+            assert "Traceback" not in log
+        finally:
+            daemon.stop()
+            core.close()
