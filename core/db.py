@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 ENV_URL = "AMX_DATABASE_URL"
 BUSY_TIMEOUT_MS = 5000
+IDLE_IN_TX_MS = 60_000
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -104,6 +105,20 @@ def _prepare_sqlite_file(url: URL) -> None:
                 )
 
 
+def _limit_postgres_sessions(engine: Engine) -> None:
+    """No statement waits on a lock longer than SQLite's busy timeout, and a session left idle in
+    a transaction (a stalled host, say) is ended by the server, so its row locks cannot hold up
+    every other worker."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        autocommit = dbapi_connection.autocommit
+        dbapi_connection.autocommit = True
+        dbapi_connection.execute(f"SET lock_timeout = {BUSY_TIMEOUT_MS}")
+        dbapi_connection.execute(f"SET idle_in_transaction_session_timeout = {IDLE_IN_TX_MS}")
+        dbapi_connection.autocommit = autocommit
+
+
 def _tune_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -174,6 +189,8 @@ class Database:
                 raise StorageError(
                     f"cannot use database URL {self.masked_url}: {exc}; check the driver name."
                 ) from None
+            if self.engine.dialect.name == "postgresql":
+                _limit_postgres_sessions(self.engine)
         self._read = sessionmaker(self.engine, expire_on_commit=False)
         self._write = sessionmaker(
             self.engine.execution_options(sqlite_begin="IMMEDIATE"), expire_on_commit=False
@@ -227,6 +244,11 @@ class Database:
         except DBAPIError as exc:
             if exc.connection_invalidated or any(m in str(exc.orig) for m in _CONNECTION_LOST):
                 raise StorageError(self._unreachable(exc)) from None
+            if "lock timeout" in str(exc.orig):
+                raise StorageError(
+                    f"the database {self.masked_url} is busy: a row this needs stayed locked for "
+                    f"{BUSY_TIMEOUT_MS // 1000} s by another session; try again."
+                ) from None
             raise
 
     def _unreachable(self, exc: DBAPIError) -> str:

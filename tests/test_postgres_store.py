@@ -6,8 +6,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from core.clock import FrozenClock
@@ -113,3 +115,25 @@ def test_env_reference_in_a_real_daemon_process(
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     nothing_holds_the_password(Path(os.environ["HOME"]))
+
+
+def test_a_row_held_by_a_stalled_session_is_refused_after_five_seconds(
+    pg_cluster: Cluster, clock: FrozenClock, tmp_path: Path
+) -> None:
+    name = f"stalled{os.getpid()}"
+    url = pg_cluster.create_database(name)
+    amx = Amx(url, clock)
+    use(amx, tmp_path)
+    [schedule] = amx.json("schedule", "list")["items"]
+    with psycopg.connect(
+        host=str(pg_cluster.socket_dir), port=pg_cluster.port, user="amx",
+        dbname=name,
+    ) as stalled:  # fmt: skip
+        stalled.execute("SELECT id FROM schedules WHERE id = %s FOR UPDATE", (schedule["id"],))
+        started = time.monotonic()
+        assert amx("schedule", "pause", str(schedule["id"])) == 1
+        waited = time.monotonic() - started
+    assert 4.5 <= waited < 15, waited
+    assert amx.err.startswith("error: the database ") and amx.err.count("\n") == 1
+    assert "is busy: a row this needs stayed locked for 5 s by another session" in amx.err
+    assert amx("schedule", "pause", str(schedule["id"])) == 0, "and it works once released"
