@@ -106,7 +106,9 @@ def execute(
         )
     except StorageError:
         raise
-    except AmxError:  # already ended elsewhere (recovered as lost, say): that record stands
+    except AmxError as exc:  # already ended elsewhere (recovered as lost, say): that stands
+        log.warning("run %s ended here as %s, but %s; keeping the recorded outcome",
+                    claimed.run_id, ended.status, str(exc).rstrip("."))  # fmt: skip
         run = until_recorded(lambda: core.runs.get(claimed.run_id), "reading a run", giving_up)
     outcome = until_recorded(
         lambda: settle(

@@ -23,6 +23,13 @@ BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 _names = itertools.count()
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # Syrupy allows for -k but not -m: a run chosen by marker (`pytest -m postgres`) leaves the
+    # other tests' snapshots unused on purpose, so it warns about them rather than failing.
+    if config.option.markexpr:
+        config.option.warn_unused_snapshots = True
+
+
 @pytest.fixture(autouse=True)
 def _isolated_home(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch

@@ -17,6 +17,7 @@ from core.spec import build_spec
 from core.tables import Run, Schedule
 from core.triggers import once
 from tests.support.daemons import Daemon, start, wait_until
+from tests.support.fake_llm import FakeLlm, timeout
 from tests.support.pg import Cluster
 from tests.support.shop import make_shop
 
@@ -124,3 +125,46 @@ def test_negative_control_naive_claims_fire_twice_on_postgres(
     print(f"negative control: {len(twice)} of 100 occurrences fired more than once")
     assert twice, "the exactly-once check would not notice a broken claim"
     core.close()
+
+
+@pytest.mark.slow
+def test_a_stalled_worker_is_recovered_by_another_and_its_late_outcome_is_dropped(
+    pg_cluster: Cluster, tmp_path: Path
+) -> None:
+    url = pg_cluster.create_database("stalled_worker")
+    core = Core.open(url)
+    core.profiles.add_db("shop", make_shop(tmp_path / "shop"))
+    with FakeLlm() as llm:
+        core.profiles.add_llm("slow", "openai-compatible", model="m", base_url=llm.base_url,
+                              concurrency=1)  # fmt: skip
+        llm.script(timeout(6.0))  # the first answer takes 6 s; the retry's comes at once
+        due = (datetime.now(UTC) + timedelta(seconds=1)).replace(microsecond=0, tzinfo=None)
+        spec = build_spec(name="stalled", trigger=once(due), timezone="UTC", db_profile="shop",
+                          scope=["public.users.email"], llm_profile="slow")  # fmt: skip
+        sid = core.schedules.create(spec).id
+        fast = ("--poll", "0.2", "--heartbeat", "0.5", "--lease", "2", "--retry-base", "1")
+        a = start(url, tmp_path / "a.log", *fast, "--worker-id", "a")
+        b = None
+        try:
+            assert wait_until(lambda: len(llm.requests) == 1, 30)
+            [(_sid, first, _when)] = a.fires()
+            a.signal(signal.SIGSTOP)  # a frozen host: no heartbeat, lease lapses, run in hand
+            b = start(url, tmp_path / "b.log", *fast, "--worker-id", "b")
+            # Generous: should `a` have frozen inside a transaction, the server ends it at 60 s.
+            assert wait_until(lambda: core.schedules.get(sid).status == "completed", 120)
+            a.signal(signal.SIGCONT)
+            assert wait_until(lambda: "keeping the recorded outcome" in a.log.read_text(), 30)
+            runs = {r.id: r for r in core.schedules.show(sid).runs}
+            assert len(runs) == 2, runs
+            lost = runs[first]
+            assert lost.status == "failed" and (lost.error or "").startswith("worker lost on ")
+            [retry] = [r for r in runs.values() if r.id != first]
+            assert retry.status == "succeeded" and retry.worker_id == "b" and retry.attempt == 2
+            assert core.schedules.get(sid).status == "completed", "the late outcome changed nothing"
+            assert a.process.poll() is None and "Traceback" not in a.log.read_text()
+        finally:
+            a.signal(signal.SIGCONT)
+            a.stop()
+            if b is not None:
+                b.stop()
+            core.close()
