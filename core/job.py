@@ -17,20 +17,11 @@ from core.metadata import TableMeta
 from core.pii import classify_pii, mask_samples
 from core.profiles import ProfileService
 from core.review import ReviewService
-from core.runs import RunService
+from core.runs import Outcome, RunService
 from core.scope import from_texts
 from core.service import ScheduleService
 from core.status import RunStatus
 from core.views import RunInfo
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """How a run ended, before it is recorded."""
-
-    status: RunStatus
-    summary: dict[str, Any] | None = None
-    error: str | None = None
 
 
 @dataclass(frozen=True)

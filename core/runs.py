@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import os
 import socket
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from core.clock import Clock
 from core.db import Database
@@ -19,6 +22,37 @@ from core.views import RunInfo
 def here_worker_id() -> str:
     """The worker id of a run started by a person in this process."""
     return f"here:{socket.gethostname()}:{os.getpid()}"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a run ended, before it is recorded."""
+
+    status: RunStatus
+    summary: dict[str, Any] | None = None
+    error: str | None = None
+
+
+def finish_run(
+    session: Session,
+    run_id: int,
+    status: RunStatus,
+    now: datetime,
+    summary: dict[str, Any] | None = None,
+    error: str | None = None,
+) -> Run:
+    """In `session`: write a run's outcome once (Conflict if it finished already)."""
+    run = session.get(Run, run_id)
+    if run is None:
+        raise NotFound(f"no run with id {run_id}.")
+    if run.status not in (RunStatus.RUNNING, RunStatus.QUEUED):
+        raise Conflict(f"run {run_id} finished already ({run.status}).")
+    run.status = status
+    run.summary = summary
+    run.error = error
+    run.finished_at = now
+    session.flush()
+    return run
 
 
 class RunService:
@@ -65,18 +99,8 @@ class RunService:
         error: str | None = None,
     ) -> RunInfo:
         """Write a run's outcome once; a run that already finished is left as it is."""
-        now = self.clock.now()
         with self.db.write() as session:
-            run = session.get(Run, run_id)
-            if run is None:
-                raise NotFound(f"no run with id {run_id}.")
-            if run.status not in (RunStatus.RUNNING, RunStatus.QUEUED):
-                raise Conflict(f"run {run_id} finished already ({run.status}).")
-            run.status = status
-            run.summary = summary
-            run.error = error
-            run.finished_at = now
-            session.flush()
+            run = finish_run(session, run_id, status, self.clock.now(), summary, error)
             return RunInfo.of(run)
 
     def progress(self, run_id: int, done: int, total: int) -> None:

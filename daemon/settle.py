@@ -8,9 +8,11 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from core.db import Database
+from core.runs import Outcome, finish_run
 from core.status import RunStatus, Status, check
 from core.tables import Run, Schedule, Worker
 from core.triggers import TriggerAdapter, next_fire_time
+from core.views import RunInfo
 
 RETRY_BASE = timedelta(seconds=30)
 RETRY_CAP = timedelta(hours=1)
@@ -39,19 +41,43 @@ def settle(
         run = session.get(Run, run_id)
         if run is None:
             return None
-        if released and run.status == RunStatus.CANCELLED:
-            run.note = "released: the daemon stopped before the run finished"
-            if run.trigger == "manual":
-                session.add(_requeued(run, now))
-                return "re-queued"
+        return _settle_in(session, run, now, released, retry_base)
+
+
+def finish_and_settle(
+    db: Database,
+    now: datetime,
+    run_id: int,
+    ended: Outcome,
+    *,
+    released: bool = False,
+    retry_base: timedelta = RETRY_BASE,
+) -> tuple[RunInfo, str | None]:
+    """Record a run's outcome and move its schedule on in one transaction, so a worker that
+    dies in between cannot leave the schedule Running with its run already ended."""
+    with db.write() as session:
+        run = finish_run(session, run_id, ended.status, now, ended.summary, ended.error)
+        outcome = _settle_in(session, run, now, released, retry_base)
+        session.flush()
+        return RunInfo.of(run), outcome
+
+
+def _settle_in(
+    session: Session, run: Run, now: datetime, released: bool, retry_base: timedelta
+) -> str | None:
+    if released and run.status == RunStatus.CANCELLED:
+        run.note = "released: the daemon stopped before the run finished"
         if run.trigger == "manual":
-            return None
-        schedule = session.get(Schedule, run.schedule_id)
-        if schedule is None or schedule.status != Status.RUNNING:
-            return None  # cancelled, deleted or recovered meanwhile: leave it as it is
-        if schedule.claimed_by not in (None, run.worker_id):
-            return None
-        return _advance(session, schedule, run, now, retry_base)
+            session.add(_requeued(run, now))
+            return "re-queued"
+    if run.trigger == "manual":
+        return None
+    schedule = session.get(Schedule, run.schedule_id)
+    if schedule is None or schedule.status != Status.RUNNING:
+        return None  # cancelled, deleted or recovered meanwhile: leave it as it is
+    if schedule.claimed_by not in (None, run.worker_id):
+        return None
+    return _advance(session, schedule, run, now, retry_base)
 
 
 def _advance(

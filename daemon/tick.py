@@ -14,11 +14,12 @@ from typing import TypeVar
 
 from core.api import Core
 from core.errors import AmxError, NotFound, StorageError
-from core.job import Outcome, Progress, ProgressFn
+from core.job import Progress, ProgressFn
+from core.runs import Outcome
 from core.status import RunStatus
 from core.views import RunInfo
 from daemon.claim import Claim, Claimed, claim_due
-from daemon.settle import RETRY_BASE, recover, settle
+from daemon.settle import RETRY_BASE, finish_and_settle, recover
 from daemon.trouble import Trouble
 
 log = logging.getLogger("amx.daemon")
@@ -97,9 +98,14 @@ def execute(
     # leaving the run to be found "lost" and the work done again.
     giving_up = released or threading.Event()
     try:
-        run = until_recorded(
-            lambda: core.runs.finish(
-                claimed.run_id, ended.status, summary=ended.summary, error=ended.error
+        run, outcome = until_recorded(
+            lambda: finish_and_settle(
+                core.db,
+                core.clock.now(),
+                claimed.run_id,
+                ended,
+                released=giving_up.is_set(),
+                retry_base=retry_base,
             ),
             f"recording run {claimed.run_id}",
             giving_up,
@@ -109,18 +115,7 @@ def execute(
     except AmxError as exc:  # already ended elsewhere (recovered as lost, say): that stands
         log.warning("run %s ended here as %s, but %s; keeping the recorded outcome",
                     claimed.run_id, ended.status, str(exc).rstrip("."))  # fmt: skip
-        run = until_recorded(lambda: core.runs.get(claimed.run_id), "reading a run", giving_up)
-    outcome = until_recorded(
-        lambda: settle(
-            core.db,
-            core.clock.now(),
-            claimed.run_id,
-            released=bool(released and released.is_set()),
-            retry_base=retry_base,
-        ),
-        f"settling schedule {claimed.schedule_id}",
-        giving_up,
-    )
+        return until_recorded(lambda: core.runs.get(claimed.run_id), "reading a run", giving_up)
     log.info("run %s %s%s", run.id, run.status, f"; schedule: {outcome}" if outcome else "")
     return run
 
