@@ -151,7 +151,8 @@ def test_sigkill_mid_run_is_recovered_and_retried(world: tuple[str, Core], tmp_p
             row.next_fire_at = datetime.now(UTC)
         fast = ("--poll", "0.2", "--heartbeat", "0.5", "--lease", "2")
         first = start(url, tmp_path / "a.log", *fast, "--worker-id", "a")
-        assert wait_until(lambda: core.schedules.get(sid).status == "running", 20)
+        # The fire is logged just after the claim commits: wait for the log line itself.
+        assert wait_until(lambda: bool(first.fires()), 20)
         [(_sid, run_id, _when)] = first.fires()
         first.process.kill()
         first.wait(10)
@@ -176,7 +177,7 @@ def test_sigterm_drains_then_releases_the_run(world: tuple[str, Core], tmp_path:
         llm.script(timeout(60), ok())
         sid = add(core, "long", once(at(1)), llm_profile="slow")
         daemon = start(url, tmp_path / "d.log", "--poll", "0.2", "--grace", "1")
-        assert wait_until(lambda: core.schedules.get(sid).status == "running", 20)
+        assert wait_until(lambda: bool(daemon.fires()), 20)
         [(_sid, run_id, _when)] = daemon.fires()
         daemon.signal(signal.SIGTERM)
         assert daemon.wait(30) == 0
