@@ -12,6 +12,7 @@ import pytest
 
 from core.api import Core
 from core.clock import FrozenClock
+from tests.support.daemons import stop_all
 from tests.support.pg import Cluster, find_bindir, start_cluster
 from tests.support.shop import make_shop
 
@@ -42,6 +43,13 @@ def _isolated_home(
     monkeypatch.setenv("XDG_STATE_HOME", str(home / "state"))
     monkeypatch.setenv("TZ", "Asia/Jakarta")
     monkeypatch.delenv("AMX_DATABASE_URL", raising=False)
+
+
+@pytest.fixture(autouse=True)
+def _no_daemon_left_behind() -> Iterator[None]:
+    """A test that fails half-way must not leave its daemon processes running."""
+    yield
+    stop_all()
 
 
 @pytest.fixture

@@ -60,7 +60,21 @@ def start(url: str, log: Path, *args: str, module: Sequence[str] | None = None) 
     process = subprocess.Popen(
         argv, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
-    return Daemon(process, log)
+    daemon = Daemon(process, log)
+    _started.append(daemon)
+    return daemon
+
+
+_started: list[Daemon] = []
+
+
+def stop_all() -> None:
+    """Stop every daemon started since the last call (a failed test may have left some)."""
+    while _started:
+        daemon = _started.pop()
+        if daemon.process.poll() is None:
+            daemon.process.send_signal(signal.SIGCONT)  # in case a test froze it
+            daemon.stop()
 
 
 def wait_until(check: Callable[[], bool], timeout: float, every: float = 0.05) -> bool:
