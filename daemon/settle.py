@@ -25,25 +25,6 @@ def backoff(attempt: int, base: timedelta = RETRY_BASE) -> timedelta:
     return min(base * (1 << min(max(attempt - 1, 0), 20)), RETRY_CAP)
 
 
-def settle(
-    db: Database,
-    now: datetime,
-    run_id: int,
-    *,
-    released: bool = False,
-    retry_base: timedelta = RETRY_BASE,
-) -> str | None:
-    """Move the run's schedule on after the run ended; returns what happened, for the log.
-
-    `released`: the run was stopped because its worker is shutting down, not by a person.
-    """
-    with db.write() as session:
-        run = session.get(Run, run_id)
-        if run is None:
-            return None
-        return _settle_in(session, run, now, released, retry_base)
-
-
 def finish_and_settle(
     db: Database,
     now: datetime,

@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 
 from core.api import Core
@@ -37,10 +36,7 @@ def test_a_change_to_the_queue_notifies_listeners(pg_cluster: Cluster, tmp_path:
     url = pg_cluster.create_database("notify")
     core = Core.open(url)
     core.profiles.add_db("shop", make_shop(tmp_path / "shop"))
-    with psycopg.connect(
-        host=str(pg_cluster.socket_dir), port=pg_cluster.port, user="amx", dbname="notify",
-        autocommit=True,
-    ) as listener:  # fmt: skip
+    with pg_cluster.connect("notify") as listener:
         listener.execute(f"LISTEN {QUEUE_CHANNEL}")
         info = core.schedules.create(spec("nightly"))  # type: ignore[arg-type]
         assert [n.channel for n in listener.notifies(timeout=2, stop_after=1)] == [QUEUE_CHANNEL]

@@ -9,7 +9,6 @@ import sys
 import time
 from pathlib import Path
 
-import psycopg
 import pytest
 
 from core.clock import FrozenClock
@@ -125,10 +124,7 @@ def test_a_row_held_by_a_stalled_session_is_refused_after_five_seconds(
     amx = Amx(url, clock)
     use(amx, tmp_path)
     [schedule] = amx.json("schedule", "list")["items"]
-    with psycopg.connect(
-        host=str(pg_cluster.socket_dir), port=pg_cluster.port, user="amx",
-        dbname=name,
-    ) as stalled:  # fmt: skip
+    with pg_cluster.connect(name, autocommit=False) as stalled:
         stalled.execute("SELECT id FROM schedules WHERE id = %s FOR UPDATE", (schedule["id"],))
         started = time.monotonic()
         assert amx("schedule", "pause", str(schedule["id"])) == 1

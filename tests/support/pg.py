@@ -46,15 +46,16 @@ class Cluster:
         """A SQLAlchemy URL for `database` on this cluster."""
         return f"postgresql+psycopg://amx@/{database}?host={self.socket_dir}&port={self.port}"
 
+    def connect(self, database: str = "postgres", *, autocommit: bool = True) -> psycopg.Connection:
+        """A psycopg connection as the superuser `amx`."""
+        return psycopg.connect(
+            host=str(self.socket_dir), port=self.port, user="amx", dbname=database,
+            autocommit=autocommit,
+        )  # fmt: skip
+
     def create_database(self, name: str) -> str:
         """Create a fresh database and return its URL."""
-        with psycopg.connect(
-            host=str(self.socket_dir),
-            port=self.port,
-            user="amx",
-            dbname="postgres",
-            autocommit=True,
-        ) as conn:
+        with self.connect() as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
             conn.execute(f'CREATE DATABASE "{name}"')
         return self.url(name)
@@ -65,13 +66,7 @@ class Cluster:
         rule = f"local all {role} scram-sha-256\n"
         if rule not in hba.read_text():
             hba.write_text(rule + hba.read_text())
-        with psycopg.connect(
-            host=str(self.socket_dir),
-            port=self.port,
-            user="amx",
-            dbname="postgres",
-            autocommit=True,
-        ) as conn:
+        with self.connect() as conn:
             exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
             verb = "ALTER" if exists else "CREATE"
             conn.execute(f"{verb} ROLE {role} LOGIN PASSWORD '{password}'")
@@ -91,11 +86,6 @@ class Cluster:
             f"-k {self.socket_dir} -p {self.port} -c listen_addresses='' -c fsync=off "
             "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
         )
-
-    def restart(self) -> None:
-        """Restart the server (fast shutdown: every connection is cut), as a failover would."""
-        self.pause()
-        self.resume()
 
     def pause(self) -> None:
         """Shut the server down (fast: every connection is cut), keeping its files."""

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import psycopg
-
 from tests.support.pg import Cluster
 
 DDL = """
@@ -49,8 +47,6 @@ INSERT INTO sales.order_items VALUES (1, 1, 2), (2, 2, 3);
 def make_pg_shop(cluster: Cluster, name: str) -> str:
     """Create the shop database `name` on `cluster` and return its SQLAlchemy URL."""
     url = cluster.create_database(name)
-    with psycopg.connect(
-        host=str(cluster.socket_dir), port=cluster.port, user="amx", dbname=name, autocommit=True
-    ) as conn:
+    with cluster.connect(name) as conn:
         conn.execute(DDL)  # type: ignore[call-overload]
     return url
