@@ -1,8 +1,9 @@
 """Daemon benchmarks with a real `amx daemon run` process on a SQLite file.
 
 Prints: firing lateness p50/p99 over 1,000 fires at the default 1 s poll and at a 50 ms poll;
-idle worker RSS and CPU over 60 s with 10,000 pending schedules; claims per second, with a
-baseline of plain single-row updates measured in the same run.
+idle worker RSS and CPU over 60 s with 10,000 pending schedules, before any job ran and after 20
+jobs (once their job process has exited); claims per second, with a baseline of plain
+single-row updates measured in the same run.
 
     .venv/bin/python bench/daemon_bench.py [--fires 1000] [--idle 60]
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import tempfile
 import time
@@ -57,10 +59,26 @@ def lateness(folder: Path, fires: int, poll: float, per_second: int) -> list[flo
     return late
 
 
-def idle(folder: Path, seconds: float, pending: int) -> tuple[float, float]:
-    url = f"sqlite:///{folder / 'idle.db'}"
+def _status(pid: int, field: str) -> float:
+    """A `/proc/PID/status` size field (VmRSS, VmHWM) in MB."""
+    line = next(line for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+                if line.startswith(f"{field}:"))  # fmt: skip
+    return int(line.split()[1]) / 1024
+
+
+def _job_process(log: Path) -> int | None:
+    found = re.findall(r"job process (\d+) started", log.read_text(encoding="utf-8"))
+    return int(found[-1]) if found else None
+
+
+def idle(
+    folder: Path, seconds: float, pending: int, jobs: int
+) -> tuple[float, float, float | None]:
+    """RSS and CPU of an idle worker over `seconds`; first it runs `jobs` jobs (if any) and waits
+    for its job process to retire, whose peak RSS is the third figure."""
+    url = f"sqlite:///{folder / f'idle-{jobs}.db'}"
     core = Core.open(url)
-    core.profiles.add_db("shop", "sqlite:////nonexistent.db")
+    core.profiles.add_db("shop", make_shop(folder / "shop"))
     fill(core, pending)
     with core.db.engine.begin() as conn:  # far in the future: nothing fires while we watch
         conn.execute(
@@ -68,8 +86,21 @@ def idle(folder: Path, seconds: float, pending: int) -> tuple[float, float]:
                 "UPDATE schedules SET status = 'pending', next_fire_at = '2030-01-01 00:00:00.000000'"
             )
         )
-    daemon = start(url, folder / "idle.log")
+    log = folder / f"idle-{jobs}.log"
+    daemon = start(url, log, "--jobs-idle-exit", "5")
     pid = daemon.process.pid
+    job_peak = None
+    if jobs:
+        due = (datetime.now(UTC) + timedelta(seconds=3)).replace(microsecond=0, tzinfo=None)
+        for i in range(jobs):
+            spec = build_spec(name=f"warm-{i}", trigger=once(due), timezone="UTC",
+                              db_profile="shop", scope=["public.users", "public.orders"])  # fmt: skip
+            core.schedules.create(spec)
+        assert wait_until(lambda: core.schedules.counts()["completed"] >= jobs, 120, every=0.5)
+        helper = _job_process(log)
+        assert helper is not None
+        job_peak = _status(helper, "VmHWM")
+        assert wait_until(lambda: not Path(f"/proc/{helper}").exists(), 30), "job process stays"
     time.sleep(5)  # start-up done
     ticks = os.sysconf("SC_CLK_TCK")
 
@@ -80,11 +111,10 @@ def idle(folder: Path, seconds: float, pending: int) -> tuple[float, float]:
     before, started = cpu(), time.monotonic()
     time.sleep(seconds)
     used, wall = cpu() - before, time.monotonic() - started
-    rss_kb = next(int(line.split()[1]) for line in Path(f"/proc/{pid}/status").read_text().splitlines()
-                  if line.startswith("VmRSS:"))  # fmt: skip
+    rss = _status(pid, "VmRSS")
     daemon.stop()
     core.close()
-    return rss_kb / 1024, 100 * used / wall
+    return rss, 100 * used / wall, job_peak
 
 
 def claims_per_second(folder: Path, rows: int) -> tuple[float, float, float]:
@@ -115,6 +145,9 @@ def main() -> None:
     parser.add_argument("--fires", type=int, default=1000)
     parser.add_argument("--idle", type=float, default=60.0)
     parser.add_argument("--pending", type=int, default=10_000)
+    parser.add_argument(
+        "--jobs", type=int, default=20, help="jobs run before the second idle watch"
+    )
     parser.add_argument("--per-second", type=int, default=5, help="fires due in the same second")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="amx-bench-"))
@@ -122,9 +155,13 @@ def main() -> None:
         late = lateness(folder, args.fires, poll, per_second=args.per_second)
         print(f"firing lateness, poll {poll:g} s, {len(late)} fires: p50 {pct(late, 0.5):7.1f} ms  "
               f"p99 {pct(late, 0.99):7.1f} ms  (target p99 <= {target:g} ms)")  # fmt: skip
-    rss, cpu = idle(folder, args.idle, args.pending)
-    print(f"idle worker, {args.pending:,} pending, {args.idle:g} s: RSS {rss:.1f} MB (target <= 60), "
-          f"CPU {cpu:.2f} % (target <= 0.5)")  # fmt: skip
+    for jobs in (0, args.jobs):
+        rss, cpu, job_peak = idle(folder, args.idle, args.pending, jobs)
+        after = f"after {jobs} jobs" if jobs else "no job run yet"
+        print(f"idle worker ({after}), {args.pending:,} pending, {args.idle:g} s: RSS {rss:.1f} MB "
+              f"(target <= 60), CPU {cpu:.2f} % (target <= 0.5)")  # fmt: skip
+        if job_peak is not None:
+            print(f"  its job process peaked at {job_peak:.1f} MB and exited when idle")
     one, ten, baseline = claims_per_second(folder, 20_000)
     print(f"claims per second on SQLite: {one:,.0f} (batches of 1), {ten:,.0f} (batches of 10); "
           f"baseline single-row write transactions {baseline:,.0f}/s "

@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import bench.queue_probe as queue_probe
 from core.api import Core
 from core.db import Database
-from core.service import due_statement
+from core.queue import due_statement
 from daemon.claim import claim_due
 from tests.support.daemons import start, wait_until
 from tests.support.pg import start_cluster

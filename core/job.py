@@ -14,10 +14,11 @@ from core.clock import Clock
 from core.errors import AmxError
 from core.llm.base import Annotator, LlmAuthError, annotator_for
 from core.metadata import TableMeta
+from core.outcome import Outcome
 from core.pii import classify_pii, mask_samples
 from core.profiles import ProfileService
 from core.review import ReviewService
-from core.runs import Outcome, RunService
+from core.runs import RunService
 from core.scope import from_texts
 from core.service import ScheduleService
 from core.status import RunStatus

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import os
 import socket
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
 
 from core.clock import Clock
 from core.db import Database
 from core.errors import Conflict, NotFound
+from core.outcome import finish_run
 from core.status import RunStatus, Status
 from core.tables import Run, Schedule
 from core.views import RunInfo
@@ -22,37 +20,6 @@ from core.views import RunInfo
 def here_worker_id() -> str:
     """The worker id of a run started by a person in this process."""
     return f"here:{socket.gethostname()}:{os.getpid()}"
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """How a run ended, before it is recorded."""
-
-    status: RunStatus
-    summary: dict[str, Any] | None = None
-    error: str | None = None
-
-
-def finish_run(
-    session: Session,
-    run_id: int,
-    status: RunStatus,
-    now: datetime,
-    summary: dict[str, Any] | None = None,
-    error: str | None = None,
-) -> Run:
-    """In `session`: write a run's outcome once (Conflict if it finished already)."""
-    run = session.get(Run, run_id)
-    if run is None:
-        raise NotFound(f"no run with id {run_id}.")
-    if run.status not in (RunStatus.RUNNING, RunStatus.QUEUED):
-        raise Conflict(f"run {run_id} finished already ({run.status}).")
-    run.status = status
-    run.summary = summary
-    run.error = error
-    run.finished_at = now
-    session.flush()
-    return run
 
 
 class RunService:

@@ -4,36 +4,35 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import String, cast, func, or_, select, text
+from sqlalchemy import String, cast, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.sql.elements import ColumnElement
-from sqlalchemy.sql.selectable import TextualSelect
 
+from core import queue
 from core.clock import Clock
 from core.db import Database
 from core.errors import Conflict, InvalidInput, NotFound
 from core.spec import ScheduleSpec, with_anchor
 from core.status import RunStatus, Status, check
-from core.tables import DUE_PREDICATE, DbProfile, LlmProfile, Run, Schedule, Worker
+from core.tables import DbProfile, LlmProfile, Run, Schedule
 from core.triggers import (
     IntervalTrigger,
     OnceTrigger,
     Trigger,
-    TriggerAdapter,
     next_fire_time,
+    trigger_from_data,
+    trigger_to_data,
     validate_once_in_future,
 )
 from core.views import Page, RunInfo, ScheduleDetail, ScheduleInfo
 
 SortKey = Literal["next_fire_at", "name", "status", "id", "created_at", "updated_at"]
 HISTORY = 100
-# How many missed occurrences are counted one by one before the note just says "over N".
-MISSED_COUNT_CAP = 1000
 
 
 @dataclass(frozen=True)
@@ -57,23 +56,11 @@ class RunNowResult:
     run: RunInfo | None
 
 
-def due_statement(dialect: str, limit: int = 1) -> TextualSelect:
-    """Pending schedules by fire time, written so both engines walk the partial due index."""
-    # The predicate is literal because SQLite uses a partial index only when the query's terms
-    # match the index's WHERE as written; INDEXED BY keeps its planner from guessing otherwise.
-    hint = " INDEXED BY ix_schedules_due" if dialect == "sqlite" else ""
-    return text(
-        f"SELECT id, next_fire_at FROM schedules{hint} WHERE {DUE_PREDICATE} "
-        f"AND next_fire_at IS NOT NULL ORDER BY next_fire_at LIMIT {int(limit)}"
-    ).columns(Schedule.id, Schedule.next_fire_at)
-
-
-def _what(row: Schedule) -> str:
-    return f"schedule {row.id} {row.name!r}"
+_what = queue.describe_row
 
 
 def _trigger(row: Schedule) -> Trigger:
-    return TriggerAdapter.validate_python(row.trigger)
+    return trigger_from_data(row.trigger)
 
 
 def _is_once(row: Schedule) -> bool:
@@ -107,7 +94,7 @@ class ScheduleService:
             self._check_name_free(session, spec.name, None)
             row = Schedule(
                 **spec.model_dump(exclude={"trigger"}),
-                trigger=TriggerAdapter.dump_python(spec.trigger, mode="json"),
+                trigger=trigger_to_data(spec.trigger),
                 status=Status.PENDING,
                 next_fire_at=next_at,
                 retry_count=0,
@@ -147,7 +134,7 @@ class ScheduleService:
             next_at = self._first_fire(spec, now)
             for key, value in spec.model_dump(exclude={"trigger"}).items():
                 setattr(row, key, value)
-            row.trigger = TriggerAdapter.dump_python(spec.trigger, mode="json")
+            row.trigger = trigger_to_data(spec.trigger)
             row.next_fire_at = next_at
             row.status = target
             row.retry_count = 0
@@ -214,8 +201,8 @@ class ScheduleService:
         now = self.clock.now()
         with self.db.write() as session:
             row = self._get(session, schedule_id)
-            if self._overdue(row, now):
-                self._apply_missed(session, row, now, "it was paused at its fire time", "resume")
+            if queue.overdue(row, now):
+                queue.apply_missed(session, row, now, "it was paused at its fire time", "resume")
             else:
                 row.status = check("resume", row.status, Status.PENDING, what=_what(row))
             return self._touch(session, row)
@@ -300,84 +287,7 @@ class ScheduleService:
 
     def detect_missed(self) -> list[ScheduleInfo]:
         """Apply the missed policy to every Pending schedule whose fire time is past its grace."""
-        now = self.clock.now()
-        changed: list[ScheduleInfo] = []
-        # Callers run this on every start and refresh: only take the write lock when a
-        # Pending fire time has actually passed (one probe of the due index).
-        due = self.next_due()
-        if due is None or due[1] >= now:
-            return changed
-        with self.db.write() as session:
-            # Widest grace is a day, so nothing later than now can be overdue.
-            rows = session.scalars(
-                select(Schedule)
-                .where(*self._live(), Schedule.status == Status.PENDING)
-                .where(Schedule.next_fire_at < now)
-                .order_by(Schedule.next_fire_at)
-            ).all()
-            reason = None
-            for row in rows:
-                if not self._overdue(row, now):
-                    continue
-                reason = reason or self._missed_reason(session, row.next_fire_at or now)
-                self._apply_missed(session, row, now, reason, "miss")
-                changed.append(self._touch(session, row))
-        return changed
-
-    def _overdue(self, row: Schedule, now: datetime) -> bool:
-        due = row.next_fire_at
-        return due is not None and due + timedelta(seconds=row.misfire_grace_s) < now
-
-    def _missed_reason(self, session: Session, since: datetime) -> str:
-        seen = session.scalar(select(func.max(Worker.last_seen_at)))
-        if seen is None:
-            return "no daemon has ever run here"
-        if seen < since:
-            return "daemon not running (asleep/stopped)"
-        return "daemon too late (asleep/overloaded)"
-
-    def _apply_missed(
-        self, session: Session, row: Schedule, now: datetime, reason: str, action: str
-    ) -> None:
-        due = row.next_fire_at
-        assert due is not None
-        trigger = _trigger(row)
-        count, following = 1, next_fire_time(trigger, row.timezone, due)
-        while following is not None and following <= now and count < MISSED_COUNT_CAP:
-            count, following = count + 1, next_fire_time(trigger, row.timezone, following)
-        upcoming = next_fire_time(trigger, row.timezone, now)
-        occurrences = "1 occurrence" if count == 1 else f"{count} occurrences"
-        if count >= MISSED_COUNT_CAP:
-            occurrences = f"{MISSED_COUNT_CAP} or more occurrences"
-        policy = row.missed_policy
-        if policy == "ask":
-            row.status = check(action, row.status, Status.MISSED, what=_what(row))
-            decision = "waiting for Run now or Skip"
-        elif policy == "run_once":
-            row.status = check(action, row.status, Status.PENDING, what=_what(row))
-            row.next_fire_at = now
-            decision = "coalesced into one run now"
-        elif _is_once(row):
-            row.status = check(action, row.status, Status.CANCELLED, what=_what(row))
-            row.next_fire_at = None
-            decision = "skipped by policy"
-        else:
-            row.status = check(action, row.status, Status.PENDING, what=_what(row))
-            row.next_fire_at = upcoming
-            decision = "skipped by policy"
-        note = f"{occurrences} missed since {due.isoformat()}: {reason}; {decision}"
-        row.note = note
-        session.add(
-            Run(
-                schedule_id=row.id,
-                scheduled_for=due,
-                trigger="schedule",
-                attempt=1,
-                status=RunStatus.MISSED,
-                note=note,
-                created_at=now,
-            )
-        )
+        return [ScheduleInfo.of(row) for row in queue.detect_missed(self.db, self.clock.now())]
 
     # -- reading --------------------------------------------------------------------------
 
@@ -484,11 +394,7 @@ class ScheduleService:
 
     def next_due(self) -> tuple[int, datetime] | None:
         """The earliest Pending fire time: one probe of the partial due index."""
-        with self.db.read() as session:
-            found = session.execute(due_statement(self.db.engine.dialect.name)).first()
-        if found is None or found[1] is None:
-            return None
-        return int(found[0]), found[1]
+        return queue.next_due(self.db)
 
     def find(self, ids: Iterable[int]) -> Sequence[ScheduleInfo]:
         """The live schedules among `ids`, in id order."""

@@ -2,19 +2,40 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from core.errors import InvalidInput
 from core.scope import normalize_paths
-from core.triggers import IntervalTrigger, Trigger, default_zone_name, zone
+from core.triggers import (
+    IntervalTrigger,
+    Trigger,
+    default_zone_name,
+    trigger_from_data,
+    trigger_to_data,
+    zone,
+)
 
 NAME_MAX = 120
 Kind = Literal["analyze", "cache_refresh"]
 Review = Literal["auto", "manual"]
 MissedPolicy = Literal["ask", "skip", "run_once"]
+# Triggers validate themselves (they are plain dataclasses); a spec takes one or its stored dict.
+TriggerField = Annotated[
+    Trigger, PlainValidator(trigger_from_data), PlainSerializer(trigger_to_data)
+]
 
 
 class ScheduleSpec(BaseModel):
@@ -24,7 +45,7 @@ class ScheduleSpec(BaseModel):
 
     name: str
     kind: Kind = "analyze"
-    trigger: Trigger
+    trigger: TriggerField
     timezone: str = Field(default_factory=default_zone_name)
     db_profile: str
     database: str | None = None
@@ -99,5 +120,5 @@ def with_anchor(spec: ScheduleSpec, anchor: datetime | None) -> ScheduleSpec:
     if isinstance(trigger, IntervalTrigger) and trigger.anchor is None and anchor is not None:
         # Whole minutes keep fire times readable: "every 6h" from 22:13, not 22:13:58.85.
         whole = anchor.replace(second=0, microsecond=0)
-        return spec.model_copy(update={"trigger": trigger.model_copy(update={"anchor": whole})})
+        return spec.model_copy(update={"trigger": replace(trigger, anchor=whole)})
     return spec

@@ -18,17 +18,19 @@ Fire times are returned as aware UTC datetimes, strictly increasing, without dup
 from __future__ import annotations
 
 import bisect
+import json
 import re
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from croniter import CroniterBadDateError, CroniterError, croniter
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
 from core.errors import InvalidInput
+from core.timeutil import iso_utc
 
 __all__ = [
     "CRON_ALIASES",
@@ -38,7 +40,6 @@ __all__ = [
     "IntervalTrigger",
     "OnceTrigger",
     "Trigger",
-    "TriggerAdapter",
     "cron",
     "default_zone_name",
     "describe",
@@ -404,101 +405,137 @@ def _hour_is_wildcard(expr: str) -> bool:
 
 # ---------------------------------------------------------------------------
 # Models
+#
+# Plain frozen dataclasses, validated on construction: the daemon reads every stored trigger,
+# and keeping them free of pydantic keeps its resident memory small.
 
 
-_MODEL_CONFIG = ConfigDict(frozen=True, extra="forbid")
-
-
-class OnceTrigger(BaseModel):
+@dataclass(frozen=True, kw_only=True)
+class OnceTrigger:
     """Fire once at a naive local wall-clock time in the schedule's zone."""
-
-    model_config = _MODEL_CONFIG
 
     kind: Literal["once"] = "once"
     fire_at: datetime
 
-    @field_validator("fire_at")
-    @classmethod
-    def _naive_whole_seconds(cls, value: datetime) -> datetime:
+    def __post_init__(self) -> None:
+        value = self.fire_at
+        if not isinstance(value, datetime):
+            raise InvalidInput("fire_at", f"fire-at {value!r} is not a date and time; "
+                               "write it as YYYY-MM-DD HH:MM.")  # fmt: skip
         if value.tzinfo is not None:
             raise InvalidInput(
                 "fire_at",
                 f"fire-at '{value.isoformat()}' carries a UTC offset; give the local wall-clock "
                 "time without an offset and set the zone with --timezone.",
             )
-        return value.replace(microsecond=0, fold=0)
+        object.__setattr__(self, "fire_at", value.replace(microsecond=0, fold=0))
 
 
-class CronTrigger(BaseModel):
+@dataclass(frozen=True, kw_only=True)
+class CronTrigger:
     """Fire on a 5-field cron expression (or @daily-style alias) in local wall-clock time."""
-
-    model_config = _MODEL_CONFIG
 
     kind: Literal["cron"] = "cron"
     expr: str
 
-    @field_validator("expr")
-    @classmethod
-    def _valid_expr(cls, value: str) -> str:
-        return _normalise_cron(value)
+    def __post_init__(self) -> None:
+        if not isinstance(self.expr, str):
+            raise InvalidInput("cron", f"cron expression {self.expr!r} is not text; "
+                               f"{_CRON_EXAMPLE}.")  # fmt: skip
+        object.__setattr__(self, "expr", _normalise_cron(self.expr))
 
 
-class IntervalTrigger(BaseModel):
+@dataclass(frozen=True, kw_only=True)
+class IntervalTrigger:
     """Fire every `every_seconds`, counted from the UTC `anchor` (anchor + k * every)."""
 
-    model_config = _MODEL_CONFIG
-
     kind: Literal["interval"] = "interval"
-    every_seconds: int = Field(strict=True)
+    every_seconds: int
     anchor: datetime | None = None
 
-    @field_validator("every_seconds")
-    @classmethod
-    def _valid_every(cls, value: int) -> int:
-        return _check_interval_seconds(value)
-
-    @field_validator("anchor")
-    @classmethod
-    def _utc_anchor(cls, value: datetime | None) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None or value.utcoffset() is None:
+    def __post_init__(self) -> None:
+        every = self.every_seconds
+        if isinstance(every, bool) or not isinstance(every, int):
+            raise InvalidInput("every", f"interval {every!r} is not valid; {_INTERVAL_HINT}.")
+        _check_interval_seconds(every)
+        anchor = self.anchor
+        if anchor is None:
+            return
+        if not isinstance(anchor, datetime) or anchor.tzinfo is None or anchor.utcoffset() is None:
             raise InvalidInput(
                 "anchor", "interval anchor must be an aware UTC datetime; got a naive one."
             )
-        return value.astimezone(UTC).replace(microsecond=0)
+        object.__setattr__(self, "anchor", anchor.astimezone(UTC).replace(microsecond=0))
 
 
-Trigger = Annotated[OnceTrigger | CronTrigger | IntervalTrigger, Field(discriminator="kind")]
-TriggerAdapter: TypeAdapter[OnceTrigger | CronTrigger | IntervalTrigger] = TypeAdapter(Trigger)
+Trigger = OnceTrigger | CronTrigger | IntervalTrigger
+_KINDS: dict[str, tuple[type[Trigger], frozenset[str]]] = {
+    "once": (OnceTrigger, frozenset({"fire_at"})),
+    "cron": (CronTrigger, frozenset({"expr"})),
+    "interval": (IntervalTrigger, frozenset({"every_seconds", "anchor"})),
+}
+_REQUIRED = {"once": ("fire_at",), "cron": ("expr",), "interval": ("every_seconds",)}
 
 
-def _sentence_from(error: ValidationError, what: str) -> str:
-    first = error.errors()[0] if error.errors() else None
-    if first is None:
-        return f"{what} is not valid."
-    where = ".".join(str(part) for part in first["loc"]) or "value"
-    message = " ".join(str(first["msg"]).split())
-    return f"{what} is not valid ({where}: {message})"
+def _malformed(detail: str) -> InvalidInput:
+    return InvalidInput(
+        "trigger",
+        f"trigger is not valid ({detail}); give kind 'once', 'cron' or 'interval' with its fields.",
+    )
 
 
-def trigger_from_data(data: Any) -> OnceTrigger | CronTrigger | IntervalTrigger:
-    """A trigger from its stored JSON-able dict (or JSON text); InvalidInput when malformed."""
-    try:
-        if isinstance(data, str | bytes):
-            return TriggerAdapter.validate_json(data)
-        return TriggerAdapter.validate_python(data)
-    except ValidationError as error:
-        sentence = _sentence_from(error, "trigger")
-        raise InvalidInput(
-            "trigger", f"{sentence}; give kind 'once', 'cron' or 'interval' with its fields."
-        ) from None
+def _stored_datetime(name: str, value: Any) -> datetime:
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, str):
+        with suppress(ValueError):
+            return datetime.fromisoformat(value)
+    raise _malformed(f"{name}: {value!r} is not an ISO date and time")
 
 
-def trigger_to_data(trigger: OnceTrigger | CronTrigger | IntervalTrigger) -> dict[str, Any]:
+def trigger_from_data(data: Any) -> Trigger:
+    """A trigger from its stored JSON-able dict (or JSON text, or a trigger); InvalidInput when
+    malformed."""
+    if isinstance(data, OnceTrigger | CronTrigger | IntervalTrigger):
+        return data
+    if isinstance(data, str | bytes):
+        try:
+            data = json.loads(data)
+        except ValueError:
+            raise _malformed("not JSON") from None
+    if not isinstance(data, dict):
+        raise _malformed(f"expected an object, got {type(data).__name__}")
+    kind = data.get("kind")
+    if kind not in _KINDS:
+        raise _malformed(f"kind: {kind!r} is not one of 'once', 'cron', 'interval'")
+    model, allowed = _KINDS[kind]
+    extra = sorted(set(data) - allowed - {"kind"})
+    if extra:
+        raise _malformed(f"{extra[0]}: not a field of a {kind} trigger")
+    missing = [name for name in _REQUIRED[kind] if name not in data]
+    if missing:
+        raise _malformed(f"{missing[0]}: field required")
+    fields = {name: data[name] for name in allowed if name in data}
+    for name in ("fire_at", "anchor"):
+        if fields.get(name) is not None:
+            fields[name] = _stored_datetime(name, fields[name])
+    if kind == "cron" and not isinstance(fields["expr"], str):
+        raise _malformed(f"expr: {fields['expr']!r} is not text")
+    if kind == "interval" and (
+        isinstance(fields["every_seconds"], bool) or not isinstance(fields["every_seconds"], int)
+    ):
+        raise _malformed(f"every_seconds: {fields['every_seconds']!r} is not a whole number")
+    return model(**fields)
+
+
+def trigger_to_data(trigger: Trigger) -> dict[str, Any]:
     """The JSON-able dict stored in the database for `trigger`."""
-    data: dict[str, Any] = TriggerAdapter.dump_python(trigger, mode="json")
-    return data
+    if isinstance(trigger, OnceTrigger):
+        return {"kind": "once", "fire_at": iso_utc(trigger.fire_at)}
+    if isinstance(trigger, CronTrigger):
+        return {"kind": "cron", "expr": trigger.expr}
+    anchor = None if trigger.anchor is None else iso_utc(trigger.anchor)
+    return {"kind": "interval", "every_seconds": trigger.every_seconds, "anchor": anchor}
 
 
 # ---------------------------------------------------------------------------
@@ -508,18 +545,11 @@ def trigger_to_data(trigger: OnceTrigger | CronTrigger | IntervalTrigger) -> dic
 def once(fire_at: str | datetime) -> OnceTrigger:
     """A once trigger from 'YYYY-MM-DD HH:MM' text or a naive datetime."""
     local = parse_local_datetime(fire_at) if isinstance(fire_at, str) else fire_at
-    try:
-        return OnceTrigger(kind="once", fire_at=local)
-    except ValidationError as error:
-        raise InvalidInput(
-            "fire_at", f"{_sentence_from(error, 'fire-at')}; write it as YYYY-MM-DD HH:MM."
-        ) from None
+    return OnceTrigger(kind="once", fire_at=local)
 
 
 def cron(expr: str) -> CronTrigger:
     """A cron trigger from a 5-field expression or alias."""
-    if not isinstance(expr, str):
-        raise InvalidInput("cron", f"cron expression {expr!r} is not text; {_CRON_EXAMPLE}.")
     return CronTrigger(kind="cron", expr=expr)
 
 

@@ -12,13 +12,13 @@ from pydantic import BaseModel, ConfigDict
 
 from core.scope import from_texts, summary
 from core.tables import Run, Schedule
-from core.triggers import TriggerAdapter, describe
+from core.triggers import describe, trigger_from_data
 
 
 @lru_cache(maxsize=4096)
 def _rule(trigger_json: str, tz_name: str) -> str:
     # Stored triggers repeat a lot and re-validating a cron expression is costly; cache by value.
-    return describe(TriggerAdapter.validate_json(trigger_json), tz_name)
+    return describe(trigger_from_data(trigger_json), tz_name)
 
 
 @lru_cache(maxsize=4096)

@@ -5,27 +5,83 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable
-from datetime import timedelta
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from core.api import Core
-from daemon.heartbeat import workers
+from sqlalchemy import select
+
+from core.db import Database
+from core.queue import Site
+from core.tables import Worker
+from core.timeutil import iso_utc
+from daemon.heartbeat import ALIVE_WITHIN, SKEW_WARNING_S
 
 SHOWN_FOR = timedelta(hours=24)
 
 
-def health(core: Core, *, everyone: bool = False) -> dict[str, Any]:
+@dataclass(frozen=True)
+class WorkerInfo:
+    """One daemon as `amx daemon health` shows it."""
+
+    id: str
+    host: str
+    pid: int
+    started_at: datetime
+    last_seen_at: datetime
+    current_run_id: int | None
+    version: str
+    alive: bool
+    stopped: bool
+    clock_skew_s: float | None
+
+    @property
+    def skewed(self) -> bool:
+        """Alive, and its clock further off the database's than SKEW_WARNING_S."""
+        return self.alive and abs(self.clock_skew_s or 0.0) > SKEW_WARNING_S
+
+    def as_json(self) -> dict[str, Any]:
+        """The JSON object `amx daemon health --json` prints for this worker."""
+        data = asdict(self)
+        data["started_at"] = iso_utc(self.started_at)
+        data["last_seen_at"] = iso_utc(self.last_seen_at)
+        data["skewed"] = self.skewed
+        return data
+
+
+def workers(db: Database, now: datetime) -> list[WorkerInfo]:
+    """Every worker that has ever run on this database, most recently seen first."""
+    with db.read() as session:
+        rows = session.scalars(select(Worker).order_by(Worker.last_seen_at.desc())).all()
+        return [
+            WorkerInfo(
+                id=w.id,
+                host=w.host,
+                pid=w.pid,
+                started_at=w.started_at,
+                last_seen_at=w.last_seen_at,
+                current_run_id=w.current_run_id,
+                version=w.version,
+                alive=w.stopped_at is None and now - w.last_seen_at <= ALIVE_WITHIN,
+                stopped=w.stopped_at is not None,
+                clock_skew_s=w.clock_skew_s,
+            )
+            for w in rows
+        ]
+
+
+def health(site: Site, *, everyone: bool = False) -> dict[str, Any]:
     """`{"alive": bool, "last_seen": ISO | None, "workers": [...]}` from the heartbeats; workers
     seen within the last SHOWN_FOR, or every one still remembered with `everyone`."""
-    now = core.clock.now()
-    found = workers(core.db, now)
+    now = site.clock.now()
+    found = workers(site.db, now)
     last = max((w.last_seen_at for w in found), default=None)
     shown = [w for w in found if everyone or w.alive or now - w.last_seen_at <= SHOWN_FOR]
     return {
         "alive": any(w.alive for w in found),
         "last_seen": last.isoformat() if last else None,
-        "workers": [w.model_dump(mode="json") for w in shown],
+        "workers": [w.as_json() for w in shown],
         "older": len(found) - len(shown),
     }
 

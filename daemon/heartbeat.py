@@ -8,7 +8,6 @@ import uuid
 from datetime import datetime, timedelta
 from importlib.metadata import PackageNotFoundError, version
 
-from pydantic import BaseModel, ConfigDict, computed_field
 from sqlalchemy import delete, select, update
 
 from core.db import Database
@@ -31,28 +30,6 @@ def product_version() -> str:
 def new_worker_id() -> str:
     """`host:pid:nonce`: unique even when a pid is reused."""
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
-
-
-class WorkerInfo(BaseModel):
-    """One daemon as `amx daemon health` shows it."""
-
-    model_config = ConfigDict(frozen=True)
-    id: str
-    host: str
-    pid: int
-    started_at: datetime
-    last_seen_at: datetime
-    current_run_id: int | None
-    version: str
-    alive: bool
-    stopped: bool
-    clock_skew_s: float | None
-
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def skewed(self) -> bool:
-        """Alive, and its clock further off the database's than SKEW_WARNING_S."""
-        return self.alive and abs(self.clock_skew_s or 0.0) > SKEW_WARNING_S
 
 
 def register(db: Database, worker_id: str, now: datetime, skew: float | None = None) -> None:
@@ -112,24 +89,3 @@ def stopped(db: Database, worker_id: str, now: datetime) -> None:
             .where(Worker.id == worker_id)
             .values(last_seen_at=now, stopped_at=now, current_run_id=None)
         )
-
-
-def workers(db: Database, now: datetime) -> list[WorkerInfo]:
-    """Every worker that has ever run on this database, most recently seen first."""
-    with db.read() as session:
-        rows = session.scalars(select(Worker).order_by(Worker.last_seen_at.desc())).all()
-        return [
-            WorkerInfo(
-                id=w.id,
-                host=w.host,
-                pid=w.pid,
-                started_at=w.started_at,
-                last_seen_at=w.last_seen_at,
-                current_run_id=w.current_run_id,
-                version=w.version,
-                alive=w.stopped_at is None and now - w.last_seen_at <= ALIVE_WITHIN,
-                stopped=w.stopped_at is not None,
-                clock_skew_s=w.clock_skew_s,
-            )
-            for w in rows
-        ]

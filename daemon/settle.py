@@ -8,11 +8,10 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from core.db import Database
-from core.runs import Outcome, finish_run
+from core.outcome import Outcome, finish_run
 from core.status import RunStatus, Status, check
 from core.tables import Run, Schedule, Worker
-from core.triggers import TriggerAdapter, next_fire_time
-from core.views import RunInfo
+from core.triggers import next_fire_time, trigger_from_data
 
 RETRY_BASE = timedelta(seconds=30)
 RETRY_CAP = timedelta(hours=1)
@@ -33,14 +32,14 @@ def finish_and_settle(
     *,
     released: bool = False,
     retry_base: timedelta = RETRY_BASE,
-) -> tuple[RunInfo, str | None]:
+) -> tuple[Run, str | None]:
     """Record a run's outcome and move its schedule on in one transaction, so a worker that
     dies in between cannot leave the schedule Running with its run already ended."""
     with db.write() as session:
         run = finish_run(session, run_id, ended.status, now, ended.summary, ended.error)
         outcome = _settle_in(session, run, now, released, retry_base)
         session.flush()
-        return RunInfo.of(run), outcome
+        return run, outcome
 
 
 def _settle_in(
@@ -65,7 +64,7 @@ def _advance(
     session: Session, schedule: Schedule, run: Run, now: datetime, retry_base: timedelta
 ) -> str:
     what = f"schedule {schedule.id} {schedule.name!r}"
-    trigger = TriggerAdapter.validate_python(schedule.trigger)
+    trigger = trigger_from_data(schedule.trigger)
     once = trigger.kind == "once"
     schedule.claimed_by = None
     schedule.lease_until = None

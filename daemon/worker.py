@@ -6,18 +6,19 @@ import logging
 import signal
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from types import FrameType
+from typing import Protocol
 
-from core.api import Core
 from core.clock import OffsetClock
-from core.errors import AmxError
+from core.queue import Site, next_due
 from daemon import heartbeat
 from daemon.claim import Claim, Claimed, claim_due
 from daemon.heartbeat import new_worker_id
 from daemon.settle import release
-from daemon.tick import execute, tick
+from daemon.tick import tick
 from daemon.trouble import Trouble
 
 log = logging.getLogger("amx.daemon")
@@ -36,27 +37,59 @@ class WorkerConfig:
     worker_id: str = field(default_factory=new_worker_id)
 
 
+class Job(Protocol):
+    """A running job, wherever it runs (a thread here, or a process of its own)."""
+
+    def alive(self) -> bool:
+        """Still running?"""
+
+    def cancel(self) -> None:
+        """Its schedule was cancelled: stop at the next table; the run ends Cancelled."""
+
+    def release(self) -> None:
+        """The daemon is stopping: stop at the next table and give the run back."""
+
+    def kill(self) -> None:
+        """Past every grace period: end it now if that can be done."""
+
+
+class Runner(Protocol):
+    """Starts claimed jobs."""
+
+    def start(self, claimed: Claimed, done: Callable[[], None]) -> Job:
+        """Start `claimed`; `done()` is called from any thread when it has ended."""
+
+
 @dataclass
-class _Job:
+class _Running:
     claimed: Claimed
-    cancel: threading.Event
-    thread: threading.Thread
+    job: Job
+    cancelled: bool = False
 
 
 class Worker:
     """Claims due work and runs up to `concurrency` jobs at once until asked to stop."""
 
     def __init__(
-        self, core: Core, config: WorkerConfig | None = None, *, claim: Claim = claim_due
+        self,
+        site: Site,
+        config: WorkerConfig | None = None,
+        *,
+        runner: Runner | None = None,
+        claim: Claim = claim_due,
     ) -> None:
-        self.core = core
+        self.site = site
         self.config = config or WorkerConfig()
+        if runner is None:
+            from daemon.execute import InProcessRunner
+
+            runner = InProcessRunner.for_site(site, timedelta(seconds=self.config.retry_base))
+        self.runner = runner
         self.claim = claim
         self.stopping = threading.Event()
         # Set by a stop request or a finished job: the loop wakes early instead of polling.
         self._wake = threading.Event()
-        self.released = threading.Event()
-        self._jobs: dict[int, _Job] = {}
+        self._jobs: dict[int, _Running] = {}
         self.stuck = 0  # jobs still blocked after the drain; their runs were released
         self._lock = threading.Lock()
 
@@ -91,11 +124,11 @@ class Worker:
         """Loop until `stopping` is set, then drain."""
         cfg = self.config
         lease = timedelta(seconds=cfg.lease)
-        heartbeat.register(self.core.db, self.id, self.core.clock.now(), self._measure_clock())
-        if self.core.db.is_postgres:
+        heartbeat.register(self.site.db, self.id, self.site.clock.now(), self._measure_clock())
+        if self.site.db.is_postgres:
             from daemon.listen import QueueListener
 
-            QueueListener(self.core.db, self._wake, self.stopping).start()
+            QueueListener(self.site.db, self._wake, self.stopping).start()
         log.info(
             "worker %s started: %s jobs at once, poll %.2fs", self.id, cfg.concurrency, cfg.poll
         )
@@ -114,7 +147,7 @@ class Worker:
                 free = cfg.concurrency - len(self._jobs)
                 try:
                     report = tick(
-                        self.core,
+                        self.site,
                         self.id,
                         slots=free,
                         lease=lease,
@@ -138,52 +171,30 @@ class Worker:
         poll = self.config.poll
         if free <= 0:
             return poll
-        due = self.core.schedules.next_due()
+        due = next_due(self.site.db)
         if due is None:
             return poll
-        wait = (due[1] - self.core.clock.now()).total_seconds()
+        wait = (due[1] - self.site.clock.now()).total_seconds()
         return max(0.01, min(poll, wait))
 
     def _start(self, claimed: Claimed) -> None:
-        cancel = threading.Event()
-
-        # Daemon threads: a job stuck past the grace period must not keep the process alive;
-        # its run has been released by then.
-        def work() -> None:
-            try:
-                execute(
-                    self.core,
-                    claimed,
-                    cancel,
-                    released=self.released,
-                    retry_base=timedelta(seconds=self.config.retry_base),
-                )
-            except AmxError as exc:  # stopping while the database is away: nothing recorded
-                log.error("run %s ended unrecorded: %s", claimed.run_id, exc)
-            finally:
-                self._wake.set()  # a slot is free: look for more work now
-
-        thread = threading.Thread(
-            target=work,
-            name=f"amx-run-{claimed.run_id}",
-            daemon=True,
-        )
+        # When a job ends a slot is free: look for more work now.
+        job = self.runner.start(claimed, self._wake.set)
         with self._lock:
-            self._jobs[claimed.run_id] = _Job(claimed, cancel, thread)
-        thread.start()
+            self._jobs[claimed.run_id] = _Running(claimed, job)
 
     def _reap(self) -> None:
         with self._lock:
-            for run_id in [r for r, job in self._jobs.items() if not job.thread.is_alive()]:
+            for run_id in [r for r, running in self._jobs.items() if not running.job.alive()]:
                 del self._jobs[run_id]
 
     def _measure_clock(self) -> float | None:
         """On PostgreSQL, fire times follow the database clock: measure this host's skew."""
-        clock = self.core.clock
-        if not self.core.db.is_postgres or not isinstance(clock, OffsetClock):
+        clock = self.site.clock
+        if not self.site.db.is_postgres or not isinstance(clock, OffsetClock):
             return None
         before = clock.base.now()
-        server = self.core.db.server_now()
+        server = self.site.db.server_now()
         local = before + (clock.base.now() - before) / 2
         clock.offset = server - local
         skew = (local - server).total_seconds()
@@ -196,13 +207,14 @@ class Worker:
         current = next(iter(self._jobs), None)
         skew = self._measure_clock()
         cancelled = heartbeat.beat(
-            self.core.db, self.id, self.core.clock.now(), lease, current, skew
+            self.site.db, self.id, self.site.clock.now(), lease, current, skew
         )
         for run_id in cancelled:
-            job = self._jobs.get(run_id)
-            if job is not None and not job.cancel.is_set():
+            running = self._jobs.get(run_id)
+            if running is not None and not running.cancelled:
                 log.info("run %s: its schedule was cancelled; stopping it", run_id)
-                job.cancel.set()
+                running.cancelled = True
+                running.job.cancel()
 
     def _drain(self) -> None:
         """Let running jobs finish within the grace period, then release what is left."""
@@ -214,22 +226,23 @@ class Worker:
             time.sleep(0.1)
         if self._jobs:
             log.info("grace period over: stopping %s job(s) at their next table", len(self._jobs))
-            self.released.set()
-            for job in self._jobs.values():
-                job.cancel.set()
+            for running in list(self._jobs.values()):
+                running.job.release()
             settle_by = time.monotonic() + 5.0
             while self._jobs and time.monotonic() < settle_by:
                 self._reap()
                 time.sleep(0.1)
         self.stuck = len(self._jobs)
+        for running in list(self._jobs.values()):
+            running.job.kill()
         for run_id in list(self._jobs):
             release(
-                self.core.db,
-                self.core.clock.now(),
+                self.site.db,
+                self.site.clock.now(),
                 run_id,
                 "released: the daemon stopped",
                 timedelta(seconds=self.config.retry_base),
             )
             log.info("run %s released back to the queue", run_id)
-        heartbeat.stopped(self.core.db, self.id, self.core.clock.now())
+        heartbeat.stopped(self.site.db, self.id, self.site.clock.now())
         log.info("worker %s stopped", self.id)

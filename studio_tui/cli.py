@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
 import sys
 from collections.abc import Sequence
@@ -10,7 +11,6 @@ from typing import IO
 
 from core.clock import Clock, SystemClock
 from core.errors import AmxError
-from studio_tui.commands import catalog, daemon, profile, review, schedule, studio
 from studio_tui.commands.base import (
     EXIT_OK,
     EXIT_REFUSED,
@@ -21,9 +21,23 @@ from studio_tui.commands.base import (
     subcommands,
 )
 
+COMMANDS = ("studio", "schedule", "profile", "catalog", "review", "daemon")
 
-def build_parser() -> Parser:
-    """The whole `amx` command tree."""
+
+def command_word(argv: Sequence[str]) -> str | None:
+    """The command group named on the line (`daemon` in `amx --database-url U daemon run`)."""
+    words = iter(argv)
+    for word in words:
+        if word == "--database-url":
+            next(words, None)
+        elif not word.startswith("-"):
+            return word if word in COMMANDS else None
+    return None
+
+
+def build_parser(only: str | None = None) -> Parser:
+    """The `amx` command tree: every group, or just `only` (so that `amx daemon run` loads
+    none of the other groups' code)."""
     root = Parser(prog="amx", description="AMX Studio Schedules: queue LLM metadata analysis runs.")
     root.add_argument(
         "--database-url",
@@ -32,8 +46,8 @@ def build_parser() -> Parser:
         "user data directory)",
     )
     top = subcommands(root, "command")
-    for module in (studio, schedule, profile, catalog, review, daemon):
-        module.register(top)
+    for name in (only,) if only else COMMANDS:
+        importlib.import_module(f"studio_tui.commands.{name}").register(top)
     return root
 
 
@@ -47,7 +61,7 @@ def run(
     """Run one `amx` command line; returns the exit code (0 ok, 1 refused, 2 usage)."""
     out = out or sys.stdout
     err = err or sys.stderr
-    parser = build_parser()
+    parser = build_parser(command_word(argv))
     try:
         args = parser.parse_args(list(argv))
     except UsageError as exc:

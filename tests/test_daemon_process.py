@@ -1,9 +1,11 @@
 """Real daemon processes on each backend: on-time firing, exactly-once under contention (with a
-negative control on SQLite; PostgreSQL's is in test_postgres_many_workers), SIGKILL recovery and
-SIGTERM drain."""
+negative control on SQLite; PostgreSQL's is in test_postgres_many_workers), SIGKILL recovery,
+SIGTERM drain, and the job process (its crash, cancellation and idle exit)."""
 
 from __future__ import annotations
 
+import os
+import re
 import signal
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -58,6 +60,21 @@ def alive(core: Core) -> bool:
     from daemon.health import health
 
     return bool(health(core)["alive"])
+
+
+def job_processes(daemon: Daemon) -> list[int]:
+    """Pids of the job processes `daemon` started, in order."""
+    text = daemon.log.read_text(encoding="utf-8") if daemon.log.exists() else ""
+    return [int(pid) for pid in re.findall(r"job process (\d+) started", text)]
+
+
+def running(pid: int) -> bool:
+    """Is `pid` a live process (not a zombie)?"""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
 
 
 def test_one_shot_due_in_two_seconds_fires_within_a_second(
@@ -154,8 +171,11 @@ def test_sigkill_mid_run_is_recovered_and_retried(world: tuple[str, Core], tmp_p
         # The fire is logged just after the claim commits: wait for the log line itself.
         assert wait_until(lambda: bool(first.fires()), 20)
         [(_sid, run_id, _when)] = first.fires()
+        [job_process] = job_processes(first)
         first.process.kill()
         first.wait(10)
+        # Its job process goes with it, rather than finishing a run nobody watches.
+        assert wait_until(lambda: not running(job_process), 10)
         second = start(url, tmp_path / "b.log", *fast, "--worker-id", "b")
         try:
             assert wait_until(lambda: core.runs.get(run_id).status == "failed", 30)
@@ -187,3 +207,77 @@ def test_sigterm_drains_then_releases_the_run(world: tuple[str, Core], tmp_path:
     assert info.status == "pending" and info.note and "released" in info.note
     log = (tmp_path / "d.log").read_text()
     assert "received SIGTERM" in log and f"run {run_id} released back to the queue" in log
+
+
+def test_a_killed_job_process_fails_its_run_and_the_retry_succeeds(
+    world: tuple[str, Core], tmp_path: Path
+) -> None:
+    url, core = world
+    with FakeLlm() as llm:
+        core.profiles.add_llm("slow", "openai-compatible", model="m", base_url=llm.base_url,
+                              concurrency=1)  # fmt: skip
+        llm.script(timeout(60), ok())
+        sid = add(core, "crashy", once(at(1)), llm_profile="slow")
+        daemon = start(url, tmp_path / "d.log", "--poll", "0.2", "--retry-base", "1")
+        try:
+            assert wait_until(lambda: bool(daemon.fires()), 20)
+            [(_sid, run_id, _when)] = daemon.fires()
+            [job_process] = job_processes(daemon)
+            assert wait_until(lambda: len(llm.requests) == 1, 20)  # mid-run: waiting on the LLM
+            os.kill(job_process, signal.SIGKILL)  # as the kernel's out-of-memory killer would
+            assert wait_until(lambda: core.schedules.get(sid).status == "completed", 30)
+            assert daemon.process.poll() is None, "the daemon outlives its job process"
+        finally:
+            daemon.stop()
+    first, retry = core.schedules.show(sid).runs[::-1]
+    assert first.id == run_id and first.status == "failed"
+    assert first.error == "the job process ended unexpectedly (signal SIGKILL)"
+    assert (retry.attempt, retry.status) == (2, "succeeded")
+    assert len(job_processes(daemon)) == 2, "a new job process took the retry"
+
+
+def test_cancelling_a_running_schedule_stops_its_job_at_the_next_table(
+    world: tuple[str, Core], tmp_path: Path
+) -> None:
+    url, core = world
+    with FakeLlm() as llm:
+        core.profiles.add_llm("slow", "openai-compatible", model="m", base_url=llm.base_url,
+                              concurrency=1)  # fmt: skip
+        llm.script(timeout(3), ok(), ok())
+        sid = add(core, "three tables", once(at(1)), llm_profile="slow",
+                  scope=["public.users", "public.orders", "sales.invoices"])  # fmt: skip
+        daemon = start(url, tmp_path / "d.log", "--poll", "0.2", "--heartbeat", "0.3")
+        try:
+            assert wait_until(lambda: bool(daemon.fires()), 20)
+            [(_sid, run_id, _when)] = daemon.fires()
+            core.schedules.cancel(sid)
+            assert wait_until(lambda: core.runs.get(run_id).status != "running", 30)
+        finally:
+            daemon.stop()
+    run = core.runs.get(run_id)
+    assert run.status == "cancelled"
+    assert run.summary is not None and run.summary["cancelled"] is True
+    assert len(llm.requests) < 3, "the tables after the cancel were not analysed"
+    assert f"run {run_id}: its schedule was cancelled; stopping it" in daemon.log.read_text()
+
+
+def test_the_job_process_exits_when_idle_and_returns_for_new_work(
+    world: tuple[str, Core], tmp_path: Path
+) -> None:
+    url, core = world
+    daemon = start(url, tmp_path / "d.log", "--poll", "0.2", "--jobs-idle-exit", "2")
+    try:
+        first = add(core, "first", once(at(1)))
+        assert wait_until(lambda: core.schedules.get(first).status == "completed", 20)
+        [pid] = job_processes(daemon)
+        # The analysis code (pydantic's compiled core, say) is mapped in the job process only.
+        assert "pydantic_core" in Path(f"/proc/{pid}/maps").read_text()
+        assert "pydantic_core" not in Path(f"/proc/{daemon.process.pid}/maps").read_text()
+        # Its memory goes back to the system once it has been idle for two seconds.
+        assert wait_until(lambda: not running(pid), 10)
+        assert f"job process {pid} retired after 2 s without work" in daemon.log.read_text()
+        second = add(core, "second", once(at(1)))
+        assert wait_until(lambda: core.schedules.get(second).status == "completed", 20)
+        assert len(job_processes(daemon)) == 2
+    finally:
+        daemon.stop()

@@ -32,3 +32,21 @@ def test_headless_module_never_imports_textual(module: str) -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
     )
     assert result.stdout.strip() == "", f"{module} imports {result.stdout.strip()}"
+
+
+def test_the_resident_daemon_loads_neither_pydantic_nor_the_analysis_code() -> None:
+    # `amx daemon run` stays small: claiming and watching only; jobs run in a job process.
+    code = (
+        "import sys; from studio_tui.cli import build_parser, command_word; "
+        "build_parser(command_word(['--database-url', 'x', 'daemon', 'run'])); "
+        "import daemon.worker, daemon.job_process, studio_tui.commands.daemon; "
+        "heavy = {'pydantic', 'httpx', 'textual', 'alembic'}; "
+        "ours = {'core.api', 'core.job', 'core.catalog', 'core.llm', 'core.spec', 'core.views', "
+        "'core.service', 'core.review', 'core.profiles', 'daemon.execute', 'daemon.health'}; "
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in heavy or m in ours); "
+        "print(','.join(bad))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
+    )
+    assert result.stdout.strip() == "", f"the daemon loads {result.stdout.strip()}"

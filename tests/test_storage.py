@@ -13,7 +13,7 @@ from core.api import Core
 from core.clock import FrozenClock
 from core.db import Database, head_revision
 from core.errors import StorageError
-from core.service import due_statement
+from core.queue import due_statement
 from core.tables import Base, Worker
 
 

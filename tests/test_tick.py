@@ -16,9 +16,10 @@ from core.spec import build_spec
 from core.tables import Run
 from core.triggers import cron, interval, once
 from daemon.claim import claim_due
+from daemon.execute import execute
 from daemon.heartbeat import beat, register
 from daemon.settle import backoff
-from daemon.tick import execute, tick
+from daemon.tick import tick
 
 
 def add(core: Core, name: str, trigger: Any, **kw: Any) -> int:

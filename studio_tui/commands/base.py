@@ -6,11 +6,13 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
-from typing import IO, Any, NoReturn
+from typing import IO, TYPE_CHECKING, Any, NoReturn
 
-from core.api import Core
 from core.clock import Clock
 from core.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from core.api import Core
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
 Subparsers = Any  # argparse's _SubParsersAction, which is private
@@ -43,6 +45,8 @@ class Context:
     def core(self) -> Core:
         """The core, opened on first use (commands like `next` never touch the database)."""
         if self._core is None:
+            from core.api import Core  # loaded on first use: `amx daemon run` never needs it
+
             self._core = Core.open(self.args.database_url, self.clock)
             # A fire time that passed while nothing could fire it is noticed on every start.
             self._core.schedules.detect_missed()

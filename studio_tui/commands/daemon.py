@@ -5,22 +5,36 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from datetime import timedelta
 from pathlib import Path
 
-from core.api import Core
 from core.clock import OffsetClock
+from core.db import Database
 from core.errors import InvalidInput
+from core.queue import QueueSite
 from daemon import logs
-from daemon.health import HealthServer, health
 from daemon.heartbeat import new_worker_id
-from daemon.tick import execute, tick
+from daemon.job_process import IDLE_EXIT_S, ChildProcessRunner
+from daemon.tick import tick
 from daemon.worker import Worker, WorkerConfig
 from studio_tui.commands.base import EXIT_OK, EXIT_REFUSED, Context, Subparsers, subcommands
+
+# `amx daemon run` stays resident: it imports only what claiming and watching need. The
+# analysis code runs in a process per job (daemon.job_process); the health server and the
+# services load only for the commands that use them.
 
 
 def cmd_run(ctx: Context) -> int:
     a = ctx.args
-    for name in ("concurrency", "poll", "heartbeat", "lease", "grace", "retry_base"):
+    for name in (
+        "concurrency",
+        "poll",
+        "heartbeat",
+        "lease",
+        "grace",
+        "retry_base",
+        "jobs_idle_exit",
+    ):
         if getattr(a, name) <= 0:
             raise InvalidInput(name, f"--{name.replace('_', '-')} must be more than 0.")
     if a.lease <= a.heartbeat:
@@ -36,21 +50,27 @@ def cmd_run(ctx: Context) -> int:
         worker_id=a.worker_id or new_worker_id(),
     )
     # On PostgreSQL the worker keeps this clock in step with the database server's.
-    core = Core.open(a.database_url, OffsetClock(ctx.clock))  # its first tick marks missed runs
-    worker = Worker(core, config)
+    db = Database(a.database_url)
+    site = QueueSite(db, OffsetClock(ctx.clock))  # its first tick marks missed runs
+    runner = ChildProcessRunner(
+        site, db.url_text, timedelta(seconds=a.retry_base), idle_exit=a.jobs_idle_exit
+    )
+    worker = Worker(site, config, runner=runner)
     worker.install_signal_handlers()
     server = None
     if a.health_port is not None:
-        server = HealthServer(lambda: health(core), a.health_port)
+        from daemon.health import HealthServer, health
+
+        server = HealthServer(lambda: health(site), a.health_port)
         server.start()
         ctx.err(f"health: http://127.0.0.1:{server.port}/health")
-    ctx.err(f"amx daemon {worker.id} on {core.db.masked_url}; log: {path}")
+    ctx.err(f"amx daemon {worker.id} on {db.masked_url}; log: {path}")
     try:
         worker.run()
     finally:
         if server is not None:
             server.close()
-        core.close()
+        site.close()
     if worker.stuck:
         # A job blocked in a network call would hold the interpreter open at exit; its run is
         # already released, so leave without waiting for it.
@@ -62,6 +82,8 @@ def cmd_run(ctx: Context) -> int:
 
 
 def cmd_tick(ctx: Context) -> int:
+    from daemon.execute import execute
+
     worker_id = new_worker_id()
     report = tick(ctx.core, worker_id, slots=ctx.args.max)
     runs = [execute(ctx.core, claimed) for claimed in report.claimed]
@@ -84,6 +106,8 @@ def cmd_tick(ctx: Context) -> int:
 
 
 def cmd_health(ctx: Context) -> int:
+    from daemon.health import health
+
     report = health(ctx.core, everyone=ctx.args.all)
     if ctx.args.json:
         ctx.json(report)
@@ -119,6 +143,13 @@ def register(top: Subparsers) -> None:
         type=float,
         default=30.0,
         help="seconds before the first retry; doubles each time up to 1 h (default 30)",
+    )
+    p.add_argument(
+        "--jobs-idle-exit",
+        type=float,
+        default=IDLE_EXIT_S,
+        help="jobs run in a helper process, which exits after this many seconds without work "
+        f"(default {IDLE_EXIT_S:g})",
     )
     p.add_argument("--health-port", type=int, help="serve GET /health on 127.0.0.1:PORT")
     p.add_argument("--worker-id", help="a stable id for this worker (default: host:pid:nonce)")

@@ -7,7 +7,7 @@ from typing import IO
 
 from core.job import Progress, ProgressFn
 from core.views import RunInfo
-from daemon.tick import recorder
+from daemon.execute import recorder
 from studio_tui import render
 from studio_tui.commands.base import EXIT_OK, EXIT_REFUSED, Context
 

@@ -19,7 +19,6 @@ from core.errors import AmxError, Conflict, InvalidInput
 from core.scope import ScopePath, as_texts, from_texts, summary
 from core.spec import build_spec
 from core.triggers import (
-    TriggerAdapter,
     cron,
     default_zone_name,
     describe,
@@ -28,6 +27,7 @@ from core.triggers import (
     interval,
     next_fire_times,
     once,
+    trigger_from_data,
 )
 from core.views import ScheduleInfo
 from core.when import parse_fire_at
@@ -94,7 +94,7 @@ class ScheduleDialog(ModalScreen[ScheduleInfo | None]):
 
     def compose(self) -> ComposeResult:
         e = self.existing
-        trigger = TriggerAdapter.validate_python(e.trigger) if e else None
+        trigger = trigger_from_data(e.trigger) if e else None
         kind = trigger.kind if trigger else "once"
         with Vertical():
             yield Static(f"Edit schedule {e.id}: {e.name}" if e else "New schedule", id="title")
@@ -437,7 +437,7 @@ class ScheduleDialog(ModalScreen[ScheduleInfo | None]):
         """Load the current version into the form, as if it had just been opened."""
         self._loading = True
         self.existing, self.version = fresh, fresh.version
-        trigger = TriggerAdapter.validate_python(fresh.trigger)
+        trigger = trigger_from_data(fresh.trigger)
         self.query_one("#title", Static).update(f"Edit schedule {fresh.id}: {fresh.name}")
         self.query_one("#name", Input).value = fresh.name
         self.query_one("#timezone", Input).value = fresh.timezone

@@ -275,7 +275,7 @@ async def test_running_schedule_shows_its_progress(make_studio: MakeStudio) -> N
 
 async def test_stale_edit_offers_to_reload(make_studio: MakeStudio) -> None:
     from core.spec import build_spec
-    from core.triggers import TriggerAdapter
+    from core.triggers import trigger_from_data
 
     app = make_studio()
     async with app.run_test(size=(120, 40)) as pilot:
@@ -289,7 +289,7 @@ async def test_stale_edit_offers_to_reload(make_studio: MakeStudio) -> None:
             "kind", "timezone", "db_profile", "database", "scope", "llm_profile",
             "review_strategy", "missed_policy", "misfire_grace_s", "max_retries")}  # fmt: skip
         spec = build_spec(
-            name="Renamed elsewhere", trigger=TriggerAdapter.validate_python(info.trigger), **fields
+            name="Renamed elsewhere", trigger=trigger_from_data(info.trigger), **fields
         )
         core_of(app).schedules.update(info.id, spec, expected_version=info.version)
         app.screen.query_one("#name", Input).value = "My rename"
