@@ -20,7 +20,7 @@ from core.spec import build_spec
 from core.tables import Run
 from core.triggers import cron, once
 from tests.support.daemons import Daemon, fire_counts, start, wait_until
-from tests.support.fake_llm import FakeLlm, ok, timeout
+from tests.support.fake_llm import FakeLlm, add_profile, ok, timeout
 from tests.support.shop import make_shop
 
 pytestmark = pytest.mark.slow
@@ -156,8 +156,7 @@ def test_negative_control_a_naive_claim_fires_twice(
 def test_sigkill_mid_run_is_recovered_and_retried(world: tuple[str, Core], tmp_path: Path) -> None:
     url, core = world
     with FakeLlm() as llm:
-        core.profiles.add_llm("slow", "openai-compatible", model="m", base_url=llm.base_url,
-                              concurrency=1)  # fmt: skip
+        add_profile(core, llm)
         llm.script(timeout(60))
         sid = add(core, "victim", cron("* * * * *"), llm_profile="slow")
         with core.db.write() as s:  # due now rather than at the next minute
@@ -192,8 +191,7 @@ def test_sigkill_mid_run_is_recovered_and_retried(world: tuple[str, Core], tmp_p
 def test_sigterm_drains_then_releases_the_run(world: tuple[str, Core], tmp_path: Path) -> None:
     url, core = world
     with FakeLlm() as llm:
-        core.profiles.add_llm("slow", "openai-compatible", model="m", base_url=llm.base_url,
-                              concurrency=1)  # fmt: skip
+        add_profile(core, llm)
         llm.script(timeout(60), ok())
         sid = add(core, "long", once(at(1)), llm_profile="slow")
         daemon = start(url, tmp_path / "d.log", "--poll", "0.2", "--grace", "1")
@@ -214,8 +212,7 @@ def test_a_killed_job_process_fails_its_run_and_the_retry_succeeds(
 ) -> None:
     url, core = world
     with FakeLlm() as llm:
-        core.profiles.add_llm("slow", "openai-compatible", model="m", base_url=llm.base_url,
-                              concurrency=1)  # fmt: skip
+        add_profile(core, llm)
         llm.script(timeout(60), ok())
         sid = add(core, "crashy", once(at(1)), llm_profile="slow")
         daemon = start(url, tmp_path / "d.log", "--poll", "0.2", "--retry-base", "1")
@@ -241,8 +238,7 @@ def test_cancelling_a_running_schedule_stops_its_job_at_the_next_table(
 ) -> None:
     url, core = world
     with FakeLlm() as llm:
-        core.profiles.add_llm("slow", "openai-compatible", model="m", base_url=llm.base_url,
-                              concurrency=1)  # fmt: skip
+        add_profile(core, llm)
         llm.script(timeout(3), ok(), ok())
         sid = add(core, "three tables", once(at(1)), llm_profile="slow",
                   scope=["public.users", "public.orders", "sales.invoices"])  # fmt: skip

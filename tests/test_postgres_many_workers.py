@@ -17,7 +17,7 @@ from core.spec import build_spec
 from core.tables import Run, Schedule
 from core.triggers import once
 from tests.support.daemons import Daemon, start, wait_until
-from tests.support.fake_llm import FakeLlm, timeout
+from tests.support.fake_llm import FakeLlm, add_profile, timeout
 from tests.support.pg import Cluster
 from tests.support.shop import make_shop
 
@@ -135,8 +135,7 @@ def test_a_stalled_worker_is_recovered_by_another_and_its_late_outcome_is_droppe
     core = Core.open(url)
     core.profiles.add_db("shop", make_shop(tmp_path / "shop"))
     with FakeLlm() as llm:
-        core.profiles.add_llm("slow", "openai-compatible", model="m", base_url=llm.base_url,
-                              concurrency=1)  # fmt: skip
+        add_profile(core, llm)
         llm.script(timeout(6.0))  # the first answer takes 6 s; the retry's comes at once
         due = (datetime.now(UTC) + timedelta(seconds=1)).replace(microsecond=0, tzinfo=None)
         spec = build_spec(name="stalled", trigger=once(due), timezone="UTC", db_profile="shop",

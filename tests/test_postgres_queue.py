@@ -20,7 +20,7 @@ from daemon.claim import Claimed, claim_due
 from daemon.health import health
 from daemon.worker import Worker, WorkerConfig
 from tests.support.daemons import start, wait_until
-from tests.support.fake_llm import FakeLlm, timeout
+from tests.support.fake_llm import FakeLlm, add_profile, timeout
 from tests.support.pg import Cluster, start_cluster
 from tests.support.shop import make_shop
 
@@ -190,8 +190,7 @@ def test_an_outcome_reached_while_the_database_is_away_is_recorded_when_it_is_ba
     core = Core.open(url)
     core.profiles.add_db("shop", make_shop(tmp_path / "shop"))
     with FakeLlm() as llm:
-        core.profiles.add_llm("slow", "openai-compatible", model="m", base_url=llm.base_url,
-                              concurrency=1)  # fmt: skip
+        add_profile(core, llm)
         llm.script(timeout(3.0))  # the answer comes after 3 s, while the database is away
         slow = build_spec(name="slow", trigger=cron("0 3 * * *"), timezone="UTC",
                           db_profile="shop", scope=["public.users.email"], llm_profile="slow")  # fmt: skip

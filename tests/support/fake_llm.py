@@ -19,7 +19,10 @@ from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from core.api import Core
 
 Kind = Literal["ok", "status", "timeout", "content", "raw"]
 
@@ -275,3 +278,10 @@ class FakeLlm:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def add_profile(core: Core, llm: FakeLlm, name: str = "slow") -> str:
+    """Add an LLM profile `name` that talks to `llm`, one request at a time; returns the name."""
+    core.profiles.add_llm(name, "openai-compatible", model="m", base_url=llm.base_url,
+                          concurrency=1)  # fmt: skip
+    return name
