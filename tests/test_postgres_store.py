@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -13,6 +14,7 @@ import pytest
 
 from core.clock import FrozenClock
 from tests.support.cli import Amx
+from tests.support.daemons import start, wait_until
 from tests.support.pg import Cluster
 from tests.support.shop import make_shop
 
@@ -114,6 +116,35 @@ def test_env_reference_in_a_real_daemon_process(
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     nothing_holds_the_password(Path(os.environ["HOME"]))
+
+
+def test_env_reference_reaches_the_job_process_but_never_a_command_line(
+    team_db: tuple[Cluster, str],
+    clock: FrozenClock,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    cluster, name = team_db
+    monkeypatch.setenv("AMX_DB_PASSWORD", PASSWORD)
+    url = socket_url(cluster, name, "team:env:AMX_DB_PASSWORD")
+    amx = Amx(url, clock)
+    use(amx, tmp_path)
+    [schedule] = amx.json("schedule", "list")["items"]
+    assert amx("schedule", "run-now", str(schedule["id"])) == 0, amx.err
+    daemon = start(url, tmp_path / "d.log", "--poll", "0.2")
+
+    def log() -> str:
+        return daemon.log.read_text() if daemon.log.exists() else ""
+
+    try:
+        assert wait_until(lambda: "job process" in log(), 30), log()
+        job = int(re.findall(r"job process (\d+) started", log())[0])
+        for pid in (daemon.process.pid, job):
+            assert PASSWORD.encode() not in Path(f"/proc/{pid}/cmdline").read_bytes()
+        assert wait_until(lambda: "succeeded" in log(), 30), log()
+    finally:
+        daemon.stop()
+    nothing_holds_the_password(Path(os.environ["HOME"]), tmp_path)
 
 
 def test_a_row_held_by_a_stalled_session_is_refused_after_five_seconds(
