@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import socket
 import uuid
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from importlib.metadata import PackageNotFoundError, version
 
@@ -52,30 +53,37 @@ def beat(
     worker_id: str,
     now: datetime,
     lease: timedelta,
-    current_run: int | None,
+    held: Collection[tuple[int, int]],
     skew: float | None = None,
 ) -> set[int]:
-    """Say we are alive, renew our leases; returns our runs whose schedule was cancelled."""
+    """Say we are alive and renew the leases of the runs we hold, as (run id, schedule id)
+    pairs; returns those whose schedule was cancelled. A run of ours that we no longer hold
+    (its job lost track of) is not renewed: its lease runs out and any tick recovers it."""
+    runs = sorted(run_id for run_id, _schedule_id in held)
+    schedules = sorted({schedule_id for _run_id, schedule_id in held})
     with db.write() as session:
         session.execute(
             update(Worker)
             .where(Worker.id == worker_id)
-            .values(last_seen_at=now, current_run_id=current_run, clock_skew_s=skew)
+            .values(last_seen_at=now, current_run_id=runs[0] if runs else None, clock_skew_s=skew)
         )
+        if not runs:
+            return set()
         session.execute(
             update(Run)
-            .where(Run.worker_id == worker_id, Run.status == RunStatus.RUNNING)
+            .where(Run.id.in_(runs), Run.worker_id == worker_id, Run.status == RunStatus.RUNNING)
             .values(lease_until=now + lease)
         )
         session.execute(
             update(Schedule)
-            .where(Schedule.claimed_by == worker_id, Schedule.status == Status.RUNNING)
+            .where(Schedule.id.in_(schedules), Schedule.claimed_by == worker_id)
+            .where(Schedule.status == Status.RUNNING)
             .values(lease_until=now + lease)
         )
         cancelled = session.scalars(
             select(Run.id)
             .join(Schedule, Schedule.id == Run.schedule_id)
-            .where(Run.worker_id == worker_id, Run.status == RunStatus.RUNNING)
+            .where(Run.id.in_(runs), Run.status == RunStatus.RUNNING)
             .where(Schedule.status == Status.CANCELLED)
         ).all()
     return set(cancelled)

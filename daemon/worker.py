@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import signal
 import threading
@@ -13,11 +14,14 @@ from types import FrameType
 from typing import Protocol
 
 from core.clock import OffsetClock
+from core.errors import AmxError
+from core.outcome import Outcome
 from core.queue import Site, next_due
+from core.status import RunStatus
 from daemon import heartbeat
 from daemon.claim import Claim, Claimed, claim_due
 from daemon.heartbeat import new_worker_id
-from daemon.settle import release
+from daemon.settle import finish_and_settle, release
 from daemon.tick import tick
 from daemon.trouble import Trouble
 
@@ -178,8 +182,16 @@ class Worker:
         return max(0.01, min(poll, wait))
 
     def _start(self, claimed: Claimed) -> None:
-        # When a job ends a slot is free: look for more work now.
-        job = self.runner.start(claimed, self._wake.set)
+        try:
+            # When a job ends a slot is free: look for more work now.
+            job = self.runner.start(claimed, self._wake.set)
+        except Exception as exc:  # no process or thread to be had: this attempt failed
+            log.exception("run %s could not start", claimed.run_id)
+            ended = Outcome(RunStatus.FAILED, error=f"the job could not start: {exc}")
+            with contextlib.suppress(AmxError):  # if even this fails, its lease runs out
+                finish_and_settle(self.site.db, self.site.clock.now(), claimed.run_id, ended,
+                                  retry_base=timedelta(seconds=self.config.retry_base))  # fmt: skip
+            return
         with self._lock:
             self._jobs[claimed.run_id] = _Running(claimed, job)
 
@@ -204,11 +216,10 @@ class Worker:
         return round(skew, 3)
 
     def _beat(self, lease: timedelta) -> None:
-        current = next(iter(self._jobs), None)
+        with self._lock:
+            held = [(r.claimed.run_id, r.claimed.schedule_id) for r in self._jobs.values()]
         skew = self._measure_clock()
-        cancelled = heartbeat.beat(
-            self.site.db, self.id, self.site.clock.now(), lease, current, skew
-        )
+        cancelled = heartbeat.beat(self.site.db, self.id, self.site.clock.now(), lease, held, skew)
         for run_id in cancelled:
             running = self._jobs.get(run_id)
             if running is not None and not running.cancelled:

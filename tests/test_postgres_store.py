@@ -98,17 +98,24 @@ def test_service_file(
     nothing_holds_the_password(Path(os.environ["HOME"]))
 
 
-def test_env_reference_in_a_real_daemon_process(
+@pytest.fixture
+def by_env(
     team_db: tuple[Cluster, str],
     clock: FrozenClock,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
-) -> None:
+) -> tuple[str, Amx]:
+    """A URL whose password is `env:AMX_DB_PASSWORD`, and the command line on it, in use."""
     cluster, name = team_db
     monkeypatch.setenv("AMX_DB_PASSWORD", PASSWORD)
     url = socket_url(cluster, name, "team:env:AMX_DB_PASSWORD")
     amx = Amx(url, clock)
     use(amx, tmp_path)
+    return url, amx
+
+
+def test_env_reference_in_a_real_daemon_process(by_env: tuple[str, Amx]) -> None:
+    url, amx = by_env
     assert amx("daemon", "health") == 1  # no daemon yet, but the store answered
     done = subprocess.run(
         [sys.executable, "-m", "studio_tui.cli", "--database-url", url, "daemon", "tick", "--json"],
@@ -119,16 +126,9 @@ def test_env_reference_in_a_real_daemon_process(
 
 
 def test_env_reference_reaches_the_job_process_but_never_a_command_line(
-    team_db: tuple[Cluster, str],
-    clock: FrozenClock,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    by_env: tuple[str, Amx], tmp_path: Path
 ) -> None:
-    cluster, name = team_db
-    monkeypatch.setenv("AMX_DB_PASSWORD", PASSWORD)
-    url = socket_url(cluster, name, "team:env:AMX_DB_PASSWORD")
-    amx = Amx(url, clock)
-    use(amx, tmp_path)
+    url, amx = by_env
     [schedule] = amx.json("schedule", "list")["items"]
     assert amx("schedule", "run-now", str(schedule["id"])) == 0, amx.err
     daemon = start(url, tmp_path / "d.log", "--poll", "0.2")

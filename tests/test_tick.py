@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -122,16 +123,31 @@ def test_heartbeat_renews_leases_and_reports_cancellations(core: Core, clock: Fr
     register(core.db, "w1", clock.now())
     [claimed] = claim_due(core.db, clock.now(), "w1", 5, timedelta(seconds=90))
     clock.advance(timedelta(seconds=80))
-    assert beat(core.db, "w1", clock.now(), timedelta(seconds=90), claimed.run_id) == set()
+    held = [(claimed.run_id, sid)]
+    assert beat(core.db, "w1", clock.now(), timedelta(seconds=90), held) == set()
     clock.advance(timedelta(seconds=80))
     assert tick(core, "w2", slots=0).recovered == []  # renewed, so not lost
     core.schedules.cancel(sid)
-    assert beat(core.db, "w1", clock.now(), timedelta(seconds=90), None) == {claimed.run_id}
+    assert beat(core.db, "w1", clock.now(), timedelta(seconds=90), held) == {claimed.run_id}
     cancel = threading.Event()
     cancel.set()
     run = execute(core, claimed, cancel)
     assert run.status == "cancelled"
     assert core.schedules.get(sid).status == "cancelled"
+
+
+def test_a_run_its_worker_no_longer_holds_is_not_renewed_and_is_recovered(
+    core: Core, clock: FrozenClock
+) -> None:
+    sid = add(core, "orphan", cron("*/5 * * * *"))
+    clock.set(datetime(2026, 11, 21, 2, 5, 1, tzinfo=UTC))
+    register(core.db, "w1", clock.now())
+    [claimed] = claim_due(core.db, clock.now(), "w1", 5, timedelta(seconds=90))
+    for _ in range(3):  # w1 stays alive, but holds nothing: the run's lease is left to lapse
+        clock.advance(timedelta(seconds=40))
+        assert beat(core.db, "w1", clock.now(), timedelta(seconds=90), []) == set()
+    assert tick(core, "w2", slots=0).recovered == [claimed.run_id]
+    assert core.schedules.get(sid).status == "pending"
 
 
 def test_concurrent_claims_never_share_an_occurrence(core: Core, clock: FrozenClock) -> None:
@@ -169,3 +185,32 @@ def test_cache_refresh_schedules_refresh_the_catalog(core: Core, clock: FrozenCl
         "tables": 4,
         "columns": 15,
     }
+
+
+def test_a_job_that_cannot_start_fails_its_attempt_and_is_retried(
+    core: Core, clock: FrozenClock
+) -> None:
+    from daemon.claim import Claimed
+    from daemon.worker import Job, Worker, WorkerConfig
+
+    class NoProcesses:
+        def start(self, claimed: Claimed, done: Any) -> Job:
+            raise OSError(24, "Too many open files")
+
+    sid = add(core, "unlucky", cron("*/5 * * * *"))
+    clock.set(datetime(2026, 11, 21, 2, 5, 1, tzinfo=UTC))
+    worker = Worker(core, WorkerConfig(poll=0.01, worker_id="w1"), runner=NoProcesses())
+    thread = threading.Thread(target=worker.run)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while core.schedules.get(sid).retry_count == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)
+    finally:
+        worker.stop()
+        thread.join(10)
+    [run] = core.schedules.show(sid).runs
+    assert run.status == "failed"
+    assert run.error == "the job could not start: [Errno 24] Too many open files"
+    info = core.schedules.get(sid)
+    assert info.status == "pending" and info.retry_count == 1, "retried, not stuck Running"
