@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import select
 import threading
 
 import psycopg
@@ -38,8 +39,12 @@ class QueueListener:
                     self.listening.set()
                     trouble.ok()
                     while not self._stopping.is_set():
-                        for _note in conn.notifies(timeout=1.0):
-                            self._wake.set()
+                        # Wait on the socket ourselves: psycopg's own wait wakes ten times a
+                        # second, which an idle daemon would feel.
+                        ready, _, _ = select.select([conn.fileno()], [], [], 1.0)
+                        if ready:
+                            for _note in conn.notifies(timeout=0):
+                                self._wake.set()
             except psycopg.Error as exc:
                 self.listening.clear()
                 # Polling keeps the queue moving meanwhile; try to listen again shortly.

@@ -39,11 +39,14 @@ def tick(
     lease: timedelta = LEASE,
     claim: Claim = claim_due,
     retry_base: timedelta = RETRY_BASE,
+    recover_lost: bool = True,
 ) -> TickReport:
-    """Recover lost runs, mark missed schedules, then claim up to `slots` units of due work."""
+    """Recover lost runs (unless told not to this time), mark missed schedules, then claim up
+    to `slots` units of due work."""
     report = TickReport()
     now = site.clock.now()
-    report.recovered = recover(site.db, now, retry_base)
+    if recover_lost:
+        report.recovered = recover(site.db, now, retry_base)
     for run_id in report.recovered:
         log.warning("recovered run %s from a lost worker", run_id)
     report.missed = [s.id for s in detect_missed(site.db, now)]

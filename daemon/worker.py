@@ -26,6 +26,7 @@ from daemon.tick import tick
 from daemon.trouble import Trouble
 
 log = logging.getLogger("amx.daemon")
+RECOVERY_EVERY_S = 5.0
 
 
 @dataclass
@@ -136,7 +137,7 @@ class Worker:
         log.info(
             "worker %s started: %s jobs at once, poll %.2fs", self.id, cfg.concurrency, cfg.poll
         )
-        next_beat = 0.0
+        next_beat = next_recovery = 0.0
         beat_trouble, tick_trouble = Trouble("heartbeat"), Trouble("tick")
         try:
             while not self.stopping.is_set():
@@ -149,6 +150,8 @@ class Worker:
                     except Exception as exc:
                         beat_trouble.failed(exc, retry_in=max(cfg.poll, 1.0))
                 free = cfg.concurrency - len(self._jobs)
+                # Leases last 90 s: looking for lost runs every few seconds is soon enough.
+                recovering = time.monotonic() >= next_recovery
                 try:
                     report = tick(
                         self.site,
@@ -157,7 +160,10 @@ class Worker:
                         lease=lease,
                         claim=self.claim,
                         retry_base=timedelta(seconds=cfg.retry_base),
+                        recover_lost=recovering,
                     )
+                    if recovering:
+                        next_recovery = time.monotonic() + RECOVERY_EVERY_S
                     for claimed in report.claimed:
                         self._start(claimed)
                     pause = self._sleep_for(free - len(report.claimed))
