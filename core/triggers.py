@@ -21,7 +21,8 @@ import bisect
 import json
 import re
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import MISSING, dataclass
+from dataclasses import fields as fields_of
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any, Literal
@@ -469,12 +470,8 @@ class IntervalTrigger:
 
 
 Trigger = OnceTrigger | CronTrigger | IntervalTrigger
-_KINDS: dict[str, tuple[type[Trigger], frozenset[str]]] = {
-    "once": (OnceTrigger, frozenset({"fire_at"})),
-    "cron": (CronTrigger, frozenset({"expr"})),
-    "interval": (IntervalTrigger, frozenset({"every_seconds", "anchor"})),
-}
-_REQUIRED = {"once": ("fire_at",), "cron": ("expr",), "interval": ("every_seconds",)}
+_MODELS: dict[str, type[Trigger]] = {"once": OnceTrigger, "cron": CronTrigger,
+                                     "interval": IntervalTrigger}  # fmt: skip
 
 
 def _malformed(detail: str) -> InvalidInput:
@@ -506,26 +503,28 @@ def trigger_from_data(data: Any) -> Trigger:
     if not isinstance(data, dict):
         raise _malformed(f"expected an object, got {type(data).__name__}")
     kind = data.get("kind")
-    if kind not in _KINDS:
+    if kind not in _MODELS:
         raise _malformed(f"kind: {kind!r} is not one of 'once', 'cron', 'interval'")
-    model, allowed = _KINDS[kind]
+    model = _MODELS[kind]
+    allowed = {f.name for f in fields_of(model)} - {"kind"}
     extra = sorted(set(data) - allowed - {"kind"})
     if extra:
         raise _malformed(f"{extra[0]}: not a field of a {kind} trigger")
-    missing = [name for name in _REQUIRED[kind] if name not in data]
+    required = [f.name for f in fields_of(model) if f.default is MISSING]
+    missing = [name for name in required if name not in data]
     if missing:
         raise _malformed(f"{missing[0]}: field required")
-    fields = {name: data[name] for name in allowed if name in data}
+    given = {name: data[name] for name in allowed if name in data}
     for name in ("fire_at", "anchor"):
-        if fields.get(name) is not None:
-            fields[name] = _stored_datetime(name, fields[name])
-    if kind == "cron" and not isinstance(fields["expr"], str):
-        raise _malformed(f"expr: {fields['expr']!r} is not text")
+        if given.get(name) is not None:
+            given[name] = _stored_datetime(name, given[name])
+    if kind == "cron" and not isinstance(given["expr"], str):
+        raise _malformed(f"expr: {given['expr']!r} is not text")
     if kind == "interval" and (
-        isinstance(fields["every_seconds"], bool) or not isinstance(fields["every_seconds"], int)
+        isinstance(given["every_seconds"], bool) or not isinstance(given["every_seconds"], int)
     ):
-        raise _malformed(f"every_seconds: {fields['every_seconds']!r} is not a whole number")
-    return model(**fields)
+        raise _malformed(f"every_seconds: {given['every_seconds']!r} is not a whole number")
+    return model(**given)
 
 
 def trigger_to_data(trigger: Trigger) -> dict[str, Any]:

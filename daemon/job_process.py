@@ -29,6 +29,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 
+from core.clock import OffsetClock
 from core.errors import AmxError
 from core.outcome import Outcome
 from core.queue import Site
@@ -176,7 +177,8 @@ class ChildProcessRunner:
                 host = self._host = _Host(self)
             job = ChildJob(host, claimed, done)
             host.jobs[claimed.run_id] = job
-        offset = getattr(self.site.clock, "offset", timedelta(0))
+        clock = self.site.clock
+        offset = clock.offset if isinstance(clock, OffsetClock) else timedelta(0)
         host.send({
             "op": "start", "run_id": claimed.run_id, "schedule_id": claimed.schedule_id,
             "scheduled_for": claimed.scheduled_for.isoformat(), "trigger": claimed.trigger,
@@ -281,7 +283,7 @@ def main() -> int:
     setup = json.loads(sys.stdin.readline() or "{}")
 
     from core.api import Core
-    from core.clock import OffsetClock, SystemClock
+    from core.clock import SystemClock
     from daemon.execute import execute
 
     clock = OffsetClock(SystemClock())

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from core.db import Database
 from core.outcome import Outcome, finish_run
+from core.queue import describe_row
 from core.status import RunStatus, Status, check
 from core.tables import Run, Schedule, Worker
 from core.triggers import next_fire_time, trigger_from_data
@@ -63,7 +64,7 @@ def _settle_in(
 def _advance(
     session: Session, schedule: Schedule, run: Run, now: datetime, retry_base: timedelta
 ) -> str:
-    what = f"schedule {schedule.id} {schedule.name!r}"
+    what = describe_row(schedule)
     trigger = trigger_from_data(schedule.trigger)
     once = trigger.kind == "once"
     schedule.claimed_by = None

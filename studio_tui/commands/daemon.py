@@ -20,7 +20,7 @@ from daemon.worker import Worker, WorkerConfig
 from studio_tui.commands.base import EXIT_OK, EXIT_REFUSED, Context, Subparsers, subcommands
 
 # `amx daemon run` stays resident: it imports only what claiming and watching need. The
-# analysis code runs in a process per job (daemon.job_process); the health server and the
+# analysis code runs in its job process (daemon.job_process); the health server and the
 # services load only for the commands that use them.
 
 
