@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -82,11 +83,18 @@ def head_revision() -> str:
     return known_revisions()[-1]
 
 
-def _prepare_sqlite_file(url: URL) -> None:
+def _sqlite_path(url: URL) -> Path | None:
+    """The file a SQLite URL names, or None for an in-memory or URI database."""
     database = url.database
     if not database or database == ":memory:" or database.startswith("file:"):
-        return
-    path = Path(database).expanduser()
+        return None
+    return Path(database).expanduser()
+
+
+def _prepare_sqlite_file(path: Path) -> None:
+    """Make the directory and check write access, without opening the file: closing any
+    descriptor of a SQLite file drops every POSIX lock this process holds on it, so only
+    SQLite itself may open it (a file that is not a database is refused by SQLite's own read)."""
     fix = "choose a writable place with --database-url sqlite:////path/to/amx.db"
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -96,13 +104,39 @@ def _prepare_sqlite_file(url: URL) -> None:
         ) from None
     if not os.access(path.parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
         raise StorageError(f"the database at {path} is not writable; {fix}.")
-    if path.exists() and path.stat().st_size > 0:
-        with path.open("rb") as handle:
-            if handle.read(16) != b"SQLite format 3\x00":
-                raise StorageError(
-                    f"{path} is not an SQLite database; point --database-url at an AMX database "
-                    "or at a new file."
-                )
+
+
+class _SharedEngines:
+    """One engine per SQLite file in this process, however many handles open it; the last
+    handle to let go closes it. Separate engines on one file would be safe for SQLite, but one
+    pool keeps the connection count and the tuning in one place."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._engines: dict[str, tuple[Engine, int]] = {}
+
+    def acquire(self, key: str, make: Callable[[], Engine]) -> Engine:
+        with self._lock:
+            engine, users = self._engines.get(key) or (make(), 0)
+            self._engines[key] = (engine, users + 1)
+            return engine
+
+    def release(self, key: str) -> None:
+        with self._lock:
+            engine, users = self._engines.pop(key)
+            if users > 1:
+                self._engines[key] = (engine, users - 1)
+            else:
+                engine.dispose()
+
+
+_SQLITE_ENGINES = _SharedEngines()
+
+
+def _sqlite_engine(url: URL) -> Engine:
+    engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+    _tune_sqlite(engine)
+    return engine
 
 
 def _limit_postgres_sessions(engine: Engine) -> None:
@@ -178,10 +212,17 @@ class Database:
             ) from None
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         connect_url = self.connect_url()
-        if self.is_sqlite:
-            _prepare_sqlite_file(self.url)
-            self.engine = create_engine(self.url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
-            _tune_sqlite(self.engine)
+        self._shared_key: str | None = None
+        path = _sqlite_path(self.url) if self.is_sqlite else None
+        self._owns_engine = path is None
+        if path is not None:
+            _prepare_sqlite_file(path)
+            self._shared_key = os.path.realpath(path)
+            self.engine = _SQLITE_ENGINES.acquire(
+                self._shared_key, lambda: _sqlite_engine(self.url)
+            )
+        elif self.is_sqlite:
+            self.engine = _sqlite_engine(self.url)
         else:
             try:
                 self.engine = create_engine(connect_url, pool_pre_ping=True)
@@ -200,7 +241,11 @@ class Database:
             # once (delivered on commit); polling stays as the fallback.
             event.listen(self._write, "after_flush", _notify_queue)
         if migrate:
-            self.ensure_schema()
+            try:
+                self.ensure_schema()
+            except BaseException:
+                self.dispose()
+                raise
 
     @property
     def is_postgres(self) -> bool:
@@ -331,5 +376,9 @@ class Database:
             conn.rollback()
 
     def dispose(self) -> None:
-        """Close every pooled connection."""
-        self.engine.dispose()
+        """Let go of the engine: closed here, or by the last handle on the same SQLite file."""
+        key, self._shared_key = self._shared_key, None
+        if key is not None:
+            _SQLITE_ENGINES.release(key)
+        elif self._owns_engine:
+            self.engine.dispose()

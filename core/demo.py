@@ -8,7 +8,6 @@ when no live schedule has their name.
 from __future__ import annotations
 
 import contextlib
-import filecmp
 import json
 import os
 import random
@@ -599,6 +598,24 @@ def _build(path: Path, ddl: tuple[str, ...], tables: dict[str, list[Row]]) -> No
         connection.close()
 
 
+def _dump(path: Path) -> list[str]:
+    connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        return list(connection.iterdump())
+    finally:
+        connection.close()
+
+
+def _same_rows(path: Path, temp: Path) -> bool:
+    """Whether the shop file at `path` already holds what `temp` holds. Read through SQLite, as a
+    studio of this process may have `path` open: closing a plain descriptor of it would drop
+    that connection's locks."""
+    try:
+        return _dump(path) == _dump(temp)
+    except sqlite3.DatabaseError:
+        return False
+
+
 def _fsync(path: Path, directory: bool = False) -> None:
     if directory and os.name != "posix":
         return  # Windows cannot open a directory to flush it
@@ -616,7 +633,7 @@ def _write_atomic(path: Path, ddl: tuple[str, ...], tables: dict[str, list[Row]]
     temp = Path(name)
     try:
         _build(temp, ddl, tables)
-        if path.is_file() and filecmp.cmp(path, temp, shallow=False):
+        if path.is_file() and _same_rows(path, temp):
             temp.unlink()
             return False
         os.chmod(temp, 0o644)  # mkstemp makes it private; the demo is ordinary data
