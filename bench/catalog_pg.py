@@ -21,9 +21,9 @@ from sqlalchemy import create_engine, inspect
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from core.analysis.llm.heuristic import HeuristicAnnotator
 from core.api import Core
-from core.llm.heuristic import HeuristicAnnotator
-from core.scope import from_texts
+from core.catalog.scope import from_texts
 from tests.support.pg import start_cluster
 
 COLUMN_TYPES = [

@@ -27,9 +27,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.queue_probe import fill, pct
 from core.api import Core
-from core.spec import build_spec
-from core.tables import Run
-from core.triggers import once
+from core.schedules.spec import build_spec
+from core.schedules.triggers import once
+from core.storage.tables import Run
 from daemon.claim import claim_due
 from tests.support.daemons import start, wait_until
 from tests.support.pg import find_bindir, start_cluster

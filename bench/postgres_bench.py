@@ -22,8 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import bench.queue_probe as queue_probe
 from core.api import Core
-from core.db import Database
-from core.queue import due_statement
+from core.schedules.queue import due_statement
+from core.storage.engine import Database
 from daemon.claim import claim_due
 from tests.support.daemons import start, wait_until
 from tests.support.pg import start_cluster

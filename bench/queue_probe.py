@@ -24,8 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from core.api import Core
 from core.clock import FrozenClock
-from core.queue import due_statement
-from core.service import ListQuery
+from core.schedules.queue import due_statement
+from core.schedules.service import ListQuery
 
 NOW = datetime(2026, 11, 21, 2, 0, tzinfo=UTC)
 STATUSES = ["pending"] * 70 + ["paused"] * 10 + ["completed"] * 10 + ["failed"] * 5 + ["missed"] * 5

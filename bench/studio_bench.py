@@ -23,7 +23,7 @@ from textual.widgets import DataTable
 
 import bench.queue_probe as queue_probe
 from core.api import Core
-from core.service import ListQuery
+from core.schedules.service import ListQuery
 from daemon.hooks import Completed, RecordingRunner
 from studio_tui.app import StudioApp
 from studio_tui.screens.schedules import SchedulesScreen

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.catalog import CatalogService
+from core.analysis.job import AnalysisJob
+from core.analysis.review import ReviewService
+from core.catalog.profiles import ProfileService
+from core.catalog.scope import from_texts
+from core.catalog.service import CatalogService
 from core.clock import Clock, SystemClock
-from core.db import Database
 from core.errors import NotFound
-from core.job import AnalysisJob
-from core.profiles import ProfileService
-from core.review import ReviewService
-from core.runs import RunService
-from core.scope import from_texts
-from core.service import ScheduleService
-from core.spec import ScheduleSpec
+from core.schedules.runs import RunService
+from core.schedules.service import ScheduleService
+from core.schedules.spec import ScheduleSpec
+from core.storage.engine import Database
 
 
 @dataclass(frozen=True)

@@ -19,10 +19,10 @@ from sqlalchemy import Integer, String, TextClause, bindparam, column, insert, t
 from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeEngine
 
-from core.db import Database
-from core.status import RunStatus, Status, check
-from core.tables import DUE_PREDICATE, Run
-from core.timeutil import UTCDateTime
+from core.schedules.status import RunStatus, Status, check
+from core.storage.engine import Database
+from core.storage.tables import DUE_PREDICATE, Run
+from core.storage.utc import UTCDateTime
 
 
 @dataclass(frozen=True)

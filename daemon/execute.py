@@ -11,13 +11,13 @@ import time
 from collections.abc import Callable
 from datetime import timedelta
 
+from core.analysis.job import Progress, ProgressFn
 from core.api import Core
 from core.errors import AmxError, NotFound, StorageError
-from core.job import Progress, ProgressFn
-from core.outcome import Outcome
-from core.queue import Site
-from core.status import RunStatus
-from core.views import RunInfo
+from core.schedules.outcome import Outcome
+from core.schedules.queue import Site
+from core.schedules.status import RunStatus
+from core.schedules.views import RunInfo
 from daemon.claim import Claimed
 from daemon.settle import RETRY_BASE, finish_and_settle
 from daemon.tick import until_recorded

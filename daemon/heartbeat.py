@@ -11,9 +11,9 @@ from importlib.metadata import PackageNotFoundError, version
 
 from sqlalchemy import delete, select, update
 
-from core.db import Database
-from core.status import RunStatus, Status
-from core.tables import Run, Schedule, Worker
+from core.schedules.status import RunStatus, Status
+from core.storage.engine import Database
+from core.storage.tables import Run, Schedule, Worker
 
 ALIVE_WITHIN = timedelta(seconds=90)
 FORGET_AFTER = timedelta(days=30)  # a worker row unseen this long is deleted at the next start

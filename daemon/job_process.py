@@ -31,9 +31,9 @@ from typing import IO, Any
 
 from core.clock import OffsetClock
 from core.errors import AmxError
-from core.outcome import Outcome
-from core.queue import Site
-from core.status import RunStatus
+from core.schedules.outcome import Outcome
+from core.schedules.queue import Site
+from core.schedules.status import RunStatus
 from daemon.claim import Claimed
 from daemon.settle import RETRY_BASE, finish_and_settle, release
 from daemon.tick import until_recorded

@@ -8,8 +8,8 @@ import threading
 
 import psycopg
 
-from core.db import QUEUE_CHANNEL, Database
 from core.errors import StorageError
+from core.storage.engine import QUEUE_CHANNEL, Database
 from daemon.trouble import Trouble
 
 log = logging.getLogger("amx.daemon")

@@ -7,12 +7,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from core.db import Database
-from core.outcome import Outcome, finish_run
-from core.queue import describe_row
-from core.status import RunStatus, Status, check
-from core.tables import Run, Schedule, Worker
-from core.triggers import next_fire_time, trigger_from_data
+from core.schedules.outcome import Outcome, finish_run
+from core.schedules.queue import describe_row
+from core.schedules.status import RunStatus, Status, check
+from core.schedules.triggers import next_fire_time, trigger_from_data
+from core.storage.engine import Database
+from core.storage.tables import Run, Schedule, Worker
 
 RETRY_BASE = timedelta(seconds=30)
 RETRY_CAP = timedelta(hours=1)

@@ -11,7 +11,7 @@ from datetime import timedelta
 from typing import TypeVar
 
 from core.errors import StorageError
-from core.queue import Site, detect_missed
+from core.schedules.queue import Site, detect_missed
 from daemon.claim import Claim, Claimed, claim_due
 from daemon.settle import RETRY_BASE, recover
 from daemon.trouble import Trouble

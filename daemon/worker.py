@@ -15,9 +15,9 @@ from typing import Protocol
 
 from core.clock import OffsetClock
 from core.errors import AmxError
-from core.outcome import Outcome
-from core.queue import Site, next_due
-from core.status import RunStatus
+from core.schedules.outcome import Outcome
+from core.schedules.queue import Site, next_due
+from core.schedules.status import RunStatus
 from daemon import heartbeat
 from daemon.claim import Claim, Claimed, claim_due
 from daemon.heartbeat import new_worker_id

@@ -14,8 +14,8 @@ from textual.screen import Screen
 from core.api import Core
 from core.clock import Clock, SystemClock
 from core.errors import AmxError
-from core.service import ListQuery
-from core.views import ScheduleInfo
+from core.schedules.service import ListQuery
+from core.schedules.views import ScheduleInfo
 from daemon.hooks import CommandRunner, HookStatus, Platform, current_platform
 from daemon.overview import overview
 from daemon.worker import Worker, WorkerConfig

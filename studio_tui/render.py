@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from core.views import RunInfo, ScheduleDetail, ScheduleInfo
+from core.schedules.views import RunInfo, ScheduleDetail, ScheduleInfo
 
 
 def local_time(at: datetime | None, zone: str, *, with_zone: bool = True) -> str:

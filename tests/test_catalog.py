@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from core.api import Core
+from core.catalog.scope import from_texts
+from core.catalog.targets import Unreachable
 from core.clock import FrozenClock
 from core.errors import InvalidInput
-from core.scope import from_texts
-from core.targets import Unreachable
 from tests.support.pg import Cluster
 from tests.support.pg_shop import make_pg_shop
 
@@ -120,8 +120,8 @@ def test_postgres_catalog_with_two_schemas(
 def test_analysis_of_a_postgres_target(
     pg_cluster: Cluster, clock: FrozenClock, tmp_path: Path
 ) -> None:
-    from core.spec import build_spec
-    from core.triggers import cron
+    from core.schedules.spec import build_spec
+    from core.schedules.triggers import cron
 
     target = make_pg_shop(pg_cluster, "pgshop_job")
     core = Core.open(pg_cluster.create_database("amx_job"), clock)

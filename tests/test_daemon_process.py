@@ -16,9 +16,9 @@ import pytest
 from sqlalchemy import func, select
 
 from core.api import Core
-from core.spec import build_spec
-from core.tables import Run
-from core.triggers import cron, once
+from core.schedules.spec import build_spec
+from core.schedules.triggers import cron, once
+from core.storage.tables import Run
 from tests.support.daemons import Daemon, fire_counts, start, wait_until
 from tests.support.fake_llm import FakeLlm, add_profile, ok, timeout
 from tests.support.shop import make_shop
@@ -101,7 +101,7 @@ def _many_due(core: Core, n: int) -> list[int]:
     """`n` one-shot schedules, all due now (creating them takes a while on a busy machine)."""
     from sqlalchemy import update
 
-    from core.tables import Schedule
+    from core.storage.tables import Schedule
 
     ids = [add(core, f"burst-{i:03d}", once(at(3600))) for i in range(n)]
     with core.db.write() as s:
@@ -160,7 +160,7 @@ def test_sigkill_mid_run_is_recovered_and_retried(world: tuple[str, Core], tmp_p
         llm.script(timeout(60))
         sid = add(core, "victim", cron("* * * * *"), llm_profile="slow")
         with core.db.write() as s:  # due now rather than at the next minute
-            from core.tables import Schedule
+            from core.storage.tables import Schedule
 
             row = s.get(Schedule, sid)
             assert row is not None

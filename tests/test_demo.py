@@ -11,13 +11,13 @@ import platformdirs
 import pytest
 from sqlalchemy import func, inspect, select
 
-import core.demo as demo
+import core.demo.seed as demo
 from core.api import Core
+from core.catalog.targets import open_target
 from core.clock import FrozenClock
-from core.demo import DEMO_PROFILE, DemoInfo, create_demo, luhn_ok
-from core.service import ListQuery
-from core.tables import Run, Schedule
-from core.targets import open_target
+from core.demo.seed import DEMO_PROFILE, DemoInfo, create_demo, luhn_ok
+from core.schedules.service import ListQuery
+from core.storage.tables import Run, Schedule
 
 PII_COLUMNS = {
     ("main", "users"): {"email", "phone", "first_name", "last_name", "birth_date"},

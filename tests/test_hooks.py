@@ -16,8 +16,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.db import default_url
 from core.errors import InvalidInput
+from core.storage.engine import default_url
 from daemon import hooks
 from daemon.hooks import (
     KEEP_QUEUED,

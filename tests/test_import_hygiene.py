@@ -41,8 +41,8 @@ def test_the_resident_daemon_loads_neither_pydantic_nor_the_analysis_code() -> N
         "build_parser(command_word(['--database-url', 'x', 'daemon', 'run'])); "
         "import daemon.worker, daemon.job_process, studio_tui.commands.daemon; "
         "heavy = {'pydantic', 'httpx', 'textual', 'alembic'}; "
-        "ours = {'core.api', 'core.job', 'core.catalog', 'core.llm', 'core.spec', 'core.views', "
-        "'core.service', 'core.review', 'core.profiles', 'daemon.execute', 'daemon.health'}; "
+        "ours = {'core.api', 'core.analysis.job', 'core.catalog.service', 'core.analysis.llm', 'core.schedules.spec', 'core.schedules.views', "
+        "'core.schedules.service', 'core.analysis.review', 'core.catalog.profiles', 'daemon.execute', 'daemon.health'}; "
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in heavy or m in ours); "
         "print(','.join(bad))"
     )

@@ -9,13 +9,13 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from core.analysis.export import export
+from core.analysis.job import Progress
 from core.api import Core
 from core.errors import Conflict
-from core.export import export
-from core.job import Progress
-from core.spec import build_spec
-from core.tables import AnnotationChange
-from core.triggers import cron
+from core.schedules.spec import build_spec
+from core.schedules.triggers import cron
+from core.storage.tables import AnnotationChange
 
 
 def make(core: Core, name: str, review: str, scope: list[str] | None = None) -> int:

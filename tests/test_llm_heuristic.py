@@ -10,10 +10,17 @@ from pathlib import Path
 
 import pytest
 
-from core.llm.base import TAG_VOCABULARY, Annotator
-from core.llm.heuristic import HeuristicAnnotator
-from core.metadata import ColumnAnnotation, ColumnMeta, TableAnnotation, TableMeta
-from core.pii import classify_pii, mask_samples, name_words, safe_samples, singular, table_entity
+from core.analysis.llm.base import TAG_VOCABULARY, Annotator
+from core.analysis.llm.heuristic import HeuristicAnnotator
+from core.analysis.pii import (
+    classify_pii,
+    mask_samples,
+    name_words,
+    safe_samples,
+    singular,
+    table_entity,
+)
+from core.catalog.metadata import ColumnAnnotation, ColumnMeta, TableAnnotation, TableMeta
 
 ROOT = Path(__file__).resolve().parent.parent
 C = ColumnMeta

@@ -11,8 +11,7 @@ from typing import Any
 
 import pytest
 
-from core.errors import InvalidInput
-from core.llm.base import (
+from core.analysis.llm.base import (
     Annotator,
     LlmAuthError,
     LlmBadOutput,
@@ -21,9 +20,10 @@ from core.llm.base import (
     LlmUnavailable,
     annotator_for,
 )
-from core.llm.heuristic import HeuristicAnnotator
-from core.llm.openai_compat import OpenAICompatibleAnnotator
-from core.metadata import ColumnMeta, TableMeta
+from core.analysis.llm.heuristic import HeuristicAnnotator
+from core.analysis.llm.openai_compat import OpenAICompatibleAnnotator
+from core.catalog.metadata import ColumnMeta, TableMeta
+from core.errors import InvalidInput
 from tests.support.fake_llm import (
     FakeLlm,
     error,

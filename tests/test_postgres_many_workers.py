@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import func, select, update
 
 from core.api import Core
-from core.spec import build_spec
-from core.tables import Run, Schedule
-from core.triggers import once
+from core.schedules.spec import build_spec
+from core.schedules.triggers import once
+from core.storage.tables import Run, Schedule
 from tests.support.daemons import Daemon, start, wait_until
 from tests.support.fake_llm import FakeLlm, add_profile, timeout
 from tests.support.pg import Cluster

@@ -13,9 +13,9 @@ import pytest
 
 from core.api import Core
 from core.clock import FrozenClock, OffsetClock
-from core.db import QUEUE_CHANNEL
-from core.spec import build_spec
-from core.triggers import cron, once
+from core.schedules.spec import build_spec
+from core.schedules.triggers import cron, once
+from core.storage.engine import QUEUE_CHANNEL
 from daemon.claim import Claimed, claim_due
 from daemon.health import health
 from daemon.worker import Worker, WorkerConfig

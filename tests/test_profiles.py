@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from core.api import Core
+from core.catalog.profiles import check_db_url, resolve_db_url
 from core.errors import Conflict, InvalidInput, NotFound
-from core.profiles import check_db_url, resolve_db_url
 
 
 def test_literal_password_is_refused() -> None:

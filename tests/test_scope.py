@@ -8,8 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.errors import InvalidInput
-from core.scope import (
+from core.catalog.scope import (
     EMPTY_SCOPE_MESSAGE,
     ScopePath,
     as_texts,
@@ -24,6 +23,7 @@ from core.scope import (
     summary,
     toggle,
 )
+from core.errors import InvalidInput
 
 FAST = settings(max_examples=200, deadline=None)
 

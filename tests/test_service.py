@@ -11,10 +11,10 @@ from sqlalchemy import func, select
 from core.api import Core
 from core.clock import FrozenClock
 from core.errors import Conflict, IllegalTransition, InvalidInput, NotFound
-from core.service import ListQuery
-from core.spec import ScheduleSpec, build_spec
-from core.tables import Run, Schedule
-from core.triggers import cron, interval, once
+from core.schedules.service import ListQuery
+from core.schedules.spec import ScheduleSpec, build_spec
+from core.schedules.triggers import cron, interval, once
+from core.storage.tables import Run, Schedule
 
 JAKARTA = "Asia/Jakarta"
 

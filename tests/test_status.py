@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from core.errors import IllegalTransition
-from core.status import TRANSITIONS, Status, can, check
+from core.schedules.status import TRANSITIONS, Status, can, check
 
 
 @pytest.mark.parametrize("action", sorted(TRANSITIONS))

@@ -11,10 +11,10 @@ from sqlalchemy import create_engine, inspect, select, text
 
 from core.api import Core
 from core.clock import FrozenClock
-from core.db import Database, head_revision
 from core.errors import StorageError
-from core.queue import due_statement
-from core.tables import Base, Worker
+from core.schedules.queue import due_statement
+from core.storage.engine import Database, head_revision
+from core.storage.tables import Base, Worker
 
 
 def test_migrating_an_empty_database_creates_every_table(db_url: str) -> None:

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from core.api import Core
-from core.db import Database
-from core.spec import build_spec
-from core.triggers import cron
+from core.schedules.spec import build_spec
+from core.schedules.triggers import cron
+from core.storage.engine import Database
 from tests.support.daemons import ROOT
 from tests.support.shop import make_shop
 

@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 
 from core.api import Core
 from core.clock import FrozenClock
-from core.spec import build_spec
-from core.tables import Run
-from core.triggers import cron, interval, once
+from core.schedules.spec import build_spec
+from core.schedules.triggers import cron, interval, once
+from core.storage.tables import Run
 from daemon.claim import claim_due
 from daemon.execute import execute
 from daemon.heartbeat import beat, register

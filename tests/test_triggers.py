@@ -13,9 +13,9 @@ from croniter import croniter
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core import triggers
 from core.errors import InvalidInput
-from core.triggers import (
+from core.schedules import triggers
+from core.schedules.triggers import (
     CronTrigger,
     IntervalTrigger,
     OnceTrigger,

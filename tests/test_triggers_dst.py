@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from core.errors import InvalidInput
-from core.triggers import (
+from core.schedules.triggers import (
     CronTrigger,
     IntervalTrigger,
     OnceTrigger,

@@ -13,8 +13,8 @@ import platformdirs
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
-from core.db import ENV_URL, default_url
 from core.errors import InvalidInput
+from core.storage.engine import ENV_URL, default_url
 
 APP = "amx-studio"
 # Where libpq finds passwords and services: file locations and names, never a password itself.

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from core.catalog import CatalogNode, Listing
-from core.scope import parse_path
+from core.catalog.scope import parse_path
+from core.catalog.service import CatalogNode, Listing
 from studio_tui.commands.base import EXIT_OK, Context, Subparsers, subcommands
 
 KIND_MARK = {"database": "database", "schema": "schema", "table": "table", "view": "view"}
@@ -79,7 +79,7 @@ def cmd_refresh(ctx: Context) -> int:
 
 
 def cmd_demo(ctx: Context) -> int:
-    from core.demo import create_demo
+    from core.demo.seed import create_demo
 
     info = create_demo(ctx.core)
     ctx.print(

@@ -9,9 +9,9 @@ from datetime import timedelta
 from pathlib import Path
 
 from core.clock import OffsetClock
-from core.db import Database
 from core.errors import InvalidInput
-from core.queue import QueueSite
+from core.schedules.queue import QueueSite
+from core.storage.engine import Database
 from daemon import logs
 from daemon.heartbeat import new_worker_id
 from daemon.job_process import IDLE_EXIT_S, ChildProcessRunner

@@ -5,8 +5,8 @@ from __future__ import annotations
 import threading
 from typing import IO
 
-from core.job import Progress, ProgressFn
-from core.views import RunInfo
+from core.analysis.job import Progress, ProgressFn
+from core.schedules.views import RunInfo
 from daemon.execute import recorder
 from studio_tui import render
 from studio_tui.commands.base import EXIT_OK, EXIT_REFUSED, Context

@@ -40,8 +40,8 @@ def cmd_db_test(ctx: Context) -> int:
 
 
 def cmd_llm_test(ctx: Context) -> int:
-    from core.llm.base import annotator_for
-    from core.metadata import ColumnMeta, TableMeta
+    from core.analysis.llm.base import annotator_for
+    from core.catalog.metadata import ColumnMeta, TableMeta
 
     row = ctx.core.profiles.get_llm(ctx.args.name)
     annotator = annotator_for(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from core.export import FORMATS, export
-from core.review import ProposalInfo, show_value
+from core.analysis.export import FORMATS, export
+from core.analysis.review import ProposalInfo, show_value
 from studio_tui import render
 from studio_tui.commands.base import (
     EXIT_OK,

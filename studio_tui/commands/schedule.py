@@ -7,10 +7,10 @@ from datetime import datetime
 from typing import Any
 
 from core.errors import InvalidInput
-from core.service import ListQuery
-from core.spec import ScheduleSpec, build_spec
-from core.status import Status
-from core.triggers import (
+from core.schedules.service import ListQuery
+from core.schedules.spec import ScheduleSpec, build_spec
+from core.schedules.status import Status
+from core.schedules.triggers import (
     Trigger,
     cron,
     default_zone_name,
@@ -20,8 +20,8 @@ from core.triggers import (
     parse_local_datetime,
     zone,
 )
-from core.views import ScheduleInfo
-from core.when import parse_fire_at
+from core.schedules.views import ScheduleInfo
+from core.schedules.when import parse_fire_at
 from studio_tui import render
 from studio_tui.commands import hooks
 from studio_tui.commands.base import (

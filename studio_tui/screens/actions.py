@@ -11,7 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from core.views import ScheduleInfo
+from core.schedules.views import ScheduleInfo
 
 LABELS = {
     "edit": "Edit  (e)",

@@ -12,7 +12,7 @@ from textual.widgets import DataTable, Footer, Static
 
 from core.api import Core
 from core.errors import AmxError
-from core.views import RunInfo, ScheduleDetail
+from core.schedules.views import RunInfo, ScheduleDetail
 from studio_tui import render
 
 PAGE = 100

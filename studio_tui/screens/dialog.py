@@ -15,10 +15,10 @@ from textual.widget import Widget
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Select, Static
 
 from core.api import Core
+from core.catalog.scope import ScopePath, as_texts, from_texts, summary
 from core.errors import AmxError, Conflict, InvalidInput
-from core.scope import ScopePath, as_texts, from_texts, summary
-from core.spec import build_spec
-from core.triggers import (
+from core.schedules.spec import build_spec
+from core.schedules.triggers import (
     cron,
     default_zone_name,
     describe,
@@ -29,8 +29,8 @@ from core.triggers import (
     once,
     trigger_from_data,
 )
-from core.views import ScheduleInfo
-from core.when import parse_fire_at
+from core.schedules.views import ScheduleInfo
+from core.schedules.when import parse_fire_at
 from studio_tui.screens.confirm import ConfirmScreen
 from studio_tui.widgets.scope_tree import ScopeTree
 

@@ -11,7 +11,7 @@ from textual.widgets import Button, DataTable, Static
 
 from core.api import Core
 from core.errors import AmxError
-from core.views import ScheduleInfo
+from core.schedules.views import ScheduleInfo
 from studio_tui import render
 from studio_tui.widgets.schedule_table import fire_text
 

@@ -14,9 +14,9 @@ from textual.coordinate import Coordinate
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
+from core.analysis.review import ProposalInfo, show_value
 from core.api import Core
 from core.errors import AmxError
-from core.review import ProposalInfo, show_value
 from studio_tui import render
 
 

@@ -14,9 +14,9 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
 from core.errors import AmxError, StorageError
-from core.service import ListQuery, SortKey
-from core.status import can
-from core.views import Page, ScheduleInfo
+from core.schedules.service import ListQuery, SortKey
+from core.schedules.status import can
+from core.schedules.views import Page, ScheduleInfo
 from studio_tui.screens.confirm import ConfirmScreen
 from studio_tui.widgets.chips import CHIPS, Chip, FilterChips
 from studio_tui.widgets.schedule_table import ScheduleTable, actions_for

@@ -10,8 +10,8 @@ from textual.message import Message
 from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey, RowKey
 
-from core.status import can
-from core.views import ScheduleInfo
+from core.schedules.status import can
+from core.schedules.views import ScheduleInfo
 from studio_tui.render import clip
 
 WIDE = 110

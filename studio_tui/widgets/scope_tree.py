@@ -22,9 +22,9 @@ from textual.widgets import Tree
 from textual.widgets._tree import TOGGLE_STYLE, TreeNode
 from textual.worker import get_current_worker
 
-from core.catalog import CatalogNode
+from core.catalog.scope import ScopePath, State, format_path, state, summary, toggle
+from core.catalog.service import CatalogNode
 from core.errors import AmxError
-from core.scope import ScopePath, State, format_path, state, summary, toggle
 
 __all__ = ["CHUNK_SIZE", "EntryKind", "Loader", "ScopeEntry", "ScopeTree"]
 

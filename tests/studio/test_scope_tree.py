@@ -14,9 +14,9 @@ from textual.pilot import Pilot
 from textual.widgets import Static
 from textual.widgets._tree import TreeNode
 
-from core.catalog import CatalogNode, NodeKind
-from core.scope import ScopePath
-from core.targets import Unreachable
+from core.catalog.scope import ScopePath
+from core.catalog.service import CatalogNode, NodeKind
+from core.catalog.targets import Unreachable
 from studio_tui.widgets.scope_tree import CHUNK_SIZE, ScopeEntry, ScopeTree
 
 DATABASE = "shop"

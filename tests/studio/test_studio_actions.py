@@ -274,8 +274,8 @@ async def test_running_schedule_shows_its_progress(make_studio: MakeStudio) -> N
 
 
 async def test_stale_edit_offers_to_reload(make_studio: MakeStudio) -> None:
-    from core.spec import build_spec
-    from core.triggers import trigger_from_data
+    from core.schedules.spec import build_spec
+    from core.schedules.triggers import trigger_from_data
 
     app = make_studio()
     async with app.run_test(size=(120, 40)) as pilot:

@@ -13,9 +13,9 @@ from pathlib import Path
 from sqlalchemy import select, update
 
 from core.api import Core
-from core.db import Database
-from core.status import RunStatus
-from core.tables import Run, Schedule
+from core.schedules.status import RunStatus
+from core.storage.engine import Database
+from core.storage.tables import Run, Schedule
 from daemon import logs
 from daemon.claim import Claimed
 from daemon.worker import Worker, WorkerConfig

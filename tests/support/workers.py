@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from core.db import Database
-from core.tables import Worker
+from core.storage.engine import Database
+from core.storage.tables import Worker
 
 
 def add_worker(

@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict
 
-from core.scope import from_texts, summary
-from core.tables import Run, Schedule
-from core.triggers import describe, trigger_from_data
+from core.catalog.scope import from_texts, summary
+from core.schedules.triggers import describe, trigger_from_data
+from core.storage.tables import Run, Schedule
 
 
 @lru_cache(maxsize=4096)

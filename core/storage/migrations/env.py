@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from core.tables import Base
+from core.storage.tables import Base
 
 connection = context.config.attributes["connection"]
 context.configure(

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from core.errors import StorageError
 from core.secrets import resolve_secret
-from core.tables import Base, Run, Schedule
+from core.storage.tables import Base, Run, Schedule
 
 if TYPE_CHECKING:
     from alembic.config import Config

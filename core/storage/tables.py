@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from core.timeutil import UTCDateTime
+from core.storage.utc import UTCDateTime
 
 DUE_PREDICATE = "status = 'pending' AND deleted_at IS NULL"
 

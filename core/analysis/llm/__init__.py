@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.llm.base import (
+from core.analysis.llm.base import (
     TAG_VOCABULARY,
     Annotator,
     LlmAuthError,

@@ -22,14 +22,14 @@ from sqlalchemy.engine import Inspector, make_url
 from sqlalchemy.engine.reflection import ObjectKind
 from sqlalchemy.exc import DBAPIError, NoSuchTableError, SQLAlchemyError
 
+from core.catalog.metadata import ColumnMeta, TableMeta
+from core.catalog.profiles import ProfileService
+from core.catalog.scope import ScopePath, effective, format_path
+from core.catalog.targets import Unreachable, open_target, unreachable
 from core.clock import Clock
-from core.db import Database
 from core.errors import AmxError, InvalidInput
-from core.metadata import ColumnMeta, TableMeta
-from core.profiles import ProfileService
-from core.scope import ScopePath, effective, format_path
-from core.tables import CatalogEntry, DbProfile
-from core.targets import Unreachable, open_target, unreachable
+from core.storage.engine import Database
+from core.storage.tables import CatalogEntry, DbProfile
 
 NodeKind = Literal["database", "schema", "table", "view", "column"]
 LEVELS: tuple[NodeKind, ...] = ("database", "schema", "table", "column")

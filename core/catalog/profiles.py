@@ -13,10 +13,10 @@ from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import InstrumentedAttribute
 
 from core.clock import Clock
-from core.db import Database
 from core.errors import Conflict, InvalidInput, NotFound
 from core.secrets import ENV_NAME, is_reference, resolve_secret
-from core.tables import DbProfile, LlmProfile, Schedule
+from core.storage.engine import Database
+from core.storage.tables import DbProfile, LlmProfile, Schedule
 
 BUILTIN_LLM = "heuristic"
 Provider = Literal["heuristic", "openai-compatible"]

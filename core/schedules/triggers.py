@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from croniter import CroniterBadDateError, CroniterError, croniter
 
 from core.errors import InvalidInput
-from core.timeutil import iso_utc
+from core.storage.utc import iso_utc
 
 __all__ = [
     "CRON_ALIASES",

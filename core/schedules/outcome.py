@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from core.errors import Conflict, NotFound
-from core.status import RunStatus
-from core.tables import Run
+from core.schedules.status import RunStatus
+from core.storage.tables import Run
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 from pydantic import ValidationError
 
-from core.llm.base import (
+from core.analysis.llm.base import (
     TAG_VOCABULARY,
     LlmAuthError,
     LlmBadOutput,
@@ -20,8 +20,8 @@ from core.llm.base import (
     LlmRateLimited,
     LlmUnavailable,
 )
-from core.metadata import AnnotationResult, ColumnAnnotation, TableAnnotation, TableMeta
-from core.pii import safe_samples
+from core.analysis.pii import safe_samples
+from core.catalog.metadata import AnnotationResult, ColumnAnnotation, TableAnnotation, TableMeta
 
 MAX_RETRY_AFTER_S = 60.0
 MAX_SAMPLES = 10

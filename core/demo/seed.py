@@ -29,11 +29,10 @@ from sqlalchemy import select
 from core.api import Core
 from core.clock import FrozenClock
 from core.errors import Conflict
-from core.service import ScheduleService
-from core.spec import MissedPolicy, Review, build_spec
-from core.status import RunStatus, Status
-from core.tables import Run, Schedule
-from core.triggers import (
+from core.schedules.service import ScheduleService
+from core.schedules.spec import MissedPolicy, Review, build_spec
+from core.schedules.status import RunStatus, Status
+from core.schedules.triggers import (
     CronTrigger,
     IntervalTrigger,
     OnceTrigger,
@@ -43,6 +42,7 @@ from core.triggers import (
     next_fire_time,
     once,
 )
+from core.storage.tables import Run, Schedule
 
 __all__ = ["DEMO_PROFILE", "DemoInfo", "create_demo", "default_folder", "luhn_ok"]
 

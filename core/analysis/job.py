@@ -9,20 +9,20 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any
 
-from core.catalog import CatalogService
+from core.analysis.llm.base import Annotator, LlmAuthError, annotator_for
+from core.analysis.pii import classify_pii, mask_samples
+from core.analysis.review import ReviewService
+from core.catalog.metadata import TableMeta
+from core.catalog.profiles import ProfileService
+from core.catalog.scope import from_texts
+from core.catalog.service import CatalogService
 from core.clock import Clock
 from core.errors import AmxError
-from core.llm.base import Annotator, LlmAuthError, annotator_for
-from core.metadata import TableMeta
-from core.outcome import Outcome
-from core.pii import classify_pii, mask_samples
-from core.profiles import ProfileService
-from core.review import ReviewService
-from core.runs import RunService
-from core.scope import from_texts
-from core.service import ScheduleService
-from core.status import RunStatus
-from core.views import RunInfo
+from core.schedules.outcome import Outcome
+from core.schedules.runs import RunService
+from core.schedules.service import ScheduleService
+from core.schedules.status import RunStatus
+from core.schedules.views import RunInfo
 
 
 @dataclass(frozen=True)

@@ -8,15 +8,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from statistics import fmean
 
-from core.llm.base import TAG_VOCABULARY
-from core.metadata import (
+from core.analysis.llm.base import TAG_VOCABULARY
+from core.analysis.pii import classify_pii, is_secret, name_words, table_entity
+from core.catalog.metadata import (
     AnnotationResult,
     ColumnAnnotation,
     ColumnMeta,
     TableAnnotation,
     TableMeta,
 )
-from core.pii import classify_pii, is_secret, name_words, table_entity
 
 _DISPLAY = {
     "qty": "quantity", "amt": "amount", "num": "number", "no": "number", "nr": "number",

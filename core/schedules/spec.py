@@ -17,9 +17,9 @@ from pydantic import (
     model_validator,
 )
 
+from core.catalog.scope import normalize_paths
 from core.errors import InvalidInput
-from core.scope import normalize_paths
-from core.triggers import (
+from core.schedules.triggers import (
     IntervalTrigger,
     Trigger,
     default_zone_name,

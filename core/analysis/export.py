@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from core.analysis.review import ReviewService
+from core.catalog.scope import format_path, parse_path
 from core.errors import InvalidInput, NotFound
-from core.review import ReviewService
-from core.scope import format_path, parse_path
 
 FORMATS = ("json", "dbt")
 

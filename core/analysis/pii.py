@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 import re
 
-from core.metadata import ColumnMeta, TableMeta
+from core.catalog.metadata import ColumnMeta, TableMeta
 
 PII_TAGS = (
     "pii:email",

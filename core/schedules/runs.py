@@ -9,12 +9,12 @@ from typing import Any
 from sqlalchemy import select, update
 
 from core.clock import Clock
-from core.db import Database
 from core.errors import Conflict, NotFound
-from core.outcome import finish_run
-from core.status import RunStatus, Status
-from core.tables import Run, Schedule
-from core.views import RunInfo
+from core.schedules.outcome import finish_run
+from core.schedules.status import RunStatus, Status
+from core.schedules.views import RunInfo
+from core.storage.engine import Database
+from core.storage.tables import Run, Schedule
 
 
 def here_worker_id() -> str:

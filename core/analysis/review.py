@@ -12,12 +12,12 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from core.catalog.metadata import TableAnnotation, TableMeta
+from core.catalog.scope import format_path
 from core.clock import Clock
-from core.db import Database
 from core.errors import Conflict, InvalidInput, NotFound
-from core.metadata import TableAnnotation, TableMeta
-from core.scope import format_path
-from core.tables import Annotation, AnnotationChange, Proposal
+from core.storage.engine import Database
+from core.storage.tables import Annotation, AnnotationChange, Proposal
 
 Field = Literal["description", "tags"]
 FIELDS: tuple[Field, ...] = ("description", "tags")

@@ -13,14 +13,12 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.sql.elements import ColumnElement
 
-from core import queue
 from core.clock import Clock
-from core.db import Database
 from core.errors import Conflict, InvalidInput, NotFound
-from core.spec import ScheduleSpec, with_anchor
-from core.status import RunStatus, Status, check
-from core.tables import DbProfile, LlmProfile, Run, Schedule
-from core.triggers import (
+from core.schedules import queue
+from core.schedules.spec import ScheduleSpec, with_anchor
+from core.schedules.status import RunStatus, Status, check
+from core.schedules.triggers import (
     IntervalTrigger,
     OnceTrigger,
     Trigger,
@@ -29,7 +27,9 @@ from core.triggers import (
     trigger_to_data,
     validate_once_in_future,
 )
-from core.views import Page, RunInfo, ScheduleDetail, ScheduleInfo
+from core.schedules.views import Page, RunInfo, ScheduleDetail, ScheduleInfo
+from core.storage.engine import Database
+from core.storage.tables import DbProfile, LlmProfile, Run, Schedule
 
 SortKey = Literal["next_fire_at", "name", "status", "id", "created_at", "updated_at"]
 HISTORY = 100

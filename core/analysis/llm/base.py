@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 from typing import Protocol, runtime_checkable
 
+from core.analysis.pii import PII_TAGS
+from core.catalog.metadata import AnnotationResult, TableMeta
 from core.errors import AmxError, InvalidInput
-from core.metadata import AnnotationResult, TableMeta
-from core.pii import PII_TAGS
 
 TAG_VOCABULARY: tuple[str, ...] = (
     *PII_TAGS,
@@ -79,7 +79,7 @@ def annotator_for(
     """Build the annotator of an LLM profile; refuses an unknown provider or an unset key."""
     # Imported here because both modules import this one.
     if provider == "heuristic":
-        from core.llm.heuristic import HeuristicAnnotator
+        from core.analysis.llm.heuristic import HeuristicAnnotator
 
         return HeuristicAnnotator(name=name, concurrency=concurrency)
     if provider != "openai-compatible":
@@ -106,7 +106,7 @@ def annotator_for(
                 f"environment variable {api_key_env} named by LLM profile {name!r} is empty; "
                 "export the key in it."
             )
-    from core.llm.openai_compat import OpenAICompatibleAnnotator
+    from core.analysis.llm.openai_compat import OpenAICompatibleAnnotator
 
     return OpenAICompatibleAnnotator(
         name=name,

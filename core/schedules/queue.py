@@ -15,10 +15,10 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.selectable import TextualSelect
 
 from core.clock import Clock
-from core.db import Database
-from core.status import RunStatus, Status, check
-from core.tables import DUE_PREDICATE, Run, Schedule, Worker
-from core.triggers import next_fire_time, trigger_from_data
+from core.schedules.status import RunStatus, Status, check
+from core.schedules.triggers import next_fire_time, trigger_from_data
+from core.storage.engine import Database
+from core.storage.tables import DUE_PREDICATE, Run, Schedule, Worker
 
 
 class Site(Protocol):

@@ -6,7 +6,7 @@ import re
 from datetime import datetime, timedelta
 
 from core.errors import InvalidInput
-from core.triggers import parse_interval, parse_local_datetime, zone
+from core.schedules.triggers import parse_interval, parse_local_datetime, zone
 
 _DAY = re.compile(r"^(today|tomorrow)(?:\s+(\d{1,2}):(\d{2}))?$", re.IGNORECASE)
 

@@ -14,8 +14,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
+from core.catalog.profiles import resolve_db_url
 from core.errors import AmxError, InvalidInput
-from core.profiles import resolve_db_url
 
 CONNECT_TIMEOUT_S = 10.0
 

@@ -1,0 +1,1 @@
+"""What the analysed databases hold: DB profiles, introspection, the catalog cache, scopes."""

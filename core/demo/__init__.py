@@ -1,0 +1,1 @@
+"""The demo shop and its schedules, for `amx demo` and `amx studio --demo`."""
