@@ -17,11 +17,11 @@ from core.schedules.triggers import (
     interval,
     next_fire_times,
     once,
+    parse_fire_at,
     parse_local_datetime,
     zone,
 )
 from core.schedules.views import ScheduleInfo
-from core.schedules.when import parse_fire_at
 from studio_tui import render
 from studio_tui.commands import hooks
 from studio_tui.commands.base import (

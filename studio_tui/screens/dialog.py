@@ -27,10 +27,10 @@ from core.schedules.triggers import (
     interval,
     next_fire_times,
     once,
+    parse_fire_at,
     trigger_from_data,
 )
 from core.schedules.views import ScheduleInfo
-from core.schedules.when import parse_fire_at
 from studio_tui.screens.confirm import ConfirmScreen
 from studio_tui.widgets.scope_tree import ScopeTree
 

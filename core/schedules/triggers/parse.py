@@ -1,12 +1,18 @@
-"""Reading a fire-at time as people type it: a date-time, or a shortcut relative to now."""
+"""Triggers as people type them: the one place where a kind and a text become a trigger."""
 
 from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
+from typing import Literal
 
 from core.errors import InvalidInput
-from core.schedules.triggers import parse_interval, parse_local_datetime, zone
+from core.schedules.triggers.intervals import parse_interval
+from core.schedules.triggers.model import Trigger, cron, interval, once
+from core.schedules.triggers.zones import parse_local_datetime, zone
+
+TriggerKind = Literal["once", "cron", "interval"]
+TRIGGER_KINDS: tuple[TriggerKind, ...] = ("once", "cron", "interval")
 
 _DAY = re.compile(r"^(today|tomorrow)(?:\s+(\d{1,2}):(\d{2}))?$", re.IGNORECASE)
 
@@ -33,3 +39,15 @@ def parse_fire_at(text: str, tz_name: str, now: datetime) -> datetime:
             raise InvalidInput("fire_at", f"fire-at {text!r} has no such time of day; use HH:MM.")
         return datetime(date.year, date.month, date.day, hour, minute)
     return parse_local_datetime(text)
+
+
+def parse_trigger(kind: str, text: str, timezone: str, now: datetime) -> Trigger:
+    """The trigger a person typed: `once` takes a fire-at time or a shortcut (`+1h`,
+    `tomorrow 09:00`) in `timezone`, `cron` an expression, `interval` a length (`15m`)."""
+    if kind == "cron":
+        return cron(text)
+    if kind == "interval":
+        return interval(text)
+    if kind == "once":
+        return once(parse_fire_at(text, timezone, now))
+    raise InvalidInput("trigger", f"trigger kind {kind!r} is unknown; use once, cron or interval.")

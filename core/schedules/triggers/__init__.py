@@ -1,0 +1,74 @@
+"""Triggers: when a schedule fires, and how wall-clock rules meet DST.
+
+Rules (the documented contract):
+
+* ``once`` fires at a naive local wall-clock time in the schedule's zone. A wall time that does
+  not exist (inside a spring-forward gap) is refused; an ambiguous one (fall-back) resolves to
+  its FIRST occurrence.
+* ``cron`` is evaluated on local wall-clock time, then mapped to UTC. A wall time inside a gap
+  fires at the first valid instant after the gap; an ambiguous wall time fires once, at its first
+  occurrence. Exception, as Vixie cron does for "wildcard" jobs: when the hour field covers every
+  hour (``*``), the cron follows real elapsed time, so wall times in the repeated hour fire in both
+  occurrences and wall times inside a gap are skipped (they never happen).
+* ``interval`` is pure UTC arithmetic from its anchor (``anchor + k * every``), DST-independent.
+
+Fire times are returned as aware UTC datetimes, strictly increasing, without duplicates.
+"""
+
+from core.schedules.triggers.cron import CRON_ALIASES
+from core.schedules.triggers.dst import dst_note
+from core.schedules.triggers.fire_times import (
+    describe,
+    next_fire_time,
+    next_fire_times,
+    validate_once_in_future,
+)
+from core.schedules.triggers.intervals import (
+    MAX_INTERVAL_SECONDS,
+    MIN_INTERVAL_SECONDS,
+    format_interval,
+    parse_interval,
+)
+from core.schedules.triggers.model import (
+    CronTrigger,
+    IntervalTrigger,
+    OnceTrigger,
+    Trigger,
+    cron,
+    interval,
+    once,
+    trigger_from_data,
+    trigger_to_data,
+)
+from core.schedules.triggers.parse import TRIGGER_KINDS, TriggerKind, parse_fire_at, parse_trigger
+from core.schedules.triggers.zones import default_zone_name, localize, parse_local_datetime, zone
+
+__all__ = [
+    "CRON_ALIASES",
+    "MAX_INTERVAL_SECONDS",
+    "MIN_INTERVAL_SECONDS",
+    "TRIGGER_KINDS",
+    "CronTrigger",
+    "IntervalTrigger",
+    "OnceTrigger",
+    "Trigger",
+    "TriggerKind",
+    "cron",
+    "default_zone_name",
+    "describe",
+    "dst_note",
+    "format_interval",
+    "interval",
+    "localize",
+    "next_fire_time",
+    "next_fire_times",
+    "once",
+    "parse_fire_at",
+    "parse_interval",
+    "parse_local_datetime",
+    "parse_trigger",
+    "trigger_from_data",
+    "trigger_to_data",
+    "validate_once_in_future",
+    "zone",
+]

@@ -1,0 +1,70 @@
+"""Fire times: the next ones after a moment, as aware UTC datetimes, strictly increasing."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from core.errors import InvalidInput
+from core.schedules.triggers.cron import _cron_fire_times
+from core.schedules.triggers.intervals import format_interval
+from core.schedules.triggers.model import CronTrigger, IntervalTrigger, OnceTrigger
+from core.schedules.triggers.zones import _as_utc, _fmt_wall, localize, zone
+
+
+def _interval_fire_times(trigger: IntervalTrigger, after: datetime, n: int) -> list[datetime]:
+    every = timedelta(seconds=trigger.every_seconds)
+    anchor = trigger.anchor if trigger.anchor is not None else after
+    k = max((after - anchor) // every + 1, 0)
+    first = anchor + k * every
+    return [first + i * every for i in range(n)]
+
+
+def next_fire_times(
+    trigger: OnceTrigger | CronTrigger | IntervalTrigger, tz_name: str, after: datetime, n: int
+) -> list[datetime]:
+    """The next `n` fire times strictly after the aware `after`, as aware UTC datetimes."""
+    after_utc = _as_utc(after)
+    if n <= 0:
+        return []
+    if isinstance(trigger, IntervalTrigger):
+        return _interval_fire_times(trigger, after_utc, n)
+    tz = zone(tz_name)
+    if isinstance(trigger, OnceTrigger):
+        instant = localize(trigger.fire_at, tz)
+        return [instant] if instant > after_utc else []
+    return _cron_fire_times(trigger.expr, tz, after_utc, n)
+
+
+def next_fire_time(
+    trigger: OnceTrigger | CronTrigger | IntervalTrigger, tz_name: str, after: datetime
+) -> datetime | None:
+    """The next fire time strictly after `after`, or None when the trigger is spent."""
+    times = next_fire_times(trigger, tz_name, after, 1)
+    return times[0] if times else None
+
+
+def describe(trigger: OnceTrigger | CronTrigger | IntervalTrigger, tz_name: str) -> str:
+    """A short rule for tables: 'once', 'cron 0 9 * * 1-5', 'every 15m'."""
+    if isinstance(trigger, OnceTrigger):
+        return "once"
+    if isinstance(trigger, CronTrigger):
+        return f"cron {trigger.expr}"
+    return f"every {format_interval(trigger.every_seconds)}"
+
+
+def validate_once_in_future(
+    trigger: OnceTrigger | CronTrigger | IntervalTrigger, tz_name: str, now: datetime
+) -> None:
+    """Refuse a once trigger whose fire-at is not after `now` (or does not exist)."""
+    if not isinstance(trigger, OnceTrigger):
+        return
+    tz = zone(tz_name)
+    instant = localize(trigger.fire_at, tz)
+    now_utc = _as_utc(now)
+    if instant <= now_utc:
+        now_local = now_utc.astimezone(tz)
+        raise InvalidInput(
+            "fire_at",
+            f"fire-at {_fmt_wall(trigger.fire_at)} {tz.key} is in the past "
+            f"(now {_fmt_wall(now_local)} {tz.key}); choose a later time.",
+        )

@@ -1,0 +1,75 @@
+"""Intervals as people write them: 90s, 15m, 2h, 1d, 1w, 1h30m."""
+
+from __future__ import annotations
+
+import re
+
+from core.errors import InvalidInput
+
+MIN_INTERVAL_SECONDS = 60
+# Beyond a year an interval is almost certainly a typo, and huge values overflow datetime.
+MAX_INTERVAL_SECONDS = 52 * 604800
+
+_INTERVAL_UNITS: tuple[tuple[str, int], ...] = (
+    ("w", 604800),
+    ("d", 86400),
+    ("h", 3600),
+    ("m", 60),
+    ("s", 1),
+)
+_INTERVAL_PART = re.compile(r"(\d+)\s*([wdhms])")
+_INTERVAL_HINT = "write it like 90s, 15m, 2h, 1d, 1w or 1h30m"
+
+
+def format_interval(seconds: int) -> str:
+    """The shortest unit form of `seconds`: 90 -> '1m30s', 5400 -> '1h30m', 86400 -> '1d'."""
+    if seconds < 0:
+        raise ValueError("an interval cannot be negative")
+    if seconds == 0:
+        return "0s"
+    parts: list[str] = []
+    rest = seconds
+    for unit, size in _INTERVAL_UNITS:
+        count, rest = divmod(rest, size)
+        if count:
+            parts.append(f"{count}{unit}")
+    return "".join(parts)
+
+
+def _check_interval_seconds(seconds: int) -> int:
+    if seconds < MIN_INTERVAL_SECONDS:
+        raise InvalidInput(
+            "every", f"interval must be at least 1m (60 s); got {format_interval(max(seconds, 0))}."
+        )
+    if seconds > MAX_INTERVAL_SECONDS:
+        raise InvalidInput(
+            "every",
+            f"interval must be at most {format_interval(MAX_INTERVAL_SECONDS)}; "
+            f"got {format_interval(seconds)}.",
+        )
+    return seconds
+
+
+def parse_interval(text: str) -> int:
+    """Seconds in `text` such as '90s', '15m', '2h', '1d', '1w', '1h30m' or a bare '90'."""
+    cleaned = text.strip().lower()
+    if cleaned.isdigit():
+        return _check_interval_seconds(int(cleaned))
+    total = 0
+    position = 0
+    last_rank = -1
+    ranks = {unit: rank for rank, (unit, _size) in enumerate(_INTERVAL_UNITS)}
+    sizes = dict(_INTERVAL_UNITS)
+    for match in _INTERVAL_PART.finditer(cleaned):
+        gap = cleaned[position : match.start()]
+        rank = ranks[match.group(2)]
+        # Units must appear once each, largest first ('1h30m', not '30m1h' or '1h1h').
+        if gap.strip() or rank <= last_rank:
+            break
+        total += int(match.group(1)) * sizes[match.group(2)]
+        position = match.end()
+        last_rank = rank
+    else:
+        if cleaned and position == len(cleaned):
+            return _check_interval_seconds(total)
+    raise InvalidInput("every", f"interval '{text.strip()}' is not valid; {_INTERVAL_HINT}.")

@@ -1,0 +1,179 @@
+"""Zones and wall clocks: IANA names, local date-times, and mapping a wall time onto UTC
+(gap times refused, ambiguous ones taken at their first occurrence)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from core.errors import InvalidInput
+
+_LOCAL_PATTERN = r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,6})?)?"
+_LOCAL_DATETIME = re.compile(rf"^{_LOCAL_PATTERN}$")
+_WITH_OFFSET = re.compile(
+    rf"^{_LOCAL_PATTERN}\s*(?:z|utc|gmt|(?:utc|gmt)?\s*[+-]\d{{1,2}}(?::?\d{{2}})?)$",
+    re.IGNORECASE,
+)
+
+# Files that sit in zoneinfo directories but are not IANA zones a person should pick.
+_NOT_ZONES = frozenset({"localtime", "posixrules", "Factory"})
+
+
+def _fmt_wall(local: datetime) -> str:
+    """A naive or aware wall-clock time as 'YYYY-MM-DD HH:MM[:SS]'."""
+    text = local.strftime("%Y-%m-%d %H:%M")
+    return f"{text}:{local.second:02d}" if local.second else text
+
+
+def _fmt_clock(local: datetime) -> str:
+    text = local.strftime("%H:%M")
+    return f"{text}:{local.second:02d}" if local.second else text
+
+
+def _as_utc(moment: datetime) -> datetime:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("expected an aware datetime, got a naive one")
+    return moment.astimezone(UTC)
+
+
+def _offset(moment_utc: datetime, tz: ZoneInfo) -> timedelta:
+    offset = moment_utc.astimezone(tz).utcoffset()
+    assert offset is not None
+    return offset
+
+
+def parse_local_datetime(text: str) -> datetime:
+    """A naive wall-clock datetime from 'YYYY-MM-DD HH:MM[:SS]' (a 'T' separator also works)."""
+    cleaned = text.strip()
+    match = _LOCAL_DATETIME.match(cleaned)
+    if match is None and _WITH_OFFSET.match(cleaned):
+        raise InvalidInput(
+            "fire_at",
+            f"fire-at '{cleaned}' carries a UTC offset; give the local wall-clock time "
+            "without an offset and set the zone with --timezone.",
+        )
+    if match is not None:
+        year, month, day, hour, minute, second = (int(g) if g else 0 for g in match.groups())
+        try:
+            return datetime(year, month, day, hour, minute, second)
+        except ValueError:
+            pass
+    raise InvalidInput(
+        "fire_at",
+        f"fire-at '{cleaned}' is not a valid date-time; write it as YYYY-MM-DD HH:MM.",
+    )
+
+
+@lru_cache(maxsize=1)
+def _known_zones() -> dict[str, str]:
+    """IANA names keyed by their lower-case spelling (to suggest the right spelling)."""
+    names = available_timezones() - _NOT_ZONES
+    return {name.lower(): name for name in names}
+
+
+@lru_cache(maxsize=256)
+def _load_zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def zone(name: str) -> ZoneInfo:
+    """The ZoneInfo for an exact IANA zone name such as 'Europe/Paris'; refuses anything else."""
+    known = _known_zones()
+    # Exact spelling only: callers store the name as given and reload it with ZoneInfo later.
+    if known and name not in known.values():
+        canonical = known.get(name.strip().lower())
+        if canonical is not None:
+            raise InvalidInput("timezone", f"unknown timezone '{name}'; write it as {canonical}.")
+        raise InvalidInput(
+            "timezone", f"unknown timezone '{name}'; use an IANA name such as Europe/Paris or UTC."
+        )
+    try:
+        return _load_zone(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError) as error:
+        raise InvalidInput(
+            "timezone", f"unknown timezone '{name}'; use an IANA name such as Europe/Paris or UTC."
+        ) from error
+
+
+def default_zone_name() -> str:
+    """The machine's IANA zone name, or 'UTC' when it cannot be told."""
+    try:
+        from tzlocal import get_localzone_name
+
+        name = get_localzone_name()
+    except Exception:  # tzlocal raises a variety of errors on odd system setups
+        return "UTC"
+    if not name:
+        return "UTC"
+    try:
+        return zone(name).key
+    except InvalidInput:
+        return "UTC"
+
+
+@dataclass(frozen=True)
+class _Resolved:
+    """How one naive wall time maps onto the UTC timeline in a zone."""
+
+    kind: Literal["normal", "gap", "ambiguous"]
+    first: datetime  # the instant (normal), first occurrence (ambiguous), gap end (gap)
+    second: datetime  # second occurrence when ambiguous, else equal to `first`
+
+
+def _transition_in(lo: datetime, hi: datetime, tz: ZoneInfo) -> datetime:
+    """The first whole-second UTC instant in (lo, hi] that has the offset of hi."""
+    target = _offset(hi, tz)
+    lo_s = int(lo.timestamp())
+    hi_s = int(hi.timestamp())
+    while hi_s - lo_s > 1:
+        mid = (lo_s + hi_s) // 2
+        if _offset(datetime.fromtimestamp(mid, UTC), tz) == target:
+            hi_s = mid
+        else:
+            lo_s = mid
+    return datetime.fromtimestamp(hi_s, UTC)
+
+
+def _resolve(local: datetime, tz: ZoneInfo) -> _Resolved:
+    naive = local.replace(tzinfo=None, fold=0)
+    as_fold0 = naive.replace(tzinfo=tz).astimezone(UTC)
+    as_fold1 = naive.replace(tzinfo=tz, fold=1).astimezone(UTC)
+    round_trips = as_fold0.astimezone(tz).replace(tzinfo=None) == naive
+    if not round_trips:
+        # In a gap the two folds straddle the transition; its instant is the gap's end.
+        lo, hi = sorted((as_fold0, as_fold1))
+        end = _transition_in(lo, hi, tz)
+        return _Resolved("gap", end, end)
+    if as_fold0 != as_fold1:
+        first, second = sorted((as_fold0, as_fold1))
+        return _Resolved("ambiguous", first, second)
+    return _Resolved("normal", as_fold0, as_fold0)
+
+
+def _gap_bounds(local: datetime, tz: ZoneInfo) -> tuple[datetime, datetime, datetime]:
+    """(wall time where the gap starts, wall time where it ends, UTC instant) for a gap time."""
+    resolved = _resolve(local, tz)
+    instant = resolved.first
+    before = instant - timedelta(seconds=1)
+    start = (before.astimezone(tz) + timedelta(seconds=1)).replace(tzinfo=None)
+    end = instant.astimezone(tz).replace(tzinfo=None)
+    return start, end, instant
+
+
+def localize(local: datetime, tz: ZoneInfo) -> datetime:
+    """Aware UTC instant of a naive wall time; refuses gap times, takes the first of two."""
+    if local.tzinfo is not None:
+        raise ValueError("localize expects a naive wall-clock datetime")
+    resolved = _resolve(local, tz)
+    if resolved.kind == "gap":
+        start, end, _instant = _gap_bounds(local, tz)
+        raise InvalidInput(
+            "fire_at",
+            f"{_fmt_wall(local)} does not exist in {tz.key}: clocks jump from "
+            f"{_fmt_clock(start)} to {_fmt_clock(end)} that day; choose another time.",
+        )
+    return resolved.first
