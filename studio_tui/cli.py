@@ -20,6 +20,7 @@ from studio_tui.commands.base import (
     UsageError,
     subcommands,
 )
+from studio_tui.commands.hints import explain
 
 COMMANDS = ("studio", "schedule", "profile", "catalog", "review", "daemon")
 
@@ -76,7 +77,7 @@ def run(
         print(f"amx: {exc}", file=err)
         return EXIT_USAGE
     except AmxError as exc:
-        print(f"error: {exc}", file=err)
+        print(f"error: {explain(exc)}", file=err)
         return EXIT_REFUSED
     except BrokenPipeError:
         # The reader went away (`amx schedule list | head`): stop quietly, as Unix tools do.

@@ -120,6 +120,7 @@ BASE = ["schedule", "add", "--name", "x", "--db-profile", "shop", "--scope", "pu
         (BASE + ["--fire-at", "2027-03-14 02:30", "--timezone", "America/New_York"], "does not exist in America/New_York"),
         (BASE + ["--cron", "0 9 * * *", "--timezone", "Mars/Base"], "unknown timezone 'Mars/Base'"),
         (BASE + ["--fire-at", "2026-13-01 09:00"], "not a valid date-time"),
+        (BASE + ["--fire-at", "2026-12-01T09:00Z"], "local time in --timezone"),
         (BASE + ["--cron", "61 * * * *"], "'61 * * * *' is invalid"),
         (BASE + ["--cron", "* * *"], "'* * *' is invalid"),
         (BASE + ["--every", "30s"], "at least 1m"),

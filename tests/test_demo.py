@@ -17,6 +17,7 @@ from core.catalog.targets import open_target
 from core.clock import FrozenClock
 from core.demo.seed import DEMO_PROFILE, DemoInfo, create_demo, luhn_ok
 from core.schedules.service import ListQuery
+from core.schedules.triggers import trigger_to_data
 from core.storage.tables import Run, Schedule
 
 PII_COLUMNS = {
@@ -114,7 +115,7 @@ def test_every_status_has_a_schedule(core: Core, clock: FrozenClock, tmp_path: P
     assert all(n >= 1 for n in counts.values()), counts
     assert len(info.schedules_created) == sum(counts.values())
     items = core.schedules.list(ListQuery(limit=50)).items
-    pending = {s.trigger["kind"] for s in items if s.status == "pending"}
+    pending = {trigger_to_data(s.trigger)["kind"] for s in items if s.status == "pending"}
     assert pending == {"once", "cron", "interval"}
     assert {s.db_profile for s in items} == {DEMO_PROFILE}
     assert {s.llm_profile for s in items} == {"heuristic"}

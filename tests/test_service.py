@@ -13,7 +13,7 @@ from core.clock import FrozenClock
 from core.errors import Conflict, IllegalTransition, InvalidInput, NotFound
 from core.schedules.service import ListQuery
 from core.schedules.spec import ScheduleSpec, build_spec
-from core.schedules.triggers import cron, interval, once
+from core.schedules.triggers import cron, interval, once, trigger_to_data
 from core.storage.tables import Run, Schedule
 
 JAKARTA = "Asia/Jakarta"
@@ -57,7 +57,7 @@ def test_create_once_and_interval(core: Core, clock: FrozenClock) -> None:
     assert one.next_fire_at == datetime(2026, 11, 21, 3, 30, tzinfo=UTC)
     every = core.schedules.create(spec("every", trigger=interval("15m")))
     assert every.next_fire_at == clock.now() + timedelta(minutes=15)
-    assert every.trigger["anchor"] is not None
+    assert trigger_to_data(every.trigger)["anchor"] is not None
 
 
 def test_past_fire_at_is_refused_and_nothing_written(core: Core) -> None:
@@ -296,10 +296,10 @@ def test_interval_anchor_is_a_whole_minute_and_survives_unrelated_edits(
 ) -> None:
     clock.advance(timedelta(seconds=42, microseconds=5))
     info = core.schedules.create(spec(trigger=interval("6h")))
-    assert info.trigger["anchor"] == "2026-11-21T02:00:00Z"
+    assert trigger_to_data(info.trigger)["anchor"] == "2026-11-21T02:00:00Z"
     assert info.next_fire_at == datetime(2026, 11, 21, 8, 0, tzinfo=UTC)
     clock.advance(timedelta(hours=1))
     edited = core.schedules.update(
         info.id, spec(trigger=interval("6h"), scope=["sales"]), expected_version=info.version
     )
-    assert edited.trigger["anchor"] == "2026-11-21T02:00:00Z"
+    assert trigger_to_data(edited.trigger)["anchor"] == "2026-11-21T02:00:00Z"

@@ -171,7 +171,7 @@ class CatalogService:
                 raise InvalidInput(
                     "scope",
                     f"scope {format_path(path)}: no {what} named {name!r} in {where} of profile "
-                    f"{profile!r}; see `amx catalog show {profile}`.",
+                    f"{profile!r}; choose a path that the profile's catalog holds.",
                 )
 
     def _has(

@@ -29,8 +29,9 @@ from sqlalchemy import select
 from core.api import Core
 from core.clock import FrozenClock
 from core.errors import Conflict
+from core.schedules.policies import MissedPolicy, Review
 from core.schedules.service import ScheduleService
-from core.schedules.spec import MissedPolicy, Review, build_spec
+from core.schedules.spec import build_spec
 from core.schedules.status import RunStatus, Status
 from core.schedules.triggers import (
     CronTrigger,

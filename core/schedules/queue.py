@@ -16,7 +16,7 @@ from sqlalchemy.sql.selectable import TextualSelect
 
 from core.clock import Clock
 from core.schedules.status import RunStatus, Status, check
-from core.schedules.triggers import next_fire_time, trigger_from_data
+from core.schedules.triggers import next_fire_time
 from core.storage.engine import Database
 from core.storage.tables import DUE_PREDICATE, Run, Schedule, Worker
 
@@ -120,7 +120,7 @@ def apply_missed(session: Session, row: Schedule, now: datetime, reason: str, ac
     """In `session`: record the missed occurrence(s) of `row` and apply its missed policy."""
     due = row.next_fire_at
     assert due is not None
-    trigger = trigger_from_data(row.trigger)
+    trigger = row.trigger
     count, following = 1, next_fire_time(trigger, row.timezone, due)
     while following is not None and following <= now and count < MISSED_COUNT_CAP:
         count, following = count + 1, next_fire_time(trigger, row.timezone, following)
@@ -147,6 +147,7 @@ def apply_missed(session: Session, row: Schedule, now: datetime, reason: str, ac
         decision = "skipped by policy"
     note = f"{occurrences} missed since {due.isoformat()}: {reason}; {decision}"
     row.note = note
+    row.missed_reason = reason
     session.add(
         Run(
             schedule_id=row.id,

@@ -35,9 +35,7 @@ class RunService:
         with self.db.write() as session:
             schedule = session.get(Schedule, schedule_id)
             if schedule is None or schedule.deleted_at is not None:
-                raise NotFound(
-                    f"no schedule with id {schedule_id}; list them with `amx schedule list`."
-                )
+                raise NotFound(f"no schedule with id {schedule_id}.", field="schedule")
             if schedule.status == Status.CANCELLED:
                 raise Conflict(
                     f"schedule {schedule_id} {schedule.name!r} is cancelled; it cannot run."

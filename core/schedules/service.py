@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import String, cast, func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -14,17 +14,14 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.sql.elements import ColumnElement
 
 from core.clock import Clock
-from core.errors import Conflict, InvalidInput, NotFound
+from core.errors import Conflict, InvalidInput, NameTaken, NotFound, StaleEdit
 from core.schedules import queue
-from core.schedules.spec import ScheduleSpec, with_anchor
+from core.schedules.spec import ScheduleSpec, build_spec, with_anchor
 from core.schedules.status import RunStatus, Status, check
 from core.schedules.triggers import (
     IntervalTrigger,
     OnceTrigger,
-    Trigger,
     next_fire_time,
-    trigger_from_data,
-    trigger_to_data,
     validate_once_in_future,
 )
 from core.schedules.views import Page, RunInfo, ScheduleDetail, ScheduleInfo
@@ -35,9 +32,20 @@ SortKey = Literal["next_fire_at", "name", "status", "id", "created_at", "updated
 HISTORY = 100
 
 
+SORT_KEYS: tuple[SortKey, ...] = (
+    "next_fire_at",
+    "name",
+    "status",
+    "id",
+    "created_at",
+    "updated_at",
+)
+
+
 @dataclass(frozen=True)
 class ListQuery:
-    """Filters, sort and paging for `ScheduleService.list`."""
+    """Filters, sort and paging for `ScheduleService.list`; statuses may be given as words
+    (`"failed"`) and are checked here."""
 
     statuses: frozenset[str] = frozenset()
     kind: str | None = "analyze"
@@ -46,6 +54,22 @@ class ListQuery:
     descending: bool = False
     offset: int = 0
     limit: int = 200
+
+    def __post_init__(self) -> None:
+        wanted: list[str] = []
+        for given in self.statuses:
+            word = str(given).strip().lower()
+            if word not in Status.__members__.values():
+                names = ", ".join(s.value for s in Status)
+                raise InvalidInput("status", f"status {word!r} is unknown; use any of {names}.")
+            wanted.append(Status(word))
+        object.__setattr__(self, "statuses", frozenset(wanted))
+        if self.sort not in SORT_KEYS:
+            raise InvalidInput(
+                "sort", f"sort {self.sort!r} is unknown; use any of {', '.join(SORT_KEYS)}."
+            )
+        if self.limit < 1 or self.offset < 0:
+            raise InvalidInput("limit", "limit must be at least 1 and offset at least 0.")
 
 
 @dataclass(frozen=True)
@@ -57,14 +81,6 @@ class RunNowResult:
 
 
 _what = queue.describe_row
-
-
-def _trigger(row: Schedule) -> Trigger:
-    return trigger_from_data(row.trigger)
-
-
-def _is_once(row: Schedule) -> bool:
-    return row.trigger.get("kind") == "once"
 
 
 class ScheduleService:
@@ -94,7 +110,7 @@ class ScheduleService:
             self._check_name_free(session, spec.name, None)
             row = Schedule(
                 **spec.model_dump(exclude={"trigger"}),
-                trigger=trigger_to_data(spec.trigger),
+                trigger=spec.trigger,
                 status=Status.PENDING,
                 next_fire_at=next_at,
                 retry_count=0,
@@ -105,6 +121,23 @@ class ScheduleService:
             self._flush_unique(session, spec.name)
             return ScheduleInfo.of(row)
 
+    def edit(
+        self, schedule_id: int, changes: Mapping[str, Any], *, expected_version: int
+    ) -> ScheduleInfo:
+        """Apply what a person changed (only those fields of a ScheduleSpec; the rest stay as
+        stored); refused if the schedule changed since `expected_version`."""
+        unknown = sorted(set(changes) - set(ScheduleSpec.model_fields))
+        if unknown:
+            known = ", ".join(ScheduleSpec.model_fields)
+            raise InvalidInput(
+                unknown[0], f"{unknown[0]} is not a setting of a schedule; change any of {known}."
+            )
+        current = self.get(schedule_id)
+        fields = {key: getattr(current, key) for key in ScheduleSpec.model_fields}
+        return self.update(
+            schedule_id, build_spec(**{**fields, **changes}), expected_version=expected_version
+        )
+
     def update(
         self, schedule_id: int, spec: ScheduleSpec, *, expected_version: int
     ) -> ScheduleInfo:
@@ -114,11 +147,12 @@ class ScheduleService:
         with self.db.write() as session:
             row = self._get(session, schedule_id)
             if row.version != expected_version:
-                raise Conflict(
+                raise StaleEdit(
                     f"{_what(row)} changed since you opened it (now version {row.version}, yours "
-                    f"{expected_version}); reload it and make your change again."
+                    f"{expected_version}); reload it and make your change again.",
+                    current_version=row.version,
                 )
-            old = _trigger(row)
+            old = row.trigger
             anchor = now
             if (
                 isinstance(old, IntervalTrigger)
@@ -134,7 +168,7 @@ class ScheduleService:
             next_at = self._first_fire(spec, now)
             for key, value in spec.model_dump(exclude={"trigger"}).items():
                 setattr(row, key, value)
-            row.trigger = trigger_to_data(spec.trigger)
+            row.trigger = spec.trigger
             row.next_fire_at = next_at
             row.status = target
             row.retry_count = 0
@@ -154,16 +188,16 @@ class ScheduleService:
         return next_fire_time(spec.trigger, spec.timezone, now)
 
     def _check_profiles(self, session: Session, spec: ScheduleSpec) -> None:
-        for field, table, label, hint in (
-            ("db_profile", DbProfile, "DB", "amx profile db add NAME URL"),
-            ("llm_profile", LlmProfile, "LLM", "amx profile llm add NAME --provider …"),
+        for field, table, label in (
+            ("db_profile", DbProfile, "DB"),
+            ("llm_profile", LlmProfile, "LLM"),
         ):
             name = getattr(spec, field)
             if session.scalar(select(table.id).where(table.name == name)) is None:
                 known = session.scalars(select(table.name).order_by(table.name).limit(5)).all()
                 choices = f"known: {', '.join(known)}" if known else "none exist yet"
                 raise InvalidInput(
-                    field, f"no {label} profile named {name!r} ({choices}); add it with `{hint}`."
+                    field, f"no {label} profile named {name!r} ({choices}); add that profile first."
                 )
 
     def _check_name_free(self, session: Session, name: str, own_id: int | None) -> None:
@@ -171,7 +205,7 @@ class ScheduleService:
             select(Schedule.id).where(Schedule.name == name, Schedule.deleted_at.is_(None))
         )
         if clash is not None and clash != own_id:
-            raise Conflict(
+            raise NameTaken(
                 f"a schedule named {name!r} exists already (id {clash}); choose another name."
             )
 
@@ -179,11 +213,11 @@ class ScheduleService:
         try:
             session.flush()
         except IntegrityError:
-            raise Conflict(
+            raise NameTaken(
                 f"a schedule named {name!r} exists already; choose another name."
             ) from None
         except StaleDataError:
-            raise Conflict(
+            raise StaleEdit(
                 "the schedule changed while you edited it; reload it and make your change again."
             ) from None
 
@@ -237,12 +271,12 @@ class ScheduleService:
         now = self.clock.now()
         with self.db.write() as session:
             row = self._get(session, schedule_id)
-            if _is_once(row):
+            if isinstance(row.trigger, OnceTrigger):
                 row.status = check("skip", row.status, Status.CANCELLED, what=_what(row))
                 row.next_fire_at = None
             else:
                 row.status = check("skip", row.status, Status.PENDING, what=_what(row))
-                row.next_fire_at = next_fire_time(_trigger(row), row.timezone, now)
+                row.next_fire_at = next_fire_time(row.trigger, row.timezone, now)
             row.note = "missed occurrence skipped"
             return self._touch(session, row)
 
@@ -262,8 +296,9 @@ class ScheduleService:
             row = self._get(session, schedule_id)
             if row.status == Status.RUNNING:
                 raise Conflict(
-                    f"{_what(row)} is running; cancel it first (amx schedule cancel {row.id}) "
-                    "and delete it when the run has stopped."
+                    f"{_what(row)} is running; cancel it first and delete it when the run has "
+                    "stopped.",
+                    field="running",
                 )
             row.status = check("delete", row.status, Status.CANCELLED, what=_what(row))
             row.next_fire_at = None
@@ -298,9 +333,7 @@ class ScheduleService:
     def _get(self, session: Session, schedule_id: int) -> Schedule:
         row = session.get(Schedule, schedule_id)
         if row is None or row.deleted_at is not None:
-            raise NotFound(
-                f"no schedule with id {schedule_id}; list them with `amx schedule list`."
-            )
+            raise NotFound(f"no schedule with id {schedule_id}.", field="schedule")
         return row
 
     def get(self, schedule_id: int) -> ScheduleInfo:
@@ -348,8 +381,6 @@ class ScheduleService:
     def list(self, query: ListQuery | None = None) -> Page:
         """One filtered, sorted page of schedules and how many matched in all."""
         query = query or ListQuery()
-        if query.limit < 1 or query.offset < 0:
-            raise InvalidInput("limit", "limit must be at least 1 and offset at least 0.")
         where = self._filters(query)
         column = getattr(Schedule, query.sort)
         ordered = column.desc() if query.descending else column.asc()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import (
     BaseModel,
@@ -19,6 +19,7 @@ from pydantic import (
 
 from core.catalog.scope import normalize_paths
 from core.errors import InvalidInput
+from core.schedules.policies import Kind, MissedPolicy, Review
 from core.schedules.triggers import (
     IntervalTrigger,
     Trigger,
@@ -29,9 +30,6 @@ from core.schedules.triggers import (
 )
 
 NAME_MAX = 120
-Kind = Literal["analyze", "cache_refresh"]
-Review = Literal["auto", "manual"]
-MissedPolicy = Literal["ask", "skip", "run_once"]
 # Triggers validate themselves (they are plain dataclasses); a spec takes one or its stored dict.
 TriggerField = Annotated[
     Trigger, PlainValidator(trigger_from_data), PlainSerializer(trigger_to_data)

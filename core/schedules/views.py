@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -11,14 +10,16 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict
 
 from core.catalog.scope import from_texts, summary
-from core.schedules.triggers import describe, trigger_from_data
+from core.schedules.policies import Kind, MissedPolicy, Review
+from core.schedules.spec import TriggerField
+from core.schedules.status import RunStatus, Status
+from core.schedules.triggers import Trigger, describe
 from core.storage.tables import Run, Schedule
 
 
 @lru_cache(maxsize=4096)
-def _rule(trigger_json: str, tz_name: str) -> str:
-    # Stored triggers repeat a lot and re-validating a cron expression is costly; cache by value.
-    return describe(trigger_from_data(trigger_json), tz_name)
+def _rule(trigger: Trigger, tz_name: str) -> str:
+    return describe(trigger, tz_name)
 
 
 @lru_cache(maxsize=4096)
@@ -40,7 +41,7 @@ class RunInfo(BaseModel):
     scheduled_for: datetime
     trigger: str
     attempt: int
-    status: str
+    status: RunStatus
     worker_id: str | None
     started_at: datetime | None
     finished_at: datetime | None
@@ -61,7 +62,7 @@ class RunInfo(BaseModel):
             scheduled_for=row.scheduled_for,
             trigger=row.trigger,
             attempt=row.attempt,
-            status=row.status,
+            status=RunStatus(row.status),
             worker_id=row.worker_id,
             started_at=row.started_at,
             finished_at=row.finished_at,
@@ -78,9 +79,9 @@ class ScheduleInfo(BaseModel):
     model_config = ConfigDict(frozen=True)
     id: int
     name: str
-    kind: str
-    status: str
-    trigger: dict[str, Any]
+    kind: Kind
+    status: Status
+    trigger: TriggerField
     rule: str
     timezone: str
     next_fire_at: datetime | None
@@ -90,12 +91,13 @@ class ScheduleInfo(BaseModel):
     scope: list[str]
     scope_summary: str
     llm_profile: str
-    review_strategy: str
-    missed_policy: str
+    review_strategy: Review
+    missed_policy: MissedPolicy
     misfire_grace_s: int
     max_retries: int
     retry_count: int
     note: str | None
+    missed_reason: str | None
     version: int
     created_at: datetime
     updated_at: datetime
@@ -110,9 +112,9 @@ class ScheduleInfo(BaseModel):
             id=row.id,
             name=row.name,
             kind=row.kind,
-            status=row.status,
+            status=Status(row.status),
             trigger=row.trigger,
-            rule=_rule(json.dumps(row.trigger, sort_keys=True), row.timezone),
+            rule=_rule(row.trigger, row.timezone),
             timezone=row.timezone,
             next_fire_at=row.next_fire_at,
             next_fire_local=local,
@@ -127,6 +129,7 @@ class ScheduleInfo(BaseModel):
             max_retries=row.max_retries,
             retry_count=row.retry_count,
             note=row.note,
+            missed_reason=row.missed_reason if row.status == Status.MISSED else None,
             version=row.version,
             created_at=row.created_at,
             updated_at=row.updated_at,

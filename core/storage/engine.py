@@ -36,7 +36,7 @@ def default_url() -> str:
 
 
 def resolve_url(explicit: str | None = None) -> str:
-    """`--database-url`, else `AMX_DATABASE_URL`, else the embedded default."""
+    """The URL a front end was given, else `AMX_DATABASE_URL`, else the embedded default."""
     return explicit or os.environ.get(ENV_URL) or default_url()
 
 
@@ -95,7 +95,7 @@ def _prepare_sqlite_file(path: Path) -> None:
     """Make the directory and check write access, without opening the file: closing any
     descriptor of a SQLite file drops every POSIX lock this process holds on it, so only
     SQLite itself may open it (a file that is not a database is refused by SQLite's own read)."""
-    fix = "choose a writable place with --database-url sqlite:////path/to/amx.db"
+    fix = "choose a writable place for the database"
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -324,13 +324,12 @@ class Database:
                 foreign = ", ".join(sorted(tables)[:3])
                 raise StorageError(
                     f"{self.masked_url} holds tables that are not AMX Studio's ({foreign}); "
-                    "point --database-url at an empty or an AMX database."
+                    "use an empty or an AMX database instead."
                 )
             if current is not None and current not in known:
                 raise StorageError(
                     f"{self.masked_url} is at schema revision {current}, which this version of amx "
-                    f"does not know (newest known: {head}); upgrade amx, or point --database-url "
-                    "at another database."
+                    f"does not know (newest known: {head}); upgrade amx, or use another database."
                 )
             if current != head:
                 from alembic import command
@@ -350,8 +349,8 @@ class Database:
         except DBAPIError as exc:
             if self.is_sqlite and "not a database" in str(exc.orig):
                 raise StorageError(
-                    f"{self.masked_url} is not an SQLite database; point --database-url at an "
-                    "AMX database or at a new file."
+                    f"{self.masked_url} is not an SQLite database; use an AMX database or a new "
+                    "file instead."
                 ) from None
             raise StorageError(self._unreachable(exc)) from None
 
@@ -370,8 +369,7 @@ class Database:
                     missing = f"{table.name}.{absent[0]}"
                 raise StorageError(
                     f"{self.masked_url} is marked as up to date but {missing} is missing, so it "
-                    "looks half-migrated; restore it from a backup or point --database-url at "
-                    "another database."
+                    "looks half-migrated; restore it from a backup or use another database."
                 )
             conn.rollback()
 

@@ -1,16 +1,46 @@
-"""The ORM tables. Schema changes go through migrations in `core/migrations`."""
+"""The ORM tables. Schema changes go through migrations in `core/storage/migrations`."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
 
+from core.schedules.policies import Kind, MissedPolicy, Review
+from core.schedules.triggers.model import Trigger, trigger_from_data, trigger_to_data
 from core.storage.utc import UTCDateTime
 
 DUE_PREDICATE = "status = 'pending' AND deleted_at IS NULL"
+
+
+@lru_cache(maxsize=4096)
+def _stored_trigger(items: tuple[tuple[str, Any], ...]) -> Trigger:
+    # Stored triggers repeat a lot and validating a cron expression is costly; triggers are
+    # immutable, so rows may share one.
+    return trigger_from_data(dict(items))
+
+
+class StoredTrigger(TypeDecorator[Trigger]):
+    """A schedule's trigger: JSON in the database, a typed trigger everywhere else. The one
+    place where a stored trigger becomes an object."""
+
+    impl = JSON
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> dict[str, Any] | None:
+        return None if value is None else trigger_to_data(trigger_from_data(value))
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Trigger | None:
+        if value is None:
+            return None
+        if isinstance(value, dict):
+            return _stored_trigger(tuple(sorted(value.items())))
+        return trigger_from_data(value)
 
 
 class Base(DeclarativeBase):
@@ -50,23 +80,24 @@ class Schedule(Base):
     __tablename__ = "schedules"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
-    kind: Mapped[str] = mapped_column(String(20), default="analyze")
-    trigger: Mapped[dict[str, Any]]
+    kind: Mapped[Kind] = mapped_column(String(20), default="analyze")
+    trigger: Mapped[Trigger] = mapped_column(StoredTrigger())
     timezone: Mapped[str] = mapped_column(String(64))
     db_profile: Mapped[str] = mapped_column(String(120))
     database: Mapped[str | None] = mapped_column(String(200))
     scope: Mapped[list[str]]
     llm_profile: Mapped[str] = mapped_column(String(120))
-    review_strategy: Mapped[str] = mapped_column(String(10))
+    review_strategy: Mapped[Review] = mapped_column(String(10))
     status: Mapped[str] = mapped_column(String(12))
     next_fire_at: Mapped[datetime | None]
-    missed_policy: Mapped[str] = mapped_column(String(10), default="ask")
+    missed_policy: Mapped[MissedPolicy] = mapped_column(String(10), default="ask")
     misfire_grace_s: Mapped[int] = mapped_column(Integer, default=60)
     max_retries: Mapped[int] = mapped_column(Integer, default=3)
     retry_count: Mapped[int] = mapped_column(Integer, default=0)
     claimed_by: Mapped[str | None] = mapped_column(String(120))
     lease_until: Mapped[datetime | None]
     note: Mapped[str | None] = mapped_column(Text)
+    missed_reason: Mapped[str | None] = mapped_column(String(120))
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]

@@ -16,19 +16,16 @@ from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Select,
 
 from core.api import Core
 from core.catalog.scope import ScopePath, as_texts, from_texts, summary
-from core.errors import AmxError, Conflict, InvalidInput
+from core.errors import AmxError, InvalidInput, NameTaken, StaleEdit
 from core.schedules.spec import build_spec
 from core.schedules.triggers import (
-    cron,
+    Trigger,
     default_zone_name,
     describe,
     dst_note,
     format_interval,
-    interval,
     next_fire_times,
-    once,
-    parse_fire_at,
-    trigger_from_data,
+    parse_trigger,
 )
 from core.schedules.views import ScheduleInfo
 from studio_tui.screens.confirm import ConfirmScreen
@@ -36,6 +33,8 @@ from studio_tui.widgets.scope_tree import ScopeTree
 
 ZONES = sorted(available_timezones())
 KINDS = [("Once, at a time", "once"), ("Cron rule", "cron"), ("Every interval", "interval")]
+# The input that holds each trigger kind's text.
+TRIGGER_INPUT = {"once": "fire_at", "cron": "cron", "interval": "every"}
 # Which widget shows the core's error for each field the core names.
 FIELD_WIDGET = {
     "name": "name", "fire_at": "fire_at", "cron": "cron", "every": "every", "trigger": "fire_at",
@@ -94,7 +93,7 @@ class ScheduleDialog(ModalScreen[ScheduleInfo | None]):
 
     def compose(self) -> ComposeResult:
         e = self.existing
-        trigger = trigger_from_data(e.trigger) if e else None
+        trigger = e.trigger if e else None
         kind = trigger.kind if trigger else "once"
         with Vertical():
             yield Static(f"Edit schedule {e.id}: {e.name}" if e else "New schedule", id="title")
@@ -293,25 +292,18 @@ class ScheduleDialog(ModalScreen[ScheduleInfo | None]):
         if not self._loading:
             self.dirty = True
 
-    def _trigger(self) -> Any:
-        kind = self.query_one("#kind", Select).value
+    def _trigger(self) -> Trigger:
+        kind = str(self.query_one("#kind", Select).value)
         tz = self.query_one("#timezone", Input).value.strip()
-        if kind == "cron":
-            return cron(self.query_one("#cron", Input).value)
-        if kind == "interval":
-            return interval(self.query_one("#every", Input).value)
-        return once(
-            parse_fire_at(self.query_one("#fire_at", Input).value, tz, self.core.clock.now())
-        )
+        typed = self.query_one(f"#{TRIGGER_INPUT.get(kind, 'fire_at')}", Input).value
+        return parse_trigger(kind, typed, tz, self.core.clock.now())
 
     def update_preview(self) -> None:
         """The next three fire times in the chosen zone, and a DST note when one applies."""
         preview = self.query_one("#preview", Static)
         tz = self.query_one("#timezone", Input).value.strip()
-        kind = self.query_one("#kind", Select).value
-        typed = self.query_one(
-            f"#{'fire_at' if kind == 'once' else 'every' if kind == 'interval' else 'cron'}", Input
-        )
+        kind = str(self.query_one("#kind", Select).value)
+        typed = self.query_one(f"#{TRIGGER_INPUT.get(kind, 'fire_at')}", Input)
         if not typed.value.strip():
             preview.update("next: — (type a time to see the next fire times)")
             return
@@ -364,10 +356,10 @@ class ScheduleDialog(ModalScreen[ScheduleInfo | None]):
                 fields[field] = value
             elif field != "database":
                 raise InvalidInput(field, f"choose a {field.replace('_', ' ')}.")
-        if self.existing is not None:
-            for keep in ("missed_policy", "misfire_grace_s", "max_retries", "kind"):
-                fields[keep] = getattr(self.existing, keep)
         fields["trigger"] = self._trigger()
+        if self.existing is not None:
+            # An edit sends only what the person changed; the core keeps the rest.
+            fields = {k: v for k, v in fields.items() if v != getattr(self.existing, k)}
         return fields
 
     def action_save(self) -> None:
@@ -384,16 +376,18 @@ class ScheduleDialog(ModalScreen[ScheduleInfo | None]):
     @work(thread=True, exclusive=True, group="save")
     def _save(self, fields: dict[str, Any]) -> None:
         try:
-            spec = build_spec(**fields)
             if self.existing is None:
-                info = self.core.schedules.create(spec)
+                info = self.core.schedules.create(build_spec(**fields))
             else:
                 assert self.version is not None
-                info = self.core.schedules.update(
-                    self.existing.id, spec, expected_version=self.version
+                info = self.core.schedules.edit(
+                    self.existing.id, fields, expected_version=self.version
                 )
-        except Conflict as exc:
-            self.app.call_from_thread(self._conflict, str(exc))
+        except StaleEdit as exc:
+            self.app.call_from_thread(self._stale, str(exc))
+            return
+        except NameTaken as exc:
+            self.app.call_from_thread(self._refused, "name", str(exc))
             return
         except InvalidInput as exc:
             self.app.call_from_thread(self._refused, exc.field, str(exc))
@@ -407,11 +401,7 @@ class ScheduleDialog(ModalScreen[ScheduleInfo | None]):
         self.show_error(field, message)
         self._focus_field(field)
 
-    def _conflict(self, message: str) -> None:
-        if "changed since you opened it" not in message or self.existing is None:
-            self._refused("name" if "named" in message else "form", message)
-            return
-
+    def _stale(self, message: str) -> None:
         def answered(reload: bool | None) -> None:
             if reload:
                 self._reload_existing()
@@ -437,7 +427,7 @@ class ScheduleDialog(ModalScreen[ScheduleInfo | None]):
         """Load the current version into the form, as if it had just been opened."""
         self._loading = True
         self.existing, self.version = fresh, fresh.version
-        trigger = trigger_from_data(fresh.trigger)
+        trigger = fresh.trigger
         self.query_one("#title", Static).update(f"Edit schedule {fresh.id}: {fresh.name}")
         self.query_one("#name", Input).value = fresh.name
         self.query_one("#timezone", Input).value = fresh.timezone

@@ -69,12 +69,9 @@ class MissedScreen(ModalScreen[None]):
         wide = self.app.size.width >= 110
         table.add_columns("Name", "Missed", *(["Rule"] if wide else []), "Why")
         for key, s in self.missed.items():
-            why = (
-                (s.note or "").split(": ", 1)[-1].split("; ", 1)[0]
-            )  # the reason, not the decision
             rule = [render.clip(s.rule, 14)] if wide else []
             name = render.clip(s.name, 24 if wide else 16)
-            why = render.clip(why, 35 if wide else 30)
+            why = render.clip(s.missed_reason or "", 35 if wide else 30)
             table.add_row(name, fire_text(s, wide=True), *rule, why, key=key)
         table.focus()
 

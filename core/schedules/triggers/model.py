@@ -39,7 +39,7 @@ class OnceTrigger:
             raise InvalidInput(
                 "fire_at",
                 f"fire-at '{value.isoformat()}' carries a UTC offset; give the local wall-clock "
-                "time without an offset and set the zone with --timezone.",
+                "time without an offset and give the zone as the schedule's timezone.",
             )
         object.__setattr__(self, "fire_at", value.replace(microsecond=0, fold=0))
 

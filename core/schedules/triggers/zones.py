@@ -54,7 +54,7 @@ def parse_local_datetime(text: str) -> datetime:
         raise InvalidInput(
             "fire_at",
             f"fire-at '{cleaned}' carries a UTC offset; give the local wall-clock time "
-            "without an offset and set the zone with --timezone.",
+            "without an offset and give the zone as the schedule's timezone.",
         )
     if match is not None:
         year, month, day, hour, minute, second = (int(g) if g else 0 for g in match.groups())
