@@ -48,3 +48,9 @@ class OffsetClock:
 
     def now(self) -> datetime:
         return self.base.now() + self.offset
+
+
+def iso_utc(moment: datetime) -> str:
+    """ISO 8601 with `Z` for UTC (`2026-11-21T02:00:00Z`), as the JSON output writes times."""
+    text = moment.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text

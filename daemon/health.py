@@ -12,10 +12,10 @@ from typing import Any
 
 from sqlalchemy import select
 
+from core.clock import iso_utc
 from core.schedules.queue import Site
 from core.storage.engine import Database
 from core.storage.tables import Worker
-from core.storage.utc import iso_utc
 from daemon.heartbeat import ALIVE_WITHIN, SKEW_WARNING_S
 
 SHOWN_FOR = timedelta(hours=24)

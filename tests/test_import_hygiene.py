@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pkgutil
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -50,3 +51,14 @@ def test_the_resident_daemon_loads_neither_pydantic_nor_the_analysis_code() -> N
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
     )
     assert result.stdout.strip() == "", f"the daemon loads {result.stdout.strip()}"
+
+
+def test_product_code_uses_no_private_textual_module() -> None:
+    private = re.compile(r"^\s*(from|import)\s+textual\._", re.MULTILINE)
+    found = [
+        str(path.relative_to(ROOT))
+        for package in ("core", "daemon", "studio_tui", "themes")
+        for path in (ROOT / package).rglob("*.py")
+        if private.search(path.read_text(encoding="utf-8"))
+    ]
+    assert found == []

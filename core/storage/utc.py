@@ -30,9 +30,3 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)  # type: ignore[no-any-return]
         return value.astimezone(UTC)  # type: ignore[no-any-return]
-
-
-def iso_utc(moment: datetime) -> str:
-    """ISO 8601 with `Z` for UTC (`2026-11-21T02:00:00Z`), as the JSON output writes times."""
-    text = moment.isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text

@@ -12,6 +12,7 @@ from dataclasses import fields as fields_of
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from core.clock import iso_utc
 from core.errors import InvalidInput
 from core.schedules.triggers.cron import _CRON_EXAMPLE, _normalise_cron
 from core.schedules.triggers.intervals import (
@@ -20,7 +21,6 @@ from core.schedules.triggers.intervals import (
     parse_interval,
 )
 from core.schedules.triggers.zones import parse_local_datetime
-from core.storage.utc import iso_utc
 
 
 @dataclass(frozen=True, kw_only=True)
