@@ -349,9 +349,8 @@ class ScheduleDialog(ModalScreen[ScheduleInfo | None]):
             "scope": as_texts(self.ticked),
             "review_strategy": "auto" if self.query_one("#auto", RadioButton).value else "manual",
         }
-        for field, widget_id in (("db_profile", "#db_profile"), ("database", "#database"),
-                                 ("llm_profile", "#llm_profile")):  # fmt: skip
-            value = self.query_one(widget_id, Select).value
+        for field in ("db_profile", "database", "llm_profile"):
+            value = self.query_one(f"#{field}", Select).value
             if isinstance(value, str):
                 fields[field] = value
             elif field != "database":

@@ -33,8 +33,10 @@ class OnceTrigger:
     def __post_init__(self) -> None:
         value = self.fire_at
         if not isinstance(value, datetime):
-            raise InvalidInput("fire_at", f"fire-at {value!r} is not a date and time; "
-                               "write it as YYYY-MM-DD HH:MM.")  # fmt: skip
+            raise InvalidInput(
+                "fire_at",
+                f"fire-at {value!r} is not a date and time; write it as YYYY-MM-DD HH:MM.",
+            )
         if value.tzinfo is not None:
             raise InvalidInput(
                 "fire_at",
@@ -53,8 +55,9 @@ class CronTrigger:
 
     def __post_init__(self) -> None:
         if not isinstance(self.expr, str):
-            raise InvalidInput("cron", f"cron expression {self.expr!r} is not text; "
-                               f"{_CRON_EXAMPLE}.")  # fmt: skip
+            raise InvalidInput(
+                "cron", f"cron expression {self.expr!r} is not text; {_CRON_EXAMPLE}."
+            )
         object.__setattr__(self, "expr", _normalise_cron(self.expr))
 
 
@@ -82,8 +85,11 @@ class IntervalTrigger:
 
 
 Trigger = OnceTrigger | CronTrigger | IntervalTrigger
-_MODELS: dict[str, type[Trigger]] = {"once": OnceTrigger, "cron": CronTrigger,
-                                     "interval": IntervalTrigger}  # fmt: skip
+_MODELS: dict[str, type[Trigger]] = {
+    "once": OnceTrigger,
+    "cron": CronTrigger,
+    "interval": IntervalTrigger,
+}
 
 
 def _malformed(detail: str) -> InvalidInput:
