@@ -412,7 +412,7 @@ def test_same_output_in_fresh_processes_with_different_hash_seeds() -> None:
     code = (
         "import json, sys; sys.path.insert(0, '.');"
         "from tests.test_llm_heuristic import SHOP;"
-        "from core.llm.heuristic import HeuristicAnnotator;"
+        "from core.analysis.llm.heuristic import HeuristicAnnotator;"
         "h = HeuristicAnnotator();"
         "print(json.dumps([h.annotate(t).annotation.model_dump() for t in SHOP]))"
     )
