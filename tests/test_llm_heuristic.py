@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from core.analysis.llm.base import TAG_VOCABULARY, Annotator
 from core.analysis.llm.heuristic import HeuristicAnnotator
+from core.analysis.llm.protocol import TAG_VOCABULARY, Annotator
 from core.analysis.pii import (
     classify_pii,
     mask_samples,

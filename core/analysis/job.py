@@ -9,7 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any
 
-from core.analysis.llm.base import Annotator, LlmAuthError, annotator_for
+from core.analysis.llm.factory import annotator_for
+from core.analysis.llm.protocol import Annotator, LlmAuthError
 from core.analysis.pii import classify_pii, mask_samples
 from core.analysis.review import ReviewService
 from core.catalog.metadata import TableMeta

@@ -40,7 +40,7 @@ def cmd_db_test(ctx: Context) -> int:
 
 
 def cmd_llm_test(ctx: Context) -> int:
-    from core.analysis.llm.base import annotator_for
+    from core.analysis.llm.factory import annotator_for
     from core.catalog.metadata import ColumnMeta, TableMeta
 
     row = ctx.core.profiles.get_llm(ctx.args.name)

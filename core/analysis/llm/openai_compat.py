@@ -12,7 +12,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 from pydantic import ValidationError
 
-from core.analysis.llm.base import (
+from core.analysis.llm.protocol import (
     TAG_VOCABULARY,
     LlmAuthError,
     LlmBadOutput,

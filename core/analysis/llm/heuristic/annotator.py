@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from statistics import fmean
 
-from core.analysis.llm.base import TAG_VOCABULARY
 from core.analysis.llm.heuristic.columns import ColumnFacts, column_kind
 from core.analysis.llm.heuristic.describe import describe_column, table_description
+from core.analysis.llm.protocol import TAG_VOCABULARY
 from core.analysis.pii import classify_pii, name_words, table_entity
 from core.catalog.metadata import AnnotationResult, TableAnnotation, TableMeta
 
