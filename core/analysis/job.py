@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any
 
-from core.analysis.llm.factory import annotator_for
+from core.analysis.llm.factory import annotator_for_profile
 from core.analysis.llm.protocol import Annotator, LlmAuthError
 from core.analysis.pii import classify_pii, mask_samples
 from core.analysis.review import ReviewService
@@ -121,15 +121,7 @@ class AnalysisJob:
     ) -> str | None:
         schedule = self.schedules.get(schedule_id)
         db_row = self.profiles.get_db(schedule.db_profile)
-        llm_row = self.profiles.get_llm(schedule.llm_profile)
-        annotator = annotator_for(
-            llm_row.provider,
-            name=llm_row.name,
-            model=llm_row.model,
-            base_url=llm_row.base_url,
-            api_key_env=llm_row.api_key_env,
-            concurrency=llm_row.concurrency,
-        )
+        annotator = annotator_for_profile(self.profiles.get_llm(schedule.llm_profile))
         tables, missing = self.catalog.resolve(
             schedule.db_profile, schedule.database, from_texts(schedule.scope)
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from core.analysis.llm.config import PROVIDERS
 from studio_tui import render
 from studio_tui.commands.base import EXIT_OK, Context, Subparsers, subcommands
 
@@ -40,18 +41,11 @@ def cmd_db_test(ctx: Context) -> int:
 
 
 def cmd_llm_test(ctx: Context) -> int:
-    from core.analysis.llm.factory import annotator_for
+    from core.analysis.llm.factory import annotator_for_profile
     from core.catalog.metadata import ColumnMeta, TableMeta
 
     row = ctx.core.profiles.get_llm(ctx.args.name)
-    annotator = annotator_for(
-        row.provider,
-        name=row.name,
-        model=row.model,
-        base_url=row.base_url,
-        api_key_env=row.api_key_env,
-        concurrency=row.concurrency,
-    )
+    annotator = annotator_for_profile(row)
     ping = getattr(annotator, "ping", None)
     if callable(ping):
         reply = str(ping())
@@ -128,7 +122,7 @@ def register(top: Subparsers) -> None:
     llm = subcommands(prof.add_parser("llm", help="language models"), "verb")
     p = llm.add_parser("add", help="add an LLM profile")
     p.add_argument("name")
-    p.add_argument("--provider", required=True, choices=["heuristic", "openai-compatible"])
+    p.add_argument("--provider", required=True, choices=PROVIDERS)
     p.add_argument("--model")
     p.add_argument("--base-url")
     p.add_argument("--api-key-env", metavar="VAR", help="environment variable holding the key")
