@@ -196,7 +196,9 @@ class ProfileService:
         with self.db.read() as session:
             row = session.scalar(select(LlmProfile).where(LlmProfile.name == name))
         if row is None:
-            raise NotFound(f"no LLM profile named {name!r}; list them with `amx profile llm list`.")
+            raise NotFound(
+                f"no LLM profile named {name!r}; use an existing LLM profile or add it first."
+            )
         return row
 
     def remove_llm(self, name: str) -> None:
