@@ -137,8 +137,9 @@ class AnalysisJob:
             if cancel.is_set() or fatal:
                 return
             try:
-                prepared = self._with_samples(schedule.db_profile, schedule.database, table,
-                                              db_row.sample_size)  # fmt: skip
+                prepared = self._with_samples(
+                    schedule.db_profile, schedule.database, table, db_row.sample_size
+                )
                 result = annotator.annotate(prepared)
                 made, applied = self.review.record(
                     run_id=run_id,
