@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from core.analysis.llm.base import TAG_VOCABULARY, Annotator
 from core.analysis.llm.heuristic import HeuristicAnnotator
+from core.analysis.llm.protocol import TAG_VOCABULARY, Annotator
 from core.analysis.pii import (
     classify_pii,
     mask_samples,
@@ -412,7 +412,7 @@ def test_same_output_in_fresh_processes_with_different_hash_seeds() -> None:
     code = (
         "import json, sys; sys.path.insert(0, '.');"
         "from tests.test_llm_heuristic import SHOP;"
-        "from core.llm.heuristic import HeuristicAnnotator;"
+        "from core.analysis.llm.heuristic import HeuristicAnnotator;"
         "h = HeuristicAnnotator();"
         "print(json.dumps([h.annotate(t).annotation.model_dump() for t in SHOP]))"
     )

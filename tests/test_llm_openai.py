@@ -11,17 +11,17 @@ from typing import Any
 
 import pytest
 
-from core.analysis.llm.base import (
+from core.analysis.llm.factory import annotator_for
+from core.analysis.llm.heuristic import HeuristicAnnotator
+from core.analysis.llm.openai_compat import OpenAICompatibleAnnotator
+from core.analysis.llm.protocol import (
     Annotator,
     LlmAuthError,
     LlmBadOutput,
     LlmError,
     LlmRateLimited,
     LlmUnavailable,
-    annotator_for,
 )
-from core.analysis.llm.heuristic import HeuristicAnnotator
-from core.analysis.llm.openai_compat import OpenAICompatibleAnnotator
 from core.catalog.metadata import ColumnMeta, TableMeta
 from core.errors import InvalidInput
 from tests.support.fake_llm import (

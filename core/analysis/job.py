@@ -9,7 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any
 
-from core.analysis.llm.base import Annotator, LlmAuthError, annotator_for
+from core.analysis.llm.factory import annotator_for_profile
+from core.analysis.llm.protocol import Annotator, LlmAuthError
 from core.analysis.pii import classify_pii, mask_samples
 from core.analysis.review import ReviewService
 from core.catalog.metadata import TableMeta
@@ -120,15 +121,7 @@ class AnalysisJob:
     ) -> str | None:
         schedule = self.schedules.get(schedule_id)
         db_row = self.profiles.get_db(schedule.db_profile)
-        llm_row = self.profiles.get_llm(schedule.llm_profile)
-        annotator = annotator_for(
-            llm_row.provider,
-            name=llm_row.name,
-            model=llm_row.model,
-            base_url=llm_row.base_url,
-            api_key_env=llm_row.api_key_env,
-            concurrency=llm_row.concurrency,
-        )
+        annotator = annotator_for_profile(self.profiles.get_llm(schedule.llm_profile))
         tables, missing = self.catalog.resolve(
             schedule.db_profile, schedule.database, from_texts(schedule.scope)
         )
@@ -144,8 +137,9 @@ class AnalysisJob:
             if cancel.is_set() or fatal:
                 return
             try:
-                prepared = self._with_samples(schedule.db_profile, schedule.database, table,
-                                              db_row.sample_size)  # fmt: skip
+                prepared = self._with_samples(
+                    schedule.db_profile, schedule.database, table, db_row.sample_size
+                )
                 result = annotator.annotate(prepared)
                 made, applied = self.review.record(
                     run_id=run_id,

@@ -211,7 +211,9 @@ class ReviewService:
                 select(Proposal.id).where(Proposal.run_id == run_id, Proposal.status == "pending")
             ).all()
         if not ids:
-            raise NotFound(f"run {run_id} has no pending proposals; see `amx review list`.")
+            raise NotFound(
+                f"run {run_id} has no pending proposals; they may have been reviewed already."
+            )
         return self.accept(ids)
 
     def reject(self, ids: Sequence[int]) -> list[ProposalInfo]:
@@ -380,5 +382,5 @@ class ReviewService:
     def _proposal(self, session: Session, proposal_id: int) -> Proposal:
         row = session.get(Proposal, proposal_id)
         if row is None:
-            raise NotFound(f"no proposal with id {proposal_id}; see `amx review list`.")
+            raise NotFound(f"no proposal with id {proposal_id}; take the id from the review queue.")
         return row

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import func, select
@@ -12,14 +11,14 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import InstrumentedAttribute
 
+from core.analysis.llm.config import LlmProfileConfig
 from core.clock import Clock
 from core.errors import Conflict, InvalidInput, NotFound
-from core.secrets import ENV_NAME, is_reference, resolve_secret
+from core.secrets import is_reference, resolve_secret
 from core.storage.engine import Database
 from core.storage.tables import DbProfile, LlmProfile, Schedule
 
 BUILTIN_LLM = "heuristic"
-Provider = Literal["heuristic", "openai-compatible"]
 
 
 class DbProfileInfo(BaseModel):
@@ -140,8 +139,7 @@ class ProfileService:
             row = session.scalar(select(DbProfile).where(DbProfile.name == name))
         if row is None:
             raise NotFound(
-                f"no DB profile named {name!r}; list them with `amx profile db list` or add one "
-                "with `amx profile db add`."
+                f"no DB profile named {name!r}; use an existing DB profile or add it first."
             )
         return row
 
@@ -160,39 +158,26 @@ class ProfileService:
         concurrency: int = 2,
     ) -> LlmProfileInfo:
         """Add an LLM profile; the key is named by an environment variable, never stored."""
-        name = _check_name(name, "name")
-        if provider not in ("heuristic", "openai-compatible"):
-            raise InvalidInput(
-                "provider", f"provider {provider!r} is unknown; use heuristic or openai-compatible."
-            )
-        if provider == "openai-compatible":
-            if not model:
-                raise InvalidInput("model", "an openai-compatible profile needs --model.")
-            if not base_url or not base_url.startswith(("http://", "https://")):
-                raise InvalidInput(
-                    "base_url",
-                    "an openai-compatible profile needs --base-url like http://localhost:11434/v1.",
-                )
-        if api_key_env is not None and not ENV_NAME.match(api_key_env):
-            raise InvalidInput(
-                "api_key_env",
-                "--api-key-env takes the NAME of an environment variable (e.g. OPENAI_API_KEY), "
-                "never the key itself.",
-            )
-        if not 1 <= concurrency <= 32:
-            raise InvalidInput("concurrency", "concurrency must be between 1 and 32 requests.")
+        config = LlmProfileConfig.check(
+            name=_check_name(name, "name"),
+            provider=provider,
+            model=model,
+            base_url=base_url,
+            api_key_env=api_key_env,
+            concurrency=concurrency,
+        )
         with self.db.write() as session:
-            if session.scalar(select(LlmProfile).where(LlmProfile.name == name)):
+            if session.scalar(select(LlmProfile).where(LlmProfile.name == config.name)):
                 raise Conflict(
-                    f"an LLM profile named {name!r} exists already; choose another name."
+                    f"an LLM profile named {config.name!r} exists already; choose another name."
                 )
             row = LlmProfile(
-                name=name,
-                provider=provider,
-                model=model,
-                base_url=base_url.rstrip("/") if base_url else None,
-                api_key_env=api_key_env,
-                concurrency=concurrency,
+                name=config.name,
+                provider=config.provider,
+                model=config.model,
+                base_url=config.base_url,
+                api_key_env=config.api_key_env,
+                concurrency=config.concurrency,
                 created_at=self.clock.now(),
             )
             session.add(row)
@@ -211,7 +196,9 @@ class ProfileService:
         with self.db.read() as session:
             row = session.scalar(select(LlmProfile).where(LlmProfile.name == name))
         if row is None:
-            raise NotFound(f"no LLM profile named {name!r}; list them with `amx profile llm list`.")
+            raise NotFound(
+                f"no LLM profile named {name!r}; use an existing LLM profile or add it first."
+            )
         return row
 
     def remove_llm(self, name: str) -> None:

@@ -1,8 +1,12 @@
-"""LLM profiles: the offline heuristic and any OpenAI-compatible endpoint."""
+"""LLM profiles: the offline heuristic and any OpenAI-compatible endpoint.
+
+`protocol` is what the analysis job relies on (providers import it), `heuristic` and
+`openai_compat` are the providers, and `factory` builds a profile's annotator from them.
+"""
 
 from __future__ import annotations
 
-from core.analysis.llm.base import (
+from core.analysis.llm.protocol import (
     TAG_VOCABULARY,
     Annotator,
     LlmAuthError,
@@ -10,7 +14,6 @@ from core.analysis.llm.base import (
     LlmError,
     LlmRateLimited,
     LlmUnavailable,
-    annotator_for,
 )
 
 __all__ = [
@@ -21,5 +24,4 @@ __all__ = [
     "LlmError",
     "LlmRateLimited",
     "LlmUnavailable",
-    "annotator_for",
 ]

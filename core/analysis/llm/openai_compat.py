@@ -12,7 +12,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 from pydantic import ValidationError
 
-from core.analysis.llm.base import (
+from core.analysis.llm.protocol import (
     TAG_VOCABULARY,
     LlmAuthError,
     LlmBadOutput,
@@ -220,7 +220,7 @@ class OpenAICompatibleAnnotator:
         return AnnotationResult(annotation=annotation, tokens=tokens, evidence=evidence)
 
     def ping(self) -> str:
-        """Send a tiny request and return the model's reply text (for `amx profile llm test`)."""
+        """Send a tiny request and return the model's reply text, to test the connection."""
         messages = [{"role": "user", "content": "Reply with the single word: pong"}]
         content, _ = self._complete(messages, json_mode=False)
         return content.strip()
@@ -299,7 +299,10 @@ class OpenAICompatibleAnnotator:
         if self.api_key_env:
             advice = f"check the key in ${self.api_key_env}"
         else:
-            advice = "the profile sends no key; name its variable with --api-key-env"
+            advice = (
+                "the profile sends no key; give it the name of the environment variable "
+                "that holds one"
+            )
         return self._redact(
             f"LLM profile {self.name!r} was refused by {self._shown_url}: "
             f"{_status_text(response)}; {advice}."
