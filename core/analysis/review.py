@@ -212,7 +212,8 @@ class ReviewService:
             ).all()
         if not ids:
             raise NotFound(
-                f"run {run_id} has no pending proposals; they may have been reviewed already."
+                f"run {run_id} has no pending proposals; they may have been reviewed already.",
+                field="proposal",
             )
         return self.accept(ids)
 
@@ -382,5 +383,8 @@ class ReviewService:
     def _proposal(self, session: Session, proposal_id: int) -> Proposal:
         row = session.get(Proposal, proposal_id)
         if row is None:
-            raise NotFound(f"no proposal with id {proposal_id}; take the id from the review queue.")
+            raise NotFound(
+                f"no proposal with id {proposal_id}; take the id from the review queue.",
+                field="proposal",
+            )
         return row

@@ -11,7 +11,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import InstrumentedAttribute
 
-from core.analysis.llm.config import LlmProfileConfig
+from core.catalog.llm_profiles import LlmProfileConfig
 from core.clock import Clock
 from core.errors import Conflict, InvalidInput, NotFound
 from core.secrets import is_reference, resolve_secret
@@ -139,7 +139,8 @@ class ProfileService:
             row = session.scalar(select(DbProfile).where(DbProfile.name == name))
         if row is None:
             raise NotFound(
-                f"no DB profile named {name!r}; use an existing DB profile or add it first."
+                f"no DB profile named {name!r}; use an existing DB profile or add it first.",
+                field="db_profile",
             )
         return row
 
@@ -197,7 +198,8 @@ class ProfileService:
             row = session.scalar(select(LlmProfile).where(LlmProfile.name == name))
         if row is None:
             raise NotFound(
-                f"no LLM profile named {name!r}; use an existing LLM profile or add it first."
+                f"no LLM profile named {name!r}; use an existing LLM profile or add it first.",
+                field="llm_profile",
             )
         return row
 
@@ -217,7 +219,9 @@ class ProfileService:
         with self.db.write() as session:
             row = session.scalar(select(table).where(table.name == name))
             if row is None:
-                raise NotFound(f"no {label} profile named {name!r}.")
+                raise NotFound(
+                    f"no {label} profile named {name!r}.", field=f"{label.lower()}_profile"
+                )
             users: Sequence[str] = session.scalars(
                 select(Schedule.name)
                 .where(column == name, Schedule.deleted_at.is_(None))

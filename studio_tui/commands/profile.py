@@ -2,49 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-
-from core.analysis.llm.config import PROVIDERS
-from core.errors import InvalidInput, NotFound
+from core.catalog.llm_profiles import PROVIDERS
 from studio_tui import render
 from studio_tui.commands.base import EXIT_OK, Context, Subparsers, subcommands
 
-DB_FLAGS = {"sample_size": "--sample-size"}
-LLM_FLAGS = {
-    "provider": "--provider",
-    "model": "--model",
-    "base_url": "--base-url",
-    "api_key_env": "--api-key-env",
-    "concurrency": "--concurrency",
-}
-
-
-@contextmanager
-def cli_hints(
-    *, flags: Mapping[str, str] | None = None, lister: str | None = None
-) -> Iterator[None]:
-    """Add the command-line way to fix a core refusal: the flag of the refused field, or the
-    command that lists what exists."""
-    try:
-        yield
-    except InvalidInput as error:
-        flag = (flags or {}).get(error.field)
-        if flag is None or flag in error.message:
-            raise
-        raise InvalidInput(error.field, f"{error.message.removesuffix('.')} ({flag}).") from None
-    except NotFound as error:
-        if lister is None:
-            raise
-        hint = f"list them with `{lister}`"
-        raise NotFound(f"{error.message.removesuffix('.')} ({hint}).") from None
-
 
 def cmd_db_add(ctx: Context) -> int:
-    with cli_hints(flags=DB_FLAGS):
-        info = ctx.core.profiles.add_db(
-            ctx.args.name, ctx.args.url, sample_size=ctx.args.sample_size
-        )
+    info = ctx.core.profiles.add_db(ctx.args.name, ctx.args.url, sample_size=ctx.args.sample_size)
     ctx.print(f"added DB profile {info.name!r}: {info.url}")
     return EXIT_OK
 
@@ -66,8 +30,7 @@ def cmd_db_list(ctx: Context) -> int:
 
 def cmd_db_test(ctx: Context) -> int:
     name = ctx.args.name
-    with cli_hints(lister="amx profile db list"):
-        databases = ctx.core.catalog.children(name, (), refresh=True)
+    databases = ctx.core.catalog.children(name, (), refresh=True)
     default = ctx.core.catalog.default_database(name)
     schemas = ctx.core.catalog.children(name, (default,), refresh=True)
     ctx.print(
@@ -81,10 +44,8 @@ def cmd_llm_test(ctx: Context) -> int:
     from core.analysis.llm.factory import annotator_for_profile
     from core.catalog.metadata import ColumnMeta, TableMeta
 
-    with cli_hints(lister="amx profile llm list"):
-        row = ctx.core.profiles.get_llm(ctx.args.name)
-    with cli_hints(flags=LLM_FLAGS):
-        annotator = annotator_for_profile(row)
+    row = ctx.core.profiles.get_llm(ctx.args.name)
+    annotator = annotator_for_profile(row)
     ping = getattr(annotator, "ping", None)
     if callable(ping):
         reply = str(ping())
@@ -108,15 +69,14 @@ def cmd_db_rm(ctx: Context) -> int:
 
 def cmd_llm_add(ctx: Context) -> int:
     a = ctx.args
-    with cli_hints(flags=LLM_FLAGS):
-        info = ctx.core.profiles.add_llm(
-            a.name,
-            a.provider,
-            model=a.model,
-            base_url=a.base_url,
-            api_key_env=a.api_key_env,
-            concurrency=a.concurrency,
-        )
+    info = ctx.core.profiles.add_llm(
+        a.name,
+        a.provider,
+        model=a.model,
+        base_url=a.base_url,
+        api_key_env=a.api_key_env,
+        concurrency=a.concurrency,
+    )
     ctx.print(f"added LLM profile {info.name!r} ({info.provider})")
     return EXIT_OK
 

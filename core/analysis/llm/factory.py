@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import os
 
-from core.analysis.llm.config import LlmProfileConfig, LlmProfileFields
 from core.analysis.llm.heuristic import HeuristicAnnotator
 from core.analysis.llm.openai_compat import OpenAICompatibleAnnotator
 from core.analysis.llm.protocol import Annotator, LlmAuthError
+from core.catalog.llm_profiles import LlmProfileConfig, LlmProfileFields
 
 
 def annotator_for_profile(profile: LlmProfileFields, *, timeout: float = 60.0) -> Annotator:
