@@ -11,7 +11,7 @@ import platformdirs
 import pytest
 from sqlalchemy import func, inspect, select
 
-import core.demo.seed as demo
+import core.demo.shop as demo
 from core.api import Core
 from core.catalog.targets import open_target
 from core.clock import FrozenClock
