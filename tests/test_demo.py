@@ -15,7 +15,7 @@ import core.demo.shop as demo
 from core.api import Core
 from core.catalog.targets import open_target
 from core.clock import FrozenClock
-from core.demo.seed import DEMO_PROFILE, DemoInfo, create_demo, luhn_ok
+from core.demo import DEMO_PROFILE, DemoInfo, create_demo, luhn_ok
 from core.schedules.service import ListQuery
 from core.storage.tables import Run, Schedule
 

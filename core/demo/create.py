@@ -1,8 +1,7 @@
-"""Demo data: a small SQLite shop to analyse, its DB profile, and schedules in every status.
+"""`create_demo`: the demo shop, its `demo` DB profile, and schedules in every status.
 
-`create_demo` is idempotent: the shop files are only replaced when their rows differ, the `demo`
-profile is added only when missing, and schedules are created only when no live schedule has
-their name.
+It is idempotent: the shop files are only replaced when their rows differ, the `demo` profile is
+added only when missing, and schedules are created only when no live schedule has their name.
 """
 
 from __future__ import annotations
@@ -14,12 +13,11 @@ from pathlib import Path
 import platformdirs
 
 from core.api import Core
-from core.demo.luhn import luhn_ok
 from core.demo.schedules import seed_schedules
 from core.demo.shop import SCHEMA_FILES, shop_size, shop_url, write_shop
 from core.errors import Conflict
 
-__all__ = ["DEMO_PROFILE", "DemoInfo", "create_demo", "default_folder", "luhn_ok"]
+__all__ = ["DEMO_PROFILE", "DemoInfo", "create_demo", "default_folder"]
 
 DEMO_PROFILE = "demo"
 
