@@ -11,11 +11,11 @@ import platformdirs
 import pytest
 from sqlalchemy import func, inspect, select
 
-import core.demo.seed as demo
+import core.demo.shop as demo
 from core.api import Core
 from core.catalog.targets import open_target
 from core.clock import FrozenClock
-from core.demo.seed import DEMO_PROFILE, DemoInfo, create_demo, luhn_ok
+from core.demo import DEMO_PROFILE, DemoInfo, create_demo, luhn_ok
 from core.schedules.service import ListQuery
 from core.schedules.triggers import trigger_to_data
 from core.storage.tables import Run, Schedule

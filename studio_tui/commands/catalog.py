@@ -79,7 +79,7 @@ def cmd_refresh(ctx: Context) -> int:
 
 
 def cmd_demo(ctx: Context) -> int:
-    from core.demo.seed import create_demo
+    from core.demo import create_demo
 
     info = create_demo(ctx.core)
     ctx.print(

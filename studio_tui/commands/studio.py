@@ -7,7 +7,7 @@ from studio_tui.commands.base import EXIT_OK, Context, Subparsers
 
 def cmd_studio(ctx: Context) -> int:
     if ctx.args.demo:
-        from core.demo.seed import create_demo
+        from core.demo import create_demo
 
         create_demo(ctx.core)
     from studio_tui.app import StudioApp  # Textual loads only for the studio

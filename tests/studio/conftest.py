@@ -15,7 +15,7 @@ from textual.worker import WorkerCancelled
 
 from core.api import Core
 from core.clock import FrozenClock
-from core.demo.seed import create_demo
+from core.demo import create_demo
 from daemon.heartbeat import register
 from daemon.hooks import Completed, RecordingRunner
 from daemon.hooks import systemd as systemd_hook

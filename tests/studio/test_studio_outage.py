@@ -13,7 +13,7 @@ from textual.pilot import Pilot
 
 from core.api import Core
 from core.clock import FrozenClock
-from core.demo.seed import create_demo
+from core.demo import create_demo
 from studio_tui.app import StudioApp
 from studio_tui.screens.schedules import SchedulesScreen
 from studio_tui.widgets.schedule_table import ScheduleTable
