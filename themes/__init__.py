@@ -5,8 +5,15 @@ from __future__ import annotations
 from textual.theme import Theme
 
 # Status colours are theme variables, so every theme (and the ANSI ones) can restyle them.
-STATUS_VARIABLES = ("status-pending", "status-paused", "status-running", "status-completed",
-                    "status-failed", "status-missed", "status-cancelled")  # fmt: skip
+STATUS_VARIABLES = (
+    "status-pending",
+    "status-paused",
+    "status-running",
+    "status-completed",
+    "status-failed",
+    "status-missed",
+    "status-cancelled",
+)
 
 AMX_DARK = Theme(
     name="amx-dark",

@@ -16,8 +16,22 @@ from core.api import Core
 from core.clock import Clock
 from studio_tui.screens.confirm import ConfirmScreen
 
-VERBS = ("add", "edit", "list", "show", "pause", "resume", "run-now", "skip", "cancel", "rm",
-         "next", "install-daemon", "uninstall-daemon", "status")  # fmt: skip
+VERBS = (
+    "add",
+    "edit",
+    "list",
+    "show",
+    "pause",
+    "resume",
+    "run-now",
+    "skip",
+    "cancel",
+    "rm",
+    "next",
+    "install-daemon",
+    "uninstall-daemon",
+    "status",
+)
 
 
 def parse(line: str) -> list[str]:

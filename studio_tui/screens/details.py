@@ -51,9 +51,15 @@ class DetailsScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#runs", DataTable)
-        for key, label in (("id", "Run"), ("when", "Scheduled for"), ("trigger", "Trigger"),
-                           ("try", "Try"), ("status", "Status"), ("took", "Duration"),
-                           ("summary", "Summary / error")):  # fmt: skip
+        for key, label in (
+            ("id", "Run"),
+            ("when", "Scheduled for"),
+            ("trigger", "Trigger"),
+            ("try", "Try"),
+            ("status", "Status"),
+            ("took", "Duration"),
+            ("summary", "Summary / error"),
+        ):
             table.add_column(label, key=key)
         table.focus()
         self.load()

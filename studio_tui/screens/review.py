@@ -81,8 +81,13 @@ class ReviewScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        for key, label, width in (("path", "Path", 34), ("field", "Field", 11), ("old", "Old", 20),
-                                  ("new", "New", 36), ("conf", "Conf", 4)):  # fmt: skip
+        for key, label, width in (
+            ("path", "Path", 34),
+            ("field", "Field", 11),
+            ("old", "Old", 20),
+            ("new", "New", 36),
+            ("conf", "Conf", 4),
+        ):
             table.add_column(label, key=key, width=width)
         table.focus()
         self.reload()
