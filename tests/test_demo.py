@@ -12,10 +12,11 @@ import pytest
 from sqlalchemy import func, inspect, select
 
 import core.demo.shop as demo
+from core.analysis.pii import luhn_ok
 from core.api import Core
 from core.catalog.targets import open_target
 from core.clock import FrozenClock
-from core.demo import DEMO_PROFILE, DemoInfo, create_demo, luhn_ok
+from core.demo import DEMO_PROFILE, DemoInfo, create_demo
 from core.schedules.service import ListQuery
 from core.schedules.triggers import trigger_to_data
 from core.storage.tables import Run, Schedule

@@ -188,7 +188,8 @@ def _values(column: ColumnMeta) -> list[str]:
     return [s.strip() for s in column.samples if s.strip().lower() not in _NULLISH]
 
 
-def _luhn(digits: str) -> bool:
+def luhn_ok(digits: str) -> bool:
+    """Whether a digit string passes the Luhn check that card numbers keep."""
     total = 0
     for i, ch in enumerate(reversed(digits)):
         d = int(ch)
@@ -207,7 +208,7 @@ def _card_like(value: str) -> bool:
     if "*" in value:  # already masked: the shape is what is left to recognise
         return "".join(chars[-4:]).isdigit()
     digits = "".join(chars)
-    return len(set(digits)) > 1 and _luhn(digits)
+    return len(set(digits)) > 1 and luhn_ok(digits)
 
 
 def _ip_like(value: str) -> bool:
