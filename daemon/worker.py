@@ -195,8 +195,13 @@ class Worker:
             log.exception("run %s could not start", claimed.run_id)
             ended = Outcome(RunStatus.FAILED, error=f"the job could not start: {exc}")
             with contextlib.suppress(AmxError):  # if even this fails, its lease runs out
-                finish_and_settle(self.site.db, self.site.clock.now(), claimed.run_id, ended,
-                                  retry_base=timedelta(seconds=self.config.retry_base))  # fmt: skip
+                finish_and_settle(
+                    self.site.db,
+                    self.site.clock.now(),
+                    claimed.run_id,
+                    ended,
+                    retry_base=timedelta(seconds=self.config.retry_base),
+                )
             return
         with self._lock:
             self._jobs[claimed.run_id] = _Running(claimed, job)
@@ -217,8 +222,11 @@ class Worker:
         clock.offset = server - local
         skew = (local - server).total_seconds()
         if abs(skew) > heartbeat.SKEW_WARNING_S:
-            log.warning("this host's clock is %+.1f s off the database's; fire times follow "
-                        "the database clock", skew)  # fmt: skip
+            log.warning(
+                "this host's clock is %+.1f s off the database's; fire times follow "
+                "the database clock",
+                skew,
+            )
         return round(skew, 3)
 
     def _beat(self, lease: timedelta) -> None:

@@ -250,12 +250,19 @@ class StudioApp(App[None]):
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         page = screen if isinstance(screen, SchedulesScreen) else None
-        yield SystemCommand("Install daemon", "Make the OS keep the daemon running",
-                            partial(self.install_daemon, True))  # fmt: skip
-        yield SystemCommand("Uninstall daemon", "Remove the OS hook; schedules stay queued",
-                            partial(self.install_daemon, False))  # fmt: skip
-        yield SystemCommand("Tick here", "Fire due schedules from the studio while it is open",
-                            self.toggle_embedded)  # fmt: skip
+        yield SystemCommand(
+            "Install daemon",
+            "Make the OS keep the daemon running",
+            partial(self.install_daemon, True),
+        )
+        yield SystemCommand(
+            "Uninstall daemon",
+            "Remove the OS hook; schedules stay queued",
+            partial(self.install_daemon, False),
+        )
+        yield SystemCommand(
+            "Tick here", "Fire due schedules from the studio while it is open", self.toggle_embedded
+        )
         yield SystemCommand("Review queue", "Proposals waiting for a person", self.open_review)
         yield SystemCommand("Command line", "Run /schedule … commands", self.action_command_line)
         if page is not None:
