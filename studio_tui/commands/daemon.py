@@ -12,6 +12,7 @@ from core.clock import OffsetClock
 from core.errors import InvalidInput
 from core.schedules.queue import QueueSite
 from core.storage.engine import Database
+from core.storage.utc import iso_utc
 from daemon import logs
 from daemon.heartbeat import new_worker_id
 from daemon.job_process import IDLE_EXIT_S, ChildProcessRunner
@@ -61,7 +62,7 @@ def cmd_run(ctx: Context) -> int:
     if a.health_port is not None:
         from daemon.health import HealthServer, health
 
-        server = HealthServer(lambda: health(site), a.health_port)
+        server = HealthServer(lambda: health(site).as_json(), a.health_port)
         server.start()
         ctx.err(f"health: http://127.0.0.1:{server.port}/health")
     ctx.err(f"amx daemon {worker.id} on {db.masked_url}; log: {path}")
@@ -110,21 +111,21 @@ def cmd_health(ctx: Context) -> int:
 
     report = health(ctx.core, everyone=ctx.args.all)
     if ctx.args.json:
-        ctx.json(report)
-    elif report["last_seen"] is None:
+        ctx.json(report.as_json())
+    elif report.last_seen is None:
         ctx.print("no daemon has run on this database yet; start one with `amx daemon run`")
     else:
-        state = "alive" if report["alive"] else "not alive"
-        ctx.print(f"daemon {state}; last heartbeat {report['last_seen']}")
-        for w in report["workers"]:
-            mark = "alive" if w["alive"] else ("stopped" if w["stopped"] else "silent")
-            off = f"  clock {w['clock_skew_s']:+.1f} s off the database" if w["skewed"] else ""
+        state = "alive" if report.alive else "not alive"
+        ctx.print(f"daemon {state}; last heartbeat {report.last_seen.isoformat()}")
+        for w in report.workers:
+            mark = "alive" if w.alive else ("stopped" if w.stopped else "silent")
+            off = f"  clock {w.clock_skew_s:+.1f} s off the database" if w.skewed else ""
             ctx.print(
-                f"  {w['id']}  {mark}  last seen {w['last_seen_at']}  version {w['version']}{off}"
+                f"  {w.id}  {mark}  last seen {iso_utc(w.last_seen_at)}  version {w.version}{off}"
             )
-        if report["older"]:
-            ctx.print(f"  … and {report['older']} seen more than a day ago (--all lists them)")
-    return EXIT_OK if report["alive"] else EXIT_REFUSED
+        if report.older:
+            ctx.print(f"  … and {report.older} seen more than a day ago (--all lists them)")
+    return EXIT_OK if report.alive else EXIT_REFUSED
 
 
 def register(top: Subparsers) -> None:
