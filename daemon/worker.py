@@ -14,7 +14,7 @@ from types import FrameType
 from typing import Protocol
 
 from core.clock import OffsetClock
-from core.errors import AmxError
+from core.errors import AmxError, InvalidInput
 from core.schedules.outcome import Outcome
 from core.schedules.queue import Site, next_due
 from core.schedules.status import RunStatus
@@ -29,9 +29,13 @@ log = logging.getLogger("amx.daemon")
 RECOVERY_EVERY_S = 5.0
 
 
-@dataclass
+@dataclass(frozen=True)
 class WorkerConfig:
-    """How a worker behaves; the defaults are the product's."""
+    """How a worker behaves; the defaults are the product's. Times are in seconds.
+
+    Raises InvalidInput when a setting cannot work: every number must be more than 0, and a
+    lease must outlast the heartbeat that renews it.
+    """
 
     concurrency: int = 2
     poll: float = 1.0
@@ -40,6 +44,19 @@ class WorkerConfig:
     grace: float = 30.0
     retry_base: float = 30.0
     worker_id: str = field(default_factory=new_worker_id)
+
+    def __post_init__(self) -> None:
+        if self.concurrency < 1:
+            raise InvalidInput("concurrency", "concurrency must be at least 1 job at once.")
+        for name in ("poll", "heartbeat", "lease", "grace", "retry_base"):
+            if not getattr(self, name) > 0:
+                raise InvalidInput(name, f"{name} must be more than 0 seconds.")
+        if self.lease <= self.heartbeat:
+            raise InvalidInput(
+                "lease", "lease must be longer than heartbeat, or leases lapse between renewals."
+            )
+        if not self.worker_id.strip():
+            raise InvalidInput("worker_id", "worker_id must not be empty.")
 
 
 class Job(Protocol):
