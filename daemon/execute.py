@@ -36,9 +36,12 @@ def execute(
     """Run one claimed unit to its end and move its schedule on; never raises for a bad run."""
     log.info(
         "fire schedule %s run %s (%s, attempt %s, scheduled for %s)",
-        claimed.schedule_id, claimed.run_id, claimed.trigger, claimed.attempt,
+        claimed.schedule_id,
+        claimed.run_id,
+        claimed.trigger,
+        claimed.attempt,
         claimed.scheduled_for.isoformat(),
-    )  # fmt: skip
+    )
     try:
         schedule = core.schedules.get(claimed.schedule_id)
         if schedule.kind == "cache_refresh":
@@ -79,8 +82,12 @@ def execute(
     except StorageError:
         raise
     except AmxError as exc:  # already ended elsewhere (recovered as lost, say): that stands
-        log.warning("run %s ended here as %s, but %s; keeping the recorded outcome",
-                    claimed.run_id, ended.status, str(exc).rstrip("."))  # fmt: skip
+        log.warning(
+            "run %s ended here as %s, but %s; keeping the recorded outcome",
+            claimed.run_id,
+            ended.status,
+            str(exc).rstrip("."),
+        )
         return until_recorded(lambda: core.runs.get(claimed.run_id), "reading a run", giving_up)
     log.info("run %s %s%s", run.id, run.status, f"; schedule: {outcome}" if outcome else "")
     return RunInfo.of(run)
@@ -104,8 +111,9 @@ def recorder(core: Core, run_id: int) -> ProgressFn:
 class InProcessJob:
     """A job running on a thread of this process."""
 
-    def __init__(self, thread: threading.Thread, cancelled: threading.Event,
-                 released: threading.Event) -> None:  # fmt: skip
+    def __init__(
+        self, thread: threading.Thread, cancelled: threading.Event, released: threading.Event
+    ) -> None:
         self.thread = thread
         self.cancelled = cancelled
         self.released = released
@@ -147,8 +155,9 @@ class InProcessRunner:
 
         def work() -> None:
             try:
-                execute(self.core, claimed, cancelled, released=released,
-                        retry_base=self.retry_base)  # fmt: skip
+                execute(
+                    self.core, claimed, cancelled, released=released, retry_base=self.retry_base
+                )
             except AmxError as exc:  # stopping while the database is away: nothing recorded
                 log.error("run %s ended unrecorded: %s", claimed.run_id, exc)
             finally:

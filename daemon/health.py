@@ -71,23 +71,44 @@ def workers(db: Database, now: datetime) -> list[WorkerInfo]:
         ]
 
 
-def health(site: Site, *, everyone: bool = False) -> dict[str, Any]:
-    """`{"alive": bool, "last_seen": ISO | None, "workers": [...]}` from the heartbeats; workers
-    seen within the last SHOWN_FOR, or every one still remembered with `everyone`."""
+@dataclass(frozen=True)
+class Health:
+    """Whether any daemon is alive on this database, and the workers worth showing."""
+
+    alive: bool
+    last_seen: datetime | None  # the latest heartbeat of any worker ever remembered
+    workers: tuple[WorkerInfo, ...]  # most recently seen first
+    older: int  # workers remembered but not shown
+
+    def as_json(self) -> dict[str, Any]:
+        """The JSON object `amx daemon health --json` and `GET /health` answer with."""
+        return {
+            "alive": self.alive,
+            "last_seen": self.last_seen.isoformat() if self.last_seen else None,
+            "workers": [w.as_json() for w in self.workers],
+            "older": self.older,
+        }
+
+
+def health(site: Site, *, everyone: bool = False) -> Health:
+    """Liveness from the heartbeats; workers seen within the last SHOWN_FOR, or every one still
+    remembered with `everyone`."""
     now = site.clock.now()
     found = workers(site.db, now)
-    last = max((w.last_seen_at for w in found), default=None)
-    shown = [w for w in found if everyone or w.alive or now - w.last_seen_at <= SHOWN_FOR]
-    return {
-        "alive": any(w.alive for w in found),
-        "last_seen": last.isoformat() if last else None,
-        "workers": [w.as_json() for w in shown],
-        "older": len(found) - len(shown),
-    }
+    shown = tuple(w for w in found if everyone or w.alive or now - w.last_seen_at <= SHOWN_FOR)
+    return Health(
+        alive=any(w.alive for w in found),
+        last_seen=max((w.last_seen_at for w in found), default=None),
+        workers=shown,
+        older=len(found) - len(shown),
+    )
 
 
 class HealthServer:
-    """A tiny HTTP server on loopback answering `GET /health` with 200 (alive) or 503."""
+    """A tiny HTTP server on loopback answering `GET /health` with 200 (alive) or 503.
+
+    `report` gives the JSON body (`Health.as_json`); its `alive` picks the status.
+    """
 
     def __init__(self, report: Callable[[], dict[str, Any]], port: int) -> None:
         class Handler(BaseHTTPRequestHandler):

@@ -40,8 +40,14 @@ def register(db: Database, worker_id: str, now: datetime, skew: float | None = N
         session.execute(delete(Worker).where(Worker.last_seen_at < now - FORGET_AFTER))
         row = session.get(Worker, worker_id)
         if row is None:
-            row = Worker(id=worker_id, host=socket.gethostname(), pid=os.getpid(), started_at=now,
-                         last_seen_at=now, version=product_version())  # fmt: skip
+            row = Worker(
+                id=worker_id,
+                host=socket.gethostname(),
+                pid=os.getpid(),
+                started_at=now,
+                last_seen_at=now,
+                version=product_version(),
+            )
             session.add(row)
         row.last_seen_at = now
         row.stopped_at = None

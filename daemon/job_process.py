@@ -139,8 +139,12 @@ class _Host:
         code = self.process.wait()
         self.retired = True
         if code != 0 or self.jobs:
-            log.log(logging.WARNING if self.jobs else logging.INFO,
-                    "job process %s ended (%s)", self.process.pid, _exit_text(code))  # fmt: skip
+            log.log(
+                logging.WARNING if self.jobs else logging.INFO,
+                "job process %s ended (%s)",
+                self.process.pid,
+                _exit_text(code),
+            )
         for run_id in list(self.jobs):
             self.runner.died(self, run_id, code)
 
@@ -155,9 +159,13 @@ class ChildProcessRunner:
     """Runs jobs in a job process of their own, started on demand and retired when idle."""
 
     def __init__(
-        self, site: Site, url: str, retry_base: timedelta = RETRY_BASE, *,
+        self,
+        site: Site,
+        url: str,
+        retry_base: timedelta = RETRY_BASE,
+        *,
         idle_exit: float = IDLE_EXIT_S,
-    ) -> None:  # fmt: skip
+    ) -> None:
         self.site = site
         self.url = url
         self.retry_base = retry_base
@@ -179,11 +187,17 @@ class ChildProcessRunner:
             host.jobs[claimed.run_id] = job
         clock = self.site.clock
         offset = clock.offset if isinstance(clock, OffsetClock) else timedelta(0)
-        host.send({
-            "op": "start", "run_id": claimed.run_id, "schedule_id": claimed.schedule_id,
-            "scheduled_for": claimed.scheduled_for.isoformat(), "trigger": claimed.trigger,
-            "attempt": claimed.attempt, "clock_offset_s": offset.total_seconds(),
-        })  # fmt: skip
+        host.send(
+            {
+                "op": "start",
+                "run_id": claimed.run_id,
+                "schedule_id": claimed.schedule_id,
+                "scheduled_for": claimed.scheduled_for.isoformat(),
+                "trigger": claimed.trigger,
+                "attempt": claimed.attempt,
+                "clock_offset_s": offset.total_seconds(),
+            }
+        )
         return job
 
     def ended(self, host: _Host, run_id: int) -> None:
@@ -209,8 +223,9 @@ class ChildProcessRunner:
             if host.jobs or host.retired:
                 return
             host.retire()
-        log.info("job process %s retired after %.0f s without work", host.process.pid,
-                 self.idle_exit)  # fmt: skip
+        log.info(
+            "job process %s retired after %.0f s without work", host.process.pid, self.idle_exit
+        )
 
     def died(self, host: _Host, run_id: int, code: int) -> None:
         """The job process ended with run `run_id` unrecorded: record an outcome for it."""
@@ -231,8 +246,9 @@ class ChildProcessRunner:
         now = self.site.clock.now
         try:
             if job.released.is_set():
-                release(self.site.db, now(), run_id, "released: the daemon stopped",
-                        self.retry_base)  # fmt: skip
+                release(
+                    self.site.db, now(), run_id, "released: the daemon stopped", self.retry_base
+                )
                 return
             ended = Outcome(RunStatus.FAILED, error=f"the job process ended unexpectedly ({why})")
             run, outcome = until_recorded(
@@ -245,8 +261,13 @@ class ChildProcessRunner:
         except AmxError as exc:  # it did record its outcome after all, or the database is away
             log.warning("run %s: its job process ended (%s); %s", run_id, why, exc)
             return
-        log.error("run %s %s: its job process ended (%s)%s", run.id, run.status, why,
-                  f"; schedule: {outcome}" if outcome else "")  # fmt: skip
+        log.error(
+            "run %s %s: its job process ended (%s)%s",
+            run.id,
+            run.status,
+            why,
+            f"; schedule: {outcome}" if outcome else "",
+        )
 
 
 def relay(stream: IO[str]) -> None:
@@ -317,14 +338,19 @@ def main() -> int:
         run_id = int(order["run_id"])
         if order["op"] == "start":
             clock.offset = timedelta(seconds=float(order["clock_offset_s"]))
-            claimed = Claimed(run_id, int(order["schedule_id"]),
-                              datetime.fromisoformat(order["scheduled_for"]),
-                              str(order["trigger"]), int(order["attempt"]))  # fmt: skip
+            claimed = Claimed(
+                run_id,
+                int(order["schedule_id"]),
+                datetime.fromisoformat(order["scheduled_for"]),
+                str(order["trigger"]),
+                int(order["attempt"]),
+            )
             events = (threading.Event(), threading.Event())
             with lock:
                 running[run_id] = events
-            threading.Thread(target=work, args=(claimed, *events), name=f"amx-run-{run_id}",
-                             daemon=True).start()  # fmt: skip
+            threading.Thread(
+                target=work, args=(claimed, *events), name=f"amx-run-{run_id}", daemon=True
+            ).start()
         elif run_id in running:
             cancelled, released = running[run_id]
             if order["op"] == "release":

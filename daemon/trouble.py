@@ -34,12 +34,21 @@ class Trouble:
                 log.exception("%s failed; trying again every %.1fs", self.step, retry_in)
         elif now - self._said >= self.every:
             self._said = now
-            log.warning("%s still failing after %.0fs (%d attempts): %s", self.step,
-                        now - self._since, self._failures, exc)  # fmt: skip
+            log.warning(
+                "%s still failing after %.0fs (%d attempts): %s",
+                self.step,
+                now - self._since,
+                self._failures,
+                exc,
+            )
 
     def ok(self) -> None:
         """Record a success; says so once if the step had been failing."""
         if self._since is not None:
-            log.info("%s works again after %.1fs (%d failed attempts)", self.step,
-                     time.monotonic() - self._since, self._failures)  # fmt: skip
+            log.info(
+                "%s works again after %.1fs (%d failed attempts)",
+                self.step,
+                time.monotonic() - self._since,
+                self._failures,
+            )
             self._since, self._failures = None, 0

@@ -14,7 +14,7 @@ from types import FrameType
 from typing import Protocol
 
 from core.clock import OffsetClock
-from core.errors import AmxError
+from core.errors import AmxError, InvalidInput
 from core.schedules.outcome import Outcome
 from core.schedules.queue import Site, next_due
 from core.schedules.status import RunStatus
@@ -29,9 +29,13 @@ log = logging.getLogger("amx.daemon")
 RECOVERY_EVERY_S = 5.0
 
 
-@dataclass
+@dataclass(frozen=True)
 class WorkerConfig:
-    """How a worker behaves; the defaults are the product's."""
+    """How a worker behaves; the defaults are the product's. Times are in seconds.
+
+    Raises InvalidInput when a setting cannot work: every number must be more than 0, and a
+    lease must outlast the heartbeat that renews it.
+    """
 
     concurrency: int = 2
     poll: float = 1.0
@@ -40,6 +44,19 @@ class WorkerConfig:
     grace: float = 30.0
     retry_base: float = 30.0
     worker_id: str = field(default_factory=new_worker_id)
+
+    def __post_init__(self) -> None:
+        if self.concurrency < 1:
+            raise InvalidInput("concurrency", "concurrency must be at least 1 job at once.")
+        for name in ("poll", "heartbeat", "lease", "grace", "retry_base"):
+            if not getattr(self, name) > 0:
+                raise InvalidInput(name, f"{name} must be more than 0 seconds.")
+        if self.lease <= self.heartbeat:
+            raise InvalidInput(
+                "lease", "lease must be longer than heartbeat, or leases lapse between renewals."
+            )
+        if not self.worker_id.strip():
+            raise InvalidInput("worker_id", "worker_id must not be empty.")
 
 
 class Job(Protocol):
@@ -195,8 +212,13 @@ class Worker:
             log.exception("run %s could not start", claimed.run_id)
             ended = Outcome(RunStatus.FAILED, error=f"the job could not start: {exc}")
             with contextlib.suppress(AmxError):  # if even this fails, its lease runs out
-                finish_and_settle(self.site.db, self.site.clock.now(), claimed.run_id, ended,
-                                  retry_base=timedelta(seconds=self.config.retry_base))  # fmt: skip
+                finish_and_settle(
+                    self.site.db,
+                    self.site.clock.now(),
+                    claimed.run_id,
+                    ended,
+                    retry_base=timedelta(seconds=self.config.retry_base),
+                )
             return
         with self._lock:
             self._jobs[claimed.run_id] = _Running(claimed, job)
@@ -217,8 +239,11 @@ class Worker:
         clock.offset = server - local
         skew = (local - server).total_seconds()
         if abs(skew) > heartbeat.SKEW_WARNING_S:
-            log.warning("this host's clock is %+.1f s off the database's; fire times follow "
-                        "the database clock", skew)  # fmt: skip
+            log.warning(
+                "this host's clock is %+.1f s off the database's; fire times follow "
+                "the database clock",
+                skew,
+            )
         return round(skew, 3)
 
     def _beat(self, lease: timedelta) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable
-from datetime import datetime
 from functools import partial
 
 from textual.app import App, SystemCommand
@@ -83,22 +82,9 @@ class StudioApp(App[None]):
         counts = core.schedules.counts()
         data = overview(core, self.hook, counts)
         now = self.clock.now()
-        nxt = data["next"]
-        firing = Firing(
-            hook_installed=None if self.hook is None else self.hook.installed,
-            hook_detail="" if self.hook is None else self.hook.detail,
-            alive=data["alive"],
-            workers=data["workers"],
-            last_seen=datetime.fromisoformat(data["last_seen"]) if data["last_seen"] else None,
-            next_name=nxt["name"] if nxt else None,
-            next_at=datetime.fromisoformat(nxt["at"]) if nxt else None,
-            next_zone=nxt["timezone"] if nxt else "UTC",
-            queued=data["counts"]["pending"] + data["counts"]["missed"],
-            embedded=self._ticker is not None,
-            skewed=tuple((w["host"], w["skew_s"]) for w in data["skewed"]),
-        )
+        firing = Firing.of(data, embedded=self._ticker is not None)
         missed = []
-        if data["counts"]["missed"]:
+        if data.counts["missed"]:
             missed = core.schedules.list(ListQuery(statuses=frozenset({"missed"}), limit=50)).items
         page = core.schedules.list(query)
         running = [s.id for s in page.items if s.status == "running"]
@@ -250,12 +236,19 @@ class StudioApp(App[None]):
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         page = screen if isinstance(screen, SchedulesScreen) else None
-        yield SystemCommand("Install daemon", "Make the OS keep the daemon running",
-                            partial(self.install_daemon, True))  # fmt: skip
-        yield SystemCommand("Uninstall daemon", "Remove the OS hook; schedules stay queued",
-                            partial(self.install_daemon, False))  # fmt: skip
-        yield SystemCommand("Tick here", "Fire due schedules from the studio while it is open",
-                            self.toggle_embedded)  # fmt: skip
+        yield SystemCommand(
+            "Install daemon",
+            "Make the OS keep the daemon running",
+            partial(self.install_daemon, True),
+        )
+        yield SystemCommand(
+            "Uninstall daemon",
+            "Remove the OS hook; schedules stay queued",
+            partial(self.install_daemon, False),
+        )
+        yield SystemCommand(
+            "Tick here", "Fire due schedules from the studio while it is open", self.toggle_embedded
+        )
         yield SystemCommand("Review queue", "Proposals waiting for a person", self.open_review)
         yield SystemCommand("Command line", "Run /schedule … commands", self.action_command_line)
         if page is not None:

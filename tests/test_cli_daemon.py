@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import socket
 import urllib.error
 import urllib.request
@@ -110,10 +111,45 @@ def test_install_print_shows_each_platform_and_installs_nothing(
     assert amx("schedule", "install-daemon", "--print", "--platform", platform) == 0, amx.err
     for text in expected:
         assert text in amx.out
-    assert "studio_tui.cli" in amx.out
+    assert re.search(r"-m(</string>\s*<string>| )daemon\b", amx.out)  # python -m daemon
     home = Path.home()
     assert not (home / ".config" / "systemd").exists()
     assert not (home / "Library").exists()
+
+
+def test_daemon_run_and_python_m_daemon_take_the_same_options(
+    amx: Amx, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from daemon.main import build_parser
+
+    assert amx("daemon", "run", "--help") == 0
+    theirs = capsys.readouterr().out  # argparse prints help itself
+    ours = build_parser().format_help()
+    for flag in ("--concurrency", "--poll", "--lease", "--jobs-idle-exit", "--health-port"):
+        assert flag in theirs and flag in ours
+    assert "--database-url URL" in ours
+
+
+def test_daemon_run_refuses_settings_that_cannot_work_before_starting(amx: Amx) -> None:
+    assert amx("daemon", "run", "--heartbeat", "30", "--lease", "20") == 1
+    assert amx.err.startswith("error: lease must be longer than heartbeat")
+    assert amx("daemon", "run", "--jobs-idle-exit", "0") == 1
+    assert amx.err.startswith("error: jobs_idle_exit must be more than 0")
+
+
+def test_python_m_daemon_refuses_in_one_sentence(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "daemon", "--poll", "0", "--log-file", str(tmp_path / "d.log")],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parent.parent,
+        timeout=60,
+    )
+    assert done.returncode == 1 and done.stderr == "error: poll must be more than 0 seconds.\n"
+    assert not (tmp_path / "d.log").exists(), "refused before it set anything up"
 
 
 def test_install_refuses_a_literal_password(amx: Amx) -> None:

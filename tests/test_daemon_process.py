@@ -59,7 +59,7 @@ def add(core: Core, name: str, trigger: Any, **kw: Any) -> int:
 def alive(core: Core) -> bool:
     from daemon.health import health
 
-    return bool(health(core)["alive"])
+    return health(core).alive
 
 
 def job_processes(daemon: Daemon) -> list[int]:

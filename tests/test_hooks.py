@@ -129,7 +129,7 @@ def verify_unit(text: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
 
 
 def test_default_command_is_this_python_running_the_daemon(cmd: DaemonCommand) -> None:
-    assert cmd.argv == (PY, "-m", "studio_tui.cli", "daemon", "run")
+    assert cmd.argv == (PY, "-m", "daemon")
     assert cmd.working_directory == Path.home()
     assert cmd.log_directory == Path(os.environ["XDG_STATE_HOME"]) / "amx-studio" / "log"
     assert cmd.env == {"LANG": "C.UTF-8", "PATH": "/usr/local/bin:/usr/bin:/bin"}
@@ -139,7 +139,7 @@ def test_default_url_adds_no_flag_and_a_chosen_one_goes_before_the_subcommand() 
     assert "--database-url" not in DaemonCommand.build(default_url()).argv
     url = "postgresql+psycopg://amx@db.example/amx"
     assert DaemonCommand.build(url).argv == (
-        PY, "-m", "studio_tui.cli", "--database-url", url, "daemon", "run",
+        PY, "-m", "daemon", "--database-url", url,
     )  # fmt: skip
 
 
@@ -200,7 +200,7 @@ def test_password_references_and_passwordless_urls_are_fine(url: str) -> None:
 def test_a_hand_built_command_cannot_smuggle_a_secret(cmd: DaemonCommand) -> None:
     with pytest.raises(InvalidInput):
         DaemonCommand(
-            (*cmd.argv[:3], "--database-url", "postgresql://a:pw@h/d", "daemon", "run"),
+            (*cmd.argv[:3], "--database-url", "postgresql://a:pw@h/d"),
             cmd.working_directory,
             cmd.log_directory,
         )
@@ -293,7 +293,7 @@ def test_unit_has_the_service_settings(cmd: DaemonCommand) -> None:
         "",
         "[Service]",
         "Type=simple",
-        f"ExecStart={PY} -m studio_tui.cli daemon run",
+        f"ExecStart={PY} -m daemon",
         f"WorkingDirectory={Path.home()}",
         'Environment="LANG=C.UTF-8"',
         'Environment="PATH=/usr/local/bin:/usr/bin:/bin"',
@@ -529,7 +529,7 @@ def test_task_xml_parses_with_the_namespace_and_settings(cmd: DaemonCommand) -> 
     }.items():
         assert find(f"Settings/{key}") == value, key
     assert find("Actions/Exec/Command") == PY
-    assert find("Actions/Exec/Arguments") == "-m studio_tui.cli daemon run"
+    assert find("Actions/Exec/Arguments") == "-m daemon"
     assert find("Actions/Exec/WorkingDirectory") == str(Path.home())
     assert runner.calls == [
         ["schtasks", "/Create", "/TN", TASK, "/XML", str(xml), "/F"],
@@ -545,7 +545,7 @@ def test_windows_arguments_are_quoted_and_carry_the_url(monkeypatch: pytest.Monk
     assert exec_ is not None
     assert exec_.findtext(f"{NS}Command") == '"/Program Files/Python 3.12/python.exe"'
     assert exec_.findtext(f"{NS}Arguments") == (
-        '-m studio_tui.cli --database-url "sqlite:////home/Ann Lee/amx.db" daemon run'
+        '-m daemon --database-url "sqlite:////home/Ann Lee/amx.db"'
     )
 
 

@@ -40,7 +40,7 @@ def test_the_resident_daemon_loads_neither_pydantic_nor_the_analysis_code() -> N
     code = (
         "import sys; from studio_tui.cli import build_parser, command_word; "
         "build_parser(command_word(['--database-url', 'x', 'daemon', 'run'])); "
-        "import daemon.worker, daemon.job_process, studio_tui.commands.daemon; "
+        "import daemon.main, daemon.worker, daemon.job_process, studio_tui.commands.daemon; "
         "heavy = {'pydantic', 'httpx', 'textual', 'alembic'}; "
         "ours = {'core.api', 'core.analysis.job', 'core.catalog.service', 'core.analysis.llm', 'core.schedules.spec', 'core.schedules.views', "
         "'core.schedules.service', 'core.analysis.review', 'core.catalog.profiles', 'daemon.execute', 'daemon.health'}; "

@@ -57,8 +57,8 @@ def test_fire_times_follow_the_database_clock(pg_cluster: Cluster, tmp_path: Pat
     from daemon.heartbeat import register
 
     register(core.db, worker.id, clock.now(), skew)
-    [reported] = health(core)["workers"]
-    assert reported["clock_skew_s"] == pytest.approx(-7 * 3600, abs=5)
+    [reported] = health(core).workers
+    assert reported.clock_skew_s == pytest.approx(-7 * 3600, abs=5)
     core.close()
 
 
@@ -72,7 +72,7 @@ def test_run_now_wakes_a_daemon_at_once_despite_a_long_poll(
     sid = core.schedules.create(spec("on demand")).id  # type: ignore[arg-type]
     daemon = start(url, tmp_path / "d.log", "--poll", "5")
     try:
-        assert wait_until(lambda: bool(health(core)["alive"]), 30)
+        assert wait_until(lambda: health(core).alive, 30)
         assert wait_until(lambda: "LISTEN" not in (tmp_path / "d.log").read_text(), 5)
         time.sleep(1.0)  # the daemon is now asleep in its five-second poll
         queued = core.schedules.run_now(sid).run
@@ -96,7 +96,7 @@ def test_a_new_schedule_due_soon_fires_on_time_despite_a_long_poll(
     core.profiles.add_db("shop", make_shop(tmp_path / "shop"))
     daemon = start(url, tmp_path / "d.log", "--poll", "30")
     try:
-        assert wait_until(lambda: bool(health(core)["alive"]), 30)
+        assert wait_until(lambda: health(core).alive, 30)
         time.sleep(1.0)  # nothing is queued: the daemon sleeps out its thirty-second poll
         due = (datetime.now(UTC) + timedelta(seconds=2)).replace(microsecond=0)
         soon = build_spec(name="soon", trigger=once(due.replace(tzinfo=None)), timezone="UTC",
@@ -128,7 +128,7 @@ def test_a_daemon_rides_out_a_database_outage(own_cluster: Cluster, tmp_path: Pa
     sid = core.schedules.create(spec("on demand")).id  # type: ignore[arg-type]
     daemon = start(url, tmp_path / "d.log", "--poll", "0.2", "--heartbeat", "0.5")
     try:
-        assert wait_until(lambda: bool(health(core)["alive"]), 30)
+        assert wait_until(lambda: health(core).alive, 30)
         own_cluster.pause()
         time.sleep(3)  # every poll meanwhile finds the database gone
         own_cluster.resume()
@@ -197,7 +197,7 @@ def test_an_outcome_reached_while_the_database_is_away_is_recorded_when_it_is_ba
         sid = core.schedules.create(slow).id
         daemon = start(url, tmp_path / "d.log", "--poll", "0.2")
         try:
-            assert wait_until(lambda: bool(health(core)["alive"]), 30)
+            assert wait_until(lambda: health(core).alive, 30)
             run = core.schedules.run_now(sid).run
             assert run is not None
             assert wait_until(lambda: len(llm.requests) == 1, 20)

@@ -214,3 +214,24 @@ def test_a_job_that_cannot_start_fails_its_attempt_and_is_retried(
     assert run.error == "the job could not start: [Errno 24] Too many open files"
     info = core.schedules.get(sid)
     assert info.status == "pending" and info.retry_count == 1, "retried, not stuck Running"
+
+
+def test_a_worker_config_that_cannot_work_is_refused() -> None:
+    import pytest
+
+    from core.errors import InvalidInput
+    from daemon.worker import WorkerConfig
+
+    for bad, field in [
+        ({"concurrency": 0}, "concurrency"),
+        ({"poll": 0.0}, "poll"),
+        ({"heartbeat": -1.0}, "heartbeat"),
+        ({"grace": float("nan")}, "grace"),
+        ({"retry_base": 0.0}, "retry_base"),
+        ({"heartbeat": 30.0, "lease": 30.0}, "lease"),
+        ({"worker_id": " "}, "worker_id"),
+    ]:
+        with pytest.raises(InvalidInput) as refused:
+            WorkerConfig(**bad)
+        assert refused.value.field == field, bad
+    assert WorkerConfig(poll=0.01, heartbeat=0.2, lease=0.5).lease == 0.5

@@ -1,4 +1,5 @@
-"""The per-OS hook that keeps `amx daemon run` running: systemd --user, launchd or Task Scheduler.
+"""The per-OS hook that keeps the daemon (`python -m daemon`) running: systemd --user, launchd
+or Task Scheduler.
 
 Uninstalling removes only the OS hook; schedules stay queued in the database.
 """

@@ -128,24 +128,23 @@ class DaemonCommand:
         environ: Mapping[str, str] | None = None,
         python: str | None = None,
     ) -> DaemonCommand:
-        """The standard command: this Python running `amx daemon run` on the chosen database.
+        """The standard command: this Python running `python -m daemon` on the chosen database.
 
         Raises InvalidInput when the URL (flag or AMX_DATABASE_URL) holds a literal password.
         """
         environ = os.environ if environ is None else environ
         program = os.path.abspath(python or sys.executable)
-        argv: list[str] = [program, "-m", "studio_tui.cli"]
+        argv: list[str] = [program, "-m", "daemon"]
         env = {name: environ[name] for name in PASSED_ENV if environ.get(name)}
         if database_url:
             url = _absolute_sqlite(database_url.strip(), check_url(database_url))
             if url != default_url():
-                # A global option of `amx`, so it goes before the subcommand.
                 argv += [URL_FLAG, url]
         elif environ.get(ENV_URL):
             url = environ[ENV_URL].strip()
             env[ENV_URL] = _absolute_sqlite(url, check_url(url, ENV_URL))
         return cls(
-            argv=(*argv, "daemon", "run"),
+            argv=tuple(argv),
             working_directory=Path.home(),
             log_directory=Path(platformdirs.user_log_dir(APP)),
             environment=tuple(sorted(env.items())),

@@ -56,9 +56,7 @@ def arguments(cmd: DaemonCommand) -> list[str]:
     args = list(cmd.argv[1:])
     url = cmd.env.get("AMX_DATABASE_URL")
     if url and URL_FLAG not in args:
-        # A global option of `amx`, so it goes before the subcommand.
-        at = args.index("daemon") if "daemon" in args else len(args)
-        args[at:at] = [URL_FLAG, url]
+        args += [URL_FLAG, url]
     return args
 
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from daemon import hooks
 from daemon.hooks import DaemonCommand, SubprocessRunner
@@ -47,7 +45,7 @@ def cmd_status(ctx: Context) -> int:
     hook = hooks.status(hooks.current_platform(), SubprocessRunner())
     data = overview(ctx.core, hook)
     if ctx.args.json:
-        ctx.json(data)
+        ctx.json(data.as_json())
         return EXIT_OK
     if hook.installed:
         state = {True: "active", False: "installed but not active", None: "installed"}[hook.active]
@@ -56,31 +54,29 @@ def cmd_status(ctx: Context) -> int:
         ctx.print("daemon hook   not installed; `amx schedule install-daemon` installs it")
         if hook.active is None:
             ctx.print(f"              {hook.detail.split('; ', 1)[-1]}")
-    if data["last_seen"]:
-        seen = datetime.fromisoformat(data["last_seen"])
-        ago = in_words(int((seen - ctx.clock.now()).total_seconds()))
-        alive = f"alive, {data['workers']} worker(s)" if data["alive"] else "not alive"
+    if data.last_seen:
+        ago = in_words(int((data.last_seen - ctx.clock.now()).total_seconds()))
+        alive = f"alive, {len(data.workers)} worker(s)" if data.alive else "not alive"
         ctx.print(f"daemon        {alive}; last heartbeat {ago}")
     else:
         ctx.print("daemon        never seen on this database")
-    for off in data["skewed"]:
+    for w in data.skewed:
         ctx.print(
-            f"clock         {off['host']} is {off['skew_s']:+.1f} s off the database clock "
+            f"clock         {w.host} is {w.clock_skew_s:+.1f} s off the database clock "
             "(fire times follow the database; check NTP there)"
         )
-    nxt = data["next"]
+    nxt = data.next
     if nxt:
-        local = datetime.fromisoformat(nxt["at"]).astimezone(ZoneInfo(nxt["timezone"]))
         ctx.print(
-            f"next fire     {nxt['name']!r} at {local:%a %Y-%m-%d %H:%M} {nxt['timezone']} — "
-            f"{in_words(nxt['in_seconds'])}"
+            f"next fire     {nxt.name!r} at {nxt.local:%a %Y-%m-%d %H:%M} {nxt.timezone} — "
+            f"{in_words(nxt.in_seconds)}"
         )
     else:
         ctx.print("next fire     nothing pending")
-    counts = ", ".join(f"{n} {s}" for s, n in data["counts"].items() if n)
+    counts = ", ".join(f"{n} {s}" for s, n in data.counts.items() if n)
     ctx.print(f"schedules     {counts or 'none'}")
-    if data["warning"]:
-        ctx.err(f"warning: {data['warning']}; `amx schedule install-daemon` or `amx daemon run`")
+    if data.warning:
+        ctx.err(f"warning: {data.warning}; `amx schedule install-daemon` or `amx daemon run`")
     return EXIT_OK
 
 

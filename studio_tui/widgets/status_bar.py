@@ -10,12 +10,12 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widgets import Static
 
-from daemon.overview import in_words
+from daemon.overview import Overview, in_words
 
 
 @dataclass(frozen=True)
 class Firing:
-    """What the bar shows; built from `daemon.overview.overview` plus the studio's own state."""
+    """What the bar shows: the daemon's `Overview` plus the studio's own state."""
 
     hook_installed: bool | None = None  # None: not known yet
     hook_detail: str = ""
@@ -28,6 +28,24 @@ class Firing:
     queued: int = 0
     embedded: bool = False
     skewed: tuple[tuple[str, float], ...] = ()  # (host, seconds off the database clock)
+
+    @classmethod
+    def of(cls, seen: Overview, *, embedded: bool) -> Firing:
+        """The bar's state from an overview; `embedded` while the studio ticks by itself."""
+        hook, nxt = seen.hook, seen.next
+        return cls(
+            hook_installed=None if hook is None else hook.installed,
+            hook_detail="" if hook is None else hook.detail,
+            alive=seen.alive,
+            workers=len(seen.workers),
+            last_seen=seen.last_seen,
+            next_name=nxt.name if nxt else None,
+            next_at=nxt.at if nxt else None,
+            next_zone=nxt.timezone if nxt else "UTC",
+            queued=seen.queued,
+            embedded=embedded,
+            skewed=tuple((w.host, w.clock_skew_s or 0.0) for w in seen.skewed),
+        )
 
 
 class StatusBar(Static):

@@ -1,4 +1,4 @@
-"""Real `amx daemon run` subprocesses for tests: start, watch their logs, stop or kill them."""
+"""Real daemon processes (`python -m daemon`) for tests: start, watch their logs, stop them."""
 
 from __future__ import annotations
 
@@ -49,13 +49,13 @@ class Daemon:
 
 
 def start(url: str, log: Path, *args: str, module: Sequence[str] | None = None) -> Daemon:
-    """Start `amx daemon run` (or another module's main) against `url`, logging to `log`."""
+    """Start `python -m daemon`, as the OS hooks do (or another module's main) against `url`,
+    logging to `log`."""
     argv = (
         [sys.executable, *module]
         if module
-        else [sys.executable, "-m", "studio_tui.cli", "--database-url", url, "daemon", "run",
-              "--log-file", str(log), *args]
-    )  # fmt: skip
+        else [sys.executable, "-m", "daemon", "--database-url", url, "--log-file", str(log), *args]
+    )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen(
         argv, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL

@@ -1,0 +1,173 @@
+"""Start-up of the resident daemon: `python -m daemon`, which the OS hooks run.
+
+`amx daemon run` takes the same options and calls `serve`. This stays resident, so it imports
+only what claiming and watching need: the analysis code runs in its job process
+(daemon.job_process), and the health server loads only when a port is asked for.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import IO
+
+from core.clock import Clock, OffsetClock, SystemClock
+from core.errors import AmxError, InvalidInput
+from core.schedules.queue import QueueSite
+from core.storage.engine import Database
+from daemon import logs
+from daemon.heartbeat import new_worker_id
+from daemon.job_process import IDLE_EXIT_S, ChildProcessRunner
+from daemon.worker import Worker, WorkerConfig
+
+PROG = "python -m daemon"
+EXIT_OK, EXIT_REFUSED = 0, 1
+
+
+@dataclass(frozen=True)
+class DaemonOptions:
+    """What the daemon starts with: its database, its worker, and the extras around it."""
+
+    database_url: str | None  # None: $AMX_DATABASE_URL, else the embedded default
+    worker: WorkerConfig
+    jobs_idle_exit: float = IDLE_EXIT_S
+    health_port: int | None = None
+    log_file: Path | None = None
+
+    def __post_init__(self) -> None:
+        if not self.jobs_idle_exit > 0:
+            raise InvalidInput("jobs_idle_exit", "jobs_idle_exit must be more than 0 seconds.")
+        if self.health_port is not None and not 0 <= self.health_port <= 65535:
+            raise InvalidInput("health_port", "health_port must be a TCP port, 0 to 65535.")
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> DaemonOptions:
+        """The options parsed by a parser given `add_arguments` (and `--database-url`)."""
+        return cls(
+            database_url=args.database_url,
+            worker=WorkerConfig(
+                concurrency=args.concurrency,
+                poll=args.poll,
+                heartbeat=args.heartbeat,
+                lease=args.lease,
+                grace=args.grace,
+                retry_base=args.retry_base,
+                worker_id=args.worker_id or new_worker_id(),
+            ),
+            jobs_idle_exit=args.jobs_idle_exit,
+            health_port=args.health_port,
+            log_file=Path(args.log_file) if args.log_file else None,
+        )
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The daemon's options (all but `--database-url`), shared with `amx daemon run`."""
+    defaults = WorkerConfig(worker_id="defaults")
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=defaults.concurrency,
+        help=f"jobs at once (default {defaults.concurrency})",
+    )
+    parser.add_argument(
+        "--poll",
+        type=float,
+        default=defaults.poll,
+        help=f"seconds between polls (default {defaults.poll:g})",
+    )
+    parser.add_argument(
+        "--heartbeat", type=float, default=defaults.heartbeat, help="seconds between heartbeats"
+    )
+    parser.add_argument(
+        "--lease", type=float, default=defaults.lease, help="seconds a claim stays valid unrenewed"
+    )
+    parser.add_argument(
+        "--grace", type=float, default=defaults.grace, help="seconds to let jobs finish on stop"
+    )
+    parser.add_argument(
+        "--retry-base",
+        type=float,
+        default=defaults.retry_base,
+        help="seconds before the first retry; doubles each time up to 1 h "
+        f"(default {defaults.retry_base:g})",
+    )
+    parser.add_argument(
+        "--jobs-idle-exit",
+        type=float,
+        default=IDLE_EXIT_S,
+        help="jobs run in a helper process, which exits after this many seconds without work "
+        f"(default {IDLE_EXIT_S:g})",
+    )
+    parser.add_argument("--health-port", type=int, help="serve GET /health on 127.0.0.1:PORT")
+    parser.add_argument("--worker-id", help="a stable id for this worker (default: host:pid:nonce)")
+    parser.add_argument("--log-file", help="log here instead of the user log directory")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """`python -m daemon [--database-url URL] [options]`."""
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="The AMX Studio daemon: fires due schedules until SIGTERM or SIGINT.",
+    )
+    parser.add_argument(
+        "--database-url",
+        metavar="URL",
+        help="where schedules live (default: $AMX_DATABASE_URL, else a SQLite file in the "
+        "user data directory)",
+    )
+    add_arguments(parser)
+    return parser
+
+
+def serve(options: DaemonOptions, *, clock: Clock | None = None, err: IO[str] | None = None) -> int:
+    """Run the worker in the foreground until SIGTERM/SIGINT, then drain; returns the exit code.
+
+    Start-up notes go to `err` (standard error by default); everything else to the log.
+    """
+    err = err or sys.stderr
+    path = logs.setup(options.log_file)
+    # On PostgreSQL the worker keeps this clock in step with the database server's.
+    db = Database(options.database_url)
+    site = QueueSite(db, OffsetClock(clock or SystemClock()))  # its first tick marks missed runs
+    retry_base = timedelta(seconds=options.worker.retry_base)
+    runner = ChildProcessRunner(site, db.url_text, retry_base, idle_exit=options.jobs_idle_exit)
+    worker = Worker(site, options.worker, runner=runner)
+    worker.install_signal_handlers()
+    server = None
+    if options.health_port is not None:
+        from daemon.health import HealthServer, health
+
+        server = HealthServer(lambda: health(site).as_json(), options.health_port)
+        server.start()
+        print(f"health: http://127.0.0.1:{server.port}/health", file=err)
+    print(f"amx daemon {worker.id} on {db.masked_url}; log: {path}", file=err)
+    try:
+        worker.run()
+    finally:
+        if server is not None:
+            server.close()
+        site.close()
+    if worker.stuck:
+        # A job blocked in a network call would hold the interpreter open at exit; its run is
+        # already released, so leave without waiting for it.
+        logging.shutdown()
+        sys.stdout.flush()
+        err.flush()
+        os._exit(EXIT_OK)
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """`python -m daemon`: 0 once stopped, 1 when refused (one sentence on stderr), 2 on usage."""
+    args = build_parser().parse_args(argv)
+    try:
+        return serve(DaemonOptions.from_args(args))
+    except AmxError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_REFUSED
