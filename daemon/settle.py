@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from core.schedules.outcome import Outcome, finish_run
 from core.schedules.queue import describe_row
 from core.schedules.status import RunStatus, Status, check
-from core.schedules.triggers import next_fire_time, trigger_from_data
+from core.schedules.triggers import next_fire_time
 from core.storage.engine import Database
 from core.storage.tables import Run, Schedule, Worker
 
@@ -65,7 +65,7 @@ def _advance(
     session: Session, schedule: Schedule, run: Run, now: datetime, retry_base: timedelta
 ) -> str:
     what = describe_row(schedule)
-    trigger = trigger_from_data(schedule.trigger)
+    trigger = schedule.trigger
     once = trigger.kind == "once"
     schedule.claimed_by = None
     schedule.lease_until = None

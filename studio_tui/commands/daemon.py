@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.storage.utc import iso_utc
+from core.clock import iso_utc
 from daemon.heartbeat import new_worker_id
 from daemon.main import DaemonOptions, add_arguments, serve
 from daemon.tick import tick
