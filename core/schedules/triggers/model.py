@@ -40,8 +40,8 @@ class OnceTrigger:
         if value.tzinfo is not None:
             raise InvalidInput(
                 "fire_at",
-                f"fire-at '{value.isoformat()}' carries a UTC offset; give the local wall-clock "
-                "time without an offset and give the zone as the schedule's timezone.",
+                f"fire-at '{value.isoformat()}' carries a UTC offset; write the local "
+                "wall-clock time without one and set the schedule's timezone instead.",
             )
         object.__setattr__(self, "fire_at", value.replace(microsecond=0, fold=0))
 

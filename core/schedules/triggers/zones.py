@@ -53,8 +53,8 @@ def parse_local_datetime(text: str) -> datetime:
     if match is None and _WITH_OFFSET.match(cleaned):
         raise InvalidInput(
             "fire_at",
-            f"fire-at '{cleaned}' carries a UTC offset; give the local wall-clock time "
-            "without an offset and give the zone as the schedule's timezone.",
+            f"fire-at '{cleaned}' carries a UTC offset; write the local wall-clock time "
+            "without one and set the schedule's timezone instead.",
         )
     if match is not None:
         year, month, day, hour, minute, second = (int(g) if g else 0 for g in match.groups())
