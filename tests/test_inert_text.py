@@ -196,10 +196,10 @@ def _old_row(conn: Any, name: str, *, deleted: bool = False, note: str | None = 
 
 
 @pytest.fixture
-def old_database(sqlite_url: str, tmp_path: Path) -> Iterator[str]:
-    """A database as version 0005 left it: clashing names after folding, and control
-    characters stored before they were refused."""
-    engine = create_engine(sqlite_url)
+def old_database(db_url: str, tmp_path: Path) -> Iterator[str]:
+    """A database as version 0005 left it (each backend in turn): clashing names after
+    folding, and control characters stored before they were refused."""
+    engine = create_engine(db_url)
     with engine.connect() as conn:
         command.upgrade(_alembic_config(conn), "0005")
         conn.commit()
@@ -215,7 +215,7 @@ def old_database(sqlite_url: str, tmp_path: Path) -> Iterator[str]:
         _old_row(conn, "NIGHTLY", deleted=True)
         _old_row(conn, "bell\x07\x1b[2Jname", note="said \x1b]0;owned\x07")
     engine.dispose()
-    yield sqlite_url
+    yield db_url
 
 
 def test_migration_keeps_names_that_clash_after_folding_and_backfills_every_key(
@@ -229,8 +229,14 @@ def test_migration_keeps_names_that_clash_after_folding_and_backfills_every_key(
         "bell\x07\x1b[2Jname",
     ]
     with core.db.engine.connect() as conn:
-        keys = dict(conn.execute(text("SELECT id, name_key FROM schedules")).all())
-        indexes = {row[1] for row in conn.exec_driver_sql("PRAGMA index_list('schedules')")}
+        keys: dict[int, str] = dict(conn.execute(text("SELECT id, name_key FROM schedules")).all())
+        indexes = set(
+            conn.execute(text("SELECT indexname FROM pg_indexes WHERE tablename = 'schedules'"))
+            .scalars()
+            .all()
+            if conn.dialect.name == "postgresql"
+            else [row[1] for row in conn.exec_driver_sql("PRAGMA index_list('schedules')")]
+        )
     assert keys[1] == "nightly" and keys[4] == "nightly"  # the deleted one keeps the plain key
     assert keys[2] != keys[3] and keys[2].startswith("nightly") and keys[3].startswith("nightly")
     assert keys[5] == name_key("bell\x07\x1b[2Jname")
