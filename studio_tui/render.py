@@ -1,4 +1,5 @@
-"""Plain-text rendering of core views for the command line."""
+"""Plain-text rendering of core views for the command line. Every cell and value passes through
+`printable`, so stored text cannot steer the terminal it is printed on."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from core.schedules.views import RunInfo, ScheduleDetail, ScheduleInfo
+from core.text import printable
 
 
 def local_time(at: datetime | None, zone: str, *, with_zone: bool = True) -> str:
@@ -18,12 +20,14 @@ def local_time(at: datetime | None, zone: str, *, with_zone: bool = True) -> str
 
 
 def clip(text: str, width: int) -> str:
-    """`text` cut to `width` characters with an ellipsis."""
+    """`text`, its controls escaped, cut to `width` characters with an ellipsis."""
+    text = printable(text)
     return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    """An aligned plain-text table."""
+    """An aligned plain-text table; controls in cells are escaped."""
+    rows = [[printable(cell) for cell in row] for row in rows]
     widths = [len(h) for h in headers]
     for row in rows:
         widths = [max(w, len(cell)) for w, cell in zip(widths, row, strict=True)]
@@ -96,7 +100,7 @@ def detail(d: ScheduleDetail) -> str:
     if s.note:
         pairs.append(("note", s.note))
     width = max(len(k) for k, _ in pairs)
-    lines = [f"{k.ljust(width)}  {v}" for k, v in pairs]
+    lines = [f"{k.ljust(width)}  {printable(v)}" for k, v in pairs]
     shown = len(d.runs)
     lines.append("")
     if shown:

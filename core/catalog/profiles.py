@@ -17,6 +17,7 @@ from core.errors import Conflict, InvalidInput, NotFound
 from core.secrets import is_reference, resolve_secret
 from core.storage.engine import Database
 from core.storage.tables import DbProfile, LlmProfile, Schedule
+from core.text import name_problem
 
 BUILTIN_LLM = "heuristic"
 
@@ -44,6 +45,9 @@ class LlmProfileInfo(BaseModel):
 
 
 def _check_name(name: str, field: str) -> str:
+    problem = name_problem(name, field)
+    if problem:
+        raise InvalidInput(field, problem)
     name = name.strip()
     if not name:
         raise InvalidInput(field, f"{field} is empty; give the profile a name such as 'prod'.")

@@ -27,6 +27,7 @@ from core.schedules.triggers import (
 from core.schedules.views import Page, RunInfo, ScheduleDetail, ScheduleInfo
 from core.storage.engine import Database
 from core.storage.tables import DbProfile, LlmProfile, Run, Schedule
+from core.text import name_key
 
 SortKey = Literal["next_fire_at", "name", "status", "id", "created_at", "updated_at"]
 HISTORY = 100
@@ -164,7 +165,9 @@ class ScheduleService:
             target = Status.PAUSED if row.status == Status.PAUSED else Status.PENDING
             check("edit", row.status, target, what=_what(row))
             self._check_profiles(session, spec)
-            self._check_name_free(session, spec.name, row.id)
+            if name_key(spec.name) != name_key(row.name):  # a case-only change keeps its key
+                self._check_name_free(session, spec.name, row.id)
+                row.name_key = name_key(spec.name)
             next_at = self._first_fire(spec, now)
             for key, value in spec.model_dump(exclude={"trigger"}).items():
                 setattr(row, key, value)
@@ -202,7 +205,9 @@ class ScheduleService:
 
     def _check_name_free(self, session: Session, name: str, own_id: int | None) -> None:
         clash = session.scalar(
-            select(Schedule.id).where(Schedule.name == name, Schedule.deleted_at.is_(None))
+            select(Schedule.id).where(
+                Schedule.name_key == name_key(name), Schedule.deleted_at.is_(None)
+            )
         )
         if clash is not None and clash != own_id:
             raise NameTaken(

@@ -28,6 +28,7 @@ from core.schedules.triggers import (
     trigger_to_data,
     zone,
 )
+from core.text import NAME_KEY_MAX, name_key, name_problem
 
 NAME_MAX = 120
 # Triggers validate themselves (they are plain dataclasses); a spec takes one or its stored dict.
@@ -57,12 +58,20 @@ class ScheduleSpec(BaseModel):
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
+        # Before the whitespace is folded: split() would eat some controls (\x1c-\x1f, \x85).
+        problem = name_problem(value, "name")
+        if problem:
+            raise InvalidInput("name", problem)
         value = " ".join(value.split())
         if not value:
             raise InvalidInput("name", "name is empty; give the schedule a name.")
         if len(value) > NAME_MAX:
             raise InvalidInput(
                 "name", f"name is {len(value)} characters long; keep it to {NAME_MAX} or fewer."
+            )
+        if len(name_key(value)) > NAME_KEY_MAX:
+            raise InvalidInput(
+                "name", f"name grows past {NAME_KEY_MAX} characters when normalised; shorten it."
             )
         return value
 

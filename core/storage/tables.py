@@ -8,12 +8,17 @@ from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.engine import Dialect
+from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 from core.schedules.policies import Kind, MissedPolicy, Review
 from core.schedules.triggers.model import Trigger, trigger_from_data, trigger_to_data
 from core.storage.utc import UTCDateTime
+from core.text import NAME_KEY_MAX, name_key
+
+# Room for a key the migration to 0006 had to make unique (the key, "\x1f" and the row id).
+NAME_KEY_COLUMN = NAME_KEY_MAX + 40
 
 DUE_PREDICATE = "status = 'pending' AND deleted_at IS NULL"
 
@@ -41,6 +46,11 @@ class StoredTrigger(TypeDecorator[Trigger]):
         if isinstance(value, dict):
             return _stored_trigger(tuple(sorted(value.items())))
         return trigger_from_data(value)
+
+
+def _name_key_of_insert(context: DefaultExecutionContext) -> str:
+    row = context.get_current_parameters()  # type: ignore[no-untyped-call]  # untyped upstream
+    return name_key(row["name"])
 
 
 class Base(DeclarativeBase):
@@ -80,6 +90,11 @@ class Schedule(Base):
     __tablename__ = "schedules"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
+    # The name as names are compared (core.text.name_key); set on insert, and by the service
+    # on a rename. Null only in a database being migrated.
+    name_key: Mapped[str] = mapped_column(
+        String(NAME_KEY_COLUMN), nullable=True, default=_name_key_of_insert
+    )
     kind: Mapped[Kind] = mapped_column(String(20), default="analyze")
     trigger: Mapped[Trigger] = mapped_column(StoredTrigger())
     timezone: Mapped[str] = mapped_column(String(64))
@@ -120,6 +135,14 @@ class Schedule(Base):
             sqlite_where=text("deleted_at IS NULL"),
         ),
         # Listing: counts per status come from this index alone; pages sort on the next two.
+        # Names are unique after NFKC and case folding, enforced here so two writers cannot race.
+        Index(
+            "uq_schedules_live_name_key",
+            "name_key",
+            unique=True,
+            postgresql_where=text("deleted_at IS NULL"),
+            sqlite_where=text("deleted_at IS NULL"),
+        ),
         Index("ix_schedules_list", "kind", "status", "deleted_at"),
         # "(next_fire_at IS NULL), next_fire_at" is the list's sort: dated rows first, in order.
         Index("ix_schedules_next", text("(next_fire_at IS NULL)"), "next_fire_at"),
