@@ -15,7 +15,7 @@ from core.api import Core
 from core.catalog.scope import from_texts
 from core.catalog.targets import open_target
 from core.clock import FrozenClock
-from core.errors import AmxError
+from core.errors import AmxError, InvalidInput
 from core.schedules.spec import build_spec
 from core.schedules.triggers import cron
 from tests.support.cli import Amx
@@ -123,6 +123,40 @@ def test_refresh_of_a_spoiled_target_keeps_the_cache(
     after = core.catalog.children("one", ("one", "main"))
     assert after.from_cache and after.fetched_at == before.fetched_at
     assert [n.name for n in after.nodes] == ["orders", "users"]
+
+
+def test_a_refused_scope_does_not_rewrite_the_cache(
+    core: Core, clock: FrozenClock, tmp_path: Path
+) -> None:
+    file = single(core, tmp_path)
+    cached = core.catalog.children("one", ("one", "main"))
+    clock.advance(timedelta(hours=1))
+    spoil(file)
+    with pytest.raises(AmxError) as err:
+        core.catalog.check_scope("one", None, [("main", "nope")])
+    one_sentence(err.value, "one")
+    kept = core.catalog.children("one", ("one", "main"))
+    assert kept.fetched_at == cached.fetched_at and [n.name for n in kept.nodes] == [
+        "orders",
+        "users",
+    ]
+
+
+def test_a_scope_refused_for_a_missing_table_leaves_the_cache_as_it_was(
+    core: Core, clock: FrozenClock, tmp_path: Path
+) -> None:
+    cached = core.catalog.children("shop", ("main", "public"))
+    clock.advance(timedelta(hours=1))
+    with sqlite3.connect(tmp_path / "shop" / "public.db") as conn:
+        conn.execute("CREATE TABLE carts (id INTEGER PRIMARY KEY)")
+    conn.close()
+    with pytest.raises(InvalidInput, match="no table named 'nope'"):
+        core.catalog.check_scope("shop", None, [("public", "nope")])
+    kept = core.catalog.children("shop", ("main", "public"))
+    assert kept.fetched_at == cached.fetched_at and "carts" not in [n.name for n in kept.nodes]
+    # An accepted scope stores what it read.
+    core.catalog.check_scope("shop", None, [("public", "carts")])
+    assert "carts" in [n.name for n in core.catalog.children("shop", ("main", "public")).nodes]
 
 
 def test_an_unknown_schema_is_an_error_not_an_empty_listing(core: Core) -> None:

@@ -158,14 +158,17 @@ class CatalogService:
     # -- scope checks and resolution --------------------------------------------------------
 
     def check_scope(self, profile: str, database: str | None, paths: Sequence[ScopePath]) -> None:
-        """Refuse scope paths that do not exist in the profile's catalog (one sentence)."""
+        """Refuse scope paths that do not exist in the profile's catalog (one sentence).
+
+        Names missing from the cache are looked up live; what was read is cached only when the
+        whole scope is accepted, so a refused scope leaves the cache as it was.
+        """
         database = database or self.default_database(profile)
+        fresh: dict[tuple[str, ...], list[CatalogNode]] = {}
         for path in paths:
             for depth in range(1, len(path) + 1):
                 parent, name = (database, *path[: depth - 1]), path[depth - 1]
-                if self._has(profile, parent, name):
-                    continue
-                if self._has(profile, parent, name, refresh=True):
+                if self._has(profile, parent, name, fresh):
                     continue
                 where = format_path(path[: depth - 1]) if depth > 1 else f"database {database}"
                 what = LEVELS[depth]
@@ -174,17 +177,28 @@ class CatalogService:
                     f"scope {format_path(path)}: no {what} named {name!r} in {where} of profile "
                     f"{profile!r}; choose a path that the profile's catalog holds.",
                 )
+        now = self.clock.now()
+        for parent, nodes in fresh.items():
+            self._store(profile, parent, nodes, now)
 
     def _has(
-        self, profile: str, parent: tuple[str, ...], name: str, *, refresh: bool = False
+        self,
+        profile: str,
+        parent: tuple[str, ...],
+        name: str,
+        fresh: dict[tuple[str, ...], list[CatalogNode]],
     ) -> bool:
-        try:
-            listing = self.children(profile, parent, refresh=refresh)
-        except Unreachable as exc:
-            raise Unreachable(
-                f"cannot check the scope against profile {profile!r}: {exc}".rstrip(".") + "."
-            ) from None
-        return any(node.name == name for node in listing.nodes)
+        if parent not in fresh:
+            cached = self._cached(profile, parent)
+            if cached is not None and any(node.name == name for node in cached.nodes):
+                return True
+            try:
+                fresh[parent] = self._read(self.profiles.get_db(profile), parent)
+            except InvalidInput as exc:
+                if exc.field != "path":
+                    raise
+                raise InvalidInput("scope", exc.message) from None
+        return any(node.name == name for node in fresh[parent])
 
     def resolve(
         self, profile: str, database: str | None, ticked: frozenset[ScopePath]
