@@ -214,6 +214,38 @@ def test_catalog_show_of_a_png_profile_fails(amx: Amx, tmp_path: Path) -> None:
     assert "'shop'" in amx.err and "not a SQLite database" in amx.err
 
 
+def test_profile_db_add_checks_the_sqlite_target(amx: Amx, tmp_path: Path) -> None:
+    png = tmp_path / "picture.png"
+    png.write_bytes(PNG)
+    assert amx("profile", "db", "add", "pic", f"sqlite:///{png}") != 0
+    assert "'pic'" in amx.err and "not a SQLite database" in amx.err and amx.err.count("\n") == 1
+    missing = tmp_path / "new" / "fresh.db"
+    missing.parent.mkdir()
+    assert amx("profile", "db", "add", "fresh", f"sqlite:///{missing}") != 0
+    assert "'fresh'" in amx.err and "does not exist" in amx.err and "--create" in amx.err
+    assert not missing.exists()
+    assert amx("profile", "db", "list", "--json") == 0
+    assert "pic" not in amx.out and "fresh" not in amx.out
+    assert amx("profile", "db", "add", "fresh", f"sqlite:///{missing}", "--create") == 0, amx.err
+    assert missing.exists()
+    assert amx("profile", "db", "test", "fresh") == 0, amx.err
+
+
+def test_profile_db_add_checks_attached_files(core: Core, tmp_path: Path) -> None:
+    url = make_shop(tmp_path / "other")
+    (tmp_path / "other" / "sales.db").unlink()
+    with pytest.raises(AmxError, match=r"sales\.db") as err:
+        core.profiles.add_db("other", url)
+    one_sentence(err.value, "other")
+    assert "other" not in [p.name for p in core.profiles.list_db()]
+    core.profiles.add_db("other", url, create=True)
+    assert [n.name for n in core.catalog.children("other", ("main",)).nodes] == [
+        "main",
+        "public",
+        "sales",
+    ]
+
+
 # -- attach= paths and names ----------------------------------------------------------------
 
 
@@ -285,3 +317,11 @@ def test_checking_a_target_keeps_this_process_sqlite_locks(core: Core, tmp_path:
     finally:
         holder.execute("ROLLBACK")
         holder.close()
+
+
+def test_a_directory_is_not_a_database(core: Core, tmp_path: Path) -> None:
+    folder = tmp_path / "adir"
+    folder.mkdir()
+    with pytest.raises(AmxError) as err:
+        core.profiles.add_db("dir", f"sqlite:///{folder}")
+    one_sentence(err.value, "dir")

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine
-from sqlalchemy.engine import URL
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.pool import NullPool
 
@@ -83,6 +83,44 @@ def open_target(
         ) from None
 
 
+def check_target(url_text: str, *, profile: str, create: bool = False) -> None:
+    """Refuse a new profile's target that cannot be used.
+
+    A SQLite file (and each attached file) must exist and be a SQLite database; with `create`,
+    missing ones are created empty. A server is not contacted (it may be down for now, and its
+    password may live in a variable that only the daemon has): only its dialect is checked.
+    """
+    url = make_url(url_text)
+    if url.get_backend_name() != "sqlite":
+        try:
+            url.get_dialect()
+        except (NoSuchModuleError, ImportError) as exc:
+            raise InvalidInput(
+                "url", f"{_who(profile)} names a database kind SQLAlchemy lacks: {exc}."
+            ) from None
+        return
+    main = _sqlite_main(url)
+    files = [(None, main)] + [(name, file) for name, file in sqlite_attachments(url)]
+    for schema, file in files:
+        if file.exists():
+            continue
+        if not create:
+            raise InvalidInput(
+                "create",
+                f"{_who(profile)} {_role(schema)} {file}, which does not exist; correct the path, "
+                "or ask for an empty SQLite database to be created there.",
+            )
+        _create_sqlite(file, profile)
+    engine = open_target(url_text, profile=profile)
+    try:
+        with engine.connect():
+            pass
+    except DBAPIError as exc:
+        raise unreachable(url_text, exc, profile=profile) from None
+    finally:
+        engine.dispose()
+
+
 def _role(schema: str | None) -> str:
     return "points at" if schema is None else f"attaches as schema {schema!r}"
 
@@ -99,6 +137,24 @@ def _sqlite_main(url: URL) -> Path:
 def _file_uri(file: Path, mode: str) -> str:
     # as_uri() percent-encodes quotes, '?', '#' and '%', which SQLite decodes again.
     return f"{file.absolute().as_uri()}?mode={mode}"
+
+
+def _create_sqlite(file: Path, profile: str | None) -> None:
+    if not file.parent.is_dir():
+        raise InvalidInput(
+            "url",
+            f"{_who(profile)} cannot create {file}: its folder {file.parent} does not exist; "
+            "create the folder first or correct the path.",
+        )
+    try:
+        conn = sqlite3.connect(_file_uri(file, "rwc"), uri=True)
+        try:
+            conn.execute("PRAGMA user_version = 0")  # writes the header: a real, empty database
+            conn.commit()
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        raise Unreachable(f"{_who(profile)} cannot create {file}: {exc}.") from None
 
 
 def _refusal(profile: str | None, schema: str | None, file: Path, exc: sqlite3.Error) -> AmxError:
