@@ -111,8 +111,15 @@ class ProfileService:
         self.db = db
         self.clock = clock
 
-    def add_db(self, name: str, url: str, *, sample_size: int = 5) -> DbProfileInfo:
-        """Add a DB profile; the URL may reference a password but never hold one."""
+    def add_db(
+        self, name: str, url: str, *, sample_size: int = 5, create: bool = False
+    ) -> DbProfileInfo:
+        """Add a DB profile; the URL may reference a password but never hold one.
+
+        A SQLite target must open as a database; `create` creates missing files empty.
+        """
+        from core.catalog.targets import check_target  # targets imports this module
+
         name = _check_name(name, "name")
         check_db_url(url)
         if not 0 <= sample_size <= 1000:
@@ -120,6 +127,7 @@ class ProfileService:
         with self.db.write() as session:
             if session.scalar(select(DbProfile).where(DbProfile.name == name)):
                 raise Conflict(f"a DB profile named {name!r} exists already; choose another name.")
+            check_target(url.strip(), profile=name, create=create)
             row = DbProfile(
                 name=name,
                 url=url.strip(),

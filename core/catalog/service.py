@@ -3,7 +3,8 @@
 Levels under a profile: databases → schemas → tables and views → columns. Each listing is read
 on demand with SQLAlchemy's Inspector and cached in `catalog_cache`; `refresh` re-reads them.
 When the database cannot be reached, cached listings are still served, with their age and
-the reason.
+the reason. A target that is not a database at all (`WrongTarget`), a schema or table that is not
+there, and any error reading a level are errors naming the profile, never an empty listing.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Engine, delete, inspect, select, text
 from sqlalchemy.engine import Inspector, make_url
 from sqlalchemy.engine.reflection import ObjectKind
-from sqlalchemy.exc import DBAPIError, NoSuchTableError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError
 
 from core.catalog.metadata import ColumnMeta, TableMeta
 from core.catalog.profiles import ProfileService
@@ -157,14 +158,17 @@ class CatalogService:
     # -- scope checks and resolution --------------------------------------------------------
 
     def check_scope(self, profile: str, database: str | None, paths: Sequence[ScopePath]) -> None:
-        """Refuse scope paths that do not exist in the profile's catalog (one sentence)."""
+        """Refuse scope paths that do not exist in the profile's catalog (one sentence).
+
+        Names missing from the cache are looked up live; what was read is cached only when the
+        whole scope is accepted, so a refused scope leaves the cache as it was.
+        """
         database = database or self.default_database(profile)
+        fresh: dict[tuple[str, ...], list[CatalogNode]] = {}
         for path in paths:
             for depth in range(1, len(path) + 1):
                 parent, name = (database, *path[: depth - 1]), path[depth - 1]
-                if self._has(profile, parent, name):
-                    continue
-                if self._has(profile, parent, name, refresh=True):
+                if self._has(profile, parent, name, fresh):
                     continue
                 where = format_path(path[: depth - 1]) if depth > 1 else f"database {database}"
                 what = LEVELS[depth]
@@ -173,17 +177,28 @@ class CatalogService:
                     f"scope {format_path(path)}: no {what} named {name!r} in {where} of profile "
                     f"{profile!r}; choose a path that the profile's catalog holds.",
                 )
+        now = self.clock.now()
+        for parent, nodes in fresh.items():
+            self._store(profile, parent, nodes, now)
 
     def _has(
-        self, profile: str, parent: tuple[str, ...], name: str, *, refresh: bool = False
+        self,
+        profile: str,
+        parent: tuple[str, ...],
+        name: str,
+        fresh: dict[tuple[str, ...], list[CatalogNode]],
     ) -> bool:
-        try:
-            listing = self.children(profile, parent, refresh=refresh)
-        except Unreachable as exc:
-            raise Unreachable(
-                f"cannot check the scope against profile {profile!r}: {exc}".rstrip(".") + "."
-            ) from None
-        return any(node.name == name for node in listing.nodes)
+        if parent not in fresh:
+            cached = self._cached(profile, parent)
+            if cached is not None and any(node.name == name for node in cached.nodes):
+                return True
+            try:
+                fresh[parent] = self._read(self.profiles.get_db(profile), parent)
+            except InvalidInput as exc:
+                if exc.field != "path":
+                    raise
+                raise InvalidInput("scope", exc.message) from None
+        return any(node.name == name for node in fresh[parent])
 
     def resolve(
         self, profile: str, database: str | None, ticked: frozenset[ScopePath]
@@ -277,7 +292,7 @@ class CatalogService:
                             ):
                                 bucket.append(shown)
             except DBAPIError as exc:
-                raise unreachable(row.url, exc) from None
+                raise unreachable(row.url, exc, profile=row.name) from None
         return {name: tuple(values) for name, values in found.items()}
 
     # -- plumbing -------------------------------------------------------------------------------
@@ -314,10 +329,16 @@ class CatalogService:
         if not parent:
             return [CatalogNode(name=n, kind="database") for n in self._databases(row)]
         with self._inspector(row, parent[0]) as insp:
+            schemas = _schemas(insp)
             if len(parent) == 1:
-                return _schemas(insp)
+                return schemas
+            if parent[1] not in {s.name for s in schemas}:
+                raise _absent(row.name, "schema", parent[1], f"database {parent[0]!r}")
+            tables = _tables(insp, parent[1])
             if len(parent) == 2:
-                return _tables(insp, parent[1])
+                return tables
+            if parent[2] not in {t.name for t in tables}:
+                raise _absent(row.name, "table", parent[2], f"schema {parent[1]!r}")
             return _columns_multi(insp, parent[1], [parent[2]]).get(parent[2], [])
 
     def _databases(self, row: DbProfile) -> list[str]:
@@ -337,7 +358,7 @@ class CatalogService:
                 with engine.connect() as conn:
                     names = [str(r[0]) for r in conn.exec_driver_sql(sql)]
             except DBAPIError as exc:
-                raise unreachable(row.url, exc) from None
+                raise unreachable(row.url, exc, profile=row.name) from None
         return [n for n in names if n not in SYSTEM_SCHEMAS]
 
     @contextmanager
@@ -345,7 +366,7 @@ class CatalogService:
         url = make_url(row.url)
         if url.get_backend_name() not in ("sqlite",) and database and database != url.database:
             url = url.set(database=database)
-        engine = open_target(url.render_as_string(hide_password=False))
+        engine = open_target(url.render_as_string(hide_password=False), profile=row.name)
         try:
             yield engine
         finally:
@@ -358,7 +379,15 @@ class CatalogService:
                 with engine.connect() as conn:
                     yield inspect(conn)
             except DBAPIError as exc:
-                raise unreachable(row.url, exc) from None
+                raise unreachable(row.url, exc, profile=row.name) from None
+
+
+def _absent(profile: str, kind: str, name: str, where: str) -> InvalidInput:
+    return InvalidInput(
+        "path",
+        f"DB profile {profile!r} has no {kind} named {name!r} in {where}; "
+        "refresh its catalog and choose one it holds.",
+    )
 
 
 def _key(parent: tuple[str, ...]) -> str:
@@ -396,11 +425,8 @@ def _schema_arg(insp: Inspector, schema: str) -> str | None:
 
 def _tables(insp: Inspector, schema: str) -> list[CatalogNode]:
     arg = _schema_arg(insp, schema)
-    try:
-        tables = insp.get_table_names(schema=arg)
-        views = insp.get_view_names(schema=arg)
-    except (NoSuchTableError, SQLAlchemyError):
-        return []
+    tables = insp.get_table_names(schema=arg)
+    views = insp.get_view_names(schema=arg)
     comments: dict[str, str | None] = {}
     with contextlib.suppress(NotImplementedError):  # SQLite keeps no table comments
         for (_s, name), comment in insp.get_multi_table_comment(

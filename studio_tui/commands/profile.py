@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 from core.catalog.llm_profiles import PROVIDERS
+from core.errors import InvalidInput
 from studio_tui import render
 from studio_tui.commands.base import EXIT_OK, Context, Subparsers, subcommands
 
 
 def cmd_db_add(ctx: Context) -> int:
-    info = ctx.core.profiles.add_db(ctx.args.name, ctx.args.url, sample_size=ctx.args.sample_size)
+    a = ctx.args
+    try:
+        info = ctx.core.profiles.add_db(a.name, a.url, sample_size=a.sample_size, create=a.create)
+    except InvalidInput as exc:
+        if exc.field != "create":
+            raise
+        raise InvalidInput("create", f"{exc.message.removesuffix('.')} (--create).") from None
     ctx.print(f"added DB profile {info.name!r}: {info.url}")
     return EXIT_OK
 
@@ -108,6 +115,9 @@ def register(top: Subparsers) -> None:
     p.add_argument("name")
     p.add_argument("url", help="SQLAlchemy URL; a password only as env:VAR")
     p.add_argument("--sample-size", type=int, default=5, help="sample values per column (0 = none)")
+    p.add_argument(
+        "--create", action="store_true", help="create missing SQLite files as empty databases"
+    )
     p.set_defaults(handler=cmd_db_add)
     p = dbp.add_parser("list", help="list DB profiles")
     p.add_argument("--json", action="store_true")
