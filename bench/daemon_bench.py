@@ -124,7 +124,7 @@ def idle(
 def claims_per_second(folder: Path, rows: int) -> tuple[float, float, float]:
     url = f"sqlite:///{folder / 'claims.db'}"
     core = Core.open(url)
-    core.profiles.add_db("shop", "sqlite:////nonexistent.db")
+    core.profiles.add_db("shop", f"sqlite:///{folder / 'shop.db'}", create=True)
     fill(core, rows)
     now = datetime(2027, 1, 1, tzinfo=UTC)  # every pending row is due
     lease = timedelta(seconds=90)

@@ -97,7 +97,7 @@ def report(label: str, ms: list[float], target: float | None = None) -> None:
 
 def open_core(url: str | None, folder: Path, name: str) -> Core:
     core = Core.open(url or f"sqlite:///{folder / name}", FrozenClock(NOW))
-    core.profiles.add_db("shop", "sqlite:///shop.db")
+    core.profiles.add_db("shop", f"sqlite:///{folder / 'shop.db'}", create=True)
     return core
 
 

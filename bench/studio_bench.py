@@ -114,7 +114,7 @@ def main() -> None:
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="amx-bench-"))
     core = Core.open(f"sqlite:///{folder / 'studio.db'}")
-    core.profiles.add_db("shop", "sqlite:////nonexistent.db")
+    core.profiles.add_db("shop", f"sqlite:///{folder / 'shop.db'}", create=True)
     # Fire times from now on: a queue that is up to date (nothing to mark missed on open).
     queue_probe.NOW = datetime.now(UTC)
     queue_probe.fill(core, args.rows)

@@ -14,6 +14,7 @@ OPTIONS = {
     "base_url": "--base-url",
     "api_key_env": "--api-key-env",
     "concurrency": "--concurrency",
+    "create": "--create",
 }
 
 # (kind of refusal, the input it is about) → the command-line way out.

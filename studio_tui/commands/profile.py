@@ -3,19 +3,13 @@
 from __future__ import annotations
 
 from core.catalog.llm_profiles import PROVIDERS
-from core.errors import InvalidInput
 from studio_tui import render
 from studio_tui.commands.base import EXIT_OK, Context, Subparsers, subcommands
 
 
 def cmd_db_add(ctx: Context) -> int:
     a = ctx.args
-    try:
-        info = ctx.core.profiles.add_db(a.name, a.url, sample_size=a.sample_size, create=a.create)
-    except InvalidInput as exc:
-        if exc.field != "create":
-            raise
-        raise InvalidInput("create", f"{exc.message.removesuffix('.')} (--create).") from None
+    info = ctx.core.profiles.add_db(a.name, a.url, sample_size=a.sample_size, create=a.create)
     ctx.print(f"added DB profile {info.name!r}: {info.url}")
     return EXIT_OK
 
