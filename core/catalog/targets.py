@@ -16,6 +16,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 from core.catalog.profiles import resolve_db_url
 from core.errors import AmxError, InvalidInput
+from core.storage.engine import masked
 
 CONNECT_TIMEOUT_S = 10.0
 
@@ -52,9 +53,7 @@ def open_target(url_text: str, *, connect_timeout: float = CONNECT_TIMEOUT_S) ->
             args["connect_timeout"] = max(1, int(connect_timeout))
         return create_engine(url, connect_args=args, pool_pre_ping=True)
     except (ArgumentError, NoSuchModuleError, ImportError) as exc:
-        raise InvalidInput(
-            "url", f"cannot use {url.render_as_string(hide_password=True)}: {exc}."
-        ) from None
+        raise InvalidInput("url", f"cannot use {masked(url)}: {exc}.") from None
 
 
 def _sqlite_engine(url: URL, timeout: float) -> Engine:
