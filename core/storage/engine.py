@@ -19,6 +19,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.errors import StorageError
+from core.private_files import create_private_file, make_private_dir, tighten
 from core.secrets import LIBPQ_WAY, is_credential_key, literal_secrets, resolve_secret
 from core.storage.tables import Base, Run, Schedule
 
@@ -120,18 +121,31 @@ def _sqlite_path(url: URL) -> Path | None:
 
 
 def _prepare_sqlite_file(path: Path) -> None:
-    """Make the directory and check write access, without opening the file: closing any
-    descriptor of a SQLite file drops every POSIX lock this process holds on it, so only
-    SQLite itself may open it (a file that is not a database is refused by SQLite's own read)."""
+    """Make the directory, check write access and create a new database file as 0600 before
+    SQLite opens it (SQLite gives -wal and -shm the main file's mode), tightening existing ones.
+    An existing file is never opened here: closing any descriptor of a SQLite file drops every
+    POSIX lock this process holds on it, so only SQLite itself may open it (a file that is not
+    a database is refused by SQLite's own read)."""
     fix = "choose a writable place for the database"
+    existed = path.parent.exists()
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_private_dir(path.parent)
     except OSError as exc:
         raise StorageError(
             f"cannot create the database directory {path.parent}: {exc.strerror or exc}; {fix}."
         ) from None
     if not os.access(path.parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
         raise StorageError(f"the database at {path} is not writable; {fix}.")
+    if existed and path.parent == Path(default_url().removeprefix("sqlite:///")).parent:
+        tighten(path.parent)  # ours; a directory the person chose may be shared on purpose
+    try:
+        create_private_file(path)
+    except OSError as exc:
+        raise StorageError(
+            f"cannot create the database {path}: {exc.strerror or exc}; {fix}."
+        ) from None
+    for file in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
+        tighten(file)
 
 
 class _SharedEngines:
