@@ -239,3 +239,14 @@ def test_refusals_are_invalid_input_on_the_field(core: Core) -> None:
         )
     assert err.value.field == "base_url"
     assert os.environ.get("AMX_DATABASE_URL") is None
+
+
+@pytest.mark.parametrize("key", ["sslpassword", "token", "api_key", "pass", "secret"])
+def test_install_daemon_never_writes_a_credential_parameter(key: str) -> None:
+    from daemon.hooks.spec import DaemonCommand
+
+    with pytest.raises(InvalidInput) as err:
+        DaemonCommand.build(f"{PG}?{key}={SECRET}")
+    assert err.value.field == "database_url" and SECRET not in str(err.value)
+    built = DaemonCommand.build(f"{PG}?{key}=env:AMX_SSL_PW")
+    assert built.password_variables == ("AMX_SSL_PW",)
