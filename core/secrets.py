@@ -1,15 +1,84 @@
-"""Password references in URLs: `env:VAR` or `keyring:service/user`, resolved only to connect."""
+"""Secrets in URLs: which parts carry one, the refusal of literal ones, and password references
+(`env:VAR` or `keyring:service/user`) resolved only to connect."""
 
 from __future__ import annotations
 
 import os
 import re
+from typing import TYPE_CHECKING
+from urllib.parse import parse_qsl, urlsplit
 
-from sqlalchemy.engine import URL
+from sqlalchemy import select
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
 
 from core.errors import InvalidInput
 
+if TYPE_CHECKING:
+    from core.storage.engine import Database
+
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+# Query parameters that carry a credential, by their name lowercased without '-', '_' or '.':
+# these whole names, or any name holding one of the words (sslpassword, client_secret, x-api-key).
+_CREDENTIAL_NAMES = {"pass", "pw", "key", "auth", "sig", "signature", "authorization"}
+_CREDENTIAL_WORDS = (
+    "password", "passwd", "pwd", "secret", "token", "apikey", "accesskey", "privatekey",
+    "credential", "sessionkey",
+)  # fmt: skip
+LIBPQ_WAY = (
+    "put the secret in an environment variable and write it as env:VAR "
+    "(e.g. postgresql+psycopg://amx:env:PGPASSWORD@host/db or ?sslpassword=env:SSLPASS), "
+    "or leave it out and let libpq read it from ~/.pgpass or a service file (?service=NAME)"
+)
+KEY_WAY = (
+    "put the key in an environment variable and name that variable as the profile's "
+    "api_key_env (e.g. OPENAI_API_KEY)"
+)
+
+
+def is_credential_key(name: str) -> bool:
+    """Whether a URL query parameter of this name carries a credential."""
+    key = re.sub(r"[-_.\s]", "", name.lower())
+    return key in _CREDENTIAL_NAMES or any(word in key for word in _CREDENTIAL_WORDS)
+
+
+def _values(value: str | tuple[str, ...]) -> tuple[str, ...]:
+    return (value,) if isinstance(value, str) else value
+
+
+def literal_secrets(url: URL) -> list[str]:
+    """The parts of a SQLAlchemy URL that hold a secret itself rather than a reference."""
+    found = []
+    if url.password is not None and not is_reference(str(url.password)):
+        found.append("a password")
+    for key, value in url.query.items():
+        if is_credential_key(key) and not all(is_reference(v) for v in _values(value)):
+            found.append(f"a {key!r} query parameter")
+    return found
+
+
+def http_secrets(url: str) -> list[str]:
+    """The parts of an http(s) URL that carry a credential: user-info and credential parameters."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return []
+    found = []
+    if "@" in parts.netloc:
+        found.append("user-info before '@'")
+    for key, _ in parse_qsl(parts.query, keep_blank_values=True):
+        if is_credential_key(key):
+            found.append(f"a {key!r} query parameter")
+    return found
+
+
+def refuse_literal_secrets(url: URL, field: str, what: str, *, stored: bool = True) -> None:
+    """Raise InvalidInput naming the first secret-bearing part of `url`, never its value."""
+    found = literal_secrets(url)
+    if found:
+        kept = "never stored" if stored else "never accepted"
+        raise InvalidInput(field, f"{what} holds {found[0]}, which is {kept}; {LIBPQ_WAY}.")
 
 
 def is_reference(password: str) -> bool:
@@ -20,19 +89,58 @@ def is_reference(password: str) -> bool:
     return kind == "keyring" and bool(rest)
 
 
+def stored_secrets(db: Database) -> list[str]:
+    """One sentence for each stored profile that holds a secret, as an earlier version of amx
+    let it (new ones are refused), naming the profile and the fix."""
+    from core.storage.tables import DbProfile, LlmProfile
+
+    with db.read() as session:
+        db_rows = session.execute(select(DbProfile.name, DbProfile.url)).all()
+        llm_rows = session.execute(select(LlmProfile.name, LlmProfile.base_url)).all()
+    found = []
+    for name, url in sorted(db_rows):
+        try:
+            parts = literal_secrets(make_url(url))
+        except ArgumentError:
+            continue
+        if parts:
+            found.append(
+                f"DB profile {name!r} stores {parts[0]} in its URL, kept from an earlier version; "
+                f"give it a URL without it: {LIBPQ_WAY}."
+            )
+    for name, base_url in sorted(llm_rows):
+        parts = http_secrets(base_url) if base_url else []
+        if parts:
+            found.append(
+                f"LLM profile {name!r} stores {parts[0]} in its base URL, kept from an earlier "
+                f"version; give it a base URL without it and {KEY_WAY}."
+            )
+    return found
+
+
 def resolve_secret(url: URL, field: str) -> URL:
-    """`url` with a referenced password replaced by the secret; other URLs unchanged."""
+    """`url` with referenced secrets (the password, credential query parameters) replaced by the
+    secrets themselves; other URLs unchanged."""
     ref = url.password
-    if ref is None or not is_reference(str(ref)):
-        return url
-    kind, _, rest = str(ref).partition(":")
+    if ref is not None and is_reference(str(ref)):
+        url = url.set(password=_lookup(str(ref), url, field))
+    query = dict(url.query)
+    for key, value in url.query.items():
+        if is_credential_key(key):
+            resolved = [_lookup(v, url, field) if is_reference(v) else v for v in _values(value)]
+            query[key] = resolved[0] if isinstance(value, str) else tuple(resolved)
+    return url.set(query=query) if query != dict(url.query) else url
+
+
+def _lookup(ref: str, url: URL, field: str) -> str:
+    kind, _, rest = ref.partition(":")
     if kind == "env":
         secret = os.environ.get(rest)
         if secret is None:
             raise InvalidInput(
                 field, f"environment variable {rest} holds the password but is not set; export it."
             )
-        return url.set(password=secret)
+        return secret
     service, _, user = rest.partition("/")
     try:
         import keyring  # type: ignore[import-not-found,unused-ignore]
@@ -45,4 +153,4 @@ def resolve_secret(url: URL, field: str) -> URL:
     secret = keyring.get_password(service, user or (url.username or ""))
     if secret is None:
         raise InvalidInput(field, f"keyring has no password for {rest}; store it with keyring set.")
-    return url.set(password=secret)
+    return str(secret)

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from typing import Any, Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from core.errors import InvalidInput
-from core.secrets import ENV_NAME
+from core.secrets import ENV_NAME, KEY_WAY, http_secrets
 
 Provider = Literal["heuristic", "openai-compatible"]
 PROVIDERS: tuple[Provider, ...] = ("heuristic", "openai-compatible")
@@ -64,7 +71,14 @@ class LlmProfileConfig(BaseModel):
 
     @field_validator("base_url")
     @classmethod
-    def _without_trailing_slash(cls, value: str | None) -> str | None:
+    def _without_trailing_slash(cls, value: str | None, info: ValidationInfo) -> str | None:
+        # A profile stored by an earlier version keeps working; start-up reports its secret.
+        new = not info.context or info.context.get("new", True)
+        found = http_secrets(value) if value and new else []
+        if found:
+            raise InvalidInput(
+                "base_url", f"the base URL holds {found[0]}, which is never stored; {KEY_WAY}."
+            )
         return value.rstrip("/") if value else value
 
     @field_validator("api_key_env")
@@ -107,10 +121,11 @@ class LlmProfileConfig(BaseModel):
         return self
 
     @classmethod
-    def check(cls, **fields: Any) -> LlmProfileConfig:
-        """Validate raw fields; any refusal is one InvalidInput sentence."""
+    def check(cls, *, stored: bool = False, **fields: Any) -> LlmProfileConfig:
+        """Validate raw fields (`stored`: read back from the database); any refusal is one
+        InvalidInput sentence."""
         try:
-            return cls(**fields)
+            return cls.model_validate(fields, context={"new": not stored})
         except ValidationError as exc:
             error = exc.errors()[0]
             field = str(error["loc"][0]) if error["loc"] else "input"
@@ -126,6 +141,7 @@ class LlmProfileConfig(BaseModel):
     def of(cls, profile: LlmProfileFields, *, timeout: float = 60.0) -> LlmProfileConfig:
         """The checked settings of a stored profile or a profile view."""
         return cls.check(
+            stored=True,
             name=profile.name,
             provider=profile.provider,
             model=profile.model,

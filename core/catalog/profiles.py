@@ -14,8 +14,8 @@ from sqlalchemy.orm import InstrumentedAttribute
 from core.catalog.llm_profiles import LlmProfileConfig
 from core.clock import Clock
 from core.errors import Conflict, InvalidInput, NotFound
-from core.secrets import is_reference, resolve_secret
-from core.storage.engine import Database
+from core.secrets import refuse_literal_secrets, resolve_secret
+from core.storage.engine import Database, masked
 from core.storage.tables import DbProfile, LlmProfile, Schedule
 from core.text import name_problem
 
@@ -60,22 +60,18 @@ def _check_name(name: str, field: str) -> str:
 
 
 def check_db_url(url: str) -> URL:
-    """Parse a DB profile URL and refuse one that carries a literal password."""
+    """Parse a DB profile URL and refuse one that carries a literal secret (a password in the
+    user-info or any credential query parameter); references such as env:VAR are kept."""
     try:
         parsed = make_url(url.strip())
     except ArgumentError:
+        # The text is not echoed: a URL that does not parse may still hold a secret.
         raise InvalidInput(
             "url",
-            f"URL {url!r} is not a SQLAlchemy URL; write it like "
+            "the URL is not a SQLAlchemy URL; write it like "
             "postgresql+psycopg://user@host/db or sqlite:////path/file.db.",
         ) from None
-    if parsed.password is not None and not is_reference(str(parsed.password)):
-        raise InvalidInput(
-            "url",
-            "the URL holds a password, which is never stored; put it in an environment variable "
-            "and write it as env:VAR (e.g. postgresql+psycopg://amx:env:PGPASSWORD@host/db), "
-            "or leave it out and let the driver use ~/.pgpass.",
-        )
+    refuse_literal_secrets(parsed, "url", "the URL")
     return parsed
 
 
@@ -87,7 +83,7 @@ def resolve_db_url(url: str) -> URL:
 def _db_info(row: DbProfile) -> DbProfileInfo:
     return DbProfileInfo(
         name=row.name,
-        url=make_url(row.url).render_as_string(hide_password=True),
+        url=masked(row.url),
         sample_size=row.sample_size,
     )
 
@@ -97,7 +93,7 @@ def _llm_info(row: LlmProfile) -> LlmProfileInfo:
         name=row.name,
         provider=row.provider,
         model=row.model,
-        base_url=row.base_url,
+        base_url=masked(row.base_url) if row.base_url else None,
         api_key_env=row.api_key_env,
         concurrency=row.concurrency,
         builtin=row.name == BUILTIN_LLM,
@@ -137,6 +133,35 @@ class ProfileService:
             session.add(row)
             session.flush()
             return _db_info(row)
+
+    def set_db_url(self, name: str, url: str) -> DbProfileInfo:
+        """Give a DB profile a new URL, checked like a new one's (the fix for a stored secret)."""
+        check_db_url(url)
+        with self.db.write() as session:
+            row = session.scalar(select(DbProfile).where(DbProfile.name == name))
+            if row is None:
+                raise NotFound(f"no DB profile named {name!r}.", field="db_profile")
+            row.url = url.strip()
+            session.flush()
+            return _db_info(row)
+
+    def set_llm_base_url(self, name: str, base_url: str) -> LlmProfileInfo:
+        """Give an LLM profile a new base URL, checked like a new one's."""
+        with self.db.write() as session:
+            row = session.scalar(select(LlmProfile).where(LlmProfile.name == name))
+            if row is None:
+                raise NotFound(f"no LLM profile named {name!r}.", field="llm_profile")
+            config = LlmProfileConfig.check(
+                name=row.name,
+                provider=row.provider,
+                model=row.model,
+                base_url=base_url,
+                api_key_env=row.api_key_env,
+                concurrency=row.concurrency,
+            )
+            row.base_url = config.base_url
+            session.flush()
+            return _llm_info(row)
 
     def list_db(self) -> list[DbProfileInfo]:
         """Every DB profile, by name."""

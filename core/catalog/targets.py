@@ -23,6 +23,7 @@ from sqlalchemy.pool import NullPool
 
 from core.catalog.profiles import resolve_db_url
 from core.errors import AmxError, InvalidInput
+from core.storage.engine import masked
 
 CONNECT_TIMEOUT_S = 10.0
 # SQLite's answers for a file that exists but holds no database it can read.
@@ -77,10 +78,7 @@ def open_target(
             args["connect_timeout"] = max(1, int(connect_timeout))
         return create_engine(url, connect_args=args, pool_pre_ping=True)
     except (ArgumentError, NoSuchModuleError, ImportError) as exc:
-        raise InvalidInput(
-            "url",
-            f"{_who(profile)} cannot use {url.render_as_string(hide_password=True)}: {exc}.",
-        ) from None
+        raise InvalidInput("url", f"{_who(profile)} cannot use {masked(url)}: {exc}.") from None
 
 
 def check_target(url_text: str, *, profile: str, create: bool = False) -> None:

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote_plus, urlsplit, urlunsplit
 
 import platformdirs
 from sqlalchemy import Engine, create_engine, event, inspect
@@ -18,7 +19,8 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.errors import StorageError
-from core.secrets import resolve_secret
+from core.private_files import create_private_file, make_private_dir, tighten
+from core.secrets import LIBPQ_WAY, is_credential_key, literal_secrets, resolve_secret
 from core.storage.tables import Base, Run, Schedule
 
 if TYPE_CHECKING:
@@ -40,12 +42,39 @@ def resolve_url(explicit: str | None = None) -> str:
     return explicit or os.environ.get(ENV_URL) or default_url()
 
 
+HIDDEN = "***"
+
+
 def masked(url: str | URL) -> str:
-    """The URL with any password hidden, for messages and logs."""
+    """The URL with every credential hidden, for messages and logs: the password, credential
+    query parameters, and the user-info of an http(s) URL. The one way a URL is shown."""
+    if isinstance(url, str) and url.strip().lower().startswith(("http://", "https://")):
+        return _masked_http(url.strip())
     try:
-        return make_url(url).render_as_string(hide_password=True)
+        parsed = make_url(url)
     except ArgumentError:
         return "<unparseable URL>"
+    query = {k: HIDDEN if is_credential_key(k) else v for k, v in parsed.query.items()}
+    shown = parsed.set(query=query).render_as_string(hide_password=True)
+    return shown.replace("=%2A%2A%2A", f"={HIDDEN}")
+
+
+def _masked_http(url: str) -> str:
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "<unparseable URL>"
+    host = parts.netloc.rpartition("@")[2]
+    netloc = f"{HIDDEN}@{host}" if "@" in parts.netloc else host
+    query = "&".join(
+        f"{item.partition('=')[0]}={HIDDEN}"
+        if is_credential_key(unquote_plus(item.partition("=")[0]))
+        else item
+        for item in parts.query.split("&")
+        if item
+    )
+    # A fragment is never sent to a server; it is dropped rather than risk a token in it.
+    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
 
 
 def _alembic_config(connection: Connection | None = None) -> Config:
@@ -92,18 +121,31 @@ def _sqlite_path(url: URL) -> Path | None:
 
 
 def _prepare_sqlite_file(path: Path) -> None:
-    """Make the directory and check write access, without opening the file: closing any
-    descriptor of a SQLite file drops every POSIX lock this process holds on it, so only
-    SQLite itself may open it (a file that is not a database is refused by SQLite's own read)."""
+    """Make the directory, check write access and create a new database file as 0600 before
+    SQLite opens it (SQLite gives -wal and -shm the main file's mode), tightening existing ones.
+    An existing file is never opened here: closing any descriptor of a SQLite file drops every
+    POSIX lock this process holds on it, so only SQLite itself may open it (a file that is not
+    a database is refused by SQLite's own read)."""
     fix = "choose a writable place for the database"
+    existed = path.parent.exists()
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_private_dir(path.parent)
     except OSError as exc:
         raise StorageError(
             f"cannot create the database directory {path.parent}: {exc.strerror or exc}; {fix}."
         ) from None
     if not os.access(path.parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
         raise StorageError(f"the database at {path} is not writable; {fix}.")
+    if existed and path.parent == Path(default_url().removeprefix("sqlite:///")).parent:
+        tighten(path.parent)  # ours; a directory the person chose may be shared on purpose
+    try:
+        create_private_file(path)
+    except OSError as exc:
+        raise StorageError(
+            f"cannot create the database {path}: {exc.strerror or exc}; {fix}."
+        ) from None
+    for file in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
+        tighten(file)
 
 
 class _SharedEngines:
@@ -203,13 +245,19 @@ class Database:
 
     def __init__(self, url: str | None = None, *, migrate: bool = True) -> None:
         self.url_text = resolve_url(url)
+        origin = "the database URL" if url or not os.environ.get(ENV_URL) else ENV_URL
         try:
             self.url = make_url(self.url_text)
         except ArgumentError:
             raise StorageError(
-                f"database URL {self.url_text!r} is not a valid SQLAlchemy URL; write it like "
+                f"{origin} is not a valid SQLAlchemy URL; write it like "
                 "sqlite:////path/amx.db or postgresql+psycopg://user@host/db."
             ) from None
+        secrets = literal_secrets(self.url)
+        if secrets:
+            raise StorageError(
+                f"{origin} holds {secrets[0]}, which amx never accepts; {LIBPQ_WAY}."
+            )
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         connect_url = self.connect_url()
         self._shared_key: str | None = None

@@ -14,6 +14,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from core.errors import InvalidInput
+from core.secrets import literal_secrets
 from core.storage.engine import ENV_URL, default_url
 
 APP = "amx-studio"
@@ -22,12 +23,6 @@ LIBPQ_ENV = ("PGPASSFILE", "PGSERVICEFILE", "PGSERVICE", "PGSYSCONFDIR")
 PASSED_ENV = ("PATH", "LANG", *LIBPQ_ENV)
 URL_FLAG = "--database-url"
 _ENV_REF = re.compile(r"^env:([A-Za-z_][A-Za-z0-9_]*)$")
-_PASSWORD_KEYS = {"password", "passwd", "pwd"}
-
-
-def _is_reference(value: str) -> bool:
-    kind, _, rest = value.partition(":")
-    return bool(_ENV_REF.match(value)) or (kind == "keyring" and bool(rest))
 
 
 def _refuse_password(origin: str) -> InvalidInput:
@@ -49,12 +44,8 @@ def check_url(url: str, origin: str = "the database URL") -> URL:
             f"{origin} is not a SQLAlchemy URL; write it like sqlite:////path/amx.db or "
             "postgresql+psycopg://user@host/db.",
         ) from None
-    if parsed.password is not None and not _is_reference(str(parsed.password)):
+    if literal_secrets(parsed):
         raise _refuse_password(origin)
-    for key, value in parsed.query.items():
-        values = (value,) if isinstance(value, str) else value
-        if key.lower() in _PASSWORD_KEYS and not all(_is_reference(v) for v in values):
-            raise _refuse_password(origin)
     return parsed
 
 

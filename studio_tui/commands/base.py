@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
 Subparsers = Any  # argparse's _SubParsersAction, which is private
+# Databases whose stored secrets were reported in this process: once is enough in the studio.
+_REPORTED: set[str] = set()
 
 
 class UsageError(Exception):
@@ -50,6 +52,13 @@ class Context:
             self._core = Core.open(self.args.database_url, self.clock)
             # A fire time that passed while nothing could fire it is noticed on every start.
             self._core.schedules.detect_missed()
+            if self._core.db.url_text not in _REPORTED:
+                _REPORTED.add(self._core.db.url_text)
+                from core.secrets import stored_secrets
+
+                for warning in stored_secrets(self._core.db):
+                    kind = "llm" if warning.startswith("LLM") else "db"
+                    self.err(f"warning: {warning[:-1]} (amx profile {kind} set-url NAME URL).")
         return self._core
 
     def print(self, text: str = "") -> None:

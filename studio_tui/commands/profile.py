@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from core.catalog.llm_profiles import PROVIDERS
+from core.storage.engine import masked
 from studio_tui import render
 from studio_tui.commands.base import EXIT_OK, Context, Subparsers, subcommands
 
@@ -50,7 +51,8 @@ def cmd_llm_test(ctx: Context) -> int:
     ping = getattr(annotator, "ping", None)
     if callable(ping):
         reply = str(ping())
-        ctx.print(f"{row.name!r} answered from {row.base_url} ({row.model}): {reply[:80]!r}")
+        shown = masked(row.base_url or "")
+        ctx.print(f"{row.name!r} answered from {shown} ({row.model}): {reply[:80]!r}")
         return EXIT_OK
     probe = TableMeta(
         schema="public",
@@ -59,6 +61,18 @@ def cmd_llm_test(ctx: Context) -> int:
     )
     result = annotator.annotate(probe)
     ctx.print(f"{row.name!r} works offline: {result.annotation.description}")
+    return EXIT_OK
+
+
+def cmd_db_set_url(ctx: Context) -> int:
+    info = ctx.core.profiles.set_db_url(ctx.args.name, ctx.args.url)
+    ctx.print(f"DB profile {info.name!r} now uses {info.url}")
+    return EXIT_OK
+
+
+def cmd_llm_set_url(ctx: Context) -> int:
+    info = ctx.core.profiles.set_llm_base_url(ctx.args.name, ctx.args.url)
+    ctx.print(f"LLM profile {info.name!r} now uses {info.base_url}")
     return EXIT_OK
 
 
@@ -119,6 +133,10 @@ def register(top: Subparsers) -> None:
     p = dbp.add_parser("test", help="connect and list what the profile reaches")
     p.add_argument("name")
     p.set_defaults(handler=cmd_db_test)
+    p = dbp.add_parser("set-url", help="give a DB profile a new URL")
+    p.add_argument("name")
+    p.add_argument("url", help="SQLAlchemy URL; a password only as env:VAR")
+    p.set_defaults(handler=cmd_db_set_url)
     p = dbp.add_parser("rm", help="remove a DB profile")
     p.add_argument("name")
     p.set_defaults(handler=cmd_db_rm)
@@ -140,6 +158,10 @@ def register(top: Subparsers) -> None:
     p = llm.add_parser("test", help="send a tiny request to the model")
     p.add_argument("name")
     p.set_defaults(handler=cmd_llm_test)
+    p = llm.add_parser("set-url", help="give an LLM profile a new base URL")
+    p.add_argument("name")
+    p.add_argument("url", help="base URL without credentials; the key comes from --api-key-env")
+    p.set_defaults(handler=cmd_llm_set_url)
     p = llm.add_parser("rm", help="remove an LLM profile")
     p.add_argument("name")
     p.set_defaults(handler=cmd_llm_rm)

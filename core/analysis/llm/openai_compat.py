@@ -7,7 +7,6 @@ import re
 import time
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 from pydantic import ValidationError
@@ -22,6 +21,7 @@ from core.analysis.llm.protocol import (
 )
 from core.analysis.pii import safe_samples
 from core.catalog.metadata import AnnotationResult, ColumnAnnotation, TableAnnotation, TableMeta
+from core.storage.engine import masked
 
 MAX_RETRY_AFTER_S = 60.0
 MAX_SAMPLES = 10
@@ -43,15 +43,6 @@ SYSTEM_PROMPT = (
 
 class InvalidReply(ValueError):
     """The model's reply is not a usable annotation; the text says why, for the repair prompt."""
-
-
-def _display_url(url: str) -> str:
-    """The URL without any user:password part, for messages."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    return urlunsplit((parts.scheme, host, parts.path, "", ""))
 
 
 def _strip_fences(text: str) -> str:
@@ -167,7 +158,7 @@ class OpenAICompatibleAnnotator:
         self._sleep = sleep
         self._key = api_key or None
         self._url = f"{self.base_url}/chat/completions"
-        self._shown_url = _display_url(self._url)
+        self._shown_url = masked(self._url)
         # One client for every worker thread: httpx.Client's connection pool is thread-safe.
         self._client = httpx.Client(timeout=timeout, transport=transport)
 
@@ -214,7 +205,7 @@ class OpenAICompatibleAnnotator:
                 ) from None
             repaired = True
         requests = 2 if repaired else 1
-        evidence = f"{self.model} at {_display_url(self.base_url)}, {requests} request(s)"
+        evidence = f"{self.model} at {masked(self.base_url)}, {requests} request(s)"
         if repaired:
             evidence += ", the first reply repaired"
         return AnnotationResult(annotation=annotation, tokens=tokens, evidence=evidence)
