@@ -45,8 +45,8 @@ _ROOT = Path(__file__).resolve().parent.parent
 
 
 IDLE_EXIT_S = 30.0
-WATCH_S = 0.5  # how often the job process checks its database file
-EXIT_LOST = 4  # the job process stopped because its database file went away
+WATCH_S = 0.5  # how often the job process checks its database file and its daemon
+EXIT_LOST = 4  # the job process stopped because its database file or its daemon went away
 
 
 class ChildJob:
@@ -90,8 +90,9 @@ class _Host:
         self._send_lock = threading.Lock()
         path = os.environ.get("PYTHONPATH")
         env = {**os.environ, "PYTHONPATH": f"{_ROOT}{os.pathsep}{path}" if path else str(_ROOT)}
-        # Its own session: a Ctrl-C meant for the daemon does not reach the jobs; the daemon
-        # decides when they stop.
+        # In the daemon's session and process group, so whatever stops or freezes the daemon's
+        # group reaches its jobs too; it ignores SIGINT and SIGTERM (the daemon decides when
+        # jobs stop) and watches the daemon, ending with it.
         self.process = subprocess.Popen(
             [sys.executable, "-m", "daemon.job_process"],
             stdin=subprocess.PIPE,
@@ -99,12 +100,12 @@ class _Host:
             stderr=subprocess.PIPE,
             text=True,
             env=env,
-            start_new_session=True,
         )
         log.info("job process %s started", self.process.pid)
         setup: dict[str, Any] = {
             "url": runner.url,
             "retry_base_s": runner.retry_base.total_seconds(),
+            "daemon_pid": os.getpid(),
         }
         if runner.db_file is not None:
             setup["db_file"] = runner.db_file.as_data()
@@ -335,7 +336,11 @@ def main() -> int:
     except (AmxError, KeyError) as exc:
         log.error("the job process could not open the database: %s", exc)
         return 1
-    threading.Thread(target=_watch, args=(expected,), name="amx-jobs-watch", daemon=True).start()
+    daemon_pid = int(setup.get("daemon_pid", os.getppid()))
+    watch = threading.Thread(
+        target=_watch, args=(expected, daemon_pid), name="amx-jobs-watch", daemon=True
+    )
+    watch.start()
     running: dict[int, tuple[threading.Event, threading.Event]] = {}
     lock = threading.Lock()
 
@@ -387,10 +392,13 @@ def main() -> int:
     return 0
 
 
-def _watch(expected: FileIdentity | None) -> None:
-    """Stop this process at once when its database file is deleted or replaced."""
+def _watch(expected: FileIdentity | None, daemon_pid: int) -> None:
+    """Stop this process at once when its database file is deleted or replaced, or when the
+    daemon that started it is gone (this process was handed to another parent)."""
     while True:
         why = expected.gone() if expected is not None else None
+        if why is None and os.getppid() != daemon_pid:
+            why = f"its daemon (pid {daemon_pid}) is gone"
         if why is not None:
             log.error("job process %s: %s; stopping its jobs now", os.getpid(), why)
             logging.shutdown()
