@@ -57,9 +57,9 @@ RETURNING s.id, s.next_fire_at, s.retry_count
 _PG_CLAIM_AND_RUNS = f"""
 WITH claimed AS ({_PG_CLAIM})
 INSERT INTO runs (schedule_id, scheduled_for, trigger, attempt, status, worker_id, started_at,
-                  lease_until, created_at)
+                  lease_until, lease_s, created_at)
 SELECT id, next_fire_at, CASE WHEN retry_count > 0 THEN 'retry' ELSE 'schedule' END,
-       retry_count + 1, '{RunStatus.RUNNING}', :worker, :now, :lease, :now
+       retry_count + 1, '{RunStatus.RUNNING}', :worker, :now, :lease, :lease_s, :now
 FROM claimed
 RETURNING id, schedule_id, scheduled_for, trigger, attempt
 """
@@ -122,9 +122,15 @@ def _claim_queued(
         changed = session.execute(
             _sql(
                 "UPDATE runs SET status = 'running', worker_id = :worker, started_at = :now, "
-                "lease_until = :lease WHERE id = :id AND status = 'queued'"
+                "lease_until = :lease, lease_s = :lease_s WHERE id = :id AND status = 'queued'"
             ),
-            {"worker": worker_id, "now": now, "lease": now + lease, "id": run_id},
+            {
+                "worker": worker_id,
+                "now": now,
+                "lease": now + lease,
+                "lease_s": lease.total_seconds(),
+                "id": run_id,
+            },
         ).rowcount  # type: ignore[attr-defined]
         if changed == 1:
             run = session.get(Run, run_id)
@@ -138,7 +144,13 @@ def _claim_schedules(
     session: Session, now: datetime, worker_id: str, limit: int, lease: timedelta
 ) -> list[Claimed]:
     check("claim", Status.PENDING, Status.RUNNING, what="a due schedule")
-    params = {"now": now, "lease": now + lease, "worker": worker_id, "n": limit}
+    params = {
+        "now": now,
+        "lease": now + lease,
+        "lease_s": lease.total_seconds(),
+        "worker": worker_id,
+        "n": limit,
+    }
     if _is_pg(session):
         returns = ("id", "schedule_id", "scheduled_for", "trigger", "attempt")
         result = session.execute(_sql(_PG_CLAIM_AND_RUNS, *returns), params)
@@ -163,6 +175,7 @@ def _claim_schedules(
                 "worker_id": worker_id,
                 "started_at": now,
                 "lease_until": now + lease,
+                "lease_s": lease.total_seconds(),
                 "created_at": now,
             }
         )

@@ -24,6 +24,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -35,6 +36,7 @@ from core.schedules.outcome import Outcome
 from core.schedules.queue import Site
 from core.schedules.status import RunStatus
 from daemon.claim import Claimed
+from daemon.dbfile import FileIdentity, existing_only
 from daemon.settle import RETRY_BASE, finish_and_settle, release
 from daemon.tick import until_recorded
 
@@ -43,6 +45,8 @@ _ROOT = Path(__file__).resolve().parent.parent
 
 
 IDLE_EXIT_S = 30.0
+WATCH_S = 0.5  # how often the job process checks its database file and its daemon
+EXIT_LOST = 4  # the job process stopped because its database file or its daemon went away
 
 
 class ChildJob:
@@ -86,8 +90,9 @@ class _Host:
         self._send_lock = threading.Lock()
         path = os.environ.get("PYTHONPATH")
         env = {**os.environ, "PYTHONPATH": f"{_ROOT}{os.pathsep}{path}" if path else str(_ROOT)}
-        # Its own session: a Ctrl-C meant for the daemon does not reach the jobs; the daemon
-        # decides when they stop.
+        # In the daemon's session and process group, so whatever stops or freezes the daemon's
+        # group reaches its jobs too; it ignores SIGINT and SIGTERM (the daemon decides when
+        # jobs stop) and watches the daemon, ending with it.
         self.process = subprocess.Popen(
             [sys.executable, "-m", "daemon.job_process"],
             stdin=subprocess.PIPE,
@@ -95,10 +100,16 @@ class _Host:
             stderr=subprocess.PIPE,
             text=True,
             env=env,
-            start_new_session=True,
         )
         log.info("job process %s started", self.process.pid)
-        self.send({"url": runner.url, "retry_base_s": runner.retry_base.total_seconds()})
+        setup: dict[str, Any] = {
+            "url": runner.url,
+            "retry_base_s": runner.retry_base.total_seconds(),
+            "daemon_pid": os.getpid(),
+        }
+        if runner.db_file is not None:
+            setup["db_file"] = runner.db_file.as_data()
+        self.send(setup)
         for target, name in ((self._listen, "amx-jobs"), (self._relay, "amx-jobs-log")):
             threading.Thread(target=target, name=name, daemon=True).start()
 
@@ -170,6 +181,8 @@ class ChildProcessRunner:
         self.url = url
         self.retry_base = retry_base
         self.idle_exit = idle_exit
+        # The SQLite file the daemon opened: the job process opens that one or none at all.
+        self.db_file = FileIdentity.of_url(url)
         self._host: _Host | None = None
         self._lock = threading.Lock()
         self._idle_timer: threading.Timer | None = None
@@ -244,6 +257,10 @@ class ChildProcessRunner:
     def _record_death(self, job: ChildJob, why: str) -> None:
         run_id = job.claimed.run_id
         now = self.site.clock.now
+        gone = self.db_file.gone() if self.db_file is not None else None
+        if gone is not None:  # writing now would create a new file: the worker is stopping
+            log.warning("run %s: its job process ended (%s); %s", run_id, why, gone)
+            return
         try:
             if job.released.is_set():
                 release(
@@ -302,6 +319,10 @@ def main() -> int:
     logger.setLevel(logging.INFO)
     logger.propagate = False
     setup = json.loads(sys.stdin.readline() or "{}")
+    expected = FileIdentity.from_data(setup["db_file"]) if "db_file" in setup else None
+    if expected is not None and (why := expected.gone()):
+        log.error("job process %s: %s; it opens no other file", os.getpid(), why)
+        return EXIT_LOST
 
     from core.api import Core
     from core.clock import SystemClock
@@ -310,10 +331,16 @@ def main() -> int:
     clock = OffsetClock(SystemClock())
     retry_base = timedelta(seconds=float(setup.get("retry_base_s", RETRY_BASE.total_seconds())))
     try:
-        core = Core.open(setup["url"], clock)
+        # Never a new file: SQLite is told to open only an existing one.
+        core = Core.open(existing_only(setup["url"]) if expected else setup["url"], clock)
     except (AmxError, KeyError) as exc:
         log.error("the job process could not open the database: %s", exc)
         return 1
+    daemon_pid = int(setup.get("daemon_pid", os.getppid()))
+    watch = threading.Thread(
+        target=_watch, args=(expected, daemon_pid), name="amx-jobs-watch", daemon=True
+    )
+    watch.start()
     running: dict[int, tuple[threading.Event, threading.Event]] = {}
     lock = threading.Lock()
 
@@ -363,6 +390,20 @@ def main() -> int:
         os._exit(3)
     core.close()
     return 0
+
+
+def _watch(expected: FileIdentity | None, daemon_pid: int) -> None:
+    """Stop this process at once when its database file is deleted or replaced, or when the
+    daemon that started it is gone (this process was handed to another parent)."""
+    while True:
+        why = expected.gone() if expected is not None else None
+        if why is None and os.getppid() != daemon_pid:
+            why = f"its daemon (pid {daemon_pid}) is gone"
+        if why is not None:
+            log.error("job process %s: %s; stopping its jobs now", os.getpid(), why)
+            logging.shutdown()
+            os._exit(EXIT_LOST)
+        time.sleep(WATCH_S)
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ from daemon.worker import Worker, WorkerConfig
 
 PROG = "python -m daemon"
 EXIT_OK, EXIT_REFUSED = 0, 1
+EXIT_DATABASE_LOST = 3  # the database file was deleted or replaced: the OS hook restarts us
 
 
 @dataclass(frozen=True)
@@ -156,14 +157,17 @@ def serve(options: DaemonOptions, *, clock: Clock | None = None, err: IO[str] | 
         if server is not None:
             server.close()
         site.close()
+    code = EXIT_DATABASE_LOST if worker.database_lost else EXIT_OK
+    if worker.database_lost:
+        print(f"error: {worker.database_lost}; restart the daemon", file=err)
     if worker.stuck:
         # A job blocked in a network call would hold the interpreter open at exit; its run is
         # already released, so leave without waiting for it.
         logging.shutdown()
         sys.stdout.flush()
         err.flush()
-        os._exit(EXIT_OK)
-    return EXIT_OK
+        os._exit(code)
+    return code
 
 
 def main(argv: Sequence[str] | None = None) -> int:

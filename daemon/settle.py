@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.schedules.outcome import Outcome, finish_run
+from core.errors import NotFound
+from core.schedules.outcome import ClaimLost, Outcome, finish_run, hold_claim
 from core.schedules.queue import describe_row
 from core.schedules.status import RunStatus, Status, check
 from core.schedules.triggers import next_fire_time
@@ -16,8 +17,6 @@ from core.storage.tables import Run, Schedule, Worker
 
 RETRY_BASE = timedelta(seconds=30)
 RETRY_CAP = timedelta(hours=1)
-# A worker unseen this long is taken for dead and its runs are recovered.
-WORKER_TIMEOUT = timedelta(seconds=90)
 
 
 def backoff(attempt: int, base: timedelta = RETRY_BASE) -> timedelta:
@@ -113,26 +112,30 @@ def _advance(
 
 
 def recover(db: Database, now: datetime, retry_base: timedelta = RETRY_BASE) -> list[int]:
-    """Fail runs whose lease expired or whose worker stopped heartbeating; retry per policy."""
+    """Fail runs whose lease ran out and retry them per policy.
+
+    Only the lease decides: a worker renews the leases of the runs it holds with its heartbeat,
+    so a silent worker's runs come back once their lease (whatever length it chose) runs out,
+    and never sooner while the writer it left behind may still hold its claim.
+    """
     recovered = []
     with db.write() as session:
-        # Only the lost ones come back: a lapsed lease, or a worker that stopped heartbeating.
-        rows = session.execute(
+        query = (
             select(Run, Worker)
             .outerjoin(Worker, Worker.id == Run.worker_id)
             .where(Run.status == RunStatus.RUNNING, Run.lease_until.is_not(None))
-            .where(or_(Run.lease_until < now, Worker.last_seen_at < now - WORKER_TIMEOUT))
-        ).all()
-        for run, worker in rows:
-            lease_gone = run.lease_until is not None and run.lease_until < now
-            silent = worker is not None and worker.last_seen_at < now - WORKER_TIMEOUT
-            if not (lease_gone or silent):
-                continue
+            .where(Run.lease_until < now)
+            .execution_options(populate_existing=True)
+        )
+        if db.is_postgres:  # a writer holding its run's row (hold_claim) is passed over for now
+            query = query.with_for_update(of=Run, skip_locked=True)
+        for run, worker in session.execute(query).all():
             host = worker.host if worker is not None else _host_of(run.worker_id)
             since = f"{run.lease_until:%Y-%m-%d %H:%M:%S} UTC" if run.lease_until else "?"
+            lease = f"its {run.lease_s:g} s lease" if run.lease_s else "its lease"
             run.status = RunStatus.FAILED
             run.finished_at = now
-            run.error = f"worker lost on {host} (lease ran out at {since})"
+            run.error = f"worker lost on {host} ({lease} ran out at {since})"
             run.lease_until = None
             session.flush()
             schedule = session.get(Schedule, run.schedule_id)
@@ -160,8 +163,11 @@ def release(
 ) -> None:
     """Give a run back at shutdown: the run ends cancelled, its occurrence fires again."""
     with db.write() as session:
-        run = session.get(Run, run_id)
-        if run is None or run.status != RunStatus.RUNNING:
+        try:
+            run = hold_claim(session, run_id, now)
+        except (ClaimLost, NotFound):  # recovered meanwhile, or its lease ran out: not ours
+            return
+        if run.status != RunStatus.RUNNING:
             return
         run.status = RunStatus.CANCELLED
         run.note = note

@@ -20,6 +20,7 @@ from core.schedules.queue import Site, next_due
 from core.schedules.status import RunStatus
 from daemon import heartbeat
 from daemon.claim import Claim, Claimed, claim_due
+from daemon.dbfile import FileIdentity
 from daemon.heartbeat import new_worker_id
 from daemon.settle import finish_and_settle, release
 from daemon.tick import tick
@@ -114,6 +115,10 @@ class Worker:
         self._jobs: dict[int, _Running] = {}
         self.stuck = 0  # jobs still blocked after the drain; their runs were released
         self._lock = threading.Lock()
+        # The SQLite file opened; if its path comes to name another file (or none), this worker
+        # is writing where nobody looks: it stops, and says why in `database_lost`.
+        self._file = FileIdentity.of_url(site.db.url) if site.db.is_sqlite else None
+        self.database_lost: str | None = None
 
     @property
     def id(self) -> str:
@@ -157,7 +162,7 @@ class Worker:
         next_beat = next_recovery = 0.0
         beat_trouble, tick_trouble = Trouble("heartbeat"), Trouble("tick")
         try:
-            while not self.stopping.is_set():
+            while not self.stopping.is_set() and not self._lost_database():
                 self._reap()
                 if time.monotonic() >= next_beat:
                     try:
@@ -191,7 +196,18 @@ class Worker:
                     tick_trouble.failed(exc, retry_in=pause)
                 self._nap(pause)
         finally:
-            self._drain()
+            if self.database_lost:
+                self._abandon()
+            else:
+                self._drain()
+
+    def _lost_database(self) -> bool:
+        why = self._file.gone() if self._file is not None else None
+        if why is not None:
+            log.error("%s; stopping, so the daemon restarts on the file the path names now", why)
+            self.database_lost = why
+            self.stopping.set()
+        return why is not None
 
     def _sleep_for(self, free: int) -> float:
         # Sleep until the earlier of the next due time and the poll; no busy loop.
@@ -257,6 +273,17 @@ class Worker:
                 log.info("run %s: its schedule was cancelled; stopping it", run_id)
                 running.cancelled = True
                 running.job.cancel()
+
+    def _abandon(self) -> None:
+        """The database file is gone: end the jobs and write nothing, since any new connection
+        would write to (or create) the file the path names now."""
+        with self._lock:
+            jobs = list(self._jobs.values())
+            self._jobs.clear()
+        for running in jobs:
+            running.job.kill()
+        self.stuck = len(jobs)
+        log.info("worker %s stopped without touching the database", self.id)
 
     def _drain(self) -> None:
         """Let running jobs finish within the grace period, then release what is left."""

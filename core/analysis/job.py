@@ -19,7 +19,7 @@ from core.catalog.scope import from_texts
 from core.catalog.service import CatalogService
 from core.clock import Clock
 from core.errors import AmxError
-from core.schedules.outcome import Outcome
+from core.schedules.outcome import ClaimLost, Outcome
 from core.schedules.runs import RunService
 from core.schedules.service import ScheduleService
 from core.schedules.status import RunStatus
@@ -150,7 +150,7 @@ class AnalysisJob:
                     auto=schedule.review_strategy == "auto",
                     evidence=result.evidence,
                 )
-            except LlmAuthError as exc:
+            except (LlmAuthError, ClaimLost) as exc:  # no table after this one can succeed
                 fatal.append(str(exc))
                 cancel.set()
                 return

@@ -16,6 +16,7 @@ from core.catalog.metadata import TableAnnotation, TableMeta
 from core.catalog.scope import format_path
 from core.clock import Clock
 from core.errors import Conflict, InvalidInput, NotFound
+from core.schedules.outcome import hold_claim
 from core.storage.engine import Database
 from core.storage.tables import Annotation, AnnotationChange, Proposal
 
@@ -101,7 +102,8 @@ class ReviewService:
     ) -> tuple[int, int]:
         """Store the proposals for one table; with `auto`, apply those no person wrote.
 
-        Returns (proposals made, proposals applied).
+        Returns (proposals made, proposals applied). Raises ClaimLost, writing nothing, once
+        the run is no longer this writer's (recovered as lost, or its lease ran out).
         """
         parts = (table.database or "default", table.schema, table.name)
         base = format_path(parts)
@@ -135,6 +137,7 @@ class ReviewService:
         made = applied = 0
         now = self.clock.now()
         with self.db.write() as session:
+            hold_claim(session, run_id, now)
             for path, target, field, value, confidence, comment in wanted:
                 current = self._current(session, profile, path, field)
                 old = current.value if current else comment

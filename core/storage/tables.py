@@ -164,6 +164,7 @@ class Run(Base):
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
     lease_until: Mapped[datetime | None]
+    lease_s: Mapped[float | None]  # the claiming worker's lease length, in seconds
     summary: Mapped[dict[str, Any] | None]
     error: Mapped[str | None] = mapped_column(Text)
     note: Mapped[str | None] = mapped_column(Text)
