@@ -1,6 +1,6 @@
 """name key: schedule names unique after NFKC and case folding
 
-Revision ID: 0006_inert
+Revision ID: 0006
 Revises: 0005
 Create Date: 2026-12-08
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 from core.text import NAME_KEY_MAX, name_key
 
-revision = "0006_inert"
+revision = "0006"
 down_revision = "0005"
 branch_labels = None
 depends_on = None
