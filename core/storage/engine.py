@@ -96,12 +96,18 @@ def _prepare_sqlite_file(path: Path) -> None:
     descriptor of a SQLite file drops every POSIX lock this process holds on it, so only
     SQLite itself may open it (a file that is not a database is refused by SQLite's own read)."""
     fix = "choose a writable place for the database"
+    if "\x00" in str(path):
+        raise StorageError(f"the database path {str(path)!r} holds a NUL character; {fix}.")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise StorageError(
             f"cannot create the database directory {path.parent}: {exc.strerror or exc}; {fix}."
         ) from None
+    if path.is_dir():
+        raise StorageError(f"the database at {path} is a directory, not a file; {fix}.")
+    if path.exists() and not path.is_file():
+        raise StorageError(f"the database at {path} is not a regular file; {fix}.")
     if not os.access(path.parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
         raise StorageError(f"the database at {path} is not writable; {fix}.")
 
@@ -196,6 +202,13 @@ _CONNECTION_LOST = (
     "terminating connection",
     "the database system is",
 )
+
+
+def _is_sqlite_locked(exc: DBAPIError) -> bool:
+    """Whether SQLite gave up waiting for a lock another connection holds (SQLITE_BUSY or
+    SQLITE_LOCKED, after the busy timeout)."""
+    text = str(exc.orig).lower()
+    return "database is locked" in text or "database table is locked" in text
 
 
 class Database:
@@ -294,7 +307,15 @@ class Database:
                     f"the database {self.masked_url} is busy: a row this needs stayed locked for "
                     f"{BUSY_TIMEOUT_MS // 1000} s by another session; try again."
                 ) from None
+            if _is_sqlite_locked(exc):
+                raise StorageError(self._locked()) from None
             raise
+
+    def _locked(self) -> str:
+        return (
+            f"the database {self.masked_url} is locked: another process holds its write lock and "
+            f"kept it longer than {BUSY_TIMEOUT_MS // 1000} s; try again when it is done."
+        )
 
     def _unreachable(self, exc: DBAPIError) -> str:
         cause = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
@@ -347,6 +368,8 @@ class Database:
                 finally:
                     raw.close()
         except DBAPIError as exc:
+            if _is_sqlite_locked(exc):
+                raise StorageError(self._locked()) from None
             if self.is_sqlite and "not a database" in str(exc.orig):
                 raise StorageError(
                     f"{self.masked_url} is not an SQLite database; use an AMX database or a new "
