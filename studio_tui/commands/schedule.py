@@ -13,7 +13,7 @@ from core.schedules.triggers import (
     Trigger,
     default_zone_name,
     next_fire_times,
-    parse_local_datetime,
+    parse_start,
     parse_trigger,
     zone,
 )
@@ -181,13 +181,7 @@ def cmd_next(ctx: Context) -> int:
         raise UsageError("give one of --fire-at, --cron or --every")
     tz_name = args.timezone or default_zone_name()
     tz = zone(tz_name)
-    start = ctx.clock.now()
-    if args.start:
-        try:
-            parsed = datetime.fromisoformat(args.start.replace("Z", "+00:00"))
-        except ValueError:
-            parsed = parse_local_datetime(args.start)
-        start = parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
+    start = parse_start(args.start, tz_name) if args.start else ctx.clock.now()
     if args.count < 1 or args.count > 1000:
         raise InvalidInput("n", "-n must be between 1 and 1000.")
     times = next_fire_times(trigger, tz_name, start, args.count)
