@@ -3,10 +3,12 @@ a directory given as the database, and input the command line cannot store or pr
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
 import textwrap
 from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 import pytest
@@ -58,10 +60,10 @@ _HOLD_WRITE_LOCK = textwrap.dedent(
 )
 
 
-@pytest.fixture
-def write_lock_holder(sqlite_amx: Amx) -> Iterator[subprocess.Popen[str]]:
+@contextmanager
+def _write_lock_held(url: str) -> Iterator[subprocess.Popen[str]]:
     """A second process holding the database's write lock well past the busy timeout."""
-    path = sqlite_amx.url.removeprefix("sqlite:///")
+    path = url.removeprefix("sqlite:///")
     holder = subprocess.Popen(
         [sys.executable, "-c", _HOLD_WRITE_LOCK, path, "30"], stdout=subprocess.PIPE, text=True
     )
@@ -73,17 +75,24 @@ def write_lock_holder(sqlite_amx: Amx) -> Iterator[subprocess.Popen[str]]:
         holder.wait()
 
 
-def test_write_lock_held_by_another_process_is_one_sentence(
-    sqlite_amx: Amx, write_lock_holder: subprocess.Popen[str]
-) -> None:
-    code = sqlite_amx("schedule", "pause", "1")
-    assert write_lock_holder.poll() is None  # the lock was still held when amx gave up
+def test_write_lock_held_by_another_process_is_one_sentence(sqlite_amx: Amx) -> None:
+    with _write_lock_held(sqlite_amx.url) as holder:
+        code = sqlite_amx("schedule", "pause", "1")
+        assert holder.poll() is None  # the lock was still held when amx gave up
     message = _one_sentence(sqlite_amx, code)
     assert "another process holds its write lock" in message
     assert "try again" in message
-    write_lock_holder.kill()
-    write_lock_holder.wait()
     assert sqlite_amx.json("schedule", "show", "1")["schedule"]["status"] == "pending"
+
+
+def test_write_lock_on_a_rollback_journal_database_is_one_sentence(sqlite_amx: Amx) -> None:
+    # A database that is not (yet) in WAL mode is switched to it on open, which needs the lock.
+    path = sqlite_amx.url.removeprefix("sqlite:///")
+    with closing(sqlite3.connect(path)) as conn:
+        conn.execute("PRAGMA journal_mode = DELETE")
+    with _write_lock_held(sqlite_amx.url):
+        code = sqlite_amx("schedule", "list")
+    assert "another process holds its write lock" in _one_sentence(sqlite_amx, code)
 
 
 def test_a_directory_given_as_the_database_is_refused(tmp_path: Path, clock: FrozenClock) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -105,9 +106,14 @@ def _prepare_sqlite_file(path: Path) -> None:
             f"cannot create the database directory {path.parent}: {exc.strerror or exc}; {fix}."
         ) from None
     if path.is_dir():
-        raise StorageError(f"the database at {path} is a directory, not a file; {fix}.")
+        raise StorageError(
+            f"the database at {path} is a directory, not a file; give a file's path, such as "
+            f"{path / 'amx.db'}."
+        )
     if path.exists() and not path.is_file():
-        raise StorageError(f"the database at {path} is not a regular file; {fix}.")
+        raise StorageError(
+            f"the database at {path} is not a regular file; give the path of a regular file."
+        )
     if not os.access(path.parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
         raise StorageError(f"the database at {path} is not writable; {fix}.")
 
@@ -204,10 +210,10 @@ _CONNECTION_LOST = (
 )
 
 
-def _is_sqlite_locked(exc: DBAPIError) -> bool:
+def _is_sqlite_locked(exc: DBAPIError | sqlite3.Error) -> bool:
     """Whether SQLite gave up waiting for a lock another connection holds (SQLITE_BUSY or
     SQLITE_LOCKED, after the busy timeout)."""
-    text = str(exc.orig).lower()
+    text = str(exc.orig if isinstance(exc, DBAPIError) else exc).lower()
     return "database is locked" in text or "database table is locked" in text
 
 
@@ -365,6 +371,12 @@ class Database:
                 raw = self.engine.raw_connection()
                 try:
                     raw.cursor().execute("PRAGMA journal_mode = WAL")
+                except sqlite3.Error as exc:  # the driver's own error: no SQLAlchemy wrapper
+                    if _is_sqlite_locked(exc):
+                        raise StorageError(self._locked()) from None
+                    raise StorageError(
+                        f"cannot reach the database {self.masked_url}: {exc}."
+                    ) from None
                 finally:
                     raw.close()
         except DBAPIError as exc:
