@@ -54,7 +54,8 @@ class IllegalTransition(AmxError):
 
 
 class StorageError(AmxError):
-    """The database cannot be opened, is not ours, or is at an unknown revision."""
+    """The database cannot be opened, is not ours, is at an unknown revision, or is busy;
+    `field` is "database_url" when another database would be the way out, else "busy"."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message, field="database_url")
+    def __init__(self, message: str, *, field: str = "database_url") -> None:
+        super().__init__(message, field=field)

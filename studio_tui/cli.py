@@ -6,6 +6,7 @@ import contextlib
 import importlib
 import os
 import sys
+import unicodedata
 from collections.abc import Sequence
 from typing import IO
 
@@ -36,6 +37,35 @@ def command_word(argv: Sequence[str]) -> str | None:
     return None
 
 
+# Control, format, surrogate and line/paragraph separator characters: shown escaped, so a
+# refusal that quotes what was typed stays one line and cannot drive the terminal.
+_ESCAPED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+
+
+def one_line(text: str) -> str:
+    """`text` with control and line-breaking characters written as escapes."""
+    return "".join(
+        ascii(c)[1:-1] if unicodedata.category(c) in _ESCAPED_CATEGORIES else c for c in text
+    )
+
+
+def _unusable_argument(argv: Sequence[str]) -> str | None:
+    """Why an argument cannot be text (an undecodable byte or a NUL), or None."""
+    for position, arg in enumerate(argv, start=1):
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            reason = "holds bytes that are not UTF-8"
+        else:
+            if "\x00" not in arg:
+                continue
+            reason = "holds a NUL character"
+        return (
+            f"argument {position} ({one_line(repr(arg))}) is not valid text: it {reason}; retype it"
+        )
+    return None
+
+
 def build_parser(only: str | None = None) -> Parser:
     """The `amx` command tree: every group, or just `only` (so that `amx daemon run` loads
     none of the other groups' code)."""
@@ -62,11 +92,15 @@ def run(
     """Run one `amx` command line; returns the exit code (0 ok, 1 refused, 2 usage)."""
     out = out or sys.stdout
     err = err or sys.stderr
+    unusable = _unusable_argument(argv)
+    if unusable is not None:
+        print(f"amx: {unusable}", file=err)
+        return EXIT_USAGE
     parser = build_parser(command_word(argv))
     try:
         args = parser.parse_args(list(argv))
     except UsageError as exc:
-        print(f"amx: {exc}", file=err)
+        print(f"amx: {one_line(str(exc))}", file=err)
         return EXIT_USAGE
     except SystemExit as exc:  # --help
         return int(exc.code or 0)
@@ -74,10 +108,10 @@ def run(
     try:
         return int(args.handler(ctx))
     except UsageError as exc:
-        print(f"amx: {exc}", file=err)
+        print(f"amx: {one_line(str(exc))}", file=err)
         return EXIT_USAGE
     except AmxError as exc:
-        print(f"error: {explain(exc)}", file=err)
+        print(f"error: {one_line(explain(exc))}", file=err)
         return EXIT_REFUSED
     except BrokenPipeError:
         # The reader went away (`amx schedule list | head`): stop quietly, as Unix tools do.
@@ -92,8 +126,8 @@ def run(
         if os.environ.get("AMX_DEBUG"):
             raise
         print(
-            f"error: unexpected {type(exc).__name__}: {exc}; run again with AMX_DEBUG=1 to see "
-            "where it happened.",
+            f"error: unexpected {type(exc).__name__}: {one_line(str(exc))}; run again with "
+            "AMX_DEBUG=1 to see where it happened.",
             file=err,
         )
         return EXIT_REFUSED

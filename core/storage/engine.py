@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -127,6 +128,8 @@ def _prepare_sqlite_file(path: Path) -> None:
     POSIX lock this process holds on it, so only SQLite itself may open it (a file that is not
     a database is refused by SQLite's own read)."""
     fix = "choose a writable place for the database"
+    if "\x00" in str(path):
+        raise StorageError(f"the database path {str(path)!r} holds a NUL character; {fix}.")
     existed = path.parent.exists()
     try:
         make_private_dir(path.parent)
@@ -134,6 +137,15 @@ def _prepare_sqlite_file(path: Path) -> None:
         raise StorageError(
             f"cannot create the database directory {path.parent}: {exc.strerror or exc}; {fix}."
         ) from None
+    if path.is_dir():
+        raise StorageError(
+            f"the database at {path} is a directory, not a file; give a file's path, such as "
+            f"{path / 'amx.db'}."
+        )
+    if path.exists() and not path.is_file():
+        raise StorageError(
+            f"the database at {path} is not a regular file; give the path of a regular file."
+        )
     if not os.access(path.parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
         raise StorageError(f"the database at {path} is not writable; {fix}.")
     if existed and path.parent == Path(default_url().removeprefix("sqlite:///")).parent:
@@ -240,6 +252,13 @@ _CONNECTION_LOST = (
 )
 
 
+def _is_sqlite_locked(exc: DBAPIError | sqlite3.Error) -> bool:
+    """Whether SQLite gave up waiting for a lock another connection holds (SQLITE_BUSY or
+    SQLITE_LOCKED, after the busy timeout)."""
+    text = str(exc.orig if isinstance(exc, DBAPIError) else exc).lower()
+    return "database is locked" in text or "database table is locked" in text
+
+
 class Database:
     """The product's database: one engine, read and write sessions, schema kept at head."""
 
@@ -340,9 +359,18 @@ class Database:
             if "lock timeout" in str(exc.orig):
                 raise StorageError(
                     f"the database {self.masked_url} is busy: a row this needs stayed locked for "
-                    f"{BUSY_TIMEOUT_MS // 1000} s by another session; try again."
+                    f"{BUSY_TIMEOUT_MS // 1000} s by another session; try again.",
+                    field="busy",
                 ) from None
+            if _is_sqlite_locked(exc):
+                raise StorageError(self._locked(), field="busy") from None
             raise
+
+    def _locked(self) -> str:
+        return (
+            f"the database {self.masked_url} is locked: another process holds its write lock and "
+            f"kept it longer than {BUSY_TIMEOUT_MS // 1000} s; try again when it is done."
+        )
 
     def _unreachable(self, exc: DBAPIError) -> str:
         cause = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
@@ -392,9 +420,17 @@ class Database:
                 raw = self.engine.raw_connection()
                 try:
                     raw.cursor().execute("PRAGMA journal_mode = WAL")
+                except sqlite3.Error as exc:  # the driver's own error: no SQLAlchemy wrapper
+                    if _is_sqlite_locked(exc):
+                        raise StorageError(self._locked(), field="busy") from None
+                    raise StorageError(
+                        f"cannot reach the database {self.masked_url}: {exc}."
+                    ) from None
                 finally:
                     raw.close()
         except DBAPIError as exc:
+            if _is_sqlite_locked(exc):
+                raise StorageError(self._locked(), field="busy") from None
             if self.is_sqlite and "not a database" in str(exc.orig):
                 raise StorageError(
                     f"{self.masked_url} is not an SQLite database; use an AMX database or a new "

@@ -82,15 +82,32 @@ class Context:
 Handler = Callable[[Context], int]
 
 
+# The database's integer columns are signed 64-bit; a larger number cannot name a row.
+DB_INT_MAX = 2**63 - 1
+_MAX_DIGITS = len(str(DB_INT_MAX))
+
+
+def _whole(text: str, what: str) -> int:
+    cleaned = text.strip()
+    digits = cleaned.removeprefix("-").removeprefix("+")
+    if not digits.isascii() or not digits.isdigit():
+        raise argparse.ArgumentTypeError(f"{what} {text!r} is not a whole number")
+    if len(digits.lstrip("0")) > _MAX_DIGITS or abs(int(cleaned)) > DB_INT_MAX:
+        raise argparse.ArgumentTypeError(f"{what} {text!r} is too large (at most {DB_INT_MAX})")
+    return int(cleaned)
+
+
 def positive_id(text: str) -> int:
-    """An argparse type for ids: a positive whole number."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"id {text!r} is not a number") from None
+    """An argparse type for ids: a positive whole number within the database's integer range."""
+    value = _whole(text, "id")
     if value < 1:
         raise argparse.ArgumentTypeError(f"id {text!r} must be positive")
     return value
+
+
+def whole_number(text: str) -> int:
+    """An argparse type for counts and versions: a whole number the database can hold."""
+    return _whole(text, "number")
 
 
 def confirm(question: str, *, flag: str = "--yes") -> bool:

@@ -13,7 +13,7 @@ from core.schedules.triggers import (
     Trigger,
     default_zone_name,
     next_fire_times,
-    parse_local_datetime,
+    parse_start,
     parse_trigger,
     zone,
 )
@@ -30,6 +30,7 @@ from studio_tui.commands.base import (
     confirm,
     positive_id,
     subcommands,
+    whole_number,
 )
 from studio_tui.commands.here import run_here
 
@@ -180,13 +181,7 @@ def cmd_next(ctx: Context) -> int:
         raise UsageError("give one of --fire-at, --cron or --every")
     tz_name = args.timezone or default_zone_name()
     tz = zone(tz_name)
-    start = ctx.clock.now()
-    if args.start:
-        try:
-            parsed = datetime.fromisoformat(args.start.replace("Z", "+00:00"))
-        except ValueError:
-            parsed = parse_local_datetime(args.start)
-        start = parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
+    start = parse_start(args.start, tz_name) if args.start else ctx.clock.now()
     if args.count < 1 or args.count > 1000:
         raise InvalidInput("n", "-n must be between 1 and 1000.")
     times = next_fire_times(trigger, tz_name, start, args.count)
@@ -232,8 +227,12 @@ def _add_spec_options(p: argparse.ArgumentParser, *, creating: bool) -> None:
     p.add_argument(
         "--missed", choices=["ask", "skip", "run-once"], help="what to do with missed runs"
     )
-    p.add_argument("--grace", type=int, metavar="SECONDS", help="misfire grace (default 60)")
-    p.add_argument("--retries", type=int, metavar="N", help="retries after a failure (default 3)")
+    p.add_argument(
+        "--grace", type=whole_number, metavar="SECONDS", help="misfire grace (default 60)"
+    )
+    p.add_argument(
+        "--retries", type=whole_number, metavar="N", help="retries after a failure (default 3)"
+    )
     p.add_argument("--json", action="store_true", help="print the schedule as JSON")
 
 
@@ -248,7 +247,7 @@ def register(top: Subparsers) -> None:
     p.add_argument("id", type=positive_id)
     p.add_argument(
         "--if-version",
-        type=int,
+        type=whole_number,
         metavar="N",
         help="refuse the edit unless the schedule is still at version N (see `show`)",
     )
@@ -266,8 +265,8 @@ def register(top: Subparsers) -> None:
         default="next_fire_at",
     )
     p.add_argument("--desc", action="store_true", help="sort descending")
-    p.add_argument("--offset", type=int, default=0)
-    p.add_argument("--limit", type=int, default=200)
+    p.add_argument("--offset", type=whole_number, default=0)
+    p.add_argument("--limit", type=whole_number, default=200)
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_list)
 
@@ -304,7 +303,7 @@ def register(top: Subparsers) -> None:
     p.add_argument(
         "--from", dest="start", metavar="ISO", help="start from this time (default: now)"
     )
-    p.add_argument("-n", dest="count", type=int, default=5, help="how many (default 5)")
+    p.add_argument("-n", dest="count", type=whole_number, default=5, help="how many (default 5)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_next)
 

@@ -40,7 +40,13 @@ from core.schedules.triggers.model import (
     trigger_from_data,
     trigger_to_data,
 )
-from core.schedules.triggers.parse import TRIGGER_KINDS, TriggerKind, parse_fire_at, parse_trigger
+from core.schedules.triggers.parse import (
+    TRIGGER_KINDS,
+    TriggerKind,
+    parse_fire_at,
+    parse_start,
+    parse_trigger,
+)
 from core.schedules.triggers.zones import default_zone_name, localize, parse_local_datetime, zone
 
 __all__ = [
@@ -66,6 +72,7 @@ __all__ = [
     "parse_fire_at",
     "parse_interval",
     "parse_local_datetime",
+    "parse_start",
     "parse_trigger",
     "trigger_from_data",
     "trigger_to_data",

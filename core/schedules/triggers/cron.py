@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from croniter import CroniterBadDateError, CroniterError, croniter
 
 from core.errors import InvalidInput
-from core.schedules.triggers.zones import _resolve
+from core.schedules.triggers.zones import LAST_YEAR, LATEST, _resolve
 
 CRON_ALIASES: dict[str, str] = {
     "@yearly": "0 0 1 1 *",
@@ -62,7 +62,7 @@ def _field_reason(index: int, text: str) -> str | None:
     for item in text.split(","):
         values = item.split("/", 1)[0]
         for number in _NUMBER.findall(values):
-            if not low <= int(number) <= high:
+            if len(number.lstrip("0")) > 2 or not low <= int(number) <= high:
                 return f"{name} must be {allowed}"
     return f"the {name} field '{text}' is not valid"
 
@@ -119,6 +119,8 @@ def _cron_fire_times(expr: str, tz: ZoneInfo, after: datetime, n: int) -> list[d
             wall: datetime = walls.get_next(datetime)
         except (CroniterBadDateError, OverflowError, ValueError):
             break
+        if wall.year > LAST_YEAR:
+            break
         resolved = _resolve(wall, tz)
         # Instants of later wall times are never earlier than this one's first instant.
         if len(found) >= n and resolved.first >= found[n - 1]:
@@ -130,7 +132,7 @@ def _cron_fire_times(expr: str, tz: ZoneInfo, after: datetime, n: int) -> list[d
         else:
             candidates = [resolved.first]
         for instant in candidates:
-            if instant > after and instant not in seen:
+            if after < instant <= LATEST and instant not in seen:
                 seen.add(instant)
                 bisect.insort(found, instant)
     return found[:n]

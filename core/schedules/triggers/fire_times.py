@@ -8,23 +8,28 @@ from core.errors import InvalidInput
 from core.schedules.triggers.cron import _cron_fire_times
 from core.schedules.triggers.intervals import format_interval
 from core.schedules.triggers.model import CronTrigger, IntervalTrigger, OnceTrigger
-from core.schedules.triggers.zones import _as_utc, _fmt_wall, localize, zone
+from core.schedules.triggers.zones import EARLIEST, LATEST, _as_utc, _fmt_wall, localize, zone
 
 
 def _interval_fire_times(trigger: IntervalTrigger, after: datetime, n: int) -> list[datetime]:
     every = timedelta(seconds=trigger.every_seconds)
     anchor = trigger.anchor if trigger.anchor is not None else after
     k = max((after - anchor) // every + 1, 0)
-    first = anchor + k * every
-    return [first + i * every for i in range(n)]
+    found: list[datetime] = []
+    moment = anchor + k * every
+    while len(found) < n and moment <= LATEST:
+        found.append(moment)
+        moment += every
+    return found
 
 
 def next_fire_times(
     trigger: OnceTrigger | CronTrigger | IntervalTrigger, tz_name: str, after: datetime, n: int
 ) -> list[datetime]:
-    """The next `n` fire times strictly after the aware `after`, as aware UTC datetimes."""
-    after_utc = _as_utc(after)
-    if n <= 0:
+    """The next `n` fire times strictly after the aware `after`, as aware UTC datetimes; only
+    those within the supported calendar (zones.EARLIEST to zones.LATEST)."""
+    after_utc = max(_as_utc(after), EARLIEST)
+    if n <= 0 or after_utc >= LATEST:
         return []
     if isinstance(trigger, IntervalTrigger):
         return _interval_fire_times(trigger, after_utc, n)

@@ -17,7 +17,9 @@ _INTERVAL_UNITS: tuple[tuple[str, int], ...] = (
     ("m", 60),
     ("s", 1),
 )
-_INTERVAL_PART = re.compile(r"(\d+)\s*([wdhms])")
+_INTERVAL_PART = re.compile(r"([0-9]+)\s*([wdhms])")
+# More digits than any interval up to the maximum needs: refused before int() sees them.
+_MAX_DIGITS = 12
 _INTERVAL_HINT = "write it like 90s, 15m, 2h, 1d, 1w or 1h30m"
 
 
@@ -52,9 +54,28 @@ def _check_interval_seconds(seconds: int) -> int:
 
 def parse_interval(text: str) -> int:
     """Seconds in `text` such as '90s', '15m', '2h', '1d', '1w', '1h30m' or a bare '90'."""
+    seconds = interval_seconds(text)
+    if seconds is None:
+        raise InvalidInput("every", f"interval {text.strip()!r} is not valid; {_INTERVAL_HINT}.")
+    return _check_interval_seconds(seconds)
+
+
+def _too_long(text: str) -> InvalidInput:
+    return InvalidInput(
+        "every",
+        f"interval {text.strip()!r} is too long; it must be at most "
+        f"{format_interval(MAX_INTERVAL_SECONDS)}.",
+    )
+
+
+def interval_seconds(text: str) -> int | None:
+    """Seconds written in `text` in the interval grammar, unchecked against the limits; None
+    when it is not written that way."""
     cleaned = text.strip().lower()
-    if cleaned.isdigit():
-        return _check_interval_seconds(int(cleaned))
+    if cleaned.isascii() and cleaned.isdigit():
+        if len(cleaned.lstrip("0")) > _MAX_DIGITS:
+            raise _too_long(text)
+        return int(cleaned)
     total = 0
     position = 0
     last_rank = -1
@@ -66,10 +87,12 @@ def parse_interval(text: str) -> int:
         # Units must appear once each, largest first ('1h30m', not '30m1h' or '1h1h').
         if gap.strip() or rank <= last_rank:
             break
+        if len(match.group(1).lstrip("0")) > _MAX_DIGITS:
+            raise _too_long(text)
         total += int(match.group(1)) * sizes[match.group(2)]
         position = match.end()
         last_rank = rank
     else:
         if cleaned and position == len(cleaned):
-            return _check_interval_seconds(total)
-    raise InvalidInput("every", f"interval '{text.strip()}' is not valid; {_INTERVAL_HINT}.")
+            return total
+    return None

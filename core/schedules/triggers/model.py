@@ -20,7 +20,7 @@ from core.schedules.triggers.intervals import (
     _check_interval_seconds,
     parse_interval,
 )
-from core.schedules.triggers.zones import parse_local_datetime
+from core.schedules.triggers.zones import in_calendar, parse_local_datetime
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -43,6 +43,7 @@ class OnceTrigger:
                 f"fire-at '{value.isoformat()}' carries a UTC offset; write the local "
                 "wall-clock time without one and set the schedule's timezone instead.",
             )
+        in_calendar(value, "fire_at", "fire-at")
         object.__setattr__(self, "fire_at", value.replace(microsecond=0, fold=0))
 
 
@@ -81,6 +82,7 @@ class IntervalTrigger:
             raise InvalidInput(
                 "anchor", "interval anchor must be an aware UTC datetime; got a naive one."
             )
+        in_calendar(anchor, "anchor", "interval anchor")
         object.__setattr__(self, "anchor", anchor.astimezone(UTC).replace(microsecond=0))
 
 

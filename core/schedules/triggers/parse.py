@@ -7,9 +7,9 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from core.errors import InvalidInput
-from core.schedules.triggers.intervals import parse_interval
+from core.schedules.triggers.intervals import interval_seconds
 from core.schedules.triggers.model import Trigger, cron, interval, once
-from core.schedules.triggers.zones import parse_local_datetime, zone
+from core.schedules.triggers.zones import LAST_YEAR, in_calendar, parse_local_datetime, zone
 
 TriggerKind = Literal["once", "cron", "interval"]
 TRIGGER_KINDS: tuple[TriggerKind, ...] = ("once", "cron", "interval")
@@ -23,14 +23,25 @@ def parse_fire_at(text: str, tz_name: str, now: datetime) -> datetime:
     text = " ".join(text.split())
     local_now = now.astimezone(zone(tz_name)).replace(tzinfo=None, microsecond=0)
     if text.startswith("+"):
+        beyond = InvalidInput(
+            "fire_at",
+            f"fire-at {text!r} reaches beyond the supported calendar; choose a time before the "
+            f"end of {LAST_YEAR}.",
+        )
         try:
-            seconds = parse_interval(text[1:])
-        except InvalidInput:
+            seconds = interval_seconds(text[1:])
+        except InvalidInput:  # more digits than any interval needs
+            raise beyond from None
+        if seconds is None:
             raise InvalidInput(
                 "fire_at", f"fire-at {text!r} is not a shortcut I know; write +30m, +1h or +2d."
-            ) from None
+            )
+        try:
+            reached = local_now + timedelta(seconds=seconds)
+        except OverflowError:
+            raise beyond from None
         # A shortcut lands on the whole minute it reaches.
-        return (local_now + timedelta(seconds=seconds)).replace(second=0)
+        return in_calendar(reached.replace(second=0), "fire_at", "fire-at")
     day = _DAY.match(text)
     if day:
         date = local_now.date() + timedelta(days=1 if day[1].lower() == "tomorrow" else 0)
@@ -39,6 +50,18 @@ def parse_fire_at(text: str, tz_name: str, now: datetime) -> datetime:
             raise InvalidInput("fire_at", f"fire-at {text!r} has no such time of day; use HH:MM.")
         return datetime(date.year, date.month, date.day, hour, minute)
     return parse_local_datetime(text)
+
+
+def parse_start(text: str, tz_name: str) -> datetime:
+    """The aware moment a preview starts from: ISO 8601 with an offset or Z, or a local
+    `YYYY-MM-DD HH:MM` in `tz_name`; within the supported calendar."""
+    cleaned = text.strip()
+    try:
+        parsed = datetime.fromisoformat(cleaned.replace("Z", "+00:00"))
+    except ValueError:
+        parsed = parse_local_datetime(cleaned, field="start", what="start time")
+    in_calendar(parsed, "start", "start time")
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=zone(tz_name))
 
 
 def parse_trigger(kind: str, text: str, timezone: str, now: datetime) -> Trigger:

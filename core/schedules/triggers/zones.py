@@ -19,13 +19,19 @@ _WITH_OFFSET = re.compile(
     re.IGNORECASE,
 )
 
+# The calendar fire times live in: a year of headroom inside datetime's years 1 to 9999, so a
+# zone's offset, a misfire grace or an interval added to a fire time never overflows.
+FIRST_YEAR, LAST_YEAR = 1900, 9998
+EARLIEST = datetime(FIRST_YEAR, 1, 1, tzinfo=UTC)
+LATEST = datetime(LAST_YEAR, 12, 31, 23, 59, 59, tzinfo=UTC)
+
 # Files that sit in zoneinfo directories but are not IANA zones a person should pick.
 _NOT_ZONES = frozenset({"localtime", "posixrules", "Factory"})
 
 
 def _fmt_wall(local: datetime) -> str:
     """A naive or aware wall-clock time as 'YYYY-MM-DD HH:MM[:SS]'."""
-    text = local.strftime("%Y-%m-%d %H:%M")
+    text = f"{local.year:04d}-{local:%m-%d %H:%M}"
     return f"{text}:{local.second:02d}" if local.second else text
 
 
@@ -46,25 +52,40 @@ def _offset(moment_utc: datetime, tz: ZoneInfo) -> timedelta:
     return offset
 
 
-def parse_local_datetime(text: str) -> datetime:
-    """A naive wall-clock datetime from 'YYYY-MM-DD HH:MM[:SS]' (a 'T' separator also works)."""
+def in_calendar(moment: datetime, field: str, what: str) -> datetime:
+    """`moment` (naive wall time or aware instant) when it lies in the supported years, else
+    InvalidInput for `field`."""
+    if not FIRST_YEAR <= moment.year <= LAST_YEAR:
+        raise InvalidInput(
+            field,
+            f"{what} {_fmt_wall(moment)} is outside the supported calendar; choose a time in the "
+            f"years {FIRST_YEAR} to {LAST_YEAR}.",
+        )
+    return moment
+
+
+def parse_local_datetime(text: str, *, field: str = "fire_at", what: str = "fire-at") -> datetime:
+    """A naive wall-clock datetime from 'YYYY-MM-DD HH:MM[:SS]' (a 'T' separator also works),
+    within the supported calendar; `field` and `what` name the input in a refusal."""
     cleaned = text.strip()
     match = _LOCAL_DATETIME.match(cleaned)
     if match is None and _WITH_OFFSET.match(cleaned):
         raise InvalidInput(
-            "fire_at",
-            f"fire-at '{cleaned}' carries a UTC offset; write the local wall-clock time "
+            field,
+            f"{what} {cleaned!r} carries a UTC offset; write the local wall-clock time "
             "without one and set the schedule's timezone instead.",
         )
-    if match is not None:
+    if match is not None and cleaned.isascii():
         year, month, day, hour, minute, second = (int(g) if g else 0 for g in match.groups())
         try:
-            return datetime(year, month, day, hour, minute, second)
+            local = datetime(year, month, day, hour, minute, second)
         except ValueError:
             pass
+        else:
+            return in_calendar(local, field, what)
     raise InvalidInput(
-        "fire_at",
-        f"fire-at '{cleaned}' is not a valid date-time; write it as YYYY-MM-DD HH:MM.",
+        field,
+        f"{what} {cleaned!r} is not a valid date-time; write it as YYYY-MM-DD HH:MM.",
     )
 
 
