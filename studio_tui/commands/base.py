@@ -10,6 +10,7 @@ from typing import IO, TYPE_CHECKING, Any, NoReturn
 
 from core.clock import Clock
 from core.errors import InvalidInput
+from core.text import printable
 
 if TYPE_CHECKING:
     from core.api import Core
@@ -62,12 +63,13 @@ class Context:
         return self._core
 
     def print(self, text: str = "") -> None:
-        """Write a line to standard output."""
-        print(text, file=self.out)
+        """Write lines to standard output, control characters shown as escapes (names, tables
+        and columns come from people and databases)."""
+        print(printable(text, multiline=True), file=self.out)
 
     def err(self, text: str) -> None:
-        """Write a line to standard error."""
-        print(text, file=self.error_out)
+        """Write lines to standard error, control characters shown as escapes."""
+        print(printable(text, multiline=True), file=self.error_out)
 
     def json(self, value: Any) -> None:
         """Write a JSON document to standard output."""
