@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     from core.api import Core
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
+# How long a command spends on missed detection before it answers.
+MISSED_CHECK_S = 0.25
 Subparsers = Any  # argparse's _SubParsersAction, which is private
 
 
@@ -48,9 +50,20 @@ class Context:
             from core.api import Core  # loaded on first use: `amx daemon run` never needs it
 
             self._core = Core.open(self.args.database_url, self.clock)
-            # A fire time that passed while nothing could fire it is noticed on every start.
-            self._core.schedules.detect_missed()
+            self._check_missed(self._core)
         return self._core
+
+    def _check_missed(self, core: Core) -> None:
+        # A fire time that passed while nothing could fire it is noticed on every start, for a
+        # bounded time so a command answers at once even after a long downtime; the rest is
+        # left to the daemon, the studio and later commands, and the person is told.
+        left = core.schedules.detect_missed_within(MISSED_CHECK_S).left
+        if left:
+            self.err(
+                f"note: the check for missed runs is still in progress: {left:,} schedules past "
+                "their fire time are not checked yet and show as pending until it reaches them "
+                "(a running daemon or the studio finishes it; each amx command continues it)."
+            )
 
     def print(self, text: str = "") -> None:
         """Write a line to standard output."""
