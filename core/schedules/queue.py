@@ -124,13 +124,16 @@ def scan_missed(db: Database, now: datetime, *, within_s: float | None = None) -
             return scan
         with db.read() as session:
             keys = {"now": now, "after": after, "after_id": after_id}
-            found = [(int(i), d) for i, d in session.execute(_chunk_statement(db), keys)]
+            found = session.execute(_chunk_statement(db), keys).all()
             if not found:
                 return scan
-            rows = _load(session, [i for i, _ in found])
-            reason = reason or _missed_reason(session, found[0][1])
-        after_id, after = found[-1]
-        marks = [_Mark.of(row, now, reason) for row in rows if overdue(row, now)]
+            # Rows still within their grace are passed over without loading them.
+            late = [int(i) for i, due, grace in found if due + timedelta(seconds=grace) < now]
+            rows = _load(session, late) if late else []
+            if rows and reason is None:
+                reason = _missed_reason(session, rows[0].next_fire_at or now)
+        after_id, after = int(found[-1][0]), found[-1][1]
+        marks = [_Mark.of(row, now, reason or "") for row in rows if overdue(row, now)]
         if not marks:
             continue
         if db.is_sqlite:
@@ -162,13 +165,13 @@ def _chunk_statement(db: Database) -> TextualSelect:
     hint = " INDEXED BY ix_schedules_due" if db.is_sqlite else ""
     return (
         text(
-            f"SELECT id, next_fire_at FROM schedules{hint} WHERE {DUE_PREDICATE} "
+            f"SELECT id, next_fire_at, misfire_grace_s FROM schedules{hint} WHERE {DUE_PREDICATE} "
             "AND next_fire_at < :now "
             "AND (next_fire_at > :after OR (next_fire_at = :after AND id > :after_id)) "
             f"ORDER BY next_fire_at, id LIMIT {CHUNK}"
         )
         .bindparams(bindparam("now", type_=UTCDateTime()), bindparam("after", type_=UTCDateTime()))
-        .columns(Schedule.id, Schedule.next_fire_at)
+        .columns(Schedule.id, Schedule.next_fire_at, Schedule.misfire_grace_s)
     )
 
 
