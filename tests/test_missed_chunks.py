@@ -91,7 +91,7 @@ def test_detection_in_chunks_marks_every_overdue_schedule_once(
 def test_two_processes_detecting_at_once_mark_each_schedule_once(
     core: Core, clock: FrozenClock, db_url: str, tmp_path: Path
 ) -> None:
-    count = 5 * CHUNK
+    count = 20 * CHUNK
     fill_overdue(core.db, count, clock.now())
     go = tmp_path / "go"
     first, second = detector(db_url, clock, go), detector(db_url, clock, go)
@@ -110,7 +110,7 @@ def test_a_writer_is_not_refused_while_detection_runs(
 ) -> None:
     core = Core.open(sqlite_url, clock)
     try:
-        count = 30 * CHUNK  # several seconds of detection: longer than the 5 s busy timeout
+        count = 6000  # several seconds of detection: longer than the 5 s busy timeout
         fill_overdue(core.db, count, clock.now())
         fill_overdue(core.db, 1, clock.now() + timedelta(days=2), prefix="later")
         with core.db.read() as session:
@@ -136,7 +136,7 @@ def test_a_writer_is_not_refused_while_detection_runs(
 def test_first_command_after_downtime_answers_and_says_detection_is_in_progress(
     amx: Amx, clock: FrozenClock
 ) -> None:
-    count = 25 * CHUNK
+    count = 5000
     db = Database(amx.url)
     try:
         fill_overdue(db, count, clock.now())

@@ -77,7 +77,7 @@ def describe_row(row: Schedule) -> str:
 # Missed detection works in chunks: the fire-time arithmetic for a chunk is done outside any
 # transaction, then one short write applies the chunk by compare-and-set, so no writer ever waits
 # behind a long start-up scan, and two processes detecting at once mark each schedule once.
-CHUNK = 200
+CHUNK = 50
 # On SQLite (one writer at a time) the lock is left free at least this long between chunks, so a
 # writer waiting in its busy handler gets its turn.
 WRITE_GAP_S = 0.03
