@@ -6,19 +6,21 @@ schedule service calls the same functions.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Protocol
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
 
-from sqlalchemy import func, select, text
+from sqlalchemy import bindparam, func, insert, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.selectable import TextualSelect
 
 from core.clock import Clock
 from core.schedules.status import RunStatus, Status, check
-from core.schedules.triggers import next_fire_time
-from core.storage.engine import Database
+from core.schedules.triggers import next_fire_time, next_fire_times
+from core.storage.engine import QUEUE_CHANNEL, Database
 from core.storage.tables import DUE_PREDICATE, Run, Schedule, Worker
+from core.storage.utc import UTCDateTime
 
 
 class Site(Protocol):
@@ -72,33 +74,172 @@ def describe_row(row: Schedule) -> str:
     return f"schedule {row.id} {row.name!r}"
 
 
+# Missed detection works in chunks: the fire-time arithmetic for a chunk is done outside any
+# transaction, then one short write applies the chunk by compare-and-set, so no writer ever waits
+# behind a long start-up scan, and two processes detecting at once mark each schedule once.
+CHUNK = 50
+# On SQLite (one writer at a time) the lock is left free at least this long between chunks, so a
+# writer waiting in its busy handler gets its turn.
+WRITE_GAP_S = 0.03
+
+_MARK = """
+UPDATE schedules
+SET status = :status, next_fire_at = :next_fire_at, note = :note, missed_reason = :reason,
+    updated_at = :now, version = version + 1
+WHERE id = :id AND version = :version AND status = 'pending' AND deleted_at IS NULL
+"""
+
+
+@dataclass
+class MissedScan:
+    """What one missed-detection pass did: the rows it changed and whether it looked at every
+    overdue schedule (False when its time ran out first)."""
+
+    changed: list[Schedule] = field(default_factory=list)
+    finished: bool = True
+
+
 def detect_missed(db: Database, now: datetime) -> list[Schedule]:
-    """Apply the missed policy to every Pending schedule whose fire time is past its grace;
-    returns the changed rows."""
-    changed: list[Schedule] = []
-    # Callers run this on every start and tick: only take the write lock when a Pending fire
-    # time has actually passed (one probe of the due index).
+    """Apply the missed policy to every Pending schedule whose fire time is past its grace, in
+    short chunks; returns the changed rows."""
+    return scan_missed(db, now).changed
+
+
+def scan_missed(db: Database, now: datetime, *, within_s: float | None = None) -> MissedScan:
+    """Missed detection in chunks of CHUNK schedules, each applied in its own short write; with
+    `within_s`, stops once that many seconds have passed (the rest waits for the next pass)."""
+    scan = MissedScan()
+    # Callers run this on every start and tick: only look further when a Pending fire time has
+    # actually passed (one probe of the due index).
     due = next_due(db)
     if due is None or due[1] >= now:
-        return changed
-    with db.write() as session:
-        # Widest grace is a day, so nothing later than now can be overdue.
-        rows = session.scalars(
-            select(Schedule)
-            .where(Schedule.deleted_at.is_(None), Schedule.status == Status.PENDING)
-            .where(Schedule.next_fire_at < now)
-            .order_by(Schedule.next_fire_at)
-        ).all()
-        reason = None
-        for row in rows:
-            if not overdue(row, now):
-                continue
-            reason = reason or _missed_reason(session, row.next_fire_at or now)
-            apply_missed(session, row, now, reason, "miss")
-            row.updated_at = now
-            changed.append(row)
-        session.flush()
-    return changed
+        return scan
+    deadline = None if within_s is None else time.monotonic() + within_s
+    reason: str | None = None
+    after, after_id = _EPOCH, 0
+    free_until = 0.0
+    while True:
+        if deadline is not None and time.monotonic() >= deadline:
+            scan.finished = False
+            return scan
+        with db.read() as session:
+            keys = {"now": now, "after": after, "after_id": after_id}
+            found = session.execute(_chunk_statement(db), keys).all()
+            if not found:
+                return scan
+            # Rows still within their grace are passed over without loading them.
+            late = [int(i) for i, due, grace in found if due + timedelta(seconds=grace) < now]
+            rows = _load(session, late) if late else []
+            if rows and reason is None:
+                reason = _missed_reason(session, rows[0].next_fire_at or now)
+        after_id, after = int(found[-1][0]), found[-1][1]
+        marks = [_Mark.of(row, now, reason or "") for row in rows if overdue(row, now)]
+        if not marks:
+            continue
+        if db.is_sqlite:
+            time.sleep(max(0.0, free_until - time.monotonic()))
+        began = time.monotonic()
+        with db.write() as session:
+            scan.changed += _apply(session, marks, now)
+        ended = time.monotonic()
+        # Free at least as long as it was held: on a busy machine a waiting writer still gets in.
+        free_until = ended + max(WRITE_GAP_S, ended - began)
+
+
+def past_due_count(db: Database, now: datetime) -> int:
+    """How many Pending schedules have a fire time before `now` (a walk of the due index)."""
+    hint = " INDEXED BY ix_schedules_due" if db.is_sqlite else ""
+    statement = text(
+        f"SELECT count(*) FROM schedules{hint} WHERE {DUE_PREDICATE} AND next_fire_at < :now"
+    ).bindparams(bindparam("now", type_=UTCDateTime()))
+    with db.read() as session:
+        return int(session.scalar(statement, {"now": now}) or 0)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_RUN_FIELDS = ("schedule_id", "scheduled_for", "trigger", "attempt", "status", "note", "created_at")
+
+
+def _chunk_statement(db: Database) -> TextualSelect:
+    """The next CHUNK Pending schedules due before :now, after the (:after, :after_id) cursor."""
+    hint = " INDEXED BY ix_schedules_due" if db.is_sqlite else ""
+    return (
+        text(
+            f"SELECT id, next_fire_at, misfire_grace_s FROM schedules{hint} WHERE {DUE_PREDICATE} "
+            "AND next_fire_at < :now "
+            "AND (next_fire_at > :after OR (next_fire_at = :after AND id > :after_id)) "
+            f"ORDER BY next_fire_at, id LIMIT {CHUNK}"
+        )
+        .bindparams(bindparam("now", type_=UTCDateTime()), bindparam("after", type_=UTCDateTime()))
+        .columns(Schedule.id, Schedule.next_fire_at, Schedule.misfire_grace_s)
+    )
+
+
+def _load(session: Session, ids: list[int]) -> list[Schedule]:
+    rows = session.scalars(select(Schedule).where(Schedule.id.in_(ids))).all()
+    order = {schedule_id: n for n, schedule_id in enumerate(ids)}
+    return sorted(rows, key=lambda row: order[row.id])
+
+
+@dataclass(frozen=True)
+class _Mark:
+    """A missed occurrence worked out outside the write: the row (detached, already showing its
+    new state), the version it was read at, and its Run."""
+
+    row: Schedule
+    version: int
+    run: Run
+
+    @classmethod
+    def of(cls, row: Schedule, now: datetime, reason: str) -> _Mark:
+        version = row.version
+        run = decide_missed(row, now, reason, "miss")
+        row.updated_at = now
+        return cls(row, version, run)
+
+    def values(self, now: datetime) -> dict[str, Any]:
+        """The parameters of the compare-and-set UPDATE."""
+        row = self.row
+        return {
+            "id": row.id,
+            "version": self.version,
+            "status": row.status,
+            "next_fire_at": row.next_fire_at,
+            "note": row.note,
+            "reason": row.missed_reason,
+            "now": now,
+        }
+
+    def run_values(self) -> dict[str, Any]:
+        """The missed Run as an INSERT's parameters."""
+        return {name: getattr(self.run, name) for name in _RUN_FIELDS}
+
+
+def _apply(session: Session, marks: list[_Mark], now: datetime) -> list[Schedule]:
+    """Compare-and-set the chunk's marks in three statements; the rows another process changed
+    since they were read are left alone."""
+    current = select(Schedule.id, Schedule.version).where(
+        Schedule.id.in_([mark.row.id for mark in marks]),
+        Schedule.status == Status.PENDING,
+        Schedule.deleted_at.is_(None),
+    )
+    postgres = session.get_bind().dialect.name == "postgresql"
+    if postgres:
+        current = current.with_for_update()  # SQLite's BEGIN IMMEDIATE already holds them still
+    versions = {int(i): int(v) for i, v in session.execute(current)}
+    fresh = [mark for mark in marks if versions.get(mark.row.id) == mark.version]
+    if not fresh:
+        return []
+    statement = text(_MARK).bindparams(
+        bindparam("now", type_=UTCDateTime()), bindparam("next_fire_at", type_=UTCDateTime())
+    )
+    session.execute(statement, [mark.values(now) for mark in fresh])
+    session.execute(insert(Run), [mark.run_values() for mark in fresh])
+    for mark in fresh:
+        mark.row.version = mark.version + 1
+    if postgres and any(mark.row.status == Status.PENDING for mark in fresh):
+        session.connection().exec_driver_sql(f"NOTIFY {QUEUE_CHANNEL}")
+    return [mark.row for mark in fresh]
 
 
 def overdue(row: Schedule, now: datetime) -> bool:
@@ -118,13 +259,30 @@ def _missed_reason(session: Session, since: datetime) -> str:
 
 def apply_missed(session: Session, row: Schedule, now: datetime, reason: str, action: str) -> None:
     """In `session`: record the missed occurrence(s) of `row` and apply its missed policy."""
+    session.add(decide_missed(row, now, reason, action))
+
+
+def _missed_count(row: Schedule, now: datetime) -> int:
+    """How many fire times from the row's own to `now`, capped at MISSED_COUNT_CAP."""
+    due = row.next_fire_at
+    assert due is not None
+    count, after, batch = 1, due, 3
+    while count < MISSED_COUNT_CAP:
+        times = next_fire_times(row.trigger, row.timezone, after, batch)
+        passed = [t for t in times if t <= now]
+        count = min(count + len(passed), MISSED_COUNT_CAP)
+        if len(passed) < batch:
+            break
+        after, batch = passed[-1], min(batch * 4, MISSED_COUNT_CAP)
+    return count
+
+
+def decide_missed(row: Schedule, now: datetime, reason: str, action: str) -> Run:
+    """Apply the missed policy to `row` itself and return its missed Run, not yet added."""
     due = row.next_fire_at
     assert due is not None
     trigger = row.trigger
-    count, following = 1, next_fire_time(trigger, row.timezone, due)
-    while following is not None and following <= now and count < MISSED_COUNT_CAP:
-        count, following = count + 1, next_fire_time(trigger, row.timezone, following)
-    upcoming = next_fire_time(trigger, row.timezone, now)
+    count = _missed_count(row, now)
     occurrences = "1 occurrence" if count == 1 else f"{count} occurrences"
     if count >= MISSED_COUNT_CAP:
         occurrences = f"{MISSED_COUNT_CAP} or more occurrences"
@@ -143,19 +301,17 @@ def apply_missed(session: Session, row: Schedule, now: datetime, reason: str, ac
         decision = "skipped by policy"
     else:
         row.status = check(action, row.status, Status.PENDING, what=what)
-        row.next_fire_at = upcoming
+        row.next_fire_at = next_fire_time(trigger, row.timezone, now)
         decision = "skipped by policy"
     note = f"{occurrences} missed since {due.isoformat()}: {reason}; {decision}"
     row.note = note
     row.missed_reason = reason
-    session.add(
-        Run(
-            schedule_id=row.id,
-            scheduled_for=due,
-            trigger="schedule",
-            attempt=1,
-            status=RunStatus.MISSED,
-            note=note,
-            created_at=now,
-        )
+    return Run(
+        schedule_id=row.id,
+        scheduled_for=due,
+        trigger="schedule",
+        attempt=1,
+        status=RunStatus.MISSED,
+        note=note,
+        created_at=now,
     )

@@ -84,6 +84,15 @@ class RunNowResult:
 _what = queue.describe_row
 
 
+@dataclass(frozen=True)
+class MissedCheck:
+    """A time-boxed missed detection: what it marked, and how many Pending schedules past their
+    fire time are still to be checked."""
+
+    changed: list[ScheduleInfo]
+    left: int
+
+
 class ScheduleService:
     """Create, change, list and inspect schedules. Time comes from the injected clock."""
 
@@ -328,6 +337,14 @@ class ScheduleService:
     def detect_missed(self) -> list[ScheduleInfo]:
         """Apply the missed policy to every Pending schedule whose fire time is past its grace."""
         return [ScheduleInfo.of(row) for row in queue.detect_missed(self.db, self.clock.now())]
+
+    def detect_missed_within(self, seconds: float) -> MissedCheck:
+        """Missed detection for at most about `seconds`, and how many schedules past their fire
+        time it left unchecked when time ran out (0 when it finished)."""
+        now = self.clock.now()
+        scan = queue.scan_missed(self.db, now, within_s=seconds)
+        left = 0 if scan.finished else queue.past_due_count(self.db, now)
+        return MissedCheck([ScheduleInfo.of(row) for row in scan.changed], left)
 
     # -- reading --------------------------------------------------------------------------
 

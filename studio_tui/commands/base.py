@@ -16,6 +16,8 @@ if TYPE_CHECKING:
     from core.api import Core
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
+# How long a command spends on missed detection before it answers.
+MISSED_CHECK_S = 0.25
 Subparsers = Any  # argparse's _SubParsersAction, which is private
 # Databases whose stored secrets were reported in this process: once is enough in the studio.
 _REPORTED: set[str] = set()
@@ -51,8 +53,7 @@ class Context:
             from core.api import Core  # loaded on first use: `amx daemon run` never needs it
 
             self._core = Core.open(self.args.database_url, self.clock)
-            # A fire time that passed while nothing could fire it is noticed on every start.
-            self._core.schedules.detect_missed()
+            self._check_missed(self._core)
             if self._core.db.url_text not in _REPORTED:
                 _REPORTED.add(self._core.db.url_text)
                 from core.secrets import stored_secrets
@@ -61,6 +62,18 @@ class Context:
                     kind = "llm" if warning.startswith("LLM") else "db"
                     self.err(f"warning: {warning[:-1]} (amx profile {kind} set-url NAME URL).")
         return self._core
+
+    def _check_missed(self, core: Core) -> None:
+        # A fire time that passed while nothing could fire it is noticed on every start, for a
+        # bounded time so a command answers at once even after a long downtime; the rest is
+        # left to the daemon, the studio and later commands, and the person is told.
+        left = core.schedules.detect_missed_within(MISSED_CHECK_S).left
+        if left:
+            self.err(
+                f"note: the check for missed runs is still in progress: {left:,} schedules past "
+                "their fire time are not checked yet and show as pending until it reaches them "
+                "(a running daemon or the studio finishes it; each amx command continues it)."
+            )
 
     def print(self, text: str = "") -> None:
         """Write lines to standard output, control characters shown as escapes (names, tables
