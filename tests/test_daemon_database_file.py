@@ -39,7 +39,7 @@ def test_deleting_the_database_files_stops_the_daemon_and_its_job_process(
     with FakeLlm() as llm:
         add_profile(core, llm)
         llm.script(timeout(60))  # the job waits on the LLM while the file goes
-        due = (datetime.now(UTC) + timedelta(seconds=1)).replace(microsecond=0, tzinfo=None)
+        due = (datetime.now(UTC) + timedelta(seconds=2)).replace(microsecond=0, tzinfo=None)
         core.schedules.create(
             build_spec(
                 name="long",

@@ -46,8 +46,12 @@ def sqlite_world(sqlite_url: str, tmp_path: Path) -> Iterator[tuple[str, Core]]:
 
 
 def at(seconds: float) -> datetime:
-    """A naive UTC wall time `seconds` from now, whole seconds."""
-    return (datetime.now(UTC) + timedelta(seconds=seconds)).replace(microsecond=0, tzinfo=None)
+    """A naive UTC wall time at least `seconds` from now, rounded up to a whole second (rounding
+    down could leave it in the past by the time a loaded machine saves it)."""
+    moment = datetime.now(UTC) + timedelta(seconds=seconds)
+    if moment.microsecond:
+        moment += timedelta(seconds=1)
+    return moment.replace(microsecond=0, tzinfo=None)
 
 
 def add(core: Core, name: str, trigger: Any, **kw: Any) -> int:

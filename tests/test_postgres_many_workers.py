@@ -137,7 +137,7 @@ def test_a_stalled_worker_is_recovered_by_another_and_its_late_outcome_is_droppe
     with FakeLlm() as llm:
         add_profile(core, llm)
         llm.script(timeout(6.0))  # the first answer takes 6 s; the retry's comes at once
-        due = (datetime.now(UTC) + timedelta(seconds=1)).replace(microsecond=0, tzinfo=None)
+        due = (datetime.now(UTC) + timedelta(seconds=2)).replace(microsecond=0, tzinfo=None)
         spec = build_spec(name="stalled", trigger=once(due), timezone="UTC", db_profile="shop",
                           scope=["public.users.email"], llm_profile="slow")  # fmt: skip
         sid = core.schedules.create(spec).id

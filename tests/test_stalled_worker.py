@@ -118,7 +118,7 @@ def test_a_stalled_daemon_does_not_run_a_job_twice(five: tuple[str, Core], tmp_p
     with FakeLlm() as llm:
         add_profile(core, llm)
         llm.script(timeout(10))  # the first table's answer is slow; the rest come at once
-        due = (datetime.now(UTC) + timedelta(seconds=1)).replace(microsecond=0, tzinfo=None)
+        due = (datetime.now(UTC) + timedelta(seconds=2)).replace(microsecond=0, tzinfo=None)
         spec = build_spec(name="five tables", trigger=once(due), timezone="UTC",
                           db_profile="five", scope=["main"], llm_profile="slow",
                           review_strategy="manual", max_retries=3)  # fmt: skip
