@@ -268,9 +268,12 @@ def test_daemon_log_lines_show_controls_as_escapes(tmp_path: Path) -> None:
         except RuntimeError:
             logger.exception("step failed for %s", "x\u202ey")
     finally:
-        for handler in list(logging.getLogger("amx").handlers):
+        root = logging.getLogger("amx")
+        for handler in list(root.handlers):
             handler.close()
-            logging.getLogger("amx").removeHandler(handler)
+            root.removeHandler(handler)
+        root.propagate = True  # as before setup, so later tests' log capture sees amx records
+        root.setLevel(logging.NOTSET)
     written = path.read_text(encoding="utf-8")
     assert "fired evil\\x1b[2J\\x07\\x0aFAKE ERROR line" in written
     assert "step failed for x\\u202ey" in written and "boom \\x1b[31m" in written

@@ -133,7 +133,13 @@ def scan_missed(db: Database, now: datetime, *, within_s: float | None = None) -
             if rows and reason is None:
                 reason = _missed_reason(session, rows[0].next_fire_at or now)
         after_id, after = int(found[-1][0]), found[-1][1]
-        marks = [_Mark.of(row, now, reason or "") for row in rows if overdue(row, now)]
+        # Another process may have marked a row since the chunk was listed (PostgreSQL reads each
+        # statement afresh): only rows still Pending are decided; the write compares versions.
+        marks = [
+            _Mark.of(row, now, reason or "")
+            for row in rows
+            if row.status == Status.PENDING and row.deleted_at is None and overdue(row, now)
+        ]
         if not marks:
             continue
         if db.is_sqlite:
