@@ -5,17 +5,11 @@ from __future__ import annotations
 
 import os
 import re
-from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlsplit
 
-from sqlalchemy import select
-from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.engine import URL
 
 from core.errors import InvalidInput
-
-if TYPE_CHECKING:
-    from core.storage.engine import Database
 
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -87,35 +81,6 @@ def is_reference(password: str) -> bool:
     if kind == "env":
         return bool(ENV_NAME.match(rest))
     return kind == "keyring" and bool(rest)
-
-
-def stored_secrets(db: Database) -> list[str]:
-    """One sentence for each stored profile that holds a secret, as an earlier version of amx
-    let it (new ones are refused), naming the profile and the fix."""
-    from core.storage.tables import DbProfile, LlmProfile
-
-    with db.read() as session:
-        db_rows = session.execute(select(DbProfile.name, DbProfile.url)).all()
-        llm_rows = session.execute(select(LlmProfile.name, LlmProfile.base_url)).all()
-    found = []
-    for name, url in sorted(db_rows):
-        try:
-            parts = literal_secrets(make_url(url))
-        except ArgumentError:
-            continue
-        if parts:
-            found.append(
-                f"DB profile {name!r} stores {parts[0]} in its URL, kept from an earlier version; "
-                f"give it a URL without it: {LIBPQ_WAY}."
-            )
-    for name, base_url in sorted(llm_rows):
-        parts = http_secrets(base_url) if base_url else []
-        if parts:
-            found.append(
-                f"LLM profile {name!r} stores {parts[0]} in its base URL, kept from an earlier "
-                f"version; give it a base URL without it and {KEY_WAY}."
-            )
-    return found
 
 
 def resolve_secret(url: URL, field: str) -> URL:

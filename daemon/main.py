@@ -17,10 +17,10 @@ from datetime import timedelta
 from pathlib import Path
 from typing import IO
 
+from core.catalog.stored_secrets import stored_secrets
 from core.clock import Clock, OffsetClock, SystemClock
 from core.errors import AmxError, InvalidInput
 from core.schedules.queue import QueueSite
-from core.secrets import stored_secrets
 from core.storage.engine import Database
 from daemon import logs
 from daemon.heartbeat import new_worker_id
@@ -136,8 +136,8 @@ def serve(options: DaemonOptions, *, clock: Clock | None = None, err: IO[str] | 
     path = logs.setup(options.log_file)
     # On PostgreSQL the worker keeps this clock in step with the database server's.
     db = Database(options.database_url)
-    for warning in stored_secrets(db):
-        logging.getLogger("amx.daemon").warning("%s", warning)
+    for found in stored_secrets(db):
+        logging.getLogger("amx.daemon").warning("%s", found.message)
     site = QueueSite(db, OffsetClock(clock or SystemClock()))  # its first tick marks missed runs
     retry_base = timedelta(seconds=options.worker.retry_base)
     runner = ChildProcessRunner(site, db.url_text, retry_base, idle_exit=options.jobs_idle_exit)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 from collections.abc import Callable
 from typing import IO, TYPE_CHECKING, Any, NoReturn
@@ -56,11 +57,11 @@ class Context:
             self._check_missed(self._core)
             if self._core.db.url_text not in _REPORTED:
                 _REPORTED.add(self._core.db.url_text)
-                from core.secrets import stored_secrets
+                from core.catalog.stored_secrets import stored_secrets
 
-                for warning in stored_secrets(self._core.db):
-                    kind = "llm" if warning.startswith("LLM") else "db"
-                    self.err(f"warning: {warning[:-1]} (amx profile {kind} set-url NAME URL).")
+                for found in stored_secrets(self._core.db):
+                    fix = f"amx profile {found.kind} set-url {shlex.quote(found.profile)} URL"
+                    self.err(f"warning: {found.message.removesuffix('.')} ({fix}).")
         return self._core
 
     def _check_missed(self, core: Core) -> None:
