@@ -57,6 +57,23 @@ def printable(text: str, *, multiline: bool = False) -> str:
     )
 
 
+def json_inert(document: str) -> str:
+    """A JSON document from `json.dumps(..., ensure_ascii=False)` with every character that
+    `printable` escapes written as a JSON `\\uXXXX` escape: the same values, inert on a
+    terminal (JSON escapes only C0 controls itself, leaving C1 controls and bidi overrides raw)."""
+    if document.isprintable():
+        return document
+    return "".join(_json_escape(c) if _steers_terminal(c) and c != "\n" else c for c in document)
+
+
+def _json_escape(char: str) -> str:
+    point = ord(char)
+    if point <= 0xFFFF:
+        return f"\\u{point:04x}"
+    point -= 0x10000
+    return f"\\u{0xD800 + (point >> 10):04x}\\u{0xDC00 + (point & 0x3FF):04x}"
+
+
 def _invisible(char: str) -> bool:
     return (
         char.isspace()

@@ -4,6 +4,7 @@ after NFKC and case folding, enforced by the database, including for databases o
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -22,7 +23,7 @@ from core.schedules.spec import build_spec
 from core.schedules.triggers import cron
 from core.storage.engine import _alembic_config
 from core.storage.tables import Schedule
-from core.text import name_key, printable
+from core.text import json_inert, name_key, printable
 from daemon import logs
 from tests.support.cli import Amx
 from tests.support.shop import make_shop
@@ -280,3 +281,27 @@ def test_daemon_log_lines_show_controls_as_escapes(tmp_path: Path) -> None:
     assert "\x1b" not in written and "\x07" not in written and "\u202e" not in written
     assert not any(line.startswith("FAKE") for line in written.splitlines())
     assert "Traceback (most recent call last):\n" in written  # tracebacks keep their lines
+
+
+def test_json_output_escapes_every_terminal_control_and_keeps_the_values() -> None:
+    values = {label: text for label, text in REFUSED.items()}
+    values["astral"] = "tag\U000e0041 and emoji \U0001f600 joined \u200d"
+    document = json_inert(json.dumps(values, indent=2, ensure_ascii=False))
+    assert json.loads(document) == values
+    for char in "\x1b\x07\x00\x7f\x9b\x85\u202e\u202a\u2068\u2067\u200b\ufeff\U000e0041":
+        assert char not in document, repr(char)
+    assert "\U0001f600" in document and "\u200d" in document  # printable text stays as it is
+
+
+def test_cli_json_of_text_stored_by_an_earlier_version_is_inert(old_database: str) -> None:
+    note = "said \x1b]0;owned\x07, then \x9b2J (C1) and invoice\u202efdp.exe"
+    engine = create_engine(old_database)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE schedules SET note = :note WHERE id = 5"), {"note": note})
+    engine.dispose()
+    amx = Amx(old_database, FrozenClock(datetime(2026, 11, 21, tzinfo=UTC)))
+    shown = amx.json("schedule", "show", "5")
+    assert shown["schedule"]["name"] == "bell\x07\x1b[2Jname"
+    assert shown["schedule"]["note"] == note
+    for char in "\x1b\x07\x9b\u202e":
+        assert char not in amx.out, repr(char)

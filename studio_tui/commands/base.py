@@ -11,7 +11,7 @@ from typing import IO, TYPE_CHECKING, Any, NoReturn
 
 from core.clock import Clock
 from core.errors import InvalidInput
-from core.text import printable
+from core.text import json_inert, printable
 
 if TYPE_CHECKING:
     from core.api import Core
@@ -86,8 +86,8 @@ class Context:
         print(printable(text, multiline=True), file=self.error_out)
 
     def json(self, value: Any) -> None:
-        """Write a JSON document to standard output."""
-        print(json.dumps(value, indent=2, ensure_ascii=False), file=self.out)
+        """Write a JSON document to standard output, terminal controls inside strings escaped."""
+        print(json_inert(json.dumps(value, indent=2, ensure_ascii=False)), file=self.out)
 
     def close(self) -> None:
         """Release the core."""
