@@ -18,11 +18,11 @@ from sqlalchemy.exc import IntegrityError
 
 from core.api import Core
 from core.clock import FrozenClock
-from core.errors import InvalidInput, NameTaken
+from core.errors import Conflict, InvalidInput, NameTaken
 from core.schedules.spec import build_spec
 from core.schedules.triggers import cron
 from core.storage.engine import _alembic_config
-from core.storage.tables import Schedule
+from core.storage.tables import DbProfile, LlmProfile, Schedule
 from core.text import json_inert, name_key, printable
 from daemon import logs
 from tests.support.cli import Amx
@@ -210,6 +210,11 @@ def old_database(db_url: str, tmp_path: Path) -> Iterator[str]:
                  "('shop', :url, 5, '2026-11-01 00:00:00')"),
             {"url": make_shop(tmp_path / "shop")},
         )  # fmt: skip
+        conn.execute(
+            text("INSERT INTO db_profiles (name, url, sample_size, created_at) VALUES "
+                 "('SHOP', :url, 5, '2026-11-01 00:00:00')"),
+            {"url": make_shop(tmp_path / "shop2")},
+        )  # fmt: skip
         _old_row(conn, "Nightly")
         _old_row(conn, "nightly")
         _old_row(conn, WIDE_NIGHTLY.upper())
@@ -305,3 +310,42 @@ def test_cli_json_of_text_stored_by_an_earlier_version_is_inert(old_database: st
     assert shown["schedule"]["note"] == note
     for char in "\x1b\x07\x9b\u202e":
         assert char not in amx.out, repr(char)
+
+
+@pytest.mark.parametrize("kind", ["db", "llm"])
+def test_profile_names_clash_after_nfkc_and_case_folding(
+    core: Core, tmp_path: Path, kind: str
+) -> None:
+    def add(name: str) -> Any:
+        if kind == "db":
+            return core.profiles.add_db(name, make_shop(tmp_path / f"s{len(name)}{name_key(name)}"))
+        return core.profiles.add_llm(name, "heuristic")
+
+    add("Prod")
+    for twin in ("prod", "PROD", "".join(chr(ord(c) + 0xFEE0) for c in "prod")):
+        with pytest.raises(Conflict) as taken:
+            add(twin)
+        message = str(taken.value)
+        assert taken.value.field == "name" and "'Prod'" in message and one_sentence(message)
+    listed = core.profiles.list_db() if kind == "db" else core.profiles.list_llm()
+    assert [p.name for p in listed if name_key(p.name) == "prod"] == ["Prod"]
+
+
+def test_the_database_itself_refuses_a_profile_name_that_folds_the_same(
+    core: Core, tmp_path: Path
+) -> None:
+    """Two processes adding "Prod" and "prod" at once: the unique index turns the later away."""
+    core.profiles.add_db("Prod", make_shop(tmp_path / "a"))
+    now = datetime(2026, 11, 21, tzinfo=UTC)
+    with pytest.raises(IntegrityError), core.db.write() as session:
+        session.add(DbProfile(name="pROD", url="sqlite:///x.db", sample_size=5, created_at=now))
+    with pytest.raises(IntegrityError), core.db.write() as session:
+        session.add(LlmProfile(name="HEURISTIC", provider="heuristic", created_at=now))
+
+
+def test_migration_keeps_profiles_whose_names_clash_after_folding(old_database: str) -> None:
+    core = Core.open(old_database, FrozenClock(datetime(2026, 11, 21, tzinfo=UTC)))
+    assert [p.name for p in core.profiles.list_db()] == ["SHOP", "shop"]
+    with pytest.raises(Conflict):
+        core.profiles.add_db("Shop", "sqlite:///elsewhere.db", create=True)
+    core.close()

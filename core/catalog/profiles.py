@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import func, select
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.exc import ArgumentError, IntegrityError
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from core.catalog.llm_profiles import LlmProfileConfig
 from core.clock import Clock
@@ -17,7 +17,7 @@ from core.errors import Conflict, InvalidInput, NotFound
 from core.secrets import refuse_literal_secrets, resolve_secret
 from core.storage.engine import Database, masked
 from core.storage.tables import DbProfile, LlmProfile, Schedule
-from core.text import name_problem
+from core.text import name_key, name_problem
 
 BUILTIN_LLM = "heuristic"
 
@@ -80,6 +80,28 @@ def resolve_db_url(url: str) -> URL:
     return resolve_secret(make_url(url), "url")
 
 
+def _refuse_taken(
+    session: Session, table: type[DbProfile] | type[LlmProfile], name: str, label: str
+) -> None:
+    """Conflict when a profile's name folds to `name`'s ("Shop", "shop", fullwidth "shop")."""
+    taken = session.scalar(select(table.name).where(table.name_key == name_key(name)))
+    if taken is not None:
+        same = "" if taken == name else f" ({taken!r}, the same name in another case or form)"
+        raise Conflict(
+            f"{label} profile named {name!r} exists already{same}; choose another name.",
+            field="name",
+        )
+
+
+def _flush_unique(session: Session, name: str, label: str) -> None:
+    try:
+        session.flush()
+    except IntegrityError:  # another process added the same name since the check
+        raise Conflict(
+            f"{label} profile named {name!r} exists already; choose another name.", field="name"
+        ) from None
+
+
 def _db_info(row: DbProfile) -> DbProfileInfo:
     return DbProfileInfo(
         name=row.name,
@@ -121,8 +143,7 @@ class ProfileService:
         if not 0 <= sample_size <= 1000:
             raise InvalidInput("sample_size", "sample size must be between 0 and 1000.")
         with self.db.write() as session:
-            if session.scalar(select(DbProfile).where(DbProfile.name == name)):
-                raise Conflict(f"a DB profile named {name!r} exists already; choose another name.")
+            _refuse_taken(session, DbProfile, name, "a DB")
             check_target(url.strip(), profile=name, create=create)
             row = DbProfile(
                 name=name,
@@ -131,7 +152,7 @@ class ProfileService:
                 created_at=self.clock.now(),
             )
             session.add(row)
-            session.flush()
+            _flush_unique(session, name, "a DB")
             return _db_info(row)
 
     def set_db_url(self, name: str, url: str) -> DbProfileInfo:
@@ -205,10 +226,7 @@ class ProfileService:
             concurrency=concurrency,
         )
         with self.db.write() as session:
-            if session.scalar(select(LlmProfile).where(LlmProfile.name == config.name)):
-                raise Conflict(
-                    f"an LLM profile named {config.name!r} exists already; choose another name."
-                )
+            _refuse_taken(session, LlmProfile, config.name, "an LLM")
             row = LlmProfile(
                 name=config.name,
                 provider=config.provider,
@@ -219,7 +237,7 @@ class ProfileService:
                 created_at=self.clock.now(),
             )
             session.add(row)
-            session.flush()
+            _flush_unique(session, config.name, "an LLM")
             return _llm_info(row)
 
     def list_llm(self) -> list[LlmProfileInfo]:

@@ -65,9 +65,15 @@ class DbProfile(Base):
     __tablename__ = "db_profiles"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
+    # The name as names are compared (core.text.name_key), unique; null only while migrating.
+    name_key: Mapped[str] = mapped_column(
+        String(NAME_KEY_COLUMN), nullable=True, default=_name_key_of_insert
+    )
     url: Mapped[str] = mapped_column(Text)
     sample_size: Mapped[int] = mapped_column(Integer, default=5)
     created_at: Mapped[datetime]
+
+    __table_args__ = (Index("uq_db_profiles_name_key", "name_key", unique=True),)
 
 
 class LlmProfile(Base):
@@ -76,12 +82,18 @@ class LlmProfile(Base):
     __tablename__ = "llm_profiles"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
+    # The name as names are compared (core.text.name_key), unique; null only while migrating.
+    name_key: Mapped[str] = mapped_column(
+        String(NAME_KEY_COLUMN), nullable=True, default=_name_key_of_insert
+    )
     provider: Mapped[str] = mapped_column(String(40))
     model: Mapped[str | None] = mapped_column(String(200))
     base_url: Mapped[str | None] = mapped_column(Text)
     api_key_env: Mapped[str | None] = mapped_column(String(200))
     concurrency: Mapped[int] = mapped_column(Integer, default=2)
     created_at: Mapped[datetime]
+
+    __table_args__ = (Index("uq_llm_profiles_name_key", "name_key", unique=True),)
 
 
 class Schedule(Base):
