@@ -325,3 +325,20 @@ def test_a_directory_is_not_a_database(core: Core, tmp_path: Path) -> None:
     with pytest.raises(AmxError) as err:
         core.profiles.add_db("dir", f"sqlite:///{folder}")
     one_sentence(err.value, "dir")
+
+
+def test_profile_db_test_fails_when_the_database_is_gone_though_its_catalog_is_cached(
+    amx: Amx, tmp_path: Path
+) -> None:
+    file = tmp_path / "gone.db"
+    with sqlite3.connect(file) as conn:
+        conn.execute("CREATE TABLE users (id INTEGER PRIMARY KEY)")
+    conn.close()
+    assert amx("profile", "db", "add", "gone", f"sqlite:///{file}") == 0, amx.err
+    assert amx("profile", "db", "test", "gone") == 0, amx.err  # the cache now holds it
+    assert amx("catalog", "show", "gone") == 0, amx.err
+    file.unlink()
+    assert amx("profile", "db", "test", "gone") == 1, amx.out
+    assert "reached" not in amx.out
+    assert amx.err.startswith("error: ") and amx.err.count("\n") == 1, amx.err
+    assert "'gone'" in amx.err and "gone.db" in amx.err

@@ -81,22 +81,29 @@ class CatalogService:
         return _default_database(self.profiles.get_db(profile).url)
 
     def children(
-        self, profile: str, parent: Sequence[str] = (), *, refresh: bool = False
+        self,
+        profile: str,
+        parent: Sequence[str] = (),
+        *,
+        refresh: bool = False,
+        live: bool = False,
     ) -> Listing:
-        """The children of `parent` (() → databases), from the cache unless `refresh`."""
+        """The children of `parent` (() → databases), from the cache unless `refresh`; a failed
+        read falls back to the cache with the error beside it, unless `live` asks for the
+        database itself (a connection test must not pass on what was read earlier)."""
         parent = tuple(parent)
         if len(parent) > 3:
             raise InvalidInput(
                 "path", "a column has no children; give at most database.schema.table."
             )
         row = self.profiles.get_db(profile)
-        cached = None if refresh else self._cached(profile, parent)
+        cached = None if refresh or live else self._cached(profile, parent)
         if cached is not None:
             return cached
         try:
             nodes = self._read(row, parent)
         except Unreachable as exc:
-            stale = self._cached(profile, parent)
+            stale = None if live else self._cached(profile, parent)
             if stale is None:
                 raise
             return stale.model_copy(update={"error": str(exc)})

@@ -32,9 +32,9 @@ def cmd_db_list(ctx: Context) -> int:
 
 def cmd_db_test(ctx: Context) -> int:
     name = ctx.args.name
-    databases = ctx.core.catalog.children(name, (), refresh=True)
+    databases = ctx.core.catalog.children(name, (), live=True)
     default = ctx.core.catalog.default_database(name)
-    schemas = ctx.core.catalog.children(name, (default,), refresh=True)
+    schemas = ctx.core.catalog.children(name, (default,), live=True)
     ctx.print(
         f"reached {name!r}: {len(databases.nodes)} database(s); {default!r} has "
         f"{len(schemas.nodes)} schema(s): {', '.join(n.name for n in schemas.nodes[:8])}"
