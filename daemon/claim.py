@@ -2,20 +2,23 @@
 
 PostgreSQL: one statement, a CTE that picks due rows `FOR UPDATE SKIP LOCKED`, an `UPDATE …
 RETURNING` that claims them and an `INSERT … SELECT` of their Run rows, in one round trip.
-SQLite: inside a `BEGIN IMMEDIATE` transaction (one writer at a time), a compare-and-set
-`UPDATE … WHERE status = 'pending' AND version = :version` per row, then one multi-row insert of
-the Run rows. Either way the runs go in with the claim, and their UNIQUE (schedule_id,
-scheduled_for) is the backstop.
+SQLite: inside a `BEGIN IMMEDIATE` transaction (one writer at a time, so the due rows cannot
+change between the pick and the claim), one `UPDATE … WHERE id IN (the due rows) RETURNING` and
+one multi-row `INSERT … RETURNING` of the Run rows, sent straight to the driver: a claim is the
+daemon's hottest write and SQLAlchemy's statement handling cost several times the SQLite work.
+Either way the runs go in with the claim, and their UNIQUE (schedule_id, scheduled_for) is the
+backstop.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, String, TextClause, bindparam, column, insert, text
+from sqlalchemy import Integer, String, TextClause, bindparam, column, text
 from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeEngine
 
@@ -64,18 +67,26 @@ FROM claimed
 RETURNING id, schedule_id, scheduled_for, trigger, attempt
 """
 
-_SQLITE_DUE = f"""
-SELECT id, next_fire_at, retry_count, version FROM schedules INDEXED BY ix_schedules_due
-WHERE {DUE_PREDICATE} AND next_fire_at <= :now
-ORDER BY next_fire_at LIMIT :n
+_SQLITE_CLAIM = f"""
+UPDATE schedules
+SET status = 'running', claimed_by = ?, lease_until = ?, version = version + 1, updated_at = ?
+WHERE id IN (
+    SELECT id FROM schedules INDEXED BY ix_schedules_due
+    WHERE {DUE_PREDICATE} AND next_fire_at <= ?
+    ORDER BY next_fire_at LIMIT ?
+)
+RETURNING id, next_fire_at, retry_count
 """
 
-_SQLITE_CAS = """
-UPDATE schedules
-SET status = 'running', claimed_by = :worker, lease_until = :lease,
-    version = version + 1, updated_at = :now
-WHERE id = :id AND status = 'pending' AND deleted_at IS NULL AND version = :version
-"""
+_SQLITE_RUN_COLUMNS = (
+    "schedule_id, scheduled_for, trigger, attempt, status, worker_id, started_at, lease_until, "
+    "lease_s, created_at"
+)
+
+_SQLITE_QUEUED_ANY = (
+    "SELECT 1 FROM runs r JOIN schedules s ON s.id = r.schedule_id "
+    "WHERE r.status = 'queued' AND s.deleted_at IS NULL LIMIT 1"
+)
 
 _QUEUED = """
 SELECT r.id FROM runs r JOIN schedules s ON s.id = r.schedule_id
@@ -106,9 +117,17 @@ def claim_due(
         return []
     claimed: list[Claimed] = []
     with db.write() as session:
-        claimed += _claim_queued(session, now, worker_id, limit, lease)
+        if _is_pg(session):
+            claimed += _claim_queued(session, now, worker_id, limit, lease)
+            if len(claimed) < limit:
+                claimed += _claim_schedules(session, now, worker_id, limit - len(claimed), lease)
+            return claimed
+        driver = session.connection().connection.driver_connection  # BEGIN IMMEDIATE is sent
+        assert isinstance(driver, sqlite3.Connection)
+        if driver.execute(_SQLITE_QUEUED_ANY).fetchone():  # run-now requests: rare, via the ORM
+            claimed += _claim_queued(session, now, worker_id, limit, lease)
         if len(claimed) < limit:
-            claimed += _claim_schedules(session, now, worker_id, limit - len(claimed), lease)
+            claimed += _claim_sqlite(driver, now, worker_id, limit - len(claimed), lease)
     return claimed
 
 
@@ -143,6 +162,7 @@ def _claim_queued(
 def _claim_schedules(
     session: Session, now: datetime, worker_id: str, limit: int, lease: timedelta
 ) -> list[Claimed]:
+    """PostgreSQL: claim due occurrences and insert their runs in one statement."""
     check("claim", Status.PENDING, Status.RUNNING, what="a due schedule")
     params = {
         "now": now,
@@ -151,41 +171,45 @@ def _claim_schedules(
         "worker": worker_id,
         "n": limit,
     }
-    if _is_pg(session):
-        returns = ("id", "schedule_id", "scheduled_for", "trigger", "attempt")
-        result = session.execute(_sql(_PG_CLAIM_AND_RUNS, *returns), params)
-        return sorted((Claimed(*row) for row in result), key=lambda c: (c.scheduled_for, c.run_id))
-    won: list[tuple[int, datetime, int]] = []
-    due_columns = ("id", "next_fire_at", "retry_count", "version")
-    for sid, due, retries, row_version in session.execute(_sql(_SQLITE_DUE, *due_columns), params):
-        cas = session.execute(_sql(_SQLITE_CAS), {**params, "id": sid, "version": row_version})
-        if cas.rowcount == 1:  # type: ignore[attr-defined]
-            won.append((sid, due, retries))
+    returns = ("id", "schedule_id", "scheduled_for", "trigger", "attempt")
+    result = session.execute(_sql(_PG_CLAIM_AND_RUNS, *returns), params)
+    return sorted((Claimed(*row) for row in result), key=lambda c: (c.scheduled_for, c.run_id))
+
+
+def _stamp(moment: datetime) -> str:
+    """A time as SQLAlchemy's SQLite dialect stores the UTC column: naive UTC, microseconds."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _claim_sqlite(
+    driver: sqlite3.Connection, now: datetime, worker_id: str, limit: int, lease: timedelta
+) -> list[Claimed]:
+    check("claim", Status.PENDING, Status.RUNNING, what="a due schedule")
+    at, until = _stamp(now), _stamp(now + lease)
+    won = driver.execute(_SQLITE_CLAIM, (worker_id, until, at, at, limit)).fetchall()
     if not won:
         return []
-    rows: list[dict[str, Any]] = []
-    for sid, due, retries in won:
-        rows.append(
-            {
-                "schedule_id": sid,
-                "scheduled_for": due,
-                "trigger": "retry" if retries else "schedule",
-                "attempt": retries + 1,
-                "status": RunStatus.RUNNING,
-                "worker_id": worker_id,
-                "started_at": now,
-                "lease_until": now + lease,
-                "lease_s": lease.total_seconds(),
-                "created_at": now,
-            }
-        )
-    # One multi-row INSERT … RETURNING for the whole batch, not a round trip per run.
-    inserted = session.execute(
-        insert(Run).returning(Run.id, Run.schedule_id, sort_by_parameter_order=True), rows
-    ).all()
+    won.sort(key=lambda row: (row[1], row[0]))
+    values: list[Any] = []
+    for sid, due, retries, *_ in won:
+        trigger = "retry" if retries else "schedule"
+        values += [sid, due, trigger, retries + 1, RunStatus.RUNNING.value, worker_id, at, until]
+        values += [lease.total_seconds(), at]
+    rows = ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(won))
+    inserted = driver.execute(
+        f"INSERT INTO runs ({_SQLITE_RUN_COLUMNS}) VALUES {rows} RETURNING id, schedule_id",
+        values,
+    ).fetchall()
+    run_of = {sid: run_id for run_id, sid in inserted}
     return [
-        Claimed(run_id, sid, row["scheduled_for"], row["trigger"], row["attempt"])
-        for (run_id, sid), row in zip(inserted, rows, strict=True)
+        Claimed(
+            run_of[sid],
+            sid,
+            datetime.fromisoformat(due).replace(tzinfo=UTC),
+            "retry" if retries else "schedule",
+            retries + 1,
+        )
+        for sid, due, retries, *_ in won
     ]
 
 
