@@ -19,6 +19,7 @@ from daemon.hooks import CommandRunner, HookStatus, Platform, current_platform
 from daemon.overview import overview
 from daemon.worker import Worker, WorkerConfig
 from studio_tui import config
+from studio_tui.command_history import History
 from studio_tui.screens.schedules import Board, SchedulesScreen
 from studio_tui.widgets.status_bar import Firing
 from themes import DEFAULT_THEME, THEMES, variable_defaults
@@ -60,6 +61,7 @@ class StudioApp(App[None]):
         self.refresh_every = refresh_every
         self.ask_missed = ask_missed
         self.hook: HookStatus | None = None
+        self.command_history: History | None = None
         self._ticker: Worker | None = None
         self._ticker_thread: threading.Thread | None = None
         for theme_object in THEMES:
@@ -162,9 +164,16 @@ class StudioApp(App[None]):
         self.push_screen(HelpScreen())
 
     def action_command_line(self) -> None:
+        from daemon.hooks import SubprocessRunner
+        from studio_tui.commands.base import OsHooks
         from studio_tui.screens.command import CommandScreen
 
-        self.push_screen(CommandScreen(self.core, self.clock))
+        if self.command_history is None:  # read once, then kept for the session
+            self.command_history = History.load()
+        hooks = OsHooks(self.platform, self.runner or SubprocessRunner())
+        self.push_screen(
+            CommandScreen(self.core, self.clock, history=self.command_history, os_hooks=hooks)
+        )
 
     # -- embedded ticking and the daemon hook --------------------------------------------------
 
