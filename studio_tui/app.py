@@ -37,8 +37,12 @@ class StudioApp(App[None]):
     """
     BINDINGS = [
         Binding("question_mark", "help", "Help", id="app.help"),
-        Binding("colon", "command_line", "Command", id="app.command"),
-        Binding("ctrl+q", "quit", "Quit", priority=True, id="app.quit"),
+        Binding("colon", "command_line", "Command", tooltip="Command line", id="app.command"),
+        Binding(
+            "ctrl+p", "command_palette", "Palette", show=False, priority=True, id="app.palette"
+        ),
+        Binding("q", "quit", "Quit", id="app.quit"),
+        Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app.quit_anywhere"),
     ]
     COMMAND_PALETTE_BINDING = "ctrl+p"
 
@@ -157,6 +161,24 @@ class StudioApp(App[None]):
 
         if not isinstance(self.screen, MissedScreen):
             self.push_screen(MissedScreen(self.core, missed))
+
+    async def action_quit(self) -> None:
+        """Quit; when an open dialog holds unsaved changes, ask first."""
+        from studio_tui.screens.confirm import ConfirmScreen
+        from studio_tui.screens.dialog import ScheduleDialog
+
+        if not any(isinstance(s, ScheduleDialog) and s.dirty for s in self.screen_stack):
+            self.exit()
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.exit()
+
+        self.push_screen(
+            ConfirmScreen("Quit and drop the changes in the open dialog?", "Quit", danger=True),
+            answered,
+        )
 
     def action_help(self) -> None:
         from studio_tui.screens.help import HelpScreen

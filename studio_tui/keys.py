@@ -40,3 +40,21 @@ def bound_keys(app: App[object], bindings: Iterable[BindingType], binding_id: st
 def key_label(app: App[object], bindings: Iterable[BindingType], binding_id: str) -> str:
     """The first key bound to `binding_id`, as shown to people."""
     return bound_keys(app, bindings, binding_id)[0]
+
+
+def entries(
+    app: App[object], bindings: Iterable[BindingType], *, only: Iterable[str] | None = None
+) -> list[tuple[str, str]]:
+    """`(keys, what they do)` for each binding, in declaration order: the keys of one binding
+    joined with `/`, as remapped by the keymap; `only` keeps those binding ids, in its order."""
+    found: dict[str, list[Binding]] = {}
+    for b in Binding.make_bindings(bindings):
+        found.setdefault(b.id or b.action, []).append(b)
+    chosen = list(only) if only is not None else list(found)
+    said = []
+    for name in chosen:
+        group = found[name]
+        first = group[0]
+        keys = bound_keys(app, group, name) if first.id else [app.get_key_display(b) for b in group]
+        said.append(("/".join(keys), first.tooltip or first.description))
+    return said

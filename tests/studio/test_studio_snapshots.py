@@ -152,3 +152,7 @@ def test_command_line_after_a_long_list_80x24(snap: Any, make_studio: MakeStudio
 
 def test_command_line_empty(snap: Any, make_studio: MakeStudio) -> None:
     assert snap(make_studio(), terminal_size=NARROW, run_before=keys("colon"))
+
+
+def test_help_80x24(snap: Any, make_studio: MakeStudio) -> None:
+    assert snap(make_studio(), terminal_size=NARROW, run_before=keys("question_mark"))
