@@ -19,6 +19,7 @@ from daemon.hooks import CommandRunner, HookStatus, Platform, current_platform
 from daemon.overview import overview
 from daemon.worker import Worker, WorkerConfig
 from studio_tui import config
+from studio_tui.command_history import History
 from studio_tui.screens.schedules import Board, SchedulesScreen
 from studio_tui.widgets.status_bar import Firing
 from themes import DEFAULT_THEME, THEMES, variable_defaults
@@ -36,8 +37,12 @@ class StudioApp(App[None]):
     """
     BINDINGS = [
         Binding("question_mark", "help", "Help", id="app.help"),
-        Binding("colon", "command_line", "Command", id="app.command"),
-        Binding("ctrl+q", "quit", "Quit", priority=True, id="app.quit"),
+        Binding("colon", "command_line", "Command", tooltip="Command line", id="app.command"),
+        Binding(
+            "ctrl+p", "command_palette", "Palette", show=False, priority=True, id="app.palette"
+        ),
+        Binding("q", "quit", "Quit", id="app.quit"),
+        Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app.quit_anywhere"),
     ]
     COMMAND_PALETTE_BINDING = "ctrl+p"
 
@@ -60,6 +65,7 @@ class StudioApp(App[None]):
         self.refresh_every = refresh_every
         self.ask_missed = ask_missed
         self.hook: HookStatus | None = None
+        self.command_history: History | None = None
         self._ticker: Worker | None = None
         self._ticker_thread: threading.Thread | None = None
         for theme_object in THEMES:
@@ -156,15 +162,40 @@ class StudioApp(App[None]):
         if not isinstance(self.screen, MissedScreen):
             self.push_screen(MissedScreen(self.core, missed))
 
+    async def action_quit(self) -> None:
+        """Quit; when an open dialog holds unsaved changes, ask first."""
+        from studio_tui.screens.confirm import ConfirmScreen
+        from studio_tui.screens.dialog import ScheduleDialog
+
+        if not any(isinstance(s, ScheduleDialog) and s.dirty for s in self.screen_stack):
+            self.exit()
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.exit()
+
+        self.push_screen(
+            ConfirmScreen("Quit and drop the changes in the open dialog?", "Quit", danger=True),
+            answered,
+        )
+
     def action_help(self) -> None:
         from studio_tui.screens.help import HelpScreen
 
         self.push_screen(HelpScreen())
 
     def action_command_line(self) -> None:
+        from daemon.hooks import SubprocessRunner
+        from studio_tui.commands.base import OsHooks
         from studio_tui.screens.command import CommandScreen
 
-        self.push_screen(CommandScreen(self.core, self.clock))
+        if self.command_history is None:  # read once, then kept for the session
+            self.command_history = History.load()
+        hooks = OsHooks(self.platform, self.runner or SubprocessRunner())
+        self.push_screen(
+            CommandScreen(self.core, self.clock, history=self.command_history, os_hooks=hooks)
+        )
 
     # -- embedded ticking and the daemon hook --------------------------------------------------
 

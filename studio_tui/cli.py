@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import io
 import os
 import sys
 import unicodedata
 from collections.abc import Sequence
-from typing import IO
+from dataclasses import dataclass
+from typing import IO, TYPE_CHECKING
 
 from core.clock import Clock, SystemClock
 from core.errors import AmxError
@@ -17,11 +19,15 @@ from studio_tui.commands.base import (
     EXIT_REFUSED,
     EXIT_USAGE,
     Context,
+    OsHooks,
     Parser,
     UsageError,
     subcommands,
 )
 from studio_tui.commands.hints import explain
+
+if TYPE_CHECKING:
+    from core.api import Core
 
 COMMANDS = ("studio", "schedule", "profile", "catalog", "review", "daemon")
 
@@ -88,8 +94,13 @@ def run(
     out: IO[str] | None = None,
     err: IO[str] | None = None,
     clock: Clock | None = None,
+    core: Core | None = None,
+    os_hooks: OsHooks | None = None,
 ) -> int:
-    """Run one `amx` command line; returns the exit code (0 ok, 1 refused, 2 usage)."""
+    """Run one `amx` command line; returns the exit code (0 ok, 1 refused, 2 usage).
+
+    With `core` the command runs on that open core (the studio's own) and leaves it open,
+    instead of opening the database named by `--database-url` or the default one."""
     out = out or sys.stdout
     err = err or sys.stderr
     unusable = _unusable_argument(argv)
@@ -104,7 +115,14 @@ def run(
         return EXIT_USAGE
     except SystemExit as exc:  # --help
         return int(exc.code or 0)
-    ctx = Context(args, out, clock or SystemClock(), err)
+    if core is not None and args.database_url:
+        print(
+            "amx: --database-url does not apply here: these commands work on the database the "
+            "studio has open; drop the option",
+            file=err,
+        )
+        return EXIT_USAGE
+    ctx = Context(args, out, clock or SystemClock(), err, core=core, os_hooks=os_hooks)
     try:
         return int(args.handler(ctx))
     except UsageError as exc:
@@ -133,6 +151,25 @@ def run(
         return EXIT_REFUSED
     finally:
         ctx.close()
+
+
+@dataclass(frozen=True)
+class Captured:
+    """What one command printed, and its exit code."""
+
+    code: int
+    out: str
+    err: str
+
+
+def run_captured(
+    argv: Sequence[str], core: Core, *, clock: Clock | None = None, os_hooks: OsHooks | None = None
+) -> Captured:
+    """Run one `amx` command line on an open core, its output kept as text (for the studio's
+    command line, which shows it in its own pane)."""
+    out, err = io.StringIO(), io.StringIO()
+    code = run(argv, out=out, err=err, clock=clock or core.clock, core=core, os_hooks=os_hooks)
+    return Captured(code, out.getvalue(), err.getvalue())
 
 
 def main() -> int:

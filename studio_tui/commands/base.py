@@ -7,6 +7,7 @@ import json
 import shlex
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any, NoReturn
 
 from core.clock import Clock
@@ -15,6 +16,7 @@ from core.text import json_inert, printable
 
 if TYPE_CHECKING:
     from core.api import Core
+    from daemon.hooks import CommandRunner, Platform
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
 # How long a command spends on missed detection before it answers.
@@ -35,21 +37,53 @@ class Parser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see `{self.prog} --help`)")
 
 
+@dataclass(frozen=True)
+class OsHooks:
+    """The OS whose daemon hook the commands manage, and how they run its tools (the studio
+    hands in its own, so `/schedule status` agrees with its status bar)."""
+
+    platform: Platform
+    runner: CommandRunner
+
+
 class Context:
-    """What a command handler needs: the parsed arguments, output streams and the core."""
+    """What a command handler needs: the parsed arguments, output streams and the core.
+
+    A shell command opens its own core on first use and closes it at the end; the studio's
+    command line hands in the core it already has (`core=`), which the context leaves open.
+    """
 
     def __init__(
-        self, args: argparse.Namespace, out: IO[str], clock: Clock, err: IO[str] | None = None
+        self,
+        args: argparse.Namespace,
+        out: IO[str],
+        clock: Clock,
+        err: IO[str] | None = None,
+        *,
+        core: Core | None = None,
+        os_hooks: OsHooks | None = None,
     ) -> None:
         self.args = args
         self.out = out
         self.error_out = err or sys.stderr
         self.clock = clock
-        self._core: Core | None = None
+        self.os_hooks = os_hooks
+        self._core: Core | None = core
+        self._owns_core = core is None
+
+    @property
+    def database_url(self) -> str | None:
+        """The database these commands work on: the open core's, else `--database-url` (None
+        for the default one)."""
+        if self._core is not None and not self._owns_core:
+            return self._core.db.url_text
+        url: str | None = self.args.database_url
+        return url
 
     @property
     def core(self) -> Core:
-        """The core, opened on first use (commands like `next` never touch the database)."""
+        """The core: the one handed in, else opened on first use (commands like `next` never
+        touch the database)."""
         if self._core is None:
             from core.api import Core  # loaded on first use: `amx daemon run` never needs it
 
@@ -90,8 +124,8 @@ class Context:
         print(json_inert(json.dumps(value, indent=2, ensure_ascii=False)), file=self.out)
 
     def close(self) -> None:
-        """Release the core."""
-        if self._core is not None:
+        """Release the core this context opened (a core handed in stays open)."""
+        if self._core is not None and self._owns_core:
             self._core.close()
 
 

@@ -14,16 +14,22 @@ PLATFORM_CHOICES = list(hooks.PLATFORMS)
 
 def _platform(ctx: Context) -> hooks.Platform:
     chosen = getattr(ctx.args, "platform", None)
-    return chosen if chosen in hooks.PLATFORMS else hooks.current_platform()
+    if chosen in hooks.PLATFORMS:
+        return chosen  # type: ignore[no-any-return]
+    return ctx.os_hooks.platform if ctx.os_hooks else hooks.current_platform()
+
+
+def _runner(ctx: Context) -> hooks.CommandRunner:
+    return ctx.os_hooks.runner if ctx.os_hooks else SubprocessRunner()
 
 
 def cmd_install(ctx: Context) -> int:
     platform = _platform(ctx)
-    command = DaemonCommand.build(ctx.args.database_url)
+    command = DaemonCommand.build(ctx.database_url)
     if ctx.args.print:
         ctx.out.write(hooks.preview(platform, command))
         return EXIT_OK
-    result = hooks.install(platform, SubprocessRunner(), command)
+    result = hooks.install(platform, _runner(ctx), command)
     (ctx.print if result.ok else ctx.err)(
         result.message if result.ok else f"error: {result.message}"
     )
@@ -33,7 +39,7 @@ def cmd_install(ctx: Context) -> int:
 
 
 def cmd_uninstall(ctx: Context) -> int:
-    result = hooks.uninstall(_platform(ctx), SubprocessRunner())
+    result = hooks.uninstall(_platform(ctx), _runner(ctx))
     if not result.ok:
         ctx.err(f"error: {result.message}")
         return EXIT_REFUSED
@@ -42,7 +48,7 @@ def cmd_uninstall(ctx: Context) -> int:
 
 
 def cmd_status(ctx: Context) -> int:
-    hook = hooks.status(hooks.current_platform(), SubprocessRunner())
+    hook = hooks.status(_platform(ctx), _runner(ctx))
     data = overview(ctx.core, hook)
     if ctx.args.json:
         ctx.json(data.as_json())

@@ -1,124 +1,179 @@
-"""`:` — the studio's command line: `/schedule <verb> …` with the shell CLI's meanings."""
+"""`:` — the studio's command line: `amx schedule` verbs, run on the studio's own core.
+
+The line takes `status`, `schedule status` or `/schedule status`. Its output scrolls above the
+input, which stays pinned at the bottom; Up and Down walk the history, Tab completes."""
 
 from __future__ import annotations
 
-import io
-import shlex
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
+from rich.markup import escape
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Input, RichLog, Static
+from textual.widgets import RichLog, Static
 
 from core.api import Core
 from core.clock import Clock
+from core.errors import AmxError
+from studio_tui.cli import run_captured
+from studio_tui.command_history import History
+from studio_tui.command_words import parse
+from studio_tui.commands.base import OsHooks
+from studio_tui.keys import key_label
 from studio_tui.screens.confirm import ConfirmScreen
+from studio_tui.widgets.command_input import CommandInput
 
-VERBS = (
-    "add",
-    "edit",
-    "list",
-    "show",
-    "pause",
-    "resume",
-    "run-now",
-    "skip",
-    "cancel",
-    "rm",
-    "next",
-    "install-daemon",
-    "uninstall-daemon",
-    "status",
-)
+if TYPE_CHECKING:
+    from textual.app import App
 
 
-def parse(line: str) -> list[str]:
-    """`/schedule pause 3` → ["schedule", "pause", "3"]; refuses anything else in one sentence."""
-    try:
-        words = shlex.split(line)
-    except ValueError as exc:
-        raise ValueError(f"cannot read that line: {exc}.") from None
-    if not words:
-        raise ValueError("type a command, e.g. /schedule list")
-    head = words[0].lstrip("/")
-    if head != "schedule":
-        raise ValueError(f"unknown command {words[0]!r}; commands start with /schedule")
-    if len(words) < 2 or words[1] not in VERBS:
-        raise ValueError(f"give a verb after /schedule: {', '.join(VERBS)}")
-    return ["schedule", *words[1:]]
+@runtime_checkable
+class Reloads(Protocol):
+    """A screen that shows data the commands may have changed."""
+
+    def reload(self) -> None: ...
 
 
 class CommandScreen(ModalScreen[None]):
-    """A one-line command prompt with its output below."""
+    """A one-line command prompt pinned at the bottom, its output scrolling above it."""
 
     DEFAULT_CSS = """
     CommandScreen { align: center bottom; }
     CommandScreen > Vertical {
-        width: 100%; height: auto; max-height: 70%; background: $surface;
+        width: 100%; height: auto; background: $surface;
         border-top: thick $primary; padding: 0 1;
     }
-    CommandScreen RichLog { height: auto; max-height: 20; min-height: 3; }
-    CommandScreen #hint { color: $text-muted; }
+    CommandScreen.-output > Vertical { height: 75%; }
+    CommandScreen #output { display: none; height: 1fr; min-height: 1; overflow-x: hidden; }
+    CommandScreen.-output #output { display: block; }
+    CommandScreen #hint { color: $text-muted; height: 1; }
     """
-    BINDINGS = [Binding("escape", "dismiss(None)", "Close", id="command.close")]
+    BINDINGS = [
+        Binding("escape", "dismiss(None)", "Close", id="command.close"),
+        Binding("pageup", "scroll_output(-1)", "Scroll up", show=False, id="command.page_up"),
+        Binding("pagedown", "scroll_output(1)", "Scroll down", show=False, id="command.page_down"),
+    ]
 
-    def __init__(self, core: Core, clock: Clock) -> None:
+    def __init__(
+        self,
+        core: Core,
+        clock: Clock,
+        *,
+        history: History | None = None,
+        os_hooks: OsHooks | None = None,
+    ) -> None:
         super().__init__()
         self.core = core
         self.clock = clock
+        self.history = history if history is not None else History()
+        self.os_hooks = os_hooks
+        self.schedules: list[tuple[int, str]] = []
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield RichLog(id="output", wrap=True, markup=False)
-            yield Static(f"/schedule {'|'.join(VERBS)} …   (esc closes)", id="hint")
-            yield Input(value="/schedule ", id="line", select_on_focus=False)
+            yield RichLog(id="output", wrap=True, markup=False, highlight=False, max_lines=2000)
+            yield Static(self._hint(), id="hint", markup=False)
+            yield CommandInput(
+                self.history,
+                lambda: self.schedules,
+                id="line",
+                placeholder="/schedule status, list, pause ID …",
+            )
+
+    def _hint(self) -> str:
+        app = self.app
+        line, screen = CommandInput.BINDINGS, self.BINDINGS
+        said = [
+            (key_label(app, line, "command.complete"), "completes"),
+            (
+                key_label(app, line, "command.older") + key_label(app, line, "command.newer"),
+                "history",
+            ),
+            (
+                f"{key_label(app, screen, 'command.page_up')}/"
+                f"{key_label(app, screen, 'command.page_down')}",
+                "scroll",
+            ),
+            (key_label(app, screen, "command.close"), "closes"),
+        ]
+        return "  ·  ".join(f"{key} {what}" for key, what in said)
 
     def on_mount(self) -> None:
-        line = self.query_one("#line", Input)
-        line.focus()
-        line.cursor_position = len(line.value)
+        self.query_one(CommandInput).focus()
+        self._load_schedules()
 
-    @on(Input.Submitted, "#line")
-    def _submitted(self, event: Input.Submitted) -> None:
-        log = self.query_one(RichLog)
-        log.write(f": {event.value}")
+    @work(thread=True, group="command-names", exclusive=True)
+    def _load_schedules(self) -> None:
         try:
-            argv = parse(event.value)
-        except ValueError as exc:
-            log.write(f"error: {exc}")
+            items = self.core.schedules.list().items
+        except AmxError:
+            return  # completion of ids and names waits for the database to answer again
+        found = [(s.id, s.name) for s in items]
+        self.app.call_from_thread(setattr, self, "schedules", found)
+
+    def write(self, text: str) -> None:
+        """Add lines to the output, shown literally (never read as markup), wrapped to the
+        pane's width once it is laid out."""
+        self.set_class(True, "-output")
+        self.call_after_refresh(self._write, text.rstrip("\n").splitlines() or [""])
+
+    def _write(self, lines: list[str]) -> None:
+        log = self.query_one(RichLog)
+        width = log.scrollable_content_region.width or None
+        for line in lines:
+            log.write(Text(line), width=width)
+
+    def action_scroll_output(self, pages: int) -> None:
+        log = self.query_one(RichLog)
+        if pages < 0:
+            log.scroll_page_up()
+        else:
+            log.scroll_page_down()
+
+    @on(CommandInput.Choices)
+    def _choices(self, event: CommandInput.Choices) -> None:
+        self.write("   ".join(event.choices))
+
+    @on(CommandInput.Submitted, "#line")
+    def _submitted(self, event: CommandInput.Submitted) -> None:
+        line = event.value
+        if not line.strip():
             return
-        event.input.value = "/schedule "
+        self.history.add(line)
+        event.input.value = ""
+        self.write(f": {line}")
+        try:
+            argv = parse(line)
+        except ValueError as exc:
+            self.write(f"error: {exc}")
+            return
         if argv[1] == "rm" and "--yes" not in argv and "-y" not in argv:
 
             def answered(yes: bool | None) -> None:
                 if yes:
                     self._run([*argv, "--yes"])
 
-            self.app.push_screen(
-                ConfirmScreen(f"Run {' '.join(argv)}?", "Delete", danger=True), answered
-            )
+            question = escape(f"Run {' '.join(argv)}?")
+            self.app.push_screen(ConfirmScreen(question, "Delete", danger=True), answered)
             return
         self._run(argv)
 
     @work(thread=True, group="command")
     def _run(self, argv: list[str]) -> None:
-        from studio_tui.cli import run
+        said = run_captured(argv, self.core, clock=self.clock, os_hooks=self.os_hooks)
+        self.app.call_from_thread(self._show, said.out + said.err, said.code)
 
-        out, err = io.StringIO(), io.StringIO()
-        code = run(
-            ["--database-url", self.core.db.url_text, *argv], out=out, err=err, clock=self.clock
-        )
-        self.app.call_from_thread(self._show, out.getvalue(), err.getvalue(), code)
+    def _show(self, text: str, code: int) -> None:
+        self.write(text if text.strip() else ("done" if code == 0 else f"exit code {code}"))
+        self._load_schedules()
+        _reload_all(self.app)
 
-    def _show(self, out: str, err: str, code: int) -> None:
-        log = self.query_one(RichLog)
-        for line in (out + err).rstrip("\n").splitlines():
-            log.write(line)
-        if code == 0 and not out and not err:
-            log.write("done")
-        for screen in self.app.screen_stack:
-            reload = getattr(screen, "reload", None)
-            if callable(reload):
-                reload()
+
+def _reload_all(app: App[object]) -> None:
+    for screen in app.screen_stack:
+        if isinstance(screen, Reloads):
+            screen.reload()

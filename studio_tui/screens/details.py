@@ -47,7 +47,7 @@ class DetailsScreen(Screen[None]):
             yield table
             yield Static("", id="pager")
             yield Static("", id="run")
-        yield Footer()
+        yield Footer(show_command_palette=False, compact=True)
 
     def on_mount(self) -> None:
         table = self.query_one("#runs", DataTable)

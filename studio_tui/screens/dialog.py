@@ -28,6 +28,7 @@ from core.schedules.triggers import (
     parse_trigger,
 )
 from core.schedules.views import ScheduleInfo
+from studio_tui.keys import key_label
 from studio_tui.screens.confirm import ConfirmScreen
 from studio_tui.widgets.scope_tree import ScopeTree
 
@@ -91,6 +92,12 @@ class ScheduleDialog(ModalScreen[ScheduleInfo | None]):
 
     # -- layout -------------------------------------------------------------------------------
 
+    def _scope_label(self) -> str:
+        tree = ScopeTree.BINDINGS
+        expand = key_label(self.app, tree, "scope-tree.expand")
+        tick = key_label(self.app, tree, "scope-tree.tick")
+        return f"Scope ({expand} expands, {tick} ticks)"
+
     def compose(self) -> ComposeResult:
         e = self.existing
         trigger = e.trigger if e else None
@@ -150,7 +157,7 @@ class ScheduleDialog(ModalScreen[ScheduleInfo | None]):
                         yield Label("Database / catalog")
                         yield Select[str]([], prompt="choose a database", id="database")
                         yield Static(classes="error", id="err-database")
-                yield Label("Scope (enter expands, space ticks)")
+                yield Label(self._scope_label(), markup=False)
                 yield Vertical(id="scope-box")
                 yield Static("", id="scope-summary")
                 yield Static(classes="error", id="err-scope")
@@ -171,7 +178,11 @@ class ScheduleDialog(ModalScreen[ScheduleInfo | None]):
                 yield Static(classes="error", id="err-form")
             with Horizontal(id="buttons"):
                 yield Button("Cancel (esc)", id="cancel")
-                yield Button("Save (ctrl+s)", id="save", variant="primary")
+                yield Button(
+                    f"Save ({key_label(self.app, self.BINDINGS, 'dialog.save')})",
+                    id="save",
+                    variant="primary",
+                )
 
     def on_mount(self) -> None:
         self._show_kind(self.query_one("#kind", Select).value)

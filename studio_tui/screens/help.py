@@ -1,35 +1,63 @@
-"""`?`: every key of the studio in one place."""
+"""`?`: every key of the studio in one place, read from the bindings themselves (so a remapped
+key shows as remapped), laid out in columns that never break an item."""
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-from textual.binding import Binding
+from rich.text import Text
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
-HELP = """\
-[b]Schedules[/b]
-  n  new schedule          e  edit               p  pause / resume
-  r  run now               d  delete (asks)      i, enter  details
-  /  filter by text        esc  clear filter     1 2 3 4  Pending, Paused, Failed, Missed chips
-  s  cycle the sort        [ ]  previous / next page of 200
-  v  review queue          t  tick here (fire due schedules from the studio)
-  :  command line (/schedule add|list|show|pause|resume|run-now|rm|status …)
-  ctrl+p  command palette (every action, themes, install or uninstall the daemon)
-  ctrl+q  quit
+from studio_tui.keys import entries
+from studio_tui.widgets.key_grid import KeyGrid
 
-[b]New / edit dialog[/b]
-  tab / shift+tab  next / previous field     ctrl+s  save     esc  cancel (asks if changed)
-  Fire at: 2026-12-01 09:00, +1h, +30m, tomorrow 09:00, today 18:00
-  Scope tree: enter expands, space ticks. Ticking a node selects everything below it;
-  ticking deeper nodes narrows to them; unticking them widens back.
+FIRE_AT = "Fire at takes 2026-12-01 09:00, +1h, +30m, tomorrow 09:00 or today 18:00."
+SCOPE = (
+    "Scope tree: ticking a node selects everything below it; ticking deeper nodes narrows to "
+    "them; unticking them widens back."
+)
+MARKS = "[x] selected   [~] partly selected   [ ] not selected"
 
-[b]Marks[/b]  \\[x] selected   \\[~] partly selected   \\[ ] not selected
 
-[b]Review queue[/b]
-  a  accept   x  reject   e  edit and accept   A  accept the whole run
-"""
+def sections(app: App[object]) -> list[tuple[str, list[tuple[str, str]], list[str]]]:
+    """(title, keys, notes) for each part of the studio."""
+    from studio_tui.screens.details import DetailsScreen
+    from studio_tui.screens.dialog import ScheduleDialog
+    from studio_tui.screens.missed import MissedScreen
+    from studio_tui.screens.review import ReviewScreen
+    from studio_tui.screens.schedules import SchedulesScreen
+    from studio_tui.widgets.schedule_table import ScheduleTable
+    from studio_tui.widgets.scope_tree import ScopeTree
+
+    studio = [*type(app).BINDINGS]
+    page = [*ScheduleTable.BINDINGS, *SchedulesScreen.BINDINGS]
+    dialog = [*Screen.BINDINGS, *ScheduleDialog.BINDINGS, *ScopeTree.BINDINGS]
+    # Moving between fields, the dialog's own keys, and ticking and opening scope nodes.
+    in_dialog = [
+        "app.focus_next",
+        "app.focus_previous",
+        *_names(ScheduleDialog.BINDINGS),
+        "scope-tree.tick",
+        "scope-tree.expand",
+    ]
+    return [
+        ("Schedules", entries(app, page) + entries(app, studio), []),
+        (
+            "New / edit dialog",
+            entries(app, dialog, only=in_dialog),
+            [FIRE_AT, SCOPE],
+        ),
+        ("Marks", [], [MARKS]),
+        ("Details", entries(app, DetailsScreen.BINDINGS), []),
+        ("Missed runs", entries(app, MissedScreen.BINDINGS), []),
+        ("Review queue", entries(app, ReviewScreen.BINDINGS), []),
+    ]
+
+
+def _names(bindings: list[BindingType]) -> list[str]:
+    return list(dict.fromkeys(b.id or b.action for b in Binding.make_bindings(bindings)))
 
 
 class HelpScreen(ModalScreen[None]):
@@ -38,12 +66,19 @@ class HelpScreen(ModalScreen[None]):
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
     HelpScreen > VerticalScroll {
-        width: 96; max-width: 100%; height: auto; max-height: 100%;
-        border: thick $primary; background: $surface; padding: 1 2;
+        width: 100; max-width: 100%; height: auto; max-height: 100%;
+        border: thick $primary; background: $surface; padding: 0 2;
     }
+    HelpScreen .title { text-style: bold; margin-top: 1; }
+    HelpScreen .note { color: $text-muted; }
     """
     BINDINGS = [Binding("escape,question_mark,q", "dismiss(None)", "Close", id="help.close")]
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
-            yield Static(HELP)
+            for title, keys, notes in sections(self.app):
+                yield Static(Text(title), classes="title")
+                if keys:
+                    yield KeyGrid(keys)
+                for note in notes:
+                    yield Static(Text(note), classes="note")

@@ -77,7 +77,7 @@ class ReviewScreen(Screen[None]):
         table: DataTable[Any] = DataTable(cursor_type="row", id="proposals")
         yield table
         yield Static("", id="detail")
-        yield Footer()
+        yield Footer(show_command_palette=False, compact=True)
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

@@ -17,6 +17,7 @@ from core.errors import AmxError, StorageError
 from core.schedules.service import ListQuery, SortKey
 from core.schedules.status import can
 from core.schedules.views import Page, ScheduleInfo
+from studio_tui.keys import key_label
 from studio_tui.screens.confirm import ConfirmScreen
 from studio_tui.widgets.chips import CHIPS, Chip, FilterChips
 from studio_tui.widgets.schedule_table import ScheduleTable, actions_for
@@ -57,18 +58,38 @@ class SchedulesScreen(Screen[None]):
     BINDINGS = [
         Binding("n", "new", "New", id="schedules.new"),
         Binding("e", "edit", "Edit", id="schedules.edit"),
-        Binding("p", "pause_resume", "Pause/Resume", id="schedules.pause"),
+        Binding("p", "pause_resume", "Pause", tooltip="Pause / resume", id="schedules.pause"),
         Binding("r", "run_now", "Run now", id="schedules.run_now"),
         Binding("d,delete", "delete", "Delete", id="schedules.delete"),
-        Binding("i", "details", "Details", id="schedules.details"),
+        Binding("i", "details", "Details", show=False, id="schedules.details"),
         Binding("slash", "filter", "Filter", id="schedules.filter"),
-        Binding("v", "review", "Review", id="schedules.review"),
-        Binding("t", "toggle_ticking", "Tick here", id="schedules.tick"),
-        Binding("s", "sort", "Sort", show=False, id="schedules.sort"),
-        Binding("1", "chip('pending')", "Pending", show=False, id="schedules.chip1"),
-        Binding("2", "chip('paused')", "Paused", show=False, id="schedules.chip2"),
-        Binding("3", "chip('failed')", "Failed", show=False, id="schedules.chip3"),
-        Binding("4", "chip('missed')", "Missed", show=False, id="schedules.chip4"),
+        Binding("v", "review", "Review queue", show=False, id="schedules.review"),
+        Binding(
+            "t",
+            "toggle_ticking",
+            "Tick here",
+            show=False,
+            tooltip="Tick here (fire due work)",
+            id="schedules.tick",
+        ),
+        Binding("s", "sort", "Sort", show=False, tooltip="Next sort order", id="schedules.sort"),
+        Binding(
+            "1",
+            "chip('pending')",
+            "Pending",
+            show=False,
+            tooltip="Pending chip",
+            id="schedules.chip1",
+        ),
+        Binding(
+            "2", "chip('paused')", "Paused", show=False, tooltip="Paused chip", id="schedules.chip2"
+        ),
+        Binding(
+            "3", "chip('failed')", "Failed", show=False, tooltip="Failed chip", id="schedules.chip3"
+        ),
+        Binding(
+            "4", "chip('missed')", "Missed", show=False, tooltip="Missed chip", id="schedules.chip4"
+        ),
         Binding("right_square_bracket", "page(1)", "Next page", show=False, id="schedules.next"),
         Binding("left_square_bracket", "page(-1)", "Prev page", show=False, id="schedules.prev"),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="schedules.clear"),
@@ -94,9 +115,23 @@ class SchedulesScreen(Screen[None]):
             placeholder="filter by name or scope; enter to apply, esc to clear", id="filter"
         )
         yield ScheduleTable(id="table")
-        yield Static("No schedules yet — press n to create one.", id="empty")
-        yield Static("", id="pager")
-        yield Footer()
+        yield Static("", id="empty", markup=False)
+        yield Static("", id="pager", markup=False)
+        yield Footer(show_command_palette=False, compact=True)
+
+    def key(self, binding_id: str) -> str:
+        """The key bound to one of this page's bindings now, as shown to people."""
+        return key_label(self.app, self.BINDINGS, binding_id)
+
+    def action_key_labels(self) -> dict[str, str]:
+        """Each row action's key, for the table's Actions cells."""
+        return {
+            "edit": self.key("schedules.edit"),
+            "pause": self.key("schedules.pause"),
+            "resume": self.key("schedules.pause"),
+            "run_now": self.key("schedules.run_now"),
+            "delete": self.key("schedules.delete"),
+        }
 
     def on_mount(self) -> None:
         self.query_one(ScheduleTable).focus()
@@ -154,6 +189,7 @@ class SchedulesScreen(Screen[None]):
             bar.lost_since = None
             self.notify("The database answers again.")
         table = self.query_one(ScheduleTable)
+        table.action_key_labels = self.action_key_labels()
         table.show(board.page.items, board.progress)
         self.query_one(FilterChips).show(self.active, board.counts, self.text)
         bar = self.query_one(StatusBar)
@@ -161,12 +197,22 @@ class SchedulesScreen(Screen[None]):
         bar.firing = board.firing
         empty = board.page.total == 0 and not self.active and not self.text
         self.set_class(empty, "-empty")
+        if empty:
+            new = self.key("schedules.new")
+            self.query_one("#empty", Static).update(
+                f"No schedules yet — press {new} to create one."
+            )
         first = board.page.offset + 1 if board.page.items else 0
         last = board.page.offset + len(board.page.items)
         sort = {"next_fire_at": "next fire", "updated_at": "last change"}.get(self.sort, self.sort)
+        sort_key = self.key("schedules.sort")
         self.query_one("#pager", Static).update(
-            f"{first}-{last} of {board.page.total}  ·  sorted by {sort} (s)"
-            + ("  ·  [ ] pages" if board.page.total > PAGE else "")
+            f"{first}-{last} of {board.page.total}  ·  sorted by {sort} ({sort_key})"
+            + (
+                f"  ·  {self.key('schedules.prev')} {self.key('schedules.next')} pages"
+                if board.page.total > PAGE
+                else ""
+            )
         )
         missed = frozenset(s.id for s in board.missed)
         if missed and not missed <= self._missed_shown and self.studio.ask_missed:
@@ -293,7 +339,8 @@ class SchedulesScreen(Screen[None]):
         def done(result: Any) -> str:
             board = self.board
             idle = board is not None and not board.firing.alive and not board.firing.embedded
-            hint = " Nothing is running to fire it: press t to tick here." if idle else ""
+            tick = self.key("schedules.tick")
+            hint = f" Nothing is running to fire it: press {tick} to tick here." if idle else ""
             if result.run is None:
                 return f"{info.name!r} fires its missed occurrence now.{hint}"
             return f"Queued run {result.run.id} of {info.name!r}.{hint}"

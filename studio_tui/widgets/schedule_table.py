@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 from rich.text import Text
 from textual import events
+from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey, RowKey
@@ -49,10 +50,14 @@ def fire_text(info: ScheduleInfo, wide: bool) -> str:
     return f"{local:%a %d %b %H:%M} {zone}" if wide else f"{local:%a %H:%M} {zone}"
 
 
-def action_keys(actions: list[str]) -> str:
+# Each row action's key until the page hands in the keys its bindings have now.
+DEFAULT_KEYS = {"edit": "e", "pause": "p", "resume": "p", "run_now": "r", "delete": "d"}
+
+
+def action_keys(actions: list[str], keys: dict[str, str] | None = None) -> str:
     """The row's actions as the keys that run them: e p r d."""
-    keys = {"edit": "e", "pause": "p", "resume": "p", "run_now": "r", "delete": "d"}
-    return " ".join(keys[a] for a in actions)
+    keys = keys or DEFAULT_KEYS
+    return " ".join(keys.get(a, "?") for a in actions)
 
 
 class ScheduleTable(DataTable[object]):
@@ -68,6 +73,13 @@ class ScheduleTable(DataTable[object]):
     DEFAULT_CSS = """
     ScheduleTable { height: 1fr; }
     """
+    BINDINGS = [
+        Binding("down,j", "cursor_down", "Next row", show=False, id="table.down"),
+        Binding("up,k", "cursor_up", "Previous row", show=False, id="table.up"),
+        Binding("home,g", "first_row", "First row", show=False, id="table.first"),
+        Binding("end,G", "last_row", "Last row", show=False, id="table.last"),
+        Binding("enter", "select_cursor", "Details", show=False, id="table.open"),
+    ]
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)  # type: ignore[arg-type]
@@ -75,6 +87,7 @@ class ScheduleTable(DataTable[object]):
         self._rows: dict[str, tuple[object, ...]] = {}
         self._order: list[str] = []
         self.items: dict[str, ScheduleInfo] = {}
+        self.action_key_labels: dict[str, str] = dict(DEFAULT_KEYS)
 
     def _columns(self, wide: bool) -> list[tuple[str, str, int | None]]:
         if wide:
@@ -104,14 +117,14 @@ class ScheduleTable(DataTable[object]):
                 self._badge(info, progress),
                 clip(info.llm_profile, 9),
                 info.review_strategy.capitalize(),
-                action_keys(actions),
+                action_keys(actions, self.action_key_labels),
             )
         return (
             clip(info.name, 16),
             fire_text(info, False),
             clip(info.scope_summary, 14),
             self._badge(info, progress),
-            action_keys(actions),
+            action_keys(actions, self.action_key_labels),
         )
 
     def show(
@@ -152,6 +165,16 @@ class ScheduleTable(DataTable[object]):
             return
         if self._columns(self.wide)[column][0] == "actions" and row < len(self._order):
             self.post_message(self.ActionsClicked(self._order[row]))
+
+    def action_first_row(self) -> None:
+        """Move the cursor to the first row."""
+        if self.row_count:
+            self.move_cursor(row=0)
+
+    def action_last_row(self) -> None:
+        """Move the cursor to the last row."""
+        if self.row_count:
+            self.move_cursor(row=self.row_count - 1)
 
     def highlighted_key(self) -> str | None:
         """The id (as text) of the highlighted schedule, if any."""

@@ -227,7 +227,7 @@ async def test_schedule_command_line(make_studio: MakeStudio) -> None:
         await pilot.press(*"frobnicate", "enter")
         await settle(pilot)
         lines = [str(line.text) for line in app.screen.query_one("#output").lines]
-        assert any(line.startswith("error: give a verb after /schedule") for line in lines)
+        assert any(line.startswith("error: unknown verb 'frobnicate'") for line in lines)
 
 
 async def test_theme_switch_is_remembered(make_studio: MakeStudio) -> None:

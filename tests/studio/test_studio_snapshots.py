@@ -138,3 +138,21 @@ def test_no_color(snap: Any, make_studio: MakeStudio, monkeypatch: pytest.Monkey
     studio = make_studio()
     assert studio.no_color
     assert snap(studio, terminal_size=NARROW, run_before=keys())
+
+
+def test_command_line_after_a_long_list(snap: Any, make_studio: MakeStudio) -> None:
+    run = keys("colon", *"/schedule list", "enter", *"status", "enter", *"sh")
+    assert snap(make_studio(), terminal_size=WIDE, run_before=run)
+
+
+def test_command_line_after_a_long_list_80x24(snap: Any, make_studio: MakeStudio) -> None:
+    run = keys("colon", *"/schedule list", "enter", *"status", "enter", *"sh")
+    assert snap(make_studio(), terminal_size=NARROW, run_before=run)
+
+
+def test_command_line_empty(snap: Any, make_studio: MakeStudio) -> None:
+    assert snap(make_studio(), terminal_size=NARROW, run_before=keys("colon"))
+
+
+def test_help_80x24(snap: Any, make_studio: MakeStudio) -> None:
+    assert snap(make_studio(), terminal_size=NARROW, run_before=keys("question_mark"))
