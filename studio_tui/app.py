@@ -8,6 +8,7 @@ from functools import partial
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from core.api import Core
@@ -15,6 +16,7 @@ from core.clock import Clock, SystemClock
 from core.errors import AmxError
 from core.schedules.service import ListQuery
 from core.schedules.views import ScheduleInfo
+from core.text import printable
 from daemon.hooks import CommandRunner, HookStatus, Platform, current_platform
 from daemon.overview import overview
 from daemon.worker import Worker, WorkerConfig
@@ -72,6 +74,24 @@ class StudioApp(App[None]):
     def on_mount(self) -> None:
         self.push_screen(SchedulesScreen())
         self.check_hook()
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """A toast; its text is shown literally (it quotes names, scopes and errors)."""
+        super().notify(
+            printable(message, multiline=True),
+            title=printable(title),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
 
     def watch_theme(self, theme: str) -> None:
         config.save(theme=theme)

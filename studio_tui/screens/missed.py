@@ -12,7 +12,7 @@ from textual.widgets import Button, DataTable, Static
 from core.api import Core
 from core.errors import AmxError
 from core.schedules.views import ScheduleInfo
-from studio_tui import render
+from studio_tui.literal import clipped
 from studio_tui.widgets.schedule_table import fire_text
 
 # Label, key and id of each choice; below 110 columns the keys are left off the labels.
@@ -69,9 +69,9 @@ class MissedScreen(ModalScreen[None]):
         wide = self.app.size.width >= 110
         table.add_columns("Name", "Missed", *(["Rule"] if wide else []), "Why")
         for key, s in self.missed.items():
-            rule = [render.clip(s.rule, 14)] if wide else []
-            name = render.clip(s.name, 24 if wide else 16)
-            why = render.clip(s.missed_reason or "", 35 if wide else 30)
+            rule = [clipped(s.rule, 14)] if wide else []
+            name = clipped(s.name, 24 if wide else 16)
+            why = clipped(s.missed_reason or "", 35 if wide else 30)
             table.add_row(name, fire_text(s, wide=True), *rule, why, key=key)
         table.focus()
 

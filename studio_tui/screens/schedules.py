@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -165,8 +166,10 @@ class SchedulesScreen(Screen[None]):
         last = board.page.offset + len(board.page.items)
         sort = {"next_fire_at": "next fire", "updated_at": "last change"}.get(self.sort, self.sort)
         self.query_one("#pager", Static).update(
-            f"{first}-{last} of {board.page.total}  ·  sorted by {sort} (s)"
-            + ("  ·  [ ] pages" if board.page.total > PAGE else "")
+            Text(
+                f"{first}-{last} of {board.page.total}  ·  sorted by {sort} (s)"
+                + ("  ·  [ ] pages" if board.page.total > PAGE else "")
+            )
         )
         missed = frozenset(s.id for s in board.missed)
         if missed and not missed <= self._missed_shown and self.studio.ask_missed:

@@ -12,7 +12,7 @@ from textual.widgets.data_table import ColumnKey, RowKey
 
 from core.schedules.status import can
 from core.schedules.views import ScheduleInfo
-from studio_tui.render import clip
+from studio_tui.literal import clipped
 
 WIDE = 110
 ACTION_WORDS = {
@@ -97,19 +97,19 @@ class ScheduleTable(DataTable[object]):
         actions = actions_for(info)
         if wide:
             return (
-                clip(info.name, 19),
+                clipped(info.name, 19),
                 fire_text(info, True),
-                clip(info.rule, 13),
-                clip(info.scope_summary, 17),
+                clipped(info.rule, 13),
+                clipped(info.scope_summary, 17),
                 self._badge(info, progress),
-                clip(info.llm_profile, 9),
+                clipped(info.llm_profile, 9),
                 info.review_strategy.capitalize(),
                 action_keys(actions),
             )
         return (
-            clip(info.name, 16),
+            clipped(info.name, 16),
             fire_text(info, False),
-            clip(info.scope_summary, 14),
+            clipped(info.scope_summary, 14),
             self._badge(info, progress),
             action_keys(actions),
         )

@@ -10,6 +10,7 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widgets import Static
 
+from core.text import printable
 from daemon.overview import Overview, in_words
 
 
@@ -118,7 +119,7 @@ class StatusBar(Static):
             text.append(f"{local:%a %H:%M} {f.next_zone}", style="bold")
             text.append(f" — {in_words(int((f.next_at - now).total_seconds()))}")
             if f.next_name:
-                text.append(f"  ({f.next_name})", style="dim")
+                text.append(f"  ({printable(f.next_name)})", style="dim")
         else:
             text.append("nothing pending", style="dim")
         return text
