@@ -151,18 +151,6 @@ class StudioApp(App[None]):
 
         self.push_screen(DetailsScreen(self.core, schedule_id))
 
-    def open_actions(self, info: ScheduleInfo, actions: list[str], page: SchedulesScreen) -> None:
-        """The menu behind a row's Actions cell."""
-        from studio_tui.screens.actions import ActionMenu
-
-        def chosen(action: str | None) -> None:
-            if action:
-                getattr(
-                    page, f"action_{'pause_resume' if action in ('pause', 'resume') else action}"
-                )()
-
-        self.push_screen(ActionMenu(info, actions), chosen)
-
     def open_review(self) -> None:
         """The review queue."""
         from studio_tui.screens.review import ReviewScreen
@@ -285,6 +273,8 @@ class StudioApp(App[None]):
                     "Queue an immediate run of the highlighted schedule",
                     page.action_run_now,
                 ),
+                ("Skip missed", "Skip the highlighted missed schedule", page.action_skip),
+                ("Cancel run", "Stop the highlighted running schedule", page.action_cancel),
                 ("Delete schedule", "Delete the highlighted schedule", page.action_delete),
                 ("Details", "Configuration and run history", page.action_details),
                 ("Filter", "Filter by name or scope", page.action_filter),

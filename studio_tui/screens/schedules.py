@@ -61,6 +61,8 @@ class SchedulesScreen(Screen[None]):
         Binding("p", "pause_resume", "Pause/Resume", id="schedules.pause"),
         Binding("r", "run_now", "Run now", id="schedules.run_now"),
         Binding("d,delete", "delete", "Delete", id="schedules.delete"),
+        Binding("x", "cancel", "Cancel run", show=False, id="schedules.cancel"),
+        Binding("m", "skip", "Skip missed", show=False, id="schedules.skip"),
         Binding("i", "details", "Details", id="schedules.details"),
         Binding("slash", "filter", "Filter", id="schedules.filter"),
         Binding("v", "review", "Review", id="schedules.review"),
@@ -333,11 +335,76 @@ class SchedulesScreen(Screen[None]):
     def _row_selected(self, event: DataTable.RowSelected) -> None:
         self.action_details()
 
+    def action_cancel(self) -> None:
+        info = self._selected()
+        if info is None:
+            return
+        if not can("cancel", info.status):
+            self.notify(
+                f"{info.name!r} is {info.status}; only a running or waiting schedule can be "
+                "cancelled.",
+                severity="warning",
+            )
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.run_service(
+                    lambda: self.studio.core.schedules.cancel(info.id),
+                    lambda s: f"Cancelled {s.name!r}; a running run stops at its next table.",
+                )
+
+        running = " Its running run stops at its next table;" if info.status == "running" else ""
+        self.app.push_screen(
+            ConfirmScreen(
+                f"Cancel schedule {info.id} {info.name!r}?{running} it will not fire again.",
+                "Cancel it",
+                danger=True,
+            ),
+            answered,
+        )
+
+    def action_skip(self) -> None:
+        info = self._selected()
+        if info is None:
+            return
+        if not can("skip", info.status):
+            self.notify(
+                f"{info.name!r} is {info.status}; only a missed schedule can be skipped.",
+                severity="warning",
+            )
+            return
+        self.run_service(
+            lambda: self.studio.core.schedules.skip(info.id),
+            lambda s: f"Skipped the missed run of {s.name!r}: {s.status}.",
+        )
+
     @on(ScheduleTable.ActionsClicked)
     def _actions_clicked(self, event: ScheduleTable.ActionsClicked) -> None:
         info = self.query_one(ScheduleTable).items.get(event.key)
         if info is not None:
-            self.studio.open_actions(info, actions_for(info), self)
+            self.open_actions(info)
+
+    def open_actions(self, info: ScheduleInfo) -> None:
+        """The menu behind a row's Actions cell."""
+        from studio_tui.screens.actions import ActionMenu
+
+        run: dict[str, Callable[[], None]] = {
+            "edit": self.action_edit,
+            "pause": self.action_pause_resume,
+            "resume": self.action_pause_resume,
+            "run_now": self.action_run_now,
+            "skip": self.action_skip,
+            "cancel": self.action_cancel,
+            "delete": self.action_delete,
+            "details": self.action_details,
+        }
+
+        def chosen(action: str | None) -> None:
+            if action in run:
+                run[action]()
+
+        self.app.push_screen(ActionMenu(info, actions_for(info)), chosen)
 
     def action_review(self) -> None:
         self.studio.open_review()

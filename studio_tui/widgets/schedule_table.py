@@ -15,13 +15,6 @@ from core.schedules.views import ScheduleInfo
 from studio_tui.literal import clipped
 
 WIDE = 110
-ACTION_WORDS = {
-    "edit": "Edit",
-    "pause": "Pause",
-    "resume": "Resume",
-    "run_now": "Run",
-    "delete": "Del",
-}
 
 
 def actions_for(info: ScheduleInfo) -> list[str]:
@@ -35,6 +28,10 @@ def actions_for(info: ScheduleInfo) -> list[str]:
         found.append("resume")
     if can("run_now", info.status):
         found.append("run_now")
+    if can("skip", info.status):
+        found.append("skip")
+    if info.status == "running":  # other states stop with pause or delete
+        found.append("cancel")
     if can("delete", info.status):
         found.append("delete")
     return found
@@ -51,7 +48,15 @@ def fire_text(info: ScheduleInfo, wide: bool) -> str:
 
 def action_keys(actions: list[str]) -> str:
     """The row's actions as the keys that run them: e p r d."""
-    keys = {"edit": "e", "pause": "p", "resume": "p", "run_now": "r", "delete": "d"}
+    keys = {
+        "edit": "e",
+        "pause": "p",
+        "resume": "p",
+        "run_now": "r",
+        "skip": "m",
+        "cancel": "x",
+        "delete": "d",
+    }
     return " ".join(keys[a] for a in actions)
 
 
