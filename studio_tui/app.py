@@ -17,6 +17,7 @@ from core.errors import AmxError
 from core.schedules.service import ListQuery
 from core.schedules.views import ScheduleInfo
 from core.text import printable
+from daemon.health import health
 from daemon.hooks import CommandRunner, HookStatus, Platform, current_platform
 from daemon.overview import overview
 from daemon.worker import Worker, WorkerConfig
@@ -162,7 +163,7 @@ class StudioApp(App[None]):
         from studio_tui.screens.missed import MissedScreen
 
         if not isinstance(self.screen, MissedScreen):
-            self.push_screen(MissedScreen(self.core, missed))
+            self.push_screen(MissedScreen(self.core, missed, self.ensure_firing))
 
     def action_help(self) -> None:
         from studio_tui.screens.help import HelpScreen
@@ -183,6 +184,20 @@ class StudioApp(App[None]):
             self._ticker = None
             self.notify("Stopped ticking here.")
             return
+        self._start_ticking()
+        self.notify("Ticking here while the studio is open: due schedules fire from this process.")
+
+    def ensure_firing(self) -> bool:
+        """From a worker thread: when no daemon is alive and the studio does not tick, start
+        ticking here so that work due now runs; True when it started."""
+        if self._ticker is not None or health(self.core).alive:
+            return False
+        self.call_from_thread(self._start_ticking)
+        return True
+
+    def _start_ticking(self) -> None:
+        if self._ticker is not None:
+            return
         ticker = Worker(self.core, WorkerConfig(concurrency=2, poll=1.0, grace=5.0))
         self._ticker = ticker
 
@@ -194,7 +209,6 @@ class StudioApp(App[None]):
 
         self._ticker_thread = threading.Thread(target=tick_here, name="amx-embedded", daemon=True)
         self._ticker_thread.start()
-        self.notify("Ticking here while the studio is open: due schedules fire from this process.")
 
     def _ticker_failed(self, ticker: Worker, sentence: str) -> None:
         if self._ticker is ticker:

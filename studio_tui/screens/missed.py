@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -46,9 +48,17 @@ class MissedScreen(ModalScreen[None]):
         Binding("escape", "dismiss(None)", "Later", id="missed.later"),
     ]
 
-    def __init__(self, core: Core, missed: list[ScheduleInfo]) -> None:
+    def __init__(
+        self,
+        core: Core,
+        missed: list[ScheduleInfo],
+        ensure_firing: Callable[[], bool] = lambda: False,
+    ) -> None:
+        """`ensure_firing` (called in a worker thread) makes something fire a run-now occurrence,
+        and says whether the studio started ticking for it."""
         super().__init__()
         self.core = core
+        self.ensure_firing = ensure_firing
         self.missed = {str(s.id): s for s in missed}
 
     def compose(self) -> ComposeResult:
@@ -111,12 +121,16 @@ class MissedScreen(ModalScreen[None]):
             except AmxError as exc:
                 self.app.call_from_thread(self.notify, str(exc), severity="error")
                 continue
-            self.app.call_from_thread(self._done, key, choice)
+            verb = "skipped"
+            if choice == "run":
+                verb = "runs now"
+                if self.ensure_firing():
+                    verb += ": nothing else was firing, so the studio ticks here while it is open"
+            self.app.call_from_thread(self._done, key, f"{schedule.name!r} {verb}.")
 
-    def _done(self, key: str, choice: str) -> None:
-        schedule = self.missed.pop(key)
-        verb = "fires now" if choice == "run" else "skipped"
-        self.notify(f"{schedule.name!r} {verb}.")
+    def _done(self, key: str, sentence: str) -> None:
+        self.missed.pop(key)
+        self.notify(sentence)
         table = self.query_one(DataTable)
         table.remove_row(key)
         if not self.missed:

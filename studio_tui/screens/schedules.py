@@ -296,12 +296,15 @@ class SchedulesScreen(Screen[None]):
             return
 
         def done(result: Any) -> str:
-            board = self.board
-            idle = board is not None and not board.firing.alive and not board.firing.embedded
-            hint = " Nothing is running to fire it: press t to tick here." if idle else ""
+            # Run now means now: with no daemon alive, the studio ticks here to run it.
+            here = (
+                " Nothing else was firing, so the studio ticks here while it is open (t stops)."
+                if self.studio.ensure_firing()
+                else ""
+            )
             if result.run is None:
-                return f"{info.name!r} fires its missed occurrence now.{hint}"
-            return f"Queued run {result.run.id} of {info.name!r}.{hint}"
+                return f"{info.name!r} runs its missed occurrence now.{here}"
+            return f"Run {result.run.id} of {info.name!r} starts now.{here}"
 
         self.run_service(lambda: self.studio.core.schedules.run_now(info.id), done)
 

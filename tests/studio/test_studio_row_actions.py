@@ -107,3 +107,33 @@ def test_cancel_confirmation_snapshot(snap: Any, make_studio: MakeStudio) -> Non
         await settle(pilot)
 
     assert snap(make_studio(), terminal_size=WIDE, run_before=run)
+
+
+async def test_missed_run_now_without_a_daemon_runs_it_here(make_studio: MakeStudio) -> None:
+    from datetime import timedelta
+
+    from studio_tui.screens.missed import MissedScreen
+
+    app = make_studio(ask_missed=True)
+    name = "Quarter-end ledger snapshot"
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, MissedScreen)
+        await pilot.press("r")
+        await settle(pilot)
+        sid = next(s.id for s in app.core.schedules.list().items if s.name == name)
+        for _ in range(100):
+            runs = app.core.schedules.show(sid).runs
+            if runs[0].status in ("succeeded", "failed"):
+                break
+            await pilot.pause(0.1)
+        assert [r.status for r in runs] == ["succeeded", "missed"]
+        assert any("ticks here" in n.message for n in app._notifications)
+        # Later refreshes never mark it missed again.
+        app.clock.advance(timedelta(minutes=5))  # type: ignore[attr-defined]
+        app.screen.reload()  # type: ignore[attr-defined]
+        await settle(pilot)
+        assert status_of(app, name) == "completed"
+        assert [r.status for r in app.core.schedules.show(sid).runs] == ["succeeded", "missed"]
+        await pilot.press("t")  # stop ticking here
+        await settle(pilot)
