@@ -14,20 +14,14 @@ from textual.screen import Screen
 from core.api import Core
 from core.clock import Clock, SystemClock
 from core.errors import AmxError
-from core.schedules.service import ListQuery
 from core.schedules.views import ScheduleInfo
 from core.text import printable
 from daemon.health import health
 from daemon.hooks import CommandRunner, HookStatus, Platform, current_platform
-from daemon.overview import overview
 from daemon.worker import Worker, WorkerConfig
 from studio_tui import config
-from studio_tui.screens.schedules import Board, SchedulesScreen
-from studio_tui.widgets.status_bar import Firing
+from studio_tui.screens.schedules import SchedulesScreen
 from themes import DEFAULT_THEME, THEMES, variable_defaults
-
-# How long one board load spends on missed detection; each refresh continues it.
-MISSED_CHECK_S = 0.5
 
 
 class StudioApp(App[None]):
@@ -97,31 +91,6 @@ class StudioApp(App[None]):
     def watch_theme(self, theme: str) -> None:
         config.save(theme=theme)
 
-    # -- data -------------------------------------------------------------------------------
-
-    def load_board(self, query: ListQuery) -> Board:
-        """Everything the page shows (runs in a worker thread)."""
-        core = self.core
-        # Bounded, so the first board after a long downtime comes at once; each refresh goes on.
-        core.schedules.detect_missed_within(MISSED_CHECK_S)
-        counts = core.schedules.counts()
-        data = overview(core, self.hook, counts)
-        now = self.clock.now()
-        firing = Firing.of(data, embedded=self._ticker is not None)
-        missed = []
-        if data.counts["missed"]:
-            missed = core.schedules.list(ListQuery(statuses=frozenset({"missed"}), limit=50)).items
-        page = core.schedules.list(query)
-        running = [s.id for s in page.items if s.status == "running"]
-        return Board(
-            page=page,
-            progress=core.runs.running_progress(running),
-            counts=counts,
-            firing=firing,
-            missed=missed,
-            now=now,
-        )
-
     def check_hook(self) -> None:
         """Ask the OS whether the daemon hook is installed, in a worker."""
         self.run_worker(self._check_hook, thread=True, group="hook", exclusive=True)
@@ -176,6 +145,11 @@ class StudioApp(App[None]):
         self.push_screen(CommandScreen(self.core, self.clock))
 
     # -- embedded ticking and the daemon hook --------------------------------------------------
+
+    @property
+    def ticking_here(self) -> bool:
+        """Whether the studio fires due work itself."""
+        return self._ticker is not None
 
     def toggle_embedded(self) -> None:
         """Start or stop the daemon's tick inside the studio."""

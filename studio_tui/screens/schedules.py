@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -17,29 +16,19 @@ from textual.widgets import DataTable, Footer, Input, Static
 from core.errors import AmxError, StorageError
 from core.schedules.service import ListQuery, SortKey
 from core.schedules.status import can
-from core.schedules.views import Page, ScheduleInfo
+from core.schedules.triggers import default_zone_name
+from core.schedules.views import ScheduleInfo
+from studio_tui.screens.board import Board, load_board, load_page
 from studio_tui.screens.confirm import ConfirmScreen
 from studio_tui.widgets.chips import CHIPS, Chip, FilterChips
-from studio_tui.widgets.schedule_table import ScheduleTable, actions_for
-from studio_tui.widgets.status_bar import Firing, StatusBar
+from studio_tui.widgets.schedule_table import ScheduleTable, View, actions_for
+from studio_tui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
     from studio_tui.app import StudioApp
 
 PAGE = 200
 SORTS: tuple[SortKey, ...] = ("next_fire_at", "name", "status", "updated_at")
-
-
-@dataclass(frozen=True)
-class Board:
-    """Everything the page shows, loaded together off the event loop."""
-
-    page: Page
-    counts: dict[str, int]
-    firing: Firing
-    missed: list[ScheduleInfo]
-    now: datetime
-    progress: dict[int, tuple[int, int]] = field(default_factory=dict)
 
 
 class SchedulesScreen(Screen[None]):
@@ -68,6 +57,8 @@ class SchedulesScreen(Screen[None]):
         Binding("v", "review", "Review", id="schedules.review"),
         Binding("t", "toggle_ticking", "Tick here", id="schedules.tick"),
         Binding("s", "sort", "Sort", show=False, id="schedules.sort"),
+        Binding("S", "reverse", "Reverse sort", show=False, id="schedules.reverse"),
+        Binding("z", "zone", "Own zones", show=False, id="schedules.zone"),
         Binding("1", "chip('pending')", "Pending", show=False, id="schedules.chip1"),
         Binding("2", "chip('paused')", "Paused", show=False, id="schedules.chip2"),
         Binding("3", "chip('failed')", "Failed", show=False, id="schedules.chip3"),
@@ -82,6 +73,11 @@ class SchedulesScreen(Screen[None]):
         self.active: frozenset[str] = frozenset()
         self.text = ""
         self.sort: SortKey = "next_fire_at"
+        self.descending = False
+        self.own_zone = False
+        self.viewer_zone = default_zone_name()
+        # Runs a person started here: {schedule id: since}; a toast tells how each ended.
+        self.watching: dict[int, datetime] = {}
         self.page_offset = 0
         self.board: Board | None = None
         self._missed_shown: frozenset[int] = frozenset()
@@ -115,6 +111,7 @@ class SchedulesScreen(Screen[None]):
             statuses=self.active,
             text=self.text,
             sort=self.sort,
+            descending=self.descending,
             offset=self.page_offset,
             limit=PAGE,
         )
@@ -129,14 +126,15 @@ class SchedulesScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="board")
     def _load(self, query: ListQuery, previous: Board | None) -> None:
+        studio = self.studio
         try:
+            watched = list(self.watching)
             if previous is None:
-                board = self.studio.load_board(query)
+                board = load_board(
+                    studio.core, query, studio.hook, embedded=studio.ticking_here, also=watched
+                )
             else:
-                page = self.studio.core.schedules.list(query)
-                running = [s.id for s in page.items if s.status == "running"]
-                progress = self.studio.core.runs.running_progress(running)
-                board = replace(previous, page=page, now=self.studio.clock.now(), progress=progress)
+                board = load_page(studio.core, query, previous, also=watched)
         except StorageError as exc:
             self.app.call_from_thread(self.show_lost, str(exc))
             return
@@ -157,9 +155,12 @@ class SchedulesScreen(Screen[None]):
             bar.lost_since = None
             self.notify("The database answers again.")
         table = self.query_one(ScheduleTable)
-        table.show(board.page.items, board.progress)
+        table.view = View(self.viewer_zone, self.own_zone, self.sort, self.descending, board.now)
+        table.show(board.page.items, board.progress, board.last_runs)
+        self._tell_outcomes(board)
         self.query_one(FilterChips).show(self.active, board.counts, self.text)
         bar = self.query_one(StatusBar)
+        bar.zone = self.viewer_zone
         bar.now = board.now
         bar.firing = board.firing
         empty = board.page.total == 0 and not self.active and not self.text
@@ -167,16 +168,39 @@ class SchedulesScreen(Screen[None]):
         first = board.page.offset + 1 if board.page.items else 0
         last = board.page.offset + len(board.page.items)
         sort = {"next_fire_at": "next fire", "updated_at": "last change"}.get(self.sort, self.sort)
+        if self.sort == "status":
+            sort = "severity"
+        way = " (descending)" if self.descending else ""
+        zones = "each schedule's own zone" if self.own_zone else f"your zone, {self.viewer_zone}"
         self.query_one("#pager", Static).update(
             Text(
-                f"{first}-{last} of {board.page.total}  ·  sorted by {sort} (s)"
-                + ("  ·  [ ] pages" if board.page.total > PAGE else "")
+                f"{first}-{last} of {board.page.total}  ·  sorted by {sort}{way} (s, S)"
+                f"  ·  times in {zones} (z)" + ("  ·  [ ] pages" if board.page.total > PAGE else "")
             )
         )
         missed = frozenset(s.id for s in board.missed)
         if missed and not missed <= self._missed_shown and self.studio.ask_missed:
             self._missed_shown = missed
             self.studio.show_missed(board.missed)
+
+    def _tell_outcomes(self, board: Board) -> None:
+        """A toast for each run a person started here that has ended."""
+        for schedule_id, since in list(self.watching.items()):
+            run = board.last_runs.get(schedule_id)
+            if run is None or run.scheduled_for < since or run.status in ("running", "queued"):
+                continue
+            del self.watching[schedule_id]
+            name = next((s.name for s in board.page.items if s.id == schedule_id), None)
+            what = f"Run {run.id} of {name!r}" if name else f"Run {run.id}"
+            if run.status == "failed":
+                self.notify(
+                    f"{what} failed: {run.error or 'no reason was recorded'}",
+                    title="Run failed",
+                    severity="error",
+                    timeout=15,
+                )
+            else:
+                self.notify(f"{what} ended: {run.status}.")
 
     def _tick_clock(self) -> None:
         self.query_one(StatusBar).now = self.studio.clock.now()
@@ -223,15 +247,29 @@ class SchedulesScreen(Screen[None]):
 
     def action_sort(self) -> None:
         self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
+        self.descending = False
         self.page_offset = 0
         self.reload_page()
+
+    def action_reverse(self) -> None:
+        self.descending = not self.descending
+        self.page_offset = 0
+        self.reload_page()
+
+    def action_zone(self) -> None:
+        """Fire times in each schedule's own zone, or back in the viewer's."""
+        self.own_zone = not self.own_zone
+        if self.board is not None:
+            self.show_board(self.board)
 
     @on(DataTable.HeaderSelected)
     def _header(self, event: DataTable.HeaderSelected) -> None:
         by_column: dict[str, SortKey] = {"name": "name", "fire": "next_fire_at", "status": "status"}
         chosen = by_column.get(str(event.column_key.value))
         if chosen:
+            self.descending = not self.descending if chosen == self.sort else False
             self.sort = chosen
+            self.page_offset = 0
             self.reload_page()
 
     def action_page(self, step: int) -> None:
@@ -306,6 +344,7 @@ class SchedulesScreen(Screen[None]):
                 return f"{info.name!r} runs its missed occurrence now.{here}"
             return f"Run {result.run.id} of {info.name!r} starts now.{here}"
 
+        self.watching[info.id] = self.studio.clock.now()
         self.run_service(lambda: self.studio.core.schedules.run_now(info.id), done)
 
     def action_delete(self) -> None:
