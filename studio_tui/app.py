@@ -8,24 +8,21 @@ from functools import partial
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from core.api import Core
 from core.clock import Clock, SystemClock
 from core.errors import AmxError
-from core.schedules.service import ListQuery
 from core.schedules.views import ScheduleInfo
+from core.text import printable
+from daemon.health import health
 from daemon.hooks import CommandRunner, HookStatus, Platform, current_platform
-from daemon.overview import overview
 from daemon.worker import Worker, WorkerConfig
 from studio_tui import config
 from studio_tui.command_history import History
-from studio_tui.screens.schedules import Board, SchedulesScreen
-from studio_tui.widgets.status_bar import Firing
+from studio_tui.screens.schedules import SchedulesScreen
 from themes import DEFAULT_THEME, THEMES, variable_defaults
-
-# How long one board load spends on missed detection; each refresh continues it.
-MISSED_CHECK_S = 0.5
 
 
 class StudioApp(App[None]):
@@ -79,33 +76,26 @@ class StudioApp(App[None]):
         self.push_screen(SchedulesScreen())
         self.check_hook()
 
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """A toast; its text is shown literally (it quotes names, scopes and errors)."""
+        super().notify(
+            printable(message, multiline=True),
+            title=printable(title),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
+
     def watch_theme(self, theme: str) -> None:
         config.save(theme=theme)
-
-    # -- data -------------------------------------------------------------------------------
-
-    def load_board(self, query: ListQuery) -> Board:
-        """Everything the page shows (runs in a worker thread)."""
-        core = self.core
-        # Bounded, so the first board after a long downtime comes at once; each refresh goes on.
-        core.schedules.detect_missed_within(MISSED_CHECK_S)
-        counts = core.schedules.counts()
-        data = overview(core, self.hook, counts)
-        now = self.clock.now()
-        firing = Firing.of(data, embedded=self._ticker is not None)
-        missed = []
-        if data.counts["missed"]:
-            missed = core.schedules.list(ListQuery(statuses=frozenset({"missed"}), limit=50)).items
-        page = core.schedules.list(query)
-        running = [s.id for s in page.items if s.status == "running"]
-        return Board(
-            page=page,
-            progress=core.runs.running_progress(running),
-            counts=counts,
-            firing=firing,
-            missed=missed,
-            now=now,
-        )
 
     def check_hook(self) -> None:
         """Ask the OS whether the daemon hook is installed, in a worker."""
@@ -137,18 +127,6 @@ class StudioApp(App[None]):
 
         self.push_screen(DetailsScreen(self.core, schedule_id))
 
-    def open_actions(self, info: ScheduleInfo, actions: list[str], page: SchedulesScreen) -> None:
-        """The menu behind a row's Actions cell."""
-        from studio_tui.screens.actions import ActionMenu
-
-        def chosen(action: str | None) -> None:
-            if action:
-                getattr(
-                    page, f"action_{'pause_resume' if action in ('pause', 'resume') else action}"
-                )()
-
-        self.push_screen(ActionMenu(info, actions), chosen)
-
     def open_review(self) -> None:
         """The review queue."""
         from studio_tui.screens.review import ReviewScreen
@@ -160,7 +138,7 @@ class StudioApp(App[None]):
         from studio_tui.screens.missed import MissedScreen
 
         if not isinstance(self.screen, MissedScreen):
-            self.push_screen(MissedScreen(self.core, missed))
+            self.push_screen(MissedScreen(self.core, missed, self.ensure_firing))
 
     async def action_quit(self) -> None:
         """Quit; when an open dialog holds unsaved changes, ask first."""
@@ -199,12 +177,31 @@ class StudioApp(App[None]):
 
     # -- embedded ticking and the daemon hook --------------------------------------------------
 
+    @property
+    def ticking_here(self) -> bool:
+        """Whether the studio fires due work itself."""
+        return self._ticker is not None
+
     def toggle_embedded(self) -> None:
         """Start or stop the daemon's tick inside the studio."""
         if self._ticker is not None:
             self._ticker.stop()
             self._ticker = None
             self.notify("Stopped ticking here.")
+            return
+        self._start_ticking()
+        self.notify("Ticking here while the studio is open: due schedules fire from this process.")
+
+    def ensure_firing(self) -> bool:
+        """From a worker thread: when no daemon is alive and the studio does not tick, start
+        ticking here so that work due now runs; True when it started."""
+        if self._ticker is not None or health(self.core).alive:
+            return False
+        self.call_from_thread(self._start_ticking)
+        return True
+
+    def _start_ticking(self) -> None:
+        if self._ticker is not None:
             return
         ticker = Worker(self.core, WorkerConfig(concurrency=2, poll=1.0, grace=5.0))
         self._ticker = ticker
@@ -217,7 +214,6 @@ class StudioApp(App[None]):
 
         self._ticker_thread = threading.Thread(target=tick_here, name="amx-embedded", daemon=True)
         self._ticker_thread.start()
-        self.notify("Ticking here while the studio is open: due schedules fire from this process.")
 
     def _ticker_failed(self, ticker: Worker, sentence: str) -> None:
         if self._ticker is ticker:
@@ -296,6 +292,8 @@ class StudioApp(App[None]):
                     "Queue an immediate run of the highlighted schedule",
                     page.action_run_now,
                 ),
+                ("Skip missed", "Skip the highlighted missed schedule", page.action_skip),
+                ("Cancel run", "Stop the highlighted running schedule", page.action_cancel),
                 ("Delete schedule", "Delete the highlighted schedule", page.action_delete),
                 ("Details", "Configuration and run history", page.action_details),
                 ("Filter", "Filter by name or scope", page.action_filter),

@@ -213,3 +213,21 @@ def test_a_changed_file_is_rebuilt(core: Core, tmp_path: Path) -> None:
 def test_luhn() -> None:
     assert luhn_ok("4242424242424242") and luhn_ok("5555555555554444")
     assert not luhn_ok("4242424242424241")
+
+
+def test_the_running_demo_run_is_recovered_when_its_lease_runs_out(
+    core: Core, clock: FrozenClock, tmp_path: Path
+) -> None:
+    from datetime import timedelta
+
+    from daemon.settle import recover
+
+    create_demo(core, tmp_path / "demo")
+    running = core.schedules.list(ListQuery(statuses=frozenset({"running"}))).items
+    assert [s.name for s in running] == ["Payments audit"]
+    run = core.schedules.show(running[0].id).runs[0]
+    assert recover(core.db, clock.now()) == []  # its lease still holds
+    assert recover(core.db, clock.now() + timedelta(minutes=6)) == [run.id]
+    after = core.schedules.get(running[0].id)
+    assert after.status != "running"
+    assert core.runs.get(run.id).status == "failed"

@@ -38,6 +38,7 @@ from core.storage.tables import Run, Schedule
 __all__ = ["seed_schedules"]
 
 DEMO_WORKER = "demo-daemon"
+DEMO_LEASE = timedelta(minutes=5)
 
 AnyTrigger = OnceTrigger | CronTrigger | IntervalTrigger
 
@@ -132,6 +133,9 @@ def _stand_in_for_daemon(
         Status.COMPLETED: RunStatus.SUCCEEDED,
         Status.FAILED: RunStatus.FAILED,
     }[status]
+    # A running run holds a lease as the daemon's claim gives it: with no heartbeat renewing
+    # it, the lease runs out and any tick recovers the run, as it would a lost worker's.
+    lease = now + DEMO_LEASE if status == Status.RUNNING else None
     with core.db.write() as session:
         row = session.get(Schedule, schedule_id)
         assert row is not None
@@ -146,6 +150,8 @@ def _stand_in_for_daemon(
                 worker_id=DEMO_WORKER,
                 started_at=started,
                 finished_at=finished,
+                lease_until=lease,
+                lease_s=DEMO_LEASE.total_seconds() if lease else None,
                 summary=summary,
                 error=error,
                 note="demo data",
@@ -157,7 +163,7 @@ def _stand_in_for_daemon(
         row.next_fire_at = next_fire_at
         if status == Status.RUNNING:
             row.claimed_by = DEMO_WORKER
-            row.lease_until = now + timedelta(minutes=5)
+            row.lease_until = lease
         elif error is not None:
             row.note = f"failed after {attempt} attempts: {error}"
         row.updated_at = now

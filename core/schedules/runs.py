@@ -6,7 +6,7 @@ import os
 import socket
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from core.clock import Clock
 from core.errors import Conflict, NotFound
@@ -93,6 +93,19 @@ class RunService:
             if isinstance(step, dict):
                 found[schedule_id] = (int(step.get("done", 0)), int(step.get("total", 0)))
         return found
+
+    def last_runs(self, schedule_ids: list[int]) -> dict[int, RunInfo]:
+        """{schedule id: its newest run that has started or ended} (queued ones wait aside)."""
+        if not schedule_ids:
+            return {}
+        newest = (
+            select(func.max(Run.id))
+            .where(Run.schedule_id.in_(schedule_ids), Run.status != RunStatus.QUEUED)
+            .group_by(Run.schedule_id)
+        )
+        with self.db.read() as session:
+            rows = session.scalars(select(Run).where(Run.id.in_(newest))).all()
+            return {run.schedule_id: RunInfo.of(run) for run in rows}
 
     def get(self, run_id: int) -> RunInfo:
         """One run, or NotFound."""

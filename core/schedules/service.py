@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import String, cast, func, or_, select
+from sqlalchemy import String, case, cast, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -29,6 +29,16 @@ from core.storage.engine import Database
 from core.storage.tables import DbProfile, LlmProfile, Run, Schedule
 from core.text import name_key
 
+# The status sort: what needs a person first.
+SEVERITY = (
+    Status.FAILED,
+    Status.MISSED,
+    Status.RUNNING,
+    Status.PENDING,
+    Status.PAUSED,
+    Status.COMPLETED,
+    Status.CANCELLED,
+)
 SortKey = Literal["next_fire_at", "name", "status", "id", "created_at", "updated_at"]
 HISTORY = 100
 
@@ -405,6 +415,12 @@ class ScheduleService:
         query = query or ListQuery()
         where = self._filters(query)
         column = getattr(Schedule, query.sort)
+        if query.sort == "status":  # by severity: what needs a person first
+            column = case(
+                {status.value: rank for rank, status in enumerate(SEVERITY)},
+                value=Schedule.status,
+                else_=len(SEVERITY),
+            )
         ordered = column.desc() if query.descending else column.asc()
         order = [ordered, Schedule.id]
         if query.sort == "next_fire_at":

@@ -18,6 +18,8 @@ LABELS = {
     "pause": "Pause  (p)",
     "resume": "Resume  (p)",
     "run_now": "Run now  (r)",
+    "skip": "Skip the missed run  (m)",
+    "cancel": "Cancel the running run…  (x)",
     "delete": "Delete…  (d)",
     "details": "Details  (i)",
 }

@@ -9,6 +9,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from studio_tui.literal import literal
+
 
 class ConfirmScreen(ModalScreen[bool]):
     """Asks one question; dismisses with True (yes) or False (no, escape)."""
@@ -36,7 +38,7 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(self.question, id="question")
+            yield Static(literal(self.question, multiline=True), id="question")
             with Horizontal():
                 yield Button("No", id="no")
                 yield Button(self.yes, id="yes", variant="error" if self.danger else "primary")

@@ -14,6 +14,7 @@ from core.api import Core
 from core.errors import AmxError
 from core.schedules.views import RunInfo, ScheduleDetail
 from studio_tui import render
+from studio_tui.literal import clipped
 
 PAGE = 100
 
@@ -92,7 +93,7 @@ class DetailsScreen(Screen[None]):
                 str(r.attempt),
                 r.status,
                 "—" if r.duration_s is None else f"{r.duration_s:.1f}s",
-                render.clip(self._summary(r), 60),
+                clipped(self._summary(r), 60),
                 key=str(r.id),
             )
         last = self.page_offset + len(detail.runs)

@@ -29,6 +29,7 @@ from core.schedules.triggers import (
 )
 from core.schedules.views import ScheduleInfo
 from studio_tui.keys import key_label
+from studio_tui.literal import literal
 from studio_tui.screens.confirm import ConfirmScreen
 from studio_tui.widgets.scope_tree import ScopeTree
 
@@ -103,7 +104,9 @@ class ScheduleDialog(ModalScreen[ScheduleInfo | None]):
         trigger = e.trigger if e else None
         kind = trigger.kind if trigger else "once"
         with Vertical():
-            yield Static(f"Edit schedule {e.id}: {e.name}" if e else "New schedule", id="title")
+            yield Static(
+                literal(f"Edit schedule {e.id}: {e.name}" if e else "New schedule"), id="title"
+            )
             with VerticalScroll(id="form"):
                 yield Label("Name")
                 yield Input(e.name if e else "", placeholder="e.g. Nightly PII sweep", id="name")
@@ -273,7 +276,7 @@ class ScheduleDialog(ModalScreen[ScheduleInfo | None]):
 
     def _show_summary(self) -> None:
         text = summary(self.ticked, limit=90) if self.ticked else "nothing selected yet"
-        self.query_one("#scope-summary", Static).update(f"Selected: {text}")
+        self.query_one("#scope-summary", Static).update(literal(f"Selected: {text}"))
 
     # -- trigger and preview --------------------------------------------------------------------
 
@@ -324,7 +327,7 @@ class ScheduleDialog(ModalScreen[ScheduleInfo | None]):
             times = next_fire_times(trigger, tz, now, 3)
             note = dst_note(trigger, tz, now)
         except AmxError as exc:
-            preview.update(f"[dim]{exc}[/dim]" if "[" not in str(exc) else str(exc))
+            preview.update(literal(str(exc), "dim"))
             return
         if not times:
             preview.update("next: — (that time has passed)")
@@ -333,7 +336,7 @@ class ScheduleDialog(ModalScreen[ScheduleInfo | None]):
         lines = [f"next: {shown} {tz}  ({describe(trigger, tz)})"]
         if note:
             lines.append(f"DST: {note}")
-        preview.update("\n".join(lines))
+        preview.update(literal("\n".join(lines), multiline=True))
 
     # -- errors, save and cancel ------------------------------------------------------------------
 
@@ -342,7 +345,7 @@ class ScheduleDialog(ModalScreen[ScheduleInfo | None]):
         target = FIELD_WIDGET.get(field, "form")
         found = self.query(f"#err-{target}")
         box = found.first(Static) if found else self.query_one("#err-form", Static)
-        box.update(message or "")
+        box.update(literal(message or "", multiline=True))
         box.set_class(bool(message), "-shown")
 
     def _focus_field(self, field: str) -> None:
@@ -438,7 +441,7 @@ class ScheduleDialog(ModalScreen[ScheduleInfo | None]):
         self._loading = True
         self.existing, self.version = fresh, fresh.version
         trigger = fresh.trigger
-        self.query_one("#title", Static).update(f"Edit schedule {fresh.id}: {fresh.name}")
+        self.query_one("#title", Static).update(literal(f"Edit schedule {fresh.id}: {fresh.name}"))
         self.query_one("#name", Input).value = fresh.name
         self.query_one("#timezone", Input).value = fresh.timezone
         self.query_one("#kind", Select).value = trigger.kind

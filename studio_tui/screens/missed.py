@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -12,7 +14,7 @@ from textual.widgets import Button, DataTable, Static
 from core.api import Core
 from core.errors import AmxError
 from core.schedules.views import ScheduleInfo
-from studio_tui import render
+from studio_tui.literal import clipped
 from studio_tui.widgets.schedule_table import fire_text
 
 # Label, key and id of each choice; below 110 columns the keys are left off the labels.
@@ -46,9 +48,17 @@ class MissedScreen(ModalScreen[None]):
         Binding("escape", "dismiss(None)", "Later", id="missed.later"),
     ]
 
-    def __init__(self, core: Core, missed: list[ScheduleInfo]) -> None:
+    def __init__(
+        self,
+        core: Core,
+        missed: list[ScheduleInfo],
+        ensure_firing: Callable[[], bool] = lambda: False,
+    ) -> None:
+        """`ensure_firing` (called in a worker thread) makes something fire a run-now occurrence,
+        and says whether the studio started ticking for it."""
         super().__init__()
         self.core = core
+        self.ensure_firing = ensure_firing
         self.missed = {str(s.id): s for s in missed}
 
     def compose(self) -> ComposeResult:
@@ -69,9 +79,9 @@ class MissedScreen(ModalScreen[None]):
         wide = self.app.size.width >= 110
         table.add_columns("Name", "Missed", *(["Rule"] if wide else []), "Why")
         for key, s in self.missed.items():
-            rule = [render.clip(s.rule, 14)] if wide else []
-            name = render.clip(s.name, 24 if wide else 16)
-            why = render.clip(s.missed_reason or "", 35 if wide else 30)
+            rule = [clipped(s.rule, 14)] if wide else []
+            name = clipped(s.name, 24 if wide else 16)
+            why = clipped(s.missed_reason or "", 35 if wide else 30)
             table.add_row(name, fire_text(s, wide=True), *rule, why, key=key)
         table.focus()
 
@@ -111,12 +121,16 @@ class MissedScreen(ModalScreen[None]):
             except AmxError as exc:
                 self.app.call_from_thread(self.notify, str(exc), severity="error")
                 continue
-            self.app.call_from_thread(self._done, key, choice)
+            verb = "skipped"
+            if choice == "run":
+                verb = "runs now"
+                if self.ensure_firing():
+                    verb += ": nothing else was firing, so the studio ticks here while it is open"
+            self.app.call_from_thread(self._done, key, f"{schedule.name!r} {verb}.")
 
-    def _done(self, key: str, choice: str) -> None:
-        schedule = self.missed.pop(key)
-        verb = "fires now" if choice == "run" else "skipped"
-        self.notify(f"{schedule.name!r} {verb}.")
+    def _done(self, key: str, sentence: str) -> None:
+        self.missed.pop(key)
+        self.notify(sentence)
         table = self.query_one(DataTable)
         table.remove_row(key)
         if not self.missed:

@@ -17,7 +17,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 from core.analysis.review import ProposalInfo, show_value
 from core.api import Core
 from core.errors import AmxError
-from studio_tui import render
+from studio_tui.literal import clipped, literal
 
 
 class EditValue(ModalScreen[str | None]):
@@ -124,10 +124,10 @@ class ReviewScreen(Screen[None]):
                 key = f"p:{p.id}"
                 self.proposals[key] = p
                 table.add_row(
-                    "  " + render.clip(p.path, 32),
-                    p.field,
-                    render.clip(show_value(p.field, p.old_value), 20),
-                    render.clip(show_value(p.field, p.new_value), 36),
+                    clipped("  " + p.path, 34),
+                    literal(p.field),
+                    clipped(show_value(p.field, p.old_value), 20),
+                    clipped(show_value(p.field, p.new_value), 36),
                     f"{p.confidence:.2f}",
                     key=key,
                 )

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -16,30 +16,20 @@ from textual.widgets import DataTable, Footer, Input, Static
 from core.errors import AmxError, StorageError
 from core.schedules.service import ListQuery, SortKey
 from core.schedules.status import can
-from core.schedules.views import Page, ScheduleInfo
+from core.schedules.triggers import default_zone_name
+from core.schedules.views import ScheduleInfo
 from studio_tui.keys import key_label
+from studio_tui.screens.board import Board, load_board, load_page
 from studio_tui.screens.confirm import ConfirmScreen
 from studio_tui.widgets.chips import CHIPS, Chip, FilterChips
-from studio_tui.widgets.schedule_table import ScheduleTable, actions_for
-from studio_tui.widgets.status_bar import Firing, StatusBar
+from studio_tui.widgets.schedule_table import ScheduleTable, View, actions_for
+from studio_tui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
     from studio_tui.app import StudioApp
 
 PAGE = 200
 SORTS: tuple[SortKey, ...] = ("next_fire_at", "name", "status", "updated_at")
-
-
-@dataclass(frozen=True)
-class Board:
-    """Everything the page shows, loaded together off the event loop."""
-
-    page: Page
-    counts: dict[str, int]
-    firing: Firing
-    missed: list[ScheduleInfo]
-    now: datetime
-    progress: dict[int, tuple[int, int]] = field(default_factory=dict)
 
 
 class SchedulesScreen(Screen[None]):
@@ -61,6 +51,8 @@ class SchedulesScreen(Screen[None]):
         Binding("p", "pause_resume", "Pause", tooltip="Pause / resume", id="schedules.pause"),
         Binding("r", "run_now", "Run now", id="schedules.run_now"),
         Binding("d,delete", "delete", "Delete", id="schedules.delete"),
+        Binding("x", "cancel", "Cancel run", show=False, id="schedules.cancel"),
+        Binding("m", "skip", "Skip missed", show=False, id="schedules.skip"),
         Binding("i", "details", "Details", show=False, id="schedules.details"),
         Binding("slash", "filter", "Filter", id="schedules.filter"),
         Binding("v", "review", "Review queue", show=False, id="schedules.review"),
@@ -73,6 +65,22 @@ class SchedulesScreen(Screen[None]):
             id="schedules.tick",
         ),
         Binding("s", "sort", "Sort", show=False, tooltip="Next sort order", id="schedules.sort"),
+        Binding(
+            "S",
+            "reverse",
+            "Reverse sort",
+            show=False,
+            tooltip="Reverse the sort",
+            id="schedules.reverse",
+        ),
+        Binding(
+            "z",
+            "zone",
+            "Own zones",
+            show=False,
+            tooltip="Times in each schedule's zone",
+            id="schedules.zone",
+        ),
         Binding(
             "1",
             "chip('pending')",
@@ -100,6 +108,11 @@ class SchedulesScreen(Screen[None]):
         self.active: frozenset[str] = frozenset()
         self.text = ""
         self.sort: SortKey = "next_fire_at"
+        self.descending = False
+        self.own_zone = False
+        self.viewer_zone = default_zone_name()
+        # Runs a person started here: {schedule id: since}; a toast tells how each ended.
+        self.watching: dict[int, datetime] = {}
         self.page_offset = 0
         self.board: Board | None = None
         self._missed_shown: frozenset[int] = frozenset()
@@ -130,6 +143,8 @@ class SchedulesScreen(Screen[None]):
             "pause": self.key("schedules.pause"),
             "resume": self.key("schedules.pause"),
             "run_now": self.key("schedules.run_now"),
+            "skip": self.key("schedules.skip"),
+            "cancel": self.key("schedules.cancel"),
             "delete": self.key("schedules.delete"),
         }
 
@@ -147,6 +162,7 @@ class SchedulesScreen(Screen[None]):
             statuses=self.active,
             text=self.text,
             sort=self.sort,
+            descending=self.descending,
             offset=self.page_offset,
             limit=PAGE,
         )
@@ -161,14 +177,15 @@ class SchedulesScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="board")
     def _load(self, query: ListQuery, previous: Board | None) -> None:
+        studio = self.studio
         try:
+            watched = list(self.watching)
             if previous is None:
-                board = self.studio.load_board(query)
+                board = load_board(
+                    studio.core, query, studio.hook, embedded=studio.ticking_here, also=watched
+                )
             else:
-                page = self.studio.core.schedules.list(query)
-                running = [s.id for s in page.items if s.status == "running"]
-                progress = self.studio.core.runs.running_progress(running)
-                board = replace(previous, page=page, now=self.studio.clock.now(), progress=progress)
+                board = load_page(studio.core, query, previous, also=watched)
         except StorageError as exc:
             self.app.call_from_thread(self.show_lost, str(exc))
             return
@@ -190,9 +207,12 @@ class SchedulesScreen(Screen[None]):
             self.notify("The database answers again.")
         table = self.query_one(ScheduleTable)
         table.action_key_labels = self.action_key_labels()
-        table.show(board.page.items, board.progress)
+        table.view = View(self.viewer_zone, self.own_zone, self.sort, self.descending, board.now)
+        table.show(board.page.items, board.progress, board.last_runs)
+        self._tell_outcomes(board)
         self.query_one(FilterChips).show(self.active, board.counts, self.text)
         bar = self.query_one(StatusBar)
+        bar.zone = self.viewer_zone
         bar.now = board.now
         bar.firing = board.firing
         empty = board.page.total == 0 and not self.active and not self.text
@@ -205,19 +225,42 @@ class SchedulesScreen(Screen[None]):
         first = board.page.offset + 1 if board.page.items else 0
         last = board.page.offset + len(board.page.items)
         sort = {"next_fire_at": "next fire", "updated_at": "last change"}.get(self.sort, self.sort)
-        sort_key = self.key("schedules.sort")
+        if self.sort == "status":
+            sort = "severity"
+        way = " (descending)" if self.descending else ""
+        zones = "each schedule's own zone" if self.own_zone else f"your zone, {self.viewer_zone}"
+        sort_keys = f"{self.key('schedules.sort')}, {self.key('schedules.reverse')}"
+        pages = f"  ·  {self.key('schedules.prev')} {self.key('schedules.next')} pages"
         self.query_one("#pager", Static).update(
-            f"{first}-{last} of {board.page.total}  ·  sorted by {sort} ({sort_key})"
-            + (
-                f"  ·  {self.key('schedules.prev')} {self.key('schedules.next')} pages"
-                if board.page.total > PAGE
-                else ""
+            Text(
+                f"{first}-{last} of {board.page.total}  ·  sorted by {sort}{way} ({sort_keys})"
+                f"  ·  times in {zones} ({self.key('schedules.zone')})"
+                + (pages if board.page.total > PAGE else "")
             )
         )
         missed = frozenset(s.id for s in board.missed)
         if missed and not missed <= self._missed_shown and self.studio.ask_missed:
             self._missed_shown = missed
             self.studio.show_missed(board.missed)
+
+    def _tell_outcomes(self, board: Board) -> None:
+        """A toast for each run a person started here that has ended."""
+        for schedule_id, since in list(self.watching.items()):
+            run = board.last_runs.get(schedule_id)
+            if run is None or run.scheduled_for < since or run.status in ("running", "queued"):
+                continue
+            del self.watching[schedule_id]
+            name = next((s.name for s in board.page.items if s.id == schedule_id), None)
+            what = f"Run {run.id} of {name!r}" if name else f"Run {run.id}"
+            if run.status == "failed":
+                self.notify(
+                    f"{what} failed: {run.error or 'no reason was recorded'}",
+                    title="Run failed",
+                    severity="error",
+                    timeout=15,
+                )
+            else:
+                self.notify(f"{what} ended: {run.status}.")
 
     def _tick_clock(self) -> None:
         self.query_one(StatusBar).now = self.studio.clock.now()
@@ -264,15 +307,29 @@ class SchedulesScreen(Screen[None]):
 
     def action_sort(self) -> None:
         self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
+        self.descending = False
         self.page_offset = 0
         self.reload_page()
+
+    def action_reverse(self) -> None:
+        self.descending = not self.descending
+        self.page_offset = 0
+        self.reload_page()
+
+    def action_zone(self) -> None:
+        """Fire times in each schedule's own zone, or back in the viewer's."""
+        self.own_zone = not self.own_zone
+        if self.board is not None:
+            self.show_board(self.board)
 
     @on(DataTable.HeaderSelected)
     def _header(self, event: DataTable.HeaderSelected) -> None:
         by_column: dict[str, SortKey] = {"name": "name", "fire": "next_fire_at", "status": "status"}
         chosen = by_column.get(str(event.column_key.value))
         if chosen:
+            self.descending = not self.descending if chosen == self.sort else False
             self.sort = chosen
+            self.page_offset = 0
             self.reload_page()
 
     def action_page(self, step: int) -> None:
@@ -337,14 +394,19 @@ class SchedulesScreen(Screen[None]):
             return
 
         def done(result: Any) -> str:
-            board = self.board
-            idle = board is not None and not board.firing.alive and not board.firing.embedded
+            # Run now means now: with no daemon alive, the studio ticks here to run it.
             tick = self.key("schedules.tick")
-            hint = f" Nothing is running to fire it: press {tick} to tick here." if idle else ""
+            here = (
+                f" Nothing else was firing, so the studio ticks here while it is open"
+                f" ({tick} stops)."
+                if self.studio.ensure_firing()
+                else ""
+            )
             if result.run is None:
-                return f"{info.name!r} fires its missed occurrence now.{hint}"
-            return f"Queued run {result.run.id} of {info.name!r}.{hint}"
+                return f"{info.name!r} runs its missed occurrence now.{here}"
+            return f"Run {result.run.id} of {info.name!r} starts now.{here}"
 
+        self.watching[info.id] = self.studio.clock.now()
         self.run_service(lambda: self.studio.core.schedules.run_now(info.id), done)
 
     def action_delete(self) -> None:
@@ -377,11 +439,76 @@ class SchedulesScreen(Screen[None]):
     def _row_selected(self, event: DataTable.RowSelected) -> None:
         self.action_details()
 
+    def action_cancel(self) -> None:
+        info = self._selected()
+        if info is None:
+            return
+        if not can("cancel", info.status):
+            self.notify(
+                f"{info.name!r} is {info.status}; only a running or waiting schedule can be "
+                "cancelled.",
+                severity="warning",
+            )
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.run_service(
+                    lambda: self.studio.core.schedules.cancel(info.id),
+                    lambda s: f"Cancelled {s.name!r}; a running run stops at its next table.",
+                )
+
+        running = " Its running run stops at its next table;" if info.status == "running" else ""
+        self.app.push_screen(
+            ConfirmScreen(
+                f"Cancel schedule {info.id} {info.name!r}?{running} it will not fire again.",
+                "Cancel it",
+                danger=True,
+            ),
+            answered,
+        )
+
+    def action_skip(self) -> None:
+        info = self._selected()
+        if info is None:
+            return
+        if not can("skip", info.status):
+            self.notify(
+                f"{info.name!r} is {info.status}; only a missed schedule can be skipped.",
+                severity="warning",
+            )
+            return
+        self.run_service(
+            lambda: self.studio.core.schedules.skip(info.id),
+            lambda s: f"Skipped the missed run of {s.name!r}: {s.status}.",
+        )
+
     @on(ScheduleTable.ActionsClicked)
     def _actions_clicked(self, event: ScheduleTable.ActionsClicked) -> None:
         info = self.query_one(ScheduleTable).items.get(event.key)
         if info is not None:
-            self.studio.open_actions(info, actions_for(info), self)
+            self.open_actions(info)
+
+    def open_actions(self, info: ScheduleInfo) -> None:
+        """The menu behind a row's Actions cell."""
+        from studio_tui.screens.actions import ActionMenu
+
+        run: dict[str, Callable[[], None]] = {
+            "edit": self.action_edit,
+            "pause": self.action_pause_resume,
+            "resume": self.action_pause_resume,
+            "run_now": self.action_run_now,
+            "skip": self.action_skip,
+            "cancel": self.action_cancel,
+            "delete": self.action_delete,
+            "details": self.action_details,
+        }
+
+        def chosen(action: str | None) -> None:
+            if action in run:
+                run[action]()
+
+        self.app.push_screen(ActionMenu(info, actions_for(info)), chosen)
 
     def action_review(self) -> None:
         self.studio.open_review()

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Static
+
+from studio_tui.literal import literal
 
 CHIPS = ("pending", "paused", "failed", "missed")
 
@@ -46,7 +49,7 @@ class Chip(Static):
         self.on, self.count = on, count
         self.set_class(on, "-on")
         mark = "[x]" if on else "[ ]"
-        self.update(f"{mark} {self.status.capitalize()} {count}")
+        self.update(Text(f"{mark} {self.status.capitalize()} {count}"))
 
     def on_click(self) -> None:
         self.post_message(self.Toggled(self.status))
@@ -72,4 +75,4 @@ class FilterChips(Horizontal):
             hidden = chip.status == "missed" and not counts.get("missed") and "missed" not in active
             chip.set_class(hidden, "-hidden")
         hint = f'filter: "{text}"  (/ to change, esc to clear)' if text else "/ filter"
-        self.query_one("#filter-text", Static).update(hint)
+        self.query_one("#filter-text", Static).update(literal(hint))

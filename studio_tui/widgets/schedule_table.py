@@ -1,7 +1,14 @@
-"""The schedule table: one keyed row per schedule, updated in place as data changes."""
+"""The schedule table: one keyed row per schedule, updated in place as data changes.
+
+Columns follow the terminal's width: every column the page specifies stays at 80 columns
+(abbreviated), the name takes what the others leave, and a wide terminal adds the last run's
+age and the rule.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from rich.text import Text
@@ -12,17 +19,18 @@ from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey, RowKey
 
 from core.schedules.status import can
-from core.schedules.views import ScheduleInfo
-from studio_tui.render import clip
+from core.schedules.views import RunInfo, ScheduleInfo
+from studio_tui.literal import clipped
+from studio_tui.time_words import local_clock, relative, zone_abbreviation
 
 WIDE = 110
-ACTION_WORDS = {
-    "edit": "Edit",
-    "pause": "Pause",
-    "resume": "Resume",
-    "run_now": "Run",
-    "delete": "Del",
-}
+RULE_FROM = 150  # the Rule column joins at this width
+NAME_MIN = 12
+PAD = 2  # DataTable's cell padding, both sides together
+# The sort each column header stands for.
+SORT_OF_COLUMN = {"name": "name", "fire": "next_fire_at", "status": "status"}
+# A run's outcome in the Last run column.
+RUN_WORDS = {"succeeded": "ok", "failed": "failed", "missed": "missed", "cancelled": "cancelled"}
 
 
 def actions_for(info: ScheduleInfo) -> list[str]:
@@ -36,13 +44,17 @@ def actions_for(info: ScheduleInfo) -> list[str]:
         found.append("resume")
     if can("run_now", info.status):
         found.append("run_now")
+    if can("skip", info.status):
+        found.append("skip")
+    if info.status == "running":  # other states stop with pause or delete
+        found.append("cancel")
     if can("delete", info.status):
         found.append("delete")
     return found
 
 
 def fire_text(info: ScheduleInfo, wide: bool) -> str:
-    """Local next fire time with the zone's abbreviation (the full zone is in the details)."""
+    """Next fire time in the schedule's own zone, with the zone's abbreviation."""
     if info.next_fire_at is None:
         return "—"
     local = info.next_fire_at.astimezone(ZoneInfo(info.timezone))
@@ -51,7 +63,15 @@ def fire_text(info: ScheduleInfo, wide: bool) -> str:
 
 
 # Each row action's key until the page hands in the keys its bindings have now.
-DEFAULT_KEYS = {"edit": "e", "pause": "p", "resume": "p", "run_now": "r", "delete": "d"}
+DEFAULT_KEYS = {
+    "edit": "e",
+    "pause": "p",
+    "resume": "p",
+    "run_now": "r",
+    "skip": "m",
+    "cancel": "x",
+    "delete": "d",
+}
 
 
 def action_keys(actions: list[str], keys: dict[str, str] | None = None) -> str:
@@ -60,8 +80,37 @@ def action_keys(actions: list[str], keys: dict[str, str] | None = None) -> str:
     return " ".join(keys.get(a, "?") for a in actions)
 
 
+def last_run_text(run: RunInfo | None, now: datetime) -> str:
+    """`failed 3 m ago`, `ok 2 d ago`, `running`, or `—` before the first run."""
+    if run is None:
+        return "—"
+    if run.status == "running":
+        return "running"
+    at = run.finished_at or run.started_at or run.scheduled_for
+    return f"{RUN_WORDS.get(run.status, run.status)} {relative(at, now)}"
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    width: int
+
+
+@dataclass
+class View:
+    """How the table shows times and order: the viewer's zone (or each schedule's own), the
+    sort it marks in the headers, and the time the relative words count from."""
+
+    viewer_zone: str = "UTC"
+    own_zone: bool = False
+    sort: str = "next_fire_at"
+    descending: bool = False
+    now: datetime | None = None
+
+
 class ScheduleTable(DataTable[object]):
-    """Schedules with their fire time, scope, status badge, profile, review and actions."""
+    """Schedules with their fire time, scope, status, last run, profile, review and actions."""
 
     class ActionsClicked(Message):
         """The Actions cell of a row was clicked."""
@@ -83,87 +132,179 @@ class ScheduleTable(DataTable[object]):
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)  # type: ignore[arg-type]
-        self.wide: bool | None = None
+        self.view = View()
+        self.layout_shown: tuple[Column, ...] = ()
         self._rows: dict[str, tuple[object, ...]] = {}
         self._order: list[str] = []
         self.items: dict[str, ScheduleInfo] = {}
         self.action_key_labels: dict[str, str] = dict(DEFAULT_KEYS)
+        self._progress: dict[int, tuple[int, int]] = {}
+        self._last: dict[int, RunInfo] = {}
 
-    def _columns(self, wide: bool) -> list[tuple[str, str, int | None]]:
+    @property
+    def wide(self) -> bool:
+        """Whether the table has room for the long forms."""
+        return (self.size.width or self.app.size.width) >= WIDE
+
+    # -- layout -----------------------------------------------------------------------------
+
+    def _header(self, key: str, label: str) -> str:
+        if SORT_OF_COLUMN.get(key) == self.view.sort:
+            return f"{label} {'▼' if self.view.descending else '▲'}"
+        return label
+
+    def columns_for(self, width: int, rows: int) -> tuple[Column, ...]:
+        """The columns at `width` cells for `rows` rows; the name takes what is left."""
+        zone = self.view.viewer_zone
+        if self.view.now is not None:
+            zone = zone_abbreviation(zone, self.view.now)
+        wide = width >= WIDE
         if wide:
-            return [("name", "Name", 19), ("fire", "Fire time", 20), ("rule", "Rule", 13),
-                    ("scope", "Scope", 17), ("status", "Status", 10), ("llm", "LLM", 9),
-                    ("review", "Review", 6), ("actions", "Actions", 7)]  # fmt: skip
-        return [("name", "Name", 16), ("fire", "Fire time", 14), ("scope", "Scope", 14),
-                ("status", "Status", 10), ("actions", "", 7)]  # fmt: skip
+            fire = "Fire time (own zone)" if self.view.own_zone else f"Fire time ({zone})"
+            fixed = [
+                ("fire", fire, 21 if self.view.own_zone else 18),
+                *([("rule", "Rule", 13)] if width >= RULE_FROM else []),
+                ("scope", "Scope", 16),
+                ("status", "Status", 9),
+                ("last", "Last run", 15),
+                ("llm", "LLM", 9),
+                ("review", "Review", 6),
+                ("actions", "Actions", 7),
+            ]
+        else:
+            own = self.view.own_zone
+            fixed = [
+                ("fire", "Own zone" if own else f"Fire {zone}", 13 if own else 9),
+                ("scope", "Scope", 11),
+                ("status", "Status", 9),
+                ("llm", "LLM", 5),
+                ("review", "Rev", 4),
+                ("actions", "Act", 7),
+            ]
+        height = self.size.height or self.app.size.height
+        scrollbar = 2 if rows > max(height - 1, 1) else 0
+        used = sum(w + PAD for _k, _l, w in fixed) + PAD + scrollbar
+        name = max(NAME_MIN, width - used)
+        columns = [Column("name", self._header("name", "Name"), name)]
+        columns += [Column(k, self._header(k, label), w) for k, label, w in fixed]
+        return tuple(columns)
 
-    def _badge(self, info: ScheduleInfo, progress: tuple[int, int] | None) -> Text:
+    # -- cells ------------------------------------------------------------------------------
+
+    def _badge(self, info: ScheduleInfo, wide: bool) -> Text:
+        progress = self._progress.get(info.id)
         label = info.status.capitalize()
         if info.status == "running":
             label = f"Run {progress[0]}/{progress[1]}" if progress and progress[1] else "Running…"
         color = self.app.theme_variables.get(f"status-{info.status}", "")
-        return Text(f" {label} ", style=f"bold {color}" if color else "bold")
+        text = Text(label, style=f"bold {color}" if color else "bold")
+        last = self._last.get(info.id)
+        if not wide and last is not None and last.status == "failed" and info.status != "failed":
+            # No Last run column here: a failed last run still shows on the row.
+            failed = self.app.theme_variables.get("status-failed", "")
+            text.append(" ✗", style=f"bold {failed}" if failed else "bold")
+        return text
 
-    def _cells(
-        self, info: ScheduleInfo, wide: bool, progress: tuple[int, int] | None
-    ) -> tuple[object, ...]:
-        actions = actions_for(info)
-        if wide:
-            return (
-                clip(info.name, 19),
-                fire_text(info, True),
-                clip(info.rule, 13),
-                clip(info.scope_summary, 17),
-                self._badge(info, progress),
-                clip(info.llm_profile, 9),
-                info.review_strategy.capitalize(),
-                action_keys(actions, self.action_key_labels),
-            )
-        return (
-            clip(info.name, 16),
-            fire_text(info, False),
-            clip(info.scope_summary, 14),
-            self._badge(info, progress),
-            action_keys(actions, self.action_key_labels),
-        )
+    def _fire(self, info: ScheduleInfo, width: int, wide: bool) -> Text:
+        if info.next_fire_at is None:
+            return Text("—")
+        now = self.view.now or info.next_fire_at
+        zone = info.timezone if self.view.own_zone else self.view.viewer_zone
+        at = local_clock(info.next_fire_at, zone, now, with_zone=self.view.own_zone)
+        if wide and abs((info.next_fire_at - now).total_seconds()) < 6 * 86400:
+            at = f"{at} {relative(info.next_fire_at, now)}"  # further off, the date says it
+        return clipped(at, width)
+
+    def _cells(self, info: ScheduleInfo, columns: tuple[Column, ...]) -> tuple[object, ...]:
+        wide = any(c.key == "last" for c in columns)
+        now = self.view.now or info.updated_at
+        cells: list[object] = []
+        for column in columns:
+            width = column.width
+            if column.key == "name":
+                cells.append(clipped(info.name, width))
+            elif column.key == "fire":
+                cells.append(self._fire(info, width, wide))
+            elif column.key == "rule":
+                cells.append(clipped(info.rule, width))
+            elif column.key == "scope":
+                cells.append(clipped(info.scope_summary, width))
+            elif column.key == "status":
+                cells.append(self._badge(info, wide))
+            elif column.key == "last":
+                cells.append(self._last_cell(info, now, width))
+            elif column.key == "llm":
+                cells.append(clipped(info.llm_profile, width))
+            elif column.key == "review":
+                review = info.review_strategy.capitalize()
+                cells.append(Text(review if len(review) <= width else review[:3]))
+            else:
+                cells.append(Text(action_keys(actions_for(info), self.action_key_labels)))
+        return tuple(cells)
+
+    def _last_cell(self, info: ScheduleInfo, now: datetime, width: int) -> Text:
+        run = self._last.get(info.id)
+        text = clipped(last_run_text(run, now), width)
+        if run is not None and run.status == "failed":
+            color = self.app.theme_variables.get("status-failed", "")
+            text.stylize(f"bold {color}" if color else "bold")
+        return text
+
+    # -- showing ----------------------------------------------------------------------------
 
     def show(
-        self, items: list[ScheduleInfo], progress: dict[int, tuple[int, int]] | None = None
+        self,
+        items: list[ScheduleInfo],
+        progress: dict[int, tuple[int, int]] | None = None,
+        last_runs: dict[int, RunInfo] | None = None,
     ) -> None:
         """Show `items` in order, touching only the cells that changed; keeps the cursor."""
-        wide = self.size.width >= WIDE if self.size.width else True
-        keep = self.highlighted_key()
-        if wide != self.wide:
-            self.clear(columns=True)
-            for key, label, width in self._columns(wide):
-                self.add_column(label, key=key, width=width)
-            self.wide, self._rows, self._order = wide, {}, []
-        order = [str(i.id) for i in items]
         self.items = {str(i.id): i for i in items}
-        progress = progress or {}
-        rows = {str(i.id): self._cells(i, wide, progress.get(i.id)) for i in items}
+        self._progress = progress or {}
+        self._last = last_runs or {}
+        self._draw(items)
+
+    def redraw(self) -> None:
+        """Draw the rows shown again (after a resize, a zone or sort change)."""
+        self._draw([self.items[k] for k in self._order if k in self.items])
+
+    def _draw(self, items: list[ScheduleInfo]) -> None:
+        width = self.size.width or self.app.size.width
+        columns = self.columns_for(width, len(items))
+        keep = self.highlighted_key()
+        if columns != self.layout_shown:
+            self.clear(columns=True)
+            for column in columns:
+                self.add_column(Text(column.label), key=column.key, width=column.width)
+            self.layout_shown, self._rows, self._order = columns, {}, []
+        order = [str(i.id) for i in items]
+        rows = {str(i.id): self._cells(i, columns) for i in items}
         with self.app.batch_update():
             if order != self._order:
                 self.clear()
                 for key in order:
                     self.add_row(*rows[key], key=key)
             else:
-                columns = [c[0] for c in self._columns(wide)]
                 for key in order:
                     old = self._rows.get(key)
-                    for index, (col, value) in enumerate(zip(columns, rows[key], strict=True)):
-                        if old is None or str(old[index]) != str(value):
-                            self.update_cell(RowKey(key), ColumnKey(col), value)
+                    for index, (column, value) in enumerate(zip(columns, rows[key], strict=True)):
+                        if old is None or _differs(old[index], value):
+                            self.update_cell(RowKey(key), ColumnKey(column.key), value)
             self._rows, self._order = rows, order
             if keep in rows:
                 self.move_cursor(row=self.get_row_index(RowKey(keep)), scroll=False)
 
+    def on_resize(self, _event: events.Resize) -> None:
+        if self.items:
+            self.redraw()
+
     def on_click(self, event: events.Click) -> None:
         meta = event.style.meta
         row, column = meta.get("row"), meta.get("column")
-        if self.wide is None or not isinstance(row, int) or row < 0 or not isinstance(column, int):
+        if not isinstance(row, int) or row < 0 or not isinstance(column, int):
             return
-        if self._columns(self.wide)[column][0] == "actions" and row < len(self._order):
+        columns = self.layout_shown
+        if column < len(columns) and columns[column].key == "actions" and row < len(self._order):
             self.post_message(self.ActionsClicked(self._order[row]))
 
     def action_first_row(self) -> None:
@@ -190,3 +331,9 @@ class ScheduleTable(DataTable[object]):
         """The highlighted schedule."""
         key = self.highlighted_key()
         return self.items.get(key) if key else None
+
+
+def _differs(old: object, new: object) -> bool:
+    if isinstance(old, Text) and isinstance(new, Text):
+        return old.plain != new.plain or old.spans != new.spans
+    return str(old) != str(new)

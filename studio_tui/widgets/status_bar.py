@@ -10,7 +10,10 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widgets import Static
 
+from core.schedules.triggers import default_zone_name
+from core.text import printable
 from daemon.overview import Overview, in_words
+from studio_tui.time_words import relative, zone_abbreviation
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,8 @@ class StatusBar(Static):
     # Since when the database has not answered (None: it answers); the screen keeps the last
     # data it loaded meanwhile.
     lost_since: reactive[datetime | None] = reactive(None)
+    # The viewer's zone: the next fire time is shown in it, as the table's are.
+    zone: reactive[str] = reactive(default_zone_name)
 
     def watch_firing(self, firing: Firing) -> None:
         self._warn()
@@ -112,15 +117,28 @@ class StatusBar(Static):
             text.append("○ daemon not installed", style="bold")
             text.append(" — schedules won't fire (t: tick here)")
         text.append("  │  ")
-        if f.next_at is not None and now is not None:
-            local = f.next_at.astimezone(ZoneInfo(f.next_zone))
-            text.append("next: ", style="dim")
-            text.append(f"{local:%a %H:%M} {f.next_zone}", style="bold")
-            text.append(f" — {in_words(int((f.next_at - now).total_seconds()))}")
-            if f.next_name:
-                text.append(f"  ({f.next_name})", style="dim")
-        else:
+        text.append_text(self._next(f, now, room=self._room() - text.cell_len))
+        return text
+
+    def _room(self) -> int:
+        return (self.size.width or 120) - 2  # the padding
+
+    def _next(self, f: Firing, now: datetime | None, room: int) -> Text:
+        """`next: Wed 08:13 WIB · in 5 h 59 m · Orders deep-dive`, the name cut to the room."""
+        text = Text(no_wrap=True, overflow="ellipsis")
+        if f.next_at is None or now is None:
             text.append("nothing pending", style="dim")
+            return text
+        local = f.next_at.astimezone(ZoneInfo(self.zone))
+        text.append("next: ", style="dim")
+        text.append(f"{local:%a %H:%M} {zone_abbreviation(self.zone, f.next_at)}", style="bold")
+        text.append(f" · {relative(f.next_at, now, precise=True)}")
+        if f.next_name:
+            left = room - text.cell_len - 3
+            if left >= 6:
+                name = printable(f.next_name)
+                name = name if len(name) <= left else name[: left - 1] + "…"
+                text.append(f" · {name}", style="dim")
         return text
 
     def _render_lost(self, since: datetime, now: datetime | None) -> Text:
@@ -148,9 +166,10 @@ class StatusBar(Static):
             text.append("○ no daemon (t: tick)", style="bold")
         text.append(" │ ")
         if f.next_at is not None and now is not None:
-            local = f.next_at.astimezone(ZoneInfo(f.next_zone))
-            text.append(f"next {local:%a %H:%M} {local:%Z}", style="bold")
-            text.append(f" {in_words(int((f.next_at - now).total_seconds()))}")
+            local = f.next_at.astimezone(ZoneInfo(self.zone))
+            zone = zone_abbreviation(self.zone, f.next_at)
+            text.append(f"next {local:%a %H:%M} {zone}", style="bold")
+            text.append(f" {relative(f.next_at, now, precise=True)}")
         else:
             text.append("nothing pending", style="dim")
         return text

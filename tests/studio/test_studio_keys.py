@@ -108,7 +108,7 @@ async def test_a_remapped_key_shows_everywhere(make_studio: MakeStudio) -> None:
         await settle(pilot)
         assert ("a", "New") in footer(app) and ("n", "New") not in footer(app)
         assert ("w", "Edit") in footer(app)
-        assert "sorted by next fire (o)" in str(app.screen.query_one("#pager", Static).render())
+        assert "sorted by next fire (o, S)" in str(app.screen.query_one("#pager", Static).render())
         table = app.screen.query_one(ScheduleTable)
         actions = [str(table.get_row_at(i)[-1]) for i in range(table.row_count)]
         assert any(cell.startswith("w ") for cell in actions), actions
