@@ -31,7 +31,7 @@ def clip(text: str, width: int) -> str:
     text = printable(text)
     if cell_len(text) <= width:
         return text
-    return set_cell_size(text, max(width - 1, 0)).rstrip() + "…" if width > 0 else ""
+    return set_cell_size(text, max(width - 1, 0)) + "…" if width > 0 else ""
 
 
 def fire_line(s: ScheduleInfo) -> tuple[str, str]:

@@ -255,8 +255,7 @@ def _last_line(
     """How the analysis ended, as the log's last line (nothing once the claim is lost)."""
     counts = (
         f"{summary['tables']} tables, {summary['columns']} columns, {summary['proposals']} "
-        f"proposals ({summary['applied']} applied), {summary['tokens']} tokens, "
-        f"{summary['duration_s']:.1f} s"
+        f"proposals ({summary['applied']} applied), {summary['tokens']} tokens"
     )
     with contextlib.suppress(ClaimLost):
         if status == RunStatus.CANCELLED:
