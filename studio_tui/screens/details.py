@@ -87,6 +87,14 @@ def log_text(line: LogLine, zone: str) -> Text:
     )
 
 
+def _no_lines(run: RunInfo) -> str:
+    if run.status in _GOING:
+        return "no lines yet; they appear as the run goes"
+    if run.started_at is None:
+        return "this run never started, so it has no log"
+    return "this run wrote no log (runs before this version kept none)"
+
+
 class DetailsScreen(Screen[None]):
     """Details of one schedule (enter or i on the table)."""
 
@@ -241,15 +249,7 @@ class DetailsScreen(Screen[None]):
             self._reading = False
             log.clear()
             if not lines:
-                going = self.shown_run.status in _GOING
-                log.write(
-                    Text(
-                        "no lines yet; they appear as the run goes"
-                        if going
-                        else "this run wrote no log (runs before this version kept none)",
-                        style="dim",
-                    )
-                )
+                log.write(Text(_no_lines(self.shown_run), style="dim"))
         # Wrapped to the pane as it is now (RichLog would otherwise wrap at its minimum width).
         width = log.scrollable_content_region.width or None
         for line in lines:
