@@ -16,6 +16,7 @@ from core.api import Core
 from core.errors import AmxError, NotFound, StorageError
 from core.schedules.outcome import Outcome
 from core.schedules.queue import Site
+from core.schedules.run_log import Level
 from core.schedules.status import RunStatus
 from core.schedules.views import RunInfo
 from daemon.claim import Claimed
@@ -47,6 +48,10 @@ def execute(
         if schedule.kind == "cache_refresh":
             counts = core.catalog.refresh(schedule.db_profile)
             ended = Outcome(RunStatus.SUCCEEDED, summary=dict(counts))
+            said = ", ".join(f"{v} {k}" for k, v in counts.items())
+            _log_line(
+                core, claimed.run_id, f"refreshed the catalog of {schedule.db_profile!r}: {said}"
+            )
         else:
             ended = core.job.analyse(
                 claimed.schedule_id,
@@ -63,6 +68,7 @@ def execute(
         log.exception("run %s crashed", claimed.run_id)
         message = str(exc) if isinstance(exc, AmxError) else f"{type(exc).__name__}: {exc}"
         ended = Outcome(RunStatus.FAILED, error=message)
+        _log_line(core, claimed.run_id, f"failed: {message}", "error")
     # A finished run's outcome is worth waiting for while the database is away, rather than
     # leaving the run to be found "lost" and the work done again.
     giving_up = released or threading.Event()
@@ -91,6 +97,12 @@ def execute(
         return until_recorded(lambda: core.runs.get(claimed.run_id), "reading a run", giving_up)
     log.info("run %s %s%s", run.id, run.status, f"; schedule: {outcome}" if outcome else "")
     return RunInfo.of(run)
+
+
+def _log_line(core: Core, run_id: int, text: str, level: Level = "info") -> None:
+    # A line is a courtesy here: the outcome is what must be recorded.
+    with contextlib.suppress(AmxError):
+        core.runs.log.write(run_id, level, text)
 
 
 def recorder(core: Core, run_id: int) -> ProgressFn:

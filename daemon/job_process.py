@@ -34,6 +34,7 @@ from core.clock import OffsetClock
 from core.errors import AmxError
 from core.schedules.outcome import Outcome
 from core.schedules.queue import Site
+from core.schedules.run_log import RunLog
 from core.schedules.status import RunStatus
 from daemon.claim import Claimed
 from daemon.dbfile import FileIdentity, existing_only
@@ -268,6 +269,8 @@ class ChildProcessRunner:
                 )
                 return
             ended = Outcome(RunStatus.FAILED, error=f"the job process ended unexpectedly ({why})")
+            with contextlib.suppress(AmxError):  # a run recovered by now takes no more lines
+                RunLog(self.site.db, self.site.clock).write(run_id, "error", str(ended.error))
             run, outcome = until_recorded(
                 lambda: finish_and_settle(
                     self.site.db, now(), run_id, ended, retry_base=self.retry_base

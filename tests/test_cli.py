@@ -151,7 +151,12 @@ def test_usage_errors_exit_2(amx: Amx) -> None:
     assert amx("schedule", "add", "--name", "x") == 2
     assert amx.err.startswith("amx: ") and amx.err.count("\n") == 1
     assert amx("schedule", "frobnicate") == 2
-    assert amx("schedule", "pause", "abc") == 2
+    assert amx("schedule", "pause") == 2
+    # A word is a name: not a usage error, but one that names no schedule.
+    assert amx("schedule", "pause", "abc") == 1
+    assert amx.err == (
+        "error: no schedule has the id or name 'abc'; list them with `amx schedule list`.\n"
+    )
 
 
 def test_foreign_sqlite_file_is_refused(tmp_path: Path, clock: FrozenClock) -> None:

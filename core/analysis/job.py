@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable
@@ -10,16 +11,18 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from core.analysis.llm.factory import annotator_for_profile
-from core.analysis.llm.protocol import Annotator, LlmAuthError
+from core.analysis.llm.protocol import Annotator, LlmAuthError, LlmError
 from core.analysis.pii import classify_pii, mask_samples
 from core.analysis.review import ReviewService
 from core.catalog.metadata import TableMeta
 from core.catalog.profiles import ProfileService
 from core.catalog.scope import from_texts
+from core.catalog.scope import summary as scope_summary
 from core.catalog.service import CatalogService
 from core.clock import Clock
 from core.errors import AmxError
 from core.schedules.outcome import ClaimLost, Outcome
+from core.schedules.run_log import Level, RunLogWriter
 from core.schedules.runs import RunService
 from core.schedules.service import ScheduleService
 from core.schedules.status import RunStatus
@@ -93,12 +96,13 @@ class AnalysisJob:
         itself (its proposals are written as they come)."""
         started = time.monotonic()
         cancel = cancel or threading.Event()
+        log = self.runs.log.writer(run_id)
         summary: dict[str, Any] = {
             "tables": 0, "columns": 0, "proposals": 0, "applied": 0, "tokens": 0,
             "errors": [], "missing": [], "duration_s": 0.0, "cancelled": False,
         }  # fmt: skip
         try:
-            error = self._analyse(schedule_id, run_id, summary, progress, cancel)
+            error = self._analyse(schedule_id, run_id, summary, progress, cancel, log)
         except AmxError as exc:
             error = str(exc)
         summary["duration_s"] = round(time.monotonic() - started, 3)
@@ -109,6 +113,7 @@ class AnalysisJob:
             error = error or _errors_text(summary["errors"])
         else:
             status = RunStatus.SUCCEEDED
+        _last_line(log, status, summary, error)
         return Outcome(status, summary, error)
 
     def _analyse(
@@ -118,20 +123,36 @@ class AnalysisJob:
         summary: dict[str, Any],
         progress: ProgressFn | None,
         cancel: threading.Event,
+        log: RunLogWriter,
     ) -> str | None:
         schedule = self.schedules.get(schedule_id)
         db_row = self.profiles.get_db(schedule.db_profile)
         annotator = annotator_for_profile(self.profiles.get_llm(schedule.llm_profile))
-        tables, missing = self.catalog.resolve(
-            schedule.db_profile, schedule.database, from_texts(schedule.scope)
+        ticked = from_texts(schedule.scope)
+        where = f"DB profile {schedule.db_profile!r}" + (
+            f", database {schedule.database!r}" if schedule.database else ""
         )
+        tables, missing = self.catalog.resolve(schedule.db_profile, schedule.database, ticked)
         summary["tables"] = len(tables)
         summary["missing"] = missing
+        if missing:
+            log.warning(f"no longer in the database: {', '.join(missing)}")
+        if not tables:
+            return (
+                f"the scope {scope_summary(ticked)} matches no table in {where} now; the tables "
+                "were dropped or renamed since the schedule was saved: edit its scope."
+            )
+        log.info(
+            f"analysing {len(tables)} table{'s' if len(tables) != 1 else ''} of "
+            f"{scope_summary(ticked)} in {where} with LLM profile {schedule.llm_profile!r} "
+            f"({schedule.review_strategy} review)"
+        )
         tally = _Tally()
         lock = threading.Lock()
         fatal: list[str] = []
+        total = len(tables)
         if progress:
-            progress(Progress(0, len(tables)))
+            progress(Progress(0, total))
 
         def one(table: TableMeta) -> None:
             if cancel.is_set() or fatal:
@@ -155,12 +176,18 @@ class AnalysisJob:
                 cancel.set()
                 return
             except Exception as exc:  # one table's failure must not lose the others
-                with lock:
+                why = (
+                    f"the LLM gave no annotation: {exc}"
+                    if isinstance(exc, LlmError)
+                    else f"failed: {_sentence(exc)}"
+                )
+                with lock:  # so the log's counts go up line by line
                     summary["errors"].append({"table": table.path, "error": _sentence(exc)})
                     tally.done += 1
                     done, errors = tally.done, len(summary["errors"])
+                    self._line(log, fatal, cancel, "error", f"[{done}/{total}] {table.path} {why}")
                 if progress:
-                    progress(Progress(done, len(tables), table.path, errors))
+                    progress(Progress(done, total, table.path, errors))
                 return
             with lock:
                 tally.columns += len(table.columns)
@@ -169,8 +196,16 @@ class AnalysisJob:
                 tally.tokens += result.tokens
                 tally.done += 1
                 done, errors = tally.done, len(summary["errors"])
+                self._line(
+                    log,
+                    fatal,
+                    cancel,
+                    "info",
+                    f"[{done}/{total}] {table.path}: {len(table.columns)} columns, {made} "
+                    f"proposals ({applied} applied), {result.tokens} tokens",
+                )
             if progress:
-                progress(Progress(done, len(tables), table.path, errors))
+                progress(Progress(done, total, table.path, errors))
 
         workers = max(1, min(annotator.concurrency, len(tables) or 1))
         try:
@@ -189,6 +224,16 @@ class AnalysisJob:
         )
         return fatal[0] if fatal else None
 
+    @staticmethod
+    def _line(
+        log: RunLogWriter, fatal: list[str], cancel: threading.Event, level: Level, text: str
+    ) -> None:
+        try:
+            log.write(level, text)
+        except ClaimLost as exc:  # the run is another writer's now: stop at once
+            fatal.append(str(exc))
+            cancel.set()
+
     def _with_samples(
         self, profile: str, database: str | None, table: TableMeta, per_column: int
     ) -> TableMeta:
@@ -202,6 +247,25 @@ class AnalysisJob:
                 column = replace(column, samples=mask_samples(column, tag))
             columns.append(column)
         return replace(table, columns=tuple(columns))
+
+
+def _last_line(
+    log: RunLogWriter, status: RunStatus, summary: dict[str, Any], error: str | None
+) -> None:
+    """How the analysis ended, as the log's last line (nothing once the claim is lost)."""
+    counts = (
+        f"{summary['tables']} tables, {summary['columns']} columns, {summary['proposals']} "
+        f"proposals ({summary['applied']} applied), {summary['tokens']} tokens"
+    )
+    with contextlib.suppress(ClaimLost):
+        if status == RunStatus.CANCELLED:
+            log.warning(f"cancelled: {counts}")
+        elif error:
+            log.error(f"{status}: {error}")
+            if summary["tables"]:
+                log.info(counts)
+        else:
+            log.info(f"{status}: {counts}")
 
 
 def _sentence(exc: BaseException) -> str:

@@ -11,6 +11,7 @@ from sqlalchemy import func, select, update
 from core.clock import Clock
 from core.errors import Conflict, NotFound
 from core.schedules.outcome import finish_run
+from core.schedules.run_log import RunLog
 from core.schedules.status import RunStatus, Status
 from core.schedules.views import RunInfo
 from core.storage.engine import Database
@@ -28,6 +29,7 @@ class RunService:
     def __init__(self, db: Database, clock: Clock) -> None:
         self.db = db
         self.clock = clock
+        self.log = RunLog(db, clock)  # each run's log lines
 
     def start_here(self, schedule_id: int) -> RunInfo:
         """A manual run of a live schedule, started now in this process."""

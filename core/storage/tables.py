@@ -190,6 +190,19 @@ class Run(Base):
     )
 
 
+class RunLogLine(Base):
+    """One line of a run's log (progress, warnings, errors), written as the run goes."""
+
+    __tablename__ = "run_log_lines"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"))
+    at: Mapped[datetime]
+    level: Mapped[str] = mapped_column(String(8))  # info | warning | error
+    text: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_run_log_lines_run", "run_id", "id"),)
+
+
 class Worker(Base):
     """A daemon's heartbeat row."""
 

@@ -19,7 +19,7 @@ from core.schedules.triggers import (
 )
 from core.schedules.views import ScheduleInfo
 from studio_tui import render
-from studio_tui.commands import hooks
+from studio_tui.commands import hooks, schedule_logs
 from studio_tui.commands.base import (
     EXIT_OK,
     EXIT_REFUSED,
@@ -28,11 +28,12 @@ from studio_tui.commands.base import (
     Subparsers,
     UsageError,
     confirm,
-    positive_id,
     subcommands,
     whole_number,
 )
 from studio_tui.commands.here import run_here
+from studio_tui.commands.schedule_ref import add_ref, target
+from studio_tui.commands.width import output_width
 
 
 def _trigger_from(args: argparse.Namespace, now: datetime, zone_name: str | None) -> Trigger | None:
@@ -88,12 +89,12 @@ def cmd_add(ctx: Context) -> int:
 
 
 def cmd_edit(ctx: Context) -> int:
-    current = ctx.core.schedules.get(ctx.args.id)
+    current = ctx.core.schedules.get(target(ctx))
     changes = _spec_fields(ctx.args, ctx.clock.now(), ctx.args.timezone or current.timezone)
     if not changes:
         raise UsageError("say what to change, e.g. --name, --cron or --scope")
     expected = ctx.args.if_version if ctx.args.if_version is not None else current.version
-    info = ctx.core.schedules.edit(ctx.args.id, changes, expected_version=expected)
+    info = ctx.core.schedules.edit(current.id, changes, expected_version=expected)
     return _said(ctx, info, "edited")
 
 
@@ -124,7 +125,7 @@ def cmd_list(ctx: Context) -> int:
             + (" match" if statuses or query.text else " yet; add one with `amx schedule add`")
         )
         return EXIT_OK
-    ctx.print(render.schedule_rows(page.items))
+    ctx.print(render.schedule_rows(page.items, output_width(ctx.out)))
     if page.total > len(page.items):
         shown = f"{page.offset + 1}-{page.offset + len(page.items)}"
         ctx.print(f"\n{shown} of {page.total}; page on with --offset {page.offset + page.limit}")
@@ -132,30 +133,32 @@ def cmd_list(ctx: Context) -> int:
 
 
 def cmd_show(ctx: Context) -> int:
-    found = ctx.core.schedules.show(ctx.args.id)
+    found = ctx.core.schedules.show(target(ctx))
     if ctx.args.json:
         ctx.json(found.model_dump(mode="json"))
     else:
-        ctx.print(render.detail(found))
+        ctx.print(render.detail(found, output_width(ctx.out)))
     return EXIT_OK
 
 
 def _simple(method: str, verb: str) -> Handler:
     def handler(ctx: Context) -> int:
+        schedule_id = target(ctx)
         if method == "delete" and not ctx.args.yes:
-            info = ctx.core.schedules.get(ctx.args.id)
+            info = ctx.core.schedules.get(schedule_id)
             if not confirm(f"delete schedule {info.id} {info.name!r}? [y/N] "):
                 ctx.print("not deleted")
                 return EXIT_REFUSED
-        return _said(ctx, getattr(ctx.core.schedules, method)(ctx.args.id), verb)
+        return _said(ctx, getattr(ctx.core.schedules, method)(schedule_id), verb)
 
     return handler
 
 
 def cmd_run_now(ctx: Context) -> int:
+    schedule_id = target(ctx)
     if ctx.args.here:
-        return run_here(ctx, ctx.args.id)
-    result = ctx.core.schedules.run_now(ctx.args.id)
+        return run_here(ctx, schedule_id)
+    result = ctx.core.schedules.run_now(schedule_id)
     s = result.schedule
     if ctx.args.json:
         ctx.json(
@@ -244,7 +247,7 @@ def register(top: Subparsers) -> None:
     p.set_defaults(handler=cmd_add)
 
     p = sched.add_parser("edit", help="change a schedule")
-    p.add_argument("id", type=positive_id)
+    add_ref(p)
     p.add_argument(
         "--if-version",
         type=whole_number,
@@ -271,7 +274,7 @@ def register(top: Subparsers) -> None:
     p.set_defaults(handler=cmd_list)
 
     p = sched.add_parser("show", help="a schedule's configuration and its last 100 runs")
-    p.add_argument("id", type=positive_id)
+    add_ref(p)
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_show)
 
@@ -283,14 +286,14 @@ def register(top: Subparsers) -> None:
         ("rm", "delete", "deleted", "delete a schedule (its run history is kept)"),
     ):
         p = sched.add_parser(verb, help=text)
-        p.add_argument("id", type=positive_id)
+        add_ref(p)
         p.add_argument("--json", action="store_true")
         if verb == "rm":
             p.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
         p.set_defaults(handler=_simple(method, past))
 
     p = sched.add_parser("run-now", help="queue an immediate run")
-    p.add_argument("id", type=positive_id)
+    add_ref(p)
     p.add_argument(
         "--here", action="store_true", help="run it in this process now, with a progress bar"
     )
@@ -307,4 +310,5 @@ def register(top: Subparsers) -> None:
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_next)
 
+    schedule_logs.register(sched)
     hooks.register(sched)

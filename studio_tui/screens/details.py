@@ -1,38 +1,119 @@
-"""A schedule's configuration and its runs, newest first, with one run's outcome in full."""
+"""A schedule's configuration and its runs, newest first, with one run's outcome and its log,
+followed live while that run is going."""
 
 from __future__ import annotations
+
+from zoneinfo import ZoneInfo
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.timer import Timer
+from textual.widgets import DataTable, Footer, RichLog, Static
 
 from core.api import Core
 from core.errors import AmxError
-from core.schedules.views import RunInfo, ScheduleDetail
+from core.schedules.run_log import LogLine
+from core.schedules.status import RunStatus
+from core.schedules.views import RunInfo, ScheduleDetail, ScheduleInfo
+from core.text import printable
 from studio_tui import render
 from studio_tui.literal import clipped
 
 PAGE = 100
+_GOING = (RunStatus.RUNNING, RunStatus.QUEUED)
+_LEVEL_STYLES = {"info": "dim", "warning": "bold yellow", "error": "bold red"}
+
+
+def config_text(s: ScheduleInfo) -> Text:
+    """The schedule's configuration in four lines (five with a note), each cut to one row."""
+    text = Text(no_wrap=True, overflow="ellipsis", end="")
+    text.append(printable(s.name), style="bold")
+    text.append(f" · {s.status.capitalize()} · id {s.id} · version {s.version}")
+    label, when = render.fire_line(s)
+    rows = [
+        ("trigger", f"{printable(s.rule)} · {label} {when}"),
+        (
+            "scope",
+            f"{printable(s.scope_summary)} · DB profile {printable(s.db_profile)}"
+            + (f" · database {printable(s.database)}" if s.database else ""),
+        ),
+        (
+            "llm",
+            f"{printable(s.llm_profile)} · review {s.review_strategy.capitalize()} · missed "
+            f"{s.missed_policy.replace('_', '-')} · grace {s.misfire_grace_s}s · retries "
+            f"{s.retry_count} of {s.max_retries}",
+        ),
+    ]
+    if s.note:
+        rows.append(("note", printable(s.note)))
+    for key, value in rows:
+        text.append(f"\n{key:<8}", style="dim")
+        text.append(value)
+    return text
+
+
+def run_text(run: RunInfo) -> Text:
+    """One run's outcome: what it was, its error, its counts."""
+    text = Text(end="")
+    text.append(f"Run {run.id}", style="bold")
+    text.append(f" · {run.status} · {run.trigger} · attempt {run.attempt}")
+    if run.duration_s is not None:
+        text.append(f" · {run.duration_s:.1f}s")
+    if run.worker_id:
+        text.append(f" · worker {printable(run.worker_id)}", style="dim")
+    if run.error:
+        text.append("\nerror ", style="bold")
+        text.append(printable(run.error))
+    s = run.summary or {}
+    if "tables" in s:
+        text.append(
+            f"\n{s.get('tables', 0)} tables, {s.get('columns', 0)} columns, "
+            f"{s.get('proposals', 0)} proposals, {s.get('applied', 0)} applied, "
+            f"{s.get('tokens', 0)} tokens",
+            style="dim",
+        )
+    return text
+
+
+def log_text(line: LogLine, zone: str) -> Text:
+    """One log line: local time of day, level, text (controls escaped, never markup)."""
+    return Text.assemble(
+        (f"{line.at.astimezone(ZoneInfo(zone)):%H:%M:%S} ", "dim"),
+        (f"{line.level:<7} ", _LEVEL_STYLES.get(line.level, "")),
+        printable(line.text),
+    )
+
+
+def _no_lines(run: RunInfo) -> str:
+    if run.status in _GOING:
+        return "no lines yet; they appear as the run goes"
+    if run.started_at is None:
+        return "this run never started, so it has no log"
+    return "this run wrote no log (runs before this version kept none)"
 
 
 class DetailsScreen(Screen[None]):
     """Details of one schedule (enter or i on the table)."""
 
     DEFAULT_CSS = """
-    DetailsScreen #config { height: auto; padding: 1 2; background: $surface; }
-    DetailsScreen #runs { height: 1fr; }
-    DetailsScreen #run { height: auto; max-height: 12; padding: 0 2; background: $panel; }
-    DetailsScreen #pager { height: 1; padding: 0 2; color: $text-muted; }
+    DetailsScreen #config { height: auto; padding: 0 1; background: $surface; }
+    DetailsScreen #runs { height: auto; max-height: 40%; min-height: 3; }
+    DetailsScreen #pager { height: 1; padding: 0 1; color: $text-muted; }
+    DetailsScreen #run { height: auto; max-height: 4; padding: 0 1; background: $panel; }
+    DetailsScreen #log {
+        height: 1fr; min-height: 3; padding: 0 1; background: $panel; overflow-y: auto;
+    }
     """
     BINDINGS = [
         Binding("escape,q", "app.pop_screen", "Back", id="details.back"),
         Binding("right_square_bracket", "page(1)", "Older runs", id="details.older"),
         Binding("left_square_bracket", "page(-1)", "Newer runs", id="details.newer"),
     ]
+    POLL_S = 1.0  # how often a going run's log is read again
 
     def __init__(self, core: Core, schedule_id: int) -> None:
         super().__init__()
@@ -40,6 +121,12 @@ class DetailsScreen(Screen[None]):
         self.schedule_id = schedule_id
         self.page_offset = 0
         self.runs: dict[str, RunInfo] = {}
+        self.zone = "UTC"
+        self.shown_run: RunInfo | None = None
+        self.last_line = 0  # id of the last log line shown
+        self.polls = 0
+        self._reading = False  # the log pane says "reading the log…"
+        self._poller: Timer | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -48,6 +135,7 @@ class DetailsScreen(Screen[None]):
             yield table
             yield Static("", id="pager")
             yield Static("", id="run")
+            yield RichLog(id="log", wrap=True, markup=False, highlight=False, auto_scroll=True)
         yield Footer(show_command_palette=False, compact=True)
 
     def on_mount(self) -> None:
@@ -63,7 +151,12 @@ class DetailsScreen(Screen[None]):
         ):
             table.add_column(label, key=key)
         table.focus()
+        self._poller = self.set_interval(self.POLL_S, self._poll)
         self.load()
+
+    def on_unmount(self) -> None:
+        if self._poller is not None:
+            self._poller.stop()
 
     def load(self) -> None:
         self._load(self.page_offset)
@@ -73,18 +166,20 @@ class DetailsScreen(Screen[None]):
         try:
             detail = self.core.schedules.show(self.schedule_id, runs=PAGE, runs_offset=offset)
         except AmxError as exc:
-            self.app.call_from_thread(self.notify, str(exc), severity="error")
+            self.app.call_from_thread(self.notify, str(exc), severity="error", markup=False)
             self.app.call_from_thread(self.app.pop_screen)
             return
         self.app.call_from_thread(self.show, detail)
 
     def show(self, detail: ScheduleDetail) -> None:
         s = detail.schedule
-        lines = render.detail(detail.model_copy(update={"runs": []})).split("\n\n")[0]
-        self.query_one("#config", Static).update(Text(lines))
+        self.zone = s.timezone
+        self.query_one("#config", Static).update(config_text(s))
         table = self.query_one("#runs", DataTable)
         table.clear()
         self.runs = {str(r.id): r for r in detail.runs}
+        # The other columns take about 62 cells: the summary gets the rest, so no row scrolls.
+        summary_width = max(12, self.app.size.width - 64)
         for r in detail.runs:
             table.add_row(
                 str(r.id),
@@ -93,7 +188,7 @@ class DetailsScreen(Screen[None]):
                 str(r.attempt),
                 r.status,
                 "—" if r.duration_s is None else f"{r.duration_s:.1f}s",
-                clipped(self._summary(r), 60),
+                clipped(self._summary(r), summary_width),
                 key=str(r.id),
             )
         last = self.page_offset + len(detail.runs)
@@ -104,7 +199,9 @@ class DetailsScreen(Screen[None]):
         if detail.runs:
             self.show_run(detail.runs[0])
         else:
+            self.shown_run = None
             self.query_one("#run", Static).update("No runs yet.")
+            self.query_one("#log", RichLog).clear()
 
     @staticmethod
     def _summary(run: RunInfo) -> str:
@@ -119,27 +216,56 @@ class DetailsScreen(Screen[None]):
         return run.note or ""
 
     def show_run(self, run: RunInfo) -> None:
-        """One run's outcome in full: its log."""
-        text = Text()
-        text.append(f"Run {run.id}", style="bold")
-        text.append(f" · {run.status} · {run.trigger} · attempt {run.attempt}")
-        if run.worker_id:
-            text.append(f" · worker {run.worker_id}", style="dim")
-        if run.error:
-            text.append("\nerror ", style="bold")
-            text.append(run.error)
-        if run.note:
-            text.append(f"\nnote: {run.note}")
-        if run.summary:
-            errors = run.summary.get("errors") or []
-            brief = {k: v for k, v in run.summary.items() if k not in ("errors", "missing")}
-            text.append("\n" + ", ".join(f"{k} {v}" for k, v in brief.items()), style="dim")
-            for item in errors:
-                where, why = (
-                    (item["table"], item["error"]) if isinstance(item, dict) else ("", item)
-                )
-                text.append(f"\n  failed {where}: {why}" if where else f"\n  failed: {why}")
-        self.query_one("#run", Static).update(text)
+        """One run's outcome in full, and its log (read in a worker)."""
+        self.query_one("#run", Static).update(run_text(run))
+        if self.shown_run is None or self.shown_run.id != run.id:
+            self.shown_run = run
+            self.last_line = 0
+            log = self.query_one("#log", RichLog)
+            log.clear()
+            log.write(Text("reading the log…", style="dim"))
+            self._reading = True
+            self._read_log(run.id, 0, polling=False)
+        else:
+            self.shown_run = run
+
+    @work(thread=True, exclusive=True, group="log")
+    def _read_log(self, run_id: int, after: int, *, polling: bool) -> None:
+        try:
+            # The status first: once it says the run ended, every line it wrote is there.
+            run = self.core.runs.get(run_id) if polling else None
+            lines = self.core.runs.log.lines(run_id, after=after)
+        except AmxError as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="error", markup=False)
+            return
+        self.app.call_from_thread(self._add_lines, run_id, after, lines, run)
+
+    def _add_lines(
+        self, run_id: int, after: int, lines: list[LogLine], run: RunInfo | None
+    ) -> None:
+        if self.shown_run is None or self.shown_run.id != run_id or after != self.last_line:
+            return  # another run was picked, or these lines came already
+        log = self.query_one("#log", RichLog)
+        if not after and (lines or self._reading):
+            self._reading = False
+            log.clear()
+            if not lines:
+                log.write(Text(_no_lines(self.shown_run), style="dim"))
+        # Wrapped to the pane as it is now (RichLog would otherwise wrap at its minimum width).
+        width = log.scrollable_content_region.width or None
+        for line in lines:
+            log.write(log_text(line, self.zone), width=width)
+        if lines:
+            self.last_line = lines[-1].id
+        if run is not None and run.status not in _GOING:
+            self.load()  # it ended: its row, outcome and the schedule's status change
+
+    def _poll(self) -> None:
+        run = self.shown_run
+        if run is None or run.status not in _GOING:
+            return
+        self.polls += 1
+        self._read_log(run.id, self.last_line, polling=True)
 
     @on(DataTable.RowHighlighted, "#runs")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -154,4 +280,4 @@ class DetailsScreen(Screen[None]):
             self.load()
 
 
-__all__ = ["DetailsScreen", "Horizontal"]
+__all__ = ["DetailsScreen"]

@@ -1,0 +1,49 @@
+"""Details of a schedule at both sizes: its run history, one run's outcome and its log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from core.analysis import job
+from core.analysis.llm.protocol import Annotator
+from tests.studio.conftest import MakeStudio
+from tests.studio.test_studio_snapshots import NARROW, WIDE, keys
+
+
+@pytest.fixture(autouse=True)
+def _steady_worker_id(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run started here is named after this host and process: the same in every picture."""
+    monkeypatch.setattr("core.schedules.runs.here_worker_id", lambda: "here:vm:4242")
+
+
+@pytest.fixture(autouse=True)
+def _one_table_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tables analysed in parallel finish in any order: one at a time, the log reads the same."""
+    real = job.annotator_for_profile
+
+    def one_at_a_time(profile: Any) -> Annotator:
+        annotator = real(profile)
+        annotator.concurrency = 1
+        return annotator
+
+    monkeypatch.setattr(job, "annotator_for_profile", one_at_a_time)
+
+
+# The failed one-shot, "Customer 360 profiling", is the last row of the demo.
+LAST_ROW = ["down"] * 8
+
+
+def test_details_80x24(snap: Any, make_studio: MakeStudio) -> None:
+    # Its run history keeps rows, its summary is whole, and it says when it was set for.
+    assert snap(make_studio(), terminal_size=NARROW, run_before=keys(*LAST_ROW, "i"))
+
+
+def test_details_with_a_log(snap: Any, make_studio: MakeStudio) -> None:
+    # The first schedule has run once in this process: its log is shown.
+    assert snap(make_studio(review=True), terminal_size=WIDE, run_before=keys("i"))
+
+
+def test_details_with_a_log_80x24(snap: Any, make_studio: MakeStudio) -> None:
+    assert snap(make_studio(review=True), terminal_size=NARROW, run_before=keys("i"))
