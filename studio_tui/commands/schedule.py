@@ -19,7 +19,7 @@ from core.schedules.triggers import (
 )
 from core.schedules.views import ScheduleInfo
 from studio_tui import render
-from studio_tui.commands import hooks
+from studio_tui.commands import agenda, hooks
 from studio_tui.commands.base import (
     EXIT_OK,
     EXIT_REFUSED,
@@ -308,3 +308,4 @@ def register(top: Subparsers) -> None:
     p.set_defaults(handler=cmd_next)
 
     hooks.register(sched)
+    agenda.register(sched)
