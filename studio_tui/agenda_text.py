@@ -36,6 +36,12 @@ class LineText:
             found.append(f"DST: {self.dst}")
         return found
 
+    @property
+    def short_marks(self) -> list[str]:
+        """The marks in one word each, for narrow screens."""
+        found = ["paused"] if self.paused else []
+        return found + (["clash"] if self.clash else []) + (["DST"] if self.dst else [])
+
 
 def day_title(day: date, today: date) -> str:
     """`Sat 21 Nov 2026 · today`."""
@@ -81,6 +87,7 @@ def agenda_data(agenda: Agenda) -> dict[str, Any]:
             "name": line.name,
             "kind": line.kind,
             "rule": line.rule,
+            "timezone": line.timezone,
             "db_profile": line.db_profile,
             "paused": line.paused,
             "clashes_with": list(line.clashes_with),

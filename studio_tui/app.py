@@ -156,6 +156,12 @@ class StudioApp(App[None]):
         if not isinstance(self.screen, MissedScreen):
             self.push_screen(MissedScreen(self.core, missed))
 
+    def action_agenda(self) -> None:
+        """Every fire of the next 7 days, by day."""
+        from studio_tui.screens.agenda import AgendaScreen
+
+        self.push_screen(AgendaScreen(self.core))
+
     def action_help(self) -> None:
         from studio_tui.screens.help import HelpScreen
 
@@ -254,6 +260,7 @@ class StudioApp(App[None]):
             "Tick here", "Fire due schedules from the studio while it is open", self.toggle_embedded
         )
         yield SystemCommand("Review queue", "Proposals waiting for a person", self.open_review)
+        yield SystemCommand("Agenda", "Every fire of the next 7 days, by day", self.action_agenda)
         yield SystemCommand("Command line", "Run /schedule … commands", self.action_command_line)
         if page is not None:
             for label, help_text, action in (

@@ -75,6 +75,7 @@ class AgendaLine:
     db_profile: str
     kind: str
     rule: str
+    timezone: str
     paused: bool = False
     count: int = 1
     last_at: datetime | None = None
@@ -253,6 +254,7 @@ def _lines_of(
         db_profile=source.db_profile,
         kind=source.kind,
         rule=rule,
+        timezone=source.timezone,
         paused=paused,
     )
     if len(fires) > DENSE_PER_DAY:

@@ -63,6 +63,7 @@ class SchedulesScreen(Screen[None]):
         Binding("i", "details", "Details", id="schedules.details"),
         Binding("slash", "filter", "Filter", id="schedules.filter"),
         Binding("v", "review", "Review", id="schedules.review"),
+        Binding("a", "app.agenda", "Agenda", show=False, id="schedules.agenda"),
         Binding("t", "toggle_ticking", "Tick here", id="schedules.tick"),
         Binding("s", "sort", "Sort", show=False, id="schedules.sort"),
         Binding("1", "chip('pending')", "Pending", show=False, id="schedules.chip1"),
