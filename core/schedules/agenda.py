@@ -136,8 +136,14 @@ def window(now: datetime, viewer: ZoneInfo, days: int) -> tuple[datetime, dateti
     return start, _resolve(datetime.combine(last, time()), viewer).first
 
 
-def fires_of(source: AgendaSource, start: datetime, end: datetime) -> list[datetime]:
-    """The UTC fire times of one schedule in [start, end), as the daemon would fire them."""
+_Walked = dict[tuple[Trigger, str, datetime], tuple[datetime, ...]]
+
+
+def fires_of(
+    source: AgendaSource, start: datetime, end: datetime, walked: _Walked | None = None
+) -> list[datetime]:
+    """The UTC fire times of one schedule in [start, end), as the daemon would fire them;
+    `walked` keeps each distinct rule's walk for the next schedule that shares it."""
     if source.status not in FIRING:
         return []
     found: list[datetime] = []
@@ -153,15 +159,32 @@ def fires_of(source: AgendaSource, start: datetime, end: datetime) -> list[datet
             return found
     elif isinstance(source.trigger, OnceTrigger):
         return []
+    # Schedules made from one template share their rule and zone, hence their fire times: each
+    # distinct (rule, zone, start) is walked once per agenda.
+    key = (source.trigger, source.timezone, after)
+    times = walked.get(key) if walked is not None else None
+    if times is None:
+        times = _trigger_fires(source.trigger, source.timezone, after, end)
+        if walked is not None:
+            walked[key] = times
+    found.extend(times)
+    return found
+
+
+def _trigger_fires(
+    trigger: Trigger, tz_name: str, after: datetime, end: datetime
+) -> tuple[datetime, ...]:
+    """The trigger's fire times strictly after `after` and before `end`, in batches."""
+    found: list[datetime] = []
     batch = _FIRST_BATCH
     while True:
-        times = next_fire_times(source.trigger, source.timezone, after, batch)
+        times = next_fire_times(trigger, tz_name, after, batch)
         for moment in times:
             if moment >= end:
-                return found
+                return tuple(found)
             found.append(moment)
         if len(times) < batch:
-            return found
+            return tuple(found)
         after = times[-1]
         batch = min(batch * 2, _LAST_BATCH)
 
@@ -287,8 +310,9 @@ def build_agenda(
     tags: dict[int, dict[datetime, str]] = {}
     names: dict[int, str] = {}
     listed: list[AgendaSource] = []
+    walked: _Walked = {}
     for source in sources:
-        times = fires_of(source, start, end)
+        times = fires_of(source, start, end, walked)
         changes: tuple[_Transition, ...] = ()
         if isinstance(source.trigger, CronTrigger | OnceTrigger):
             changes = _zone_transitions(source.timezone, start, end)
