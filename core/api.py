@@ -11,6 +11,7 @@ from core.catalog.scope import from_texts
 from core.catalog.service import CatalogService
 from core.clock import Clock, SystemClock
 from core.errors import NotFound
+from core.schedules.agenda_service import AgendaService
 from core.schedules.runs import RunService
 from core.schedules.service import ScheduleService
 from core.schedules.spec import ScheduleSpec
@@ -29,6 +30,7 @@ class Core:
     review: ReviewService
     runs: RunService
     job: AnalysisJob
+    agenda: AgendaService
 
     @classmethod
     def open(cls, url: str | None = None, clock: Clock | None = None) -> Core:
@@ -48,7 +50,9 @@ class Core:
         review = ReviewService(db, clock)
         runs = RunService(db, clock)
         job = AnalysisJob(clock, schedules, profiles, catalog, review, runs)
-        return cls(db, clock, schedules, profiles, catalog, review, runs, job)
+        return cls(
+            db, clock, schedules, profiles, catalog, review, runs, job, AgendaService(db, clock)
+        )
 
     def close(self) -> None:
         """Release the database connections."""

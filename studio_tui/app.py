@@ -21,6 +21,7 @@ from daemon.hooks import CommandRunner, HookStatus, Platform, current_platform
 from daemon.worker import Worker, WorkerConfig
 from studio_tui import config
 from studio_tui.command_history import History
+from studio_tui.messages import DataChanged, Reloads
 from studio_tui.screens.schedules import SchedulesScreen
 from themes import DEFAULT_THEME, THEMES, variable_defaults
 
@@ -62,6 +63,8 @@ class StudioApp(App[None]):
         self.refresh_every = refresh_every
         self.ask_missed = ask_missed
         self.hook: HookStatus | None = None
+        # Set once the first answer about the hook is in, so the first board can say it.
+        self.hook_known = threading.Event()
         self.command_history: History | None = None
         self._ticker: Worker | None = None
         self._ticker_thread: threading.Thread | None = None
@@ -105,7 +108,17 @@ class StudioApp(App[None]):
         from daemon import hooks
         from daemon.hooks import SubprocessRunner
 
-        self.hook = hooks.status(self.platform, self.runner or SubprocessRunner())
+        try:
+            self.hook = hooks.status(self.platform, self.runner or SubprocessRunner())
+        finally:
+            self.hook_known.set()
+        self.post_message(DataChanged())  # the top bar says what the hook's state means
+
+    def on_data_changed(self, _: DataChanged) -> None:
+        """Every screen on the stack that shows data loads it again."""
+        for screen in self.screen_stack:
+            if isinstance(screen, Reloads):
+                screen.reload()
 
     # -- screens ----------------------------------------------------------------------------
 
@@ -157,6 +170,12 @@ class StudioApp(App[None]):
             ConfirmScreen("Quit and drop the changes in the open dialog?", "Quit", danger=True),
             answered,
         )
+
+    def action_agenda(self) -> None:
+        """Every fire of the next 7 days, by day."""
+        from studio_tui.screens.agenda import AgendaScreen
+
+        self.push_screen(AgendaScreen(self.core))
 
     def action_help(self) -> None:
         from studio_tui.screens.help import HelpScreen
@@ -263,6 +282,7 @@ class StudioApp(App[None]):
         for warning in result.warnings:
             self.call_from_thread(self.notify, warning, severity="warning", timeout=15)
         self.hook = hooks.status(self.platform, runner)
+        self.post_message(DataChanged())
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
@@ -281,6 +301,7 @@ class StudioApp(App[None]):
             "Tick here", "Fire due schedules from the studio while it is open", self.toggle_embedded
         )
         yield SystemCommand("Review queue", "Proposals waiting for a person", self.open_review)
+        yield SystemCommand("Agenda", "Every fire of the next 7 days, by day", self.action_agenda)
         yield SystemCommand("Command line", "Run /schedule … commands", self.action_command_line)
         if page is not None:
             for label, help_text, action in (

@@ -19,7 +19,7 @@ from core.schedules.triggers import (
 )
 from core.schedules.views import ScheduleInfo
 from studio_tui import render
-from studio_tui.commands import hooks, schedule_logs
+from studio_tui.commands import agenda, hooks, schedule_logs
 from studio_tui.commands.base import (
     EXIT_OK,
     EXIT_REFUSED,
@@ -312,3 +312,4 @@ def register(top: Subparsers) -> None:
 
     schedule_logs.register(sched)
     hooks.register(sched)
+    agenda.register(sched)

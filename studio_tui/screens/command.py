@@ -5,8 +5,6 @@ input, which stays pinned at the bottom; Up and Down walk the history, Tab compl
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
-
 from rich.markup import escape
 from rich.text import Text
 from textual import on, work
@@ -24,18 +22,9 @@ from studio_tui.command_history import History
 from studio_tui.command_words import parse
 from studio_tui.commands.base import OsHooks
 from studio_tui.keys import key_label
+from studio_tui.messages import DataChanged
 from studio_tui.screens.confirm import ConfirmScreen
 from studio_tui.widgets.command_input import CommandInput
-
-if TYPE_CHECKING:
-    from textual.app import App
-
-
-@runtime_checkable
-class Reloads(Protocol):
-    """A screen that shows data the commands may have changed."""
-
-    def reload(self) -> None: ...
 
 
 class CommandScreen(ModalScreen[None]):
@@ -170,10 +159,4 @@ class CommandScreen(ModalScreen[None]):
     def _show(self, text: str, code: int) -> None:
         self.write(text if text.strip() else ("done" if code == 0 else f"exit code {code}"))
         self._load_schedules()
-        _reload_all(self.app)
-
-
-def _reload_all(app: App[object]) -> None:
-    for screen in app.screen_stack:
-        if isinstance(screen, Reloads):
-            screen.reload()
+        self.app.post_message(DataChanged())

@@ -32,6 +32,9 @@ PAGE = 200
 SORTS: tuple[SortKey, ...] = ("next_fire_at", "name", "status", "updated_at")
 
 
+HOOK_WAIT_S = 2.0
+
+
 class SchedulesScreen(Screen[None]):
     """The main page."""
 
@@ -56,6 +59,14 @@ class SchedulesScreen(Screen[None]):
         Binding("i", "details", "Details", show=False, id="schedules.details"),
         Binding("slash", "filter", "Filter", id="schedules.filter"),
         Binding("v", "review", "Review queue", show=False, id="schedules.review"),
+        Binding(
+            "a",
+            "app.agenda",
+            "Agenda",
+            show=False,
+            tooltip="The coming week's fires",
+            id="schedules.agenda",
+        ),
         Binding(
             "t",
             "toggle_ticking",
@@ -180,7 +191,10 @@ class SchedulesScreen(Screen[None]):
         studio = self.studio
         try:
             watched = list(self.watching)
+            if previous is not None and previous.firing.hook_installed is None:
+                previous = None  # the hook's answer has come in since: load the top bar too
             if previous is None:
+                studio.hook_known.wait(HOOK_WAIT_S)  # the first picture says whether it fires
                 board = load_board(
                     studio.core, query, studio.hook, embedded=studio.ticking_here, also=watched
                 )

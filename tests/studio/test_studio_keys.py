@@ -96,7 +96,7 @@ async def test_a_remapped_key_shows_everywhere(make_studio: MakeStudio) -> None:
     async with app.run_test(size=(120, 35)) as pilot:
         app.update_keymap(
             {
-                "schedules.new": "a",
+                "schedules.new": "y",
                 "schedules.edit": "w",
                 "schedules.sort": "o",
                 "dialog.save": "ctrl+w",
@@ -106,7 +106,7 @@ async def test_a_remapped_key_shows_everywhere(make_studio: MakeStudio) -> None:
         await settle(pilot)
         app.screen.reload()  # type: ignore[attr-defined]
         await settle(pilot)
-        assert ("a", "New") in footer(app) and ("n", "New") not in footer(app)
+        assert ("y", "New") in footer(app) and ("n", "New") not in footer(app)
         assert ("w", "Edit") in footer(app)
         assert "sorted by next fire (o, S)" in str(app.screen.query_one("#pager", Static).render())
         table = app.screen.query_one(ScheduleTable)
@@ -117,12 +117,12 @@ async def test_a_remapped_key_shows_everywhere(make_studio: MakeStudio) -> None:
         await settle(pilot)
         assert isinstance(app.screen, HelpScreen)
         items = [item for grid in app.screen.query(KeyGrid) for item in grid.items]
-        assert ("a", "New") in items and ("^w", "Save") in items
+        assert ("y", "New") in items and ("^w", "Save") in items
         assert ("n", "New") not in items
         await pilot.press("escape", "n")
         await settle(pilot)
         assert not isinstance(app.screen, ScheduleDialog)  # n no longer opens it
-        await pilot.press("a")
+        await pilot.press("y")
         await settle(pilot)
         assert isinstance(app.screen, ScheduleDialog)
         assert str(app.screen.query_one("#save", Button).label) == "Save (^w)"
@@ -142,9 +142,9 @@ async def test_a_remapped_key_shows_everywhere(make_studio: MakeStudio) -> None:
 async def test_the_empty_page_names_the_new_key(make_studio: MakeStudio) -> None:
     app = make_studio(demo=False)
     async with app.run_test(size=(120, 35)) as pilot:
-        app.update_keymap({"schedules.new": "a"})
+        app.update_keymap({"schedules.new": "y"})
         await settle(pilot)
         app.screen.reload()  # type: ignore[attr-defined]
         await settle(pilot)
         empty = str(app.screen.query_one("#empty", Static).render())
-        assert empty == "No schedules yet — press a to create one."
+        assert empty == "No schedules yet — press y to create one."
