@@ -57,8 +57,12 @@ class ScheduleDialog(ModalScreen[ScheduleInfo | None]):
     ScheduleDialog Label { margin-top: 1; color: $text-muted; }
     ScheduleDialog Input { border: none; height: 1; padding: 0 1; background: $boost; }
     ScheduleDialog Input:focus { background: $primary 25%; border: none; }
-    ScheduleDialog SelectCurrent { border: none; height: 1; padding: 0 1; background: $boost; }
-    ScheduleDialog Select:focus > SelectCurrent { background: $primary 25%; }
+    /* One line per control, focused or not: Textual's focus border is two rows tall and would
+       cover the value of a one-row control. */
+    ScheduleDialog Select > SelectCurrent, ScheduleDialog Select:focus > SelectCurrent {
+        border: none; height: 1; padding: 0 1; background: $boost;
+    }
+    ScheduleDialog Select:focus > SelectCurrent { background: $primary 25%; text-style: bold; }
     ScheduleDialog Select { height: auto; }
     ScheduleDialog #scope-box { height: auto; }
     ScheduleDialog .error { color: $error; height: auto; display: none; }
@@ -69,7 +73,10 @@ class ScheduleDialog(ModalScreen[ScheduleInfo | None]):
     ScheduleDialog ScopeTree { height: 10; background: $boost; }
     ScheduleDialog ScopeTree:focus { background: $primary 10%; }
     ScheduleDialog #scope-summary { height: 1; }
-    ScheduleDialog RadioSet { layout: horizontal; height: auto; border: none; padding: 0; }
+    ScheduleDialog RadioSet, ScheduleDialog RadioSet:focus {
+        layout: horizontal; height: auto; border: none; padding: 0; background: $boost;
+    }
+    ScheduleDialog RadioSet:focus { background: $primary 25%; }
     ScheduleDialog #buttons { height: 3; align-horizontal: right; padding: 0 1; }
     ScheduleDialog #buttons Button { margin-left: 1; }
     ScheduleDialog Horizontal.row { height: auto; }
@@ -163,10 +170,8 @@ class ScheduleDialog(ModalScreen[ScheduleInfo | None]):
                         yield Label("Review strategy")
                         with RadioSet(id="review"):
                             manual = not e or e.review_strategy == "manual"
-                            yield RadioButton(
-                                "Manual (queue for review)", value=manual, id="manual"
-                            )
-                            yield RadioButton("Auto (apply at once)", value=not manual, id="auto")
+                            yield RadioButton("Manual (queue)", value=manual, id="manual")
+                            yield RadioButton("Auto (apply)", value=not manual, id="auto")
                         yield Static(classes="error", id="err-review")
                 yield Static(classes="error", id="err-form")
             with Horizontal(id="buttons"):

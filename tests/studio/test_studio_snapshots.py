@@ -138,3 +138,19 @@ def test_no_color(snap: Any, make_studio: MakeStudio, monkeypatch: pytest.Monkey
     studio = make_studio()
     assert studio.no_color
     assert snap(studio, terminal_size=NARROW, run_before=keys())
+
+
+# Tabs from the name to each control of the dialog (a Select, the radio set), as a person moves.
+DIALOG_CONTROLS = {"trigger": 1, "db_profile": 4, "database": 5, "llm_profile": 7, "review": 8}
+
+
+@pytest.mark.parametrize("control", list(DIALOG_CONTROLS))
+def test_dialog_control_focused(snap: Any, make_studio: MakeStudio, control: str) -> None:
+    run = keys("n", *["tab"] * DIALOG_CONTROLS[control])
+    assert snap(make_studio(), terminal_size=NARROW, run_before=run)
+
+
+def test_dialog_trigger_chosen_from_the_dropdown(snap: Any, make_studio: MakeStudio) -> None:
+    # Open the Trigger dropdown, go down to "Cron rule", take it: nothing of the list stays.
+    run = keys("n", "tab", "enter", "down", "enter")
+    assert snap(make_studio(), terminal_size=NARROW, run_before=run)
