@@ -96,6 +96,7 @@ def run(
     clock: Clock | None = None,
     core: Core | None = None,
     os_hooks: OsHooks | None = None,
+    width: int | None = None,
 ) -> int:
     """Run one `amx` command line; returns the exit code (0 ok, 1 refused, 2 usage).
 
@@ -122,7 +123,7 @@ def run(
             file=err,
         )
         return EXIT_USAGE
-    ctx = Context(args, out, clock or SystemClock(), err, core=core, os_hooks=os_hooks)
+    ctx = Context(args, out, clock or SystemClock(), err, core=core, os_hooks=os_hooks, width=width)
     try:
         return int(args.handler(ctx))
     except UsageError as exc:
@@ -163,12 +164,25 @@ class Captured:
 
 
 def run_captured(
-    argv: Sequence[str], core: Core, *, clock: Clock | None = None, os_hooks: OsHooks | None = None
+    argv: Sequence[str],
+    core: Core,
+    *,
+    clock: Clock | None = None,
+    os_hooks: OsHooks | None = None,
+    width: int | None = None,
 ) -> Captured:
     """Run one `amx` command line on an open core, its output kept as text (for the studio's
-    command line, which shows it in its own pane)."""
+    command line, which shows it in its own pane, `width` columns wide)."""
     out, err = io.StringIO(), io.StringIO()
-    code = run(argv, out=out, err=err, clock=clock or core.clock, core=core, os_hooks=os_hooks)
+    code = run(
+        argv,
+        out=out,
+        err=err,
+        clock=clock or core.clock,
+        core=core,
+        os_hooks=os_hooks,
+        width=width,
+    )
     return Captured(code, out.getvalue(), err.getvalue())
 
 

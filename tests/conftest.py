@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import importlib.util
 import itertools
 import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
+from types import ModuleType
 
 import pytest
+import textual.constants
 
 from core.api import Core
 from core.clock import FrozenClock
@@ -41,8 +45,60 @@ def _isolated_home(
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
     monkeypatch.setenv("XDG_STATE_HOME", str(home / "state"))
-    monkeypatch.setenv("TZ", "Asia/Jakarta")
-    monkeypatch.delenv("AMX_DATABASE_URL", raising=False)
+
+
+# The terminal every test runs in, whatever the caller's shell exports: colours on, UTF-8, 80x24.
+TERMINAL = {
+    "TERM": "xterm-256color",
+    "COLORTERM": "truecolor",
+    "LANG": "C.UTF-8",
+    "LC_ALL": "C.UTF-8",
+    "COLUMNS": "80",
+    "LINES": "24",
+    "TZ": "Asia/Jakarta",
+}
+# Switches a person may keep in their shell that change what Rich, Textual or the product draw.
+UNSET = (
+    "NO_COLOR",
+    "FORCE_COLOR",
+    "CLICOLOR",
+    "CLICOLOR_FORCE",
+    "TTY_COMPATIBLE",
+    "TTY_INTERACTIVE",
+    "JUPYTER_COLUMNS",
+    "JUPYTER_LINES",
+    "ESCDELAY",
+    "AMX_DATABASE_URL",
+    "AMX_DEBUG",
+)
+
+
+@cache
+def _clean_textual_constants() -> ModuleType:
+    """textual.constants as a clean environment makes it (Textual reads it once, at import)."""
+    spec = importlib.util.find_spec("textual.constants")
+    assert spec is not None and spec.loader is not None
+    fresh = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(fresh)
+    return fresh
+
+
+@pytest.fixture(autouse=True)
+def _pinned_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pin the terminal, locale and zone, and drop colour and Textual switches the caller
+    exported, so snapshots and CLI output never depend on the shell running the tests (a test
+    that wants NO_COLOR sets it itself)."""
+    exported = [n for n in os.environ if n.startswith(("TEXTUAL", "LC_"))]
+    for name in [*UNSET, *exported]:
+        # The snapshot plugin passes its own report directory to itself this way.
+        if not name.startswith("TEXTUAL_SNAPSHOT"):
+            monkeypatch.delenv(name, raising=False)
+    for name, value in TERMINAL.items():
+        monkeypatch.setenv(name, value)
+    clean = _clean_textual_constants()
+    for name in dir(clean):
+        if name.isupper() and hasattr(textual.constants, name):
+            monkeypatch.setattr(textual.constants, name, getattr(clean, name))
 
 
 @pytest.fixture(autouse=True)

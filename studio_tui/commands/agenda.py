@@ -10,13 +10,15 @@ from core.schedules.triggers import default_zone_name
 from studio_tui import render
 from studio_tui.agenda_text import agenda_data, day_title, line_text, summary
 from studio_tui.commands.base import EXIT_OK, Context, Subparsers, whole_number
+from studio_tui.commands.width import output_width
 
 # Narrower terminals than this still get every line, cut at this width.
 MIN_WIDTH = 60
 
 
-def _width() -> int:
-    return max(shutil.get_terminal_size((100, 24)).columns, MIN_WIDTH)
+def _width(ctx: Context) -> int:
+    found = output_width(ctx.out, ctx.width) or shutil.get_terminal_size((100, 24)).columns
+    return max(found, MIN_WIDTH)
 
 
 def render_agenda(agenda: Agenda, days: int, width: int) -> str:
@@ -71,7 +73,7 @@ def cmd_agenda(ctx: Context) -> int:
             "`amx schedule add` or resume a paused one"
         )
     else:
-        ctx.print(render_agenda(agenda, days, _width()))
+        ctx.print(render_agenda(agenda, days, _width(ctx)))
     return EXIT_OK
 
 

@@ -62,9 +62,11 @@ class Context:
         *,
         core: Core | None = None,
         os_hooks: OsHooks | None = None,
+        width: int | None = None,
     ) -> None:
         self.args = args
         self.out = out
+        self.width = width  # the columns tables may use; None: the terminal's, or no limit
         self.error_out = err or sys.stderr
         self.clock = clock
         self.os_hooks = os_hooks

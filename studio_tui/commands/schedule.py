@@ -125,7 +125,7 @@ def cmd_list(ctx: Context) -> int:
             + (" match" if statuses or query.text else " yet; add one with `amx schedule add`")
         )
         return EXIT_OK
-    ctx.print(render.schedule_rows(page.items, output_width(ctx.out)))
+    ctx.print(render.schedule_rows(page.items, output_width(ctx.out, ctx.width)))
     if page.total > len(page.items):
         shown = f"{page.offset + 1}-{page.offset + len(page.items)}"
         ctx.print(f"\n{shown} of {page.total}; page on with --offset {page.offset + page.limit}")
@@ -137,7 +137,7 @@ def cmd_show(ctx: Context) -> int:
     if ctx.args.json:
         ctx.json(found.model_dump(mode="json"))
     else:
-        ctx.print(render.detail(found, output_width(ctx.out)))
+        ctx.print(render.detail(found, output_width(ctx.out, ctx.width)))
     return EXIT_OK
 
 

@@ -151,9 +151,14 @@ class CommandScreen(ModalScreen[None]):
             return
         self._run(argv)
 
-    @work(thread=True, group="command")
     def _run(self, argv: list[str]) -> None:
-        said = run_captured(argv, self.core, clock=self.clock, os_hooks=self.os_hooks)
+        # Tables fit the output pane: the screen's width less its border and scrollbar (the
+        # pane itself may not be laid out yet before its first line).
+        self._run_in_worker(argv, max(self.size.width - 4, 40))
+
+    @work(thread=True, group="command")
+    def _run_in_worker(self, argv: list[str], width: int) -> None:
+        said = run_captured(argv, self.core, clock=self.clock, os_hooks=self.os_hooks, width=width)
         self.app.call_from_thread(self._show, said.out + said.err, said.code)
 
     def _show(self, text: str, code: int) -> None:

@@ -17,15 +17,22 @@ from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Select,
 from core.api import Core
 from core.catalog.scope import ScopePath, as_texts, from_texts, summary
 from core.errors import AmxError, InvalidInput, NameTaken, StaleEdit
+from core.schedules.form import (
+    TRIGGER_FIELD,
+    ScheduleForm,
+    check_form,
+    check_trigger,
+    example_fire_at,
+)
 from core.schedules.spec import build_spec
 from core.schedules.triggers import (
-    Trigger,
+    CronTrigger,
+    IntervalTrigger,
     default_zone_name,
-    describe,
+    describe_cron,
     dst_note,
     format_interval,
     next_fire_times,
-    parse_trigger,
 )
 from core.schedules.views import ScheduleInfo
 from studio_tui.keys import key_label
@@ -35,14 +42,17 @@ from studio_tui.widgets.scope_tree import ScopeTree
 
 ZONES = sorted(available_timezones())
 KINDS = [("Once, at a time", "once"), ("Cron rule", "cron"), ("Every interval", "interval")]
-# The input that holds each trigger kind's text.
-TRIGGER_INPUT = {"once": "fire_at", "cron": "cron", "interval": "every"}
-# Which widget shows the core's error for each field the core names.
+MISSED = [("Ask me", "ask"), ("Skip it", "skip"), ("Run once, late", "run_once")]
+# Which widget shows the core's error for each field the core names, in the form's order.
 FIELD_WIDGET = {
-    "name": "name", "fire_at": "fire_at", "cron": "cron", "every": "every", "trigger": "fire_at",
-    "timezone": "timezone", "db_profile": "db_profile", "database": "database", "scope": "scope",
-    "llm_profile": "llm_profile", "review_strategy": "review",
+    "name": "name", "timezone": "timezone", "fire_at": "fire_at", "cron": "cron",
+    "every": "every", "start": "start", "trigger": "fire_at", "anchor": "start",
+    "db_profile": "db_profile", "database": "database", "scope": "scope",
+    "llm_profile": "llm_profile", "review_strategy": "review", "missed_policy": "missed_policy",
+    "misfire_grace_s": "grace", "max_retries": "retries",
 }  # fmt: skip
+# The fields a change to the trigger's text or zone can refuse (checked as the person types).
+TRIGGER_FIELDS = ("timezone", "fire_at", "cron", "every", "start")
 
 
 class ScheduleDialog(ModalScreen[ScheduleInfo | None]):
@@ -59,8 +69,12 @@ class ScheduleDialog(ModalScreen[ScheduleInfo | None]):
     ScheduleDialog Label { margin-top: 1; color: $text-muted; }
     ScheduleDialog Input { border: none; height: 1; padding: 0 1; background: $boost; }
     ScheduleDialog Input:focus { background: $primary 25%; border: none; }
-    ScheduleDialog SelectCurrent { border: none; height: 1; padding: 0 1; background: $boost; }
-    ScheduleDialog Select:focus > SelectCurrent { background: $primary 25%; }
+    /* One line per control, focused or not: Textual's focus border is two rows tall and would
+       cover the value of a one-row control. */
+    ScheduleDialog Select > SelectCurrent, ScheduleDialog Select:focus > SelectCurrent {
+        border: none; height: 1; padding: 0 1; background: $boost;
+    }
+    ScheduleDialog Select:focus > SelectCurrent { background: $primary 25%; text-style: bold; }
     ScheduleDialog Select { height: auto; }
     ScheduleDialog #scope-box { height: auto; }
     ScheduleDialog .error { color: $error; height: auto; display: none; }
@@ -71,7 +85,10 @@ class ScheduleDialog(ModalScreen[ScheduleInfo | None]):
     ScheduleDialog ScopeTree { height: 10; background: $boost; }
     ScheduleDialog ScopeTree:focus { background: $primary 10%; }
     ScheduleDialog #scope-summary { height: 1; }
-    ScheduleDialog RadioSet { layout: horizontal; height: auto; border: none; padding: 0; }
+    ScheduleDialog RadioSet, ScheduleDialog RadioSet:focus {
+        layout: horizontal; height: auto; border: none; padding: 0; background: $boost;
+    }
+    ScheduleDialog RadioSet:focus { background: $primary 25%; }
     ScheduleDialog #buttons { height: 3; align-horizontal: right; padding: 0 1; }
     ScheduleDialog #buttons Button { margin-left: 1; }
     ScheduleDialog Horizontal.row { height: auto; }
@@ -123,33 +140,40 @@ class ScheduleDialog(ModalScreen[ScheduleInfo | None]):
                             id="timezone",
                         )
                         yield Static(classes="error", id="err-timezone")
+                example = example_fire_at(
+                    e.timezone if e else default_zone_name(), self.core.clock.now()
+                )
                 yield Label(
-                    "Fire at (local): 2026-12-01 09:00, +1h, tomorrow 09:00", classes="trigger once"
+                    f"Fire at (local): {example}, +1h, tomorrow 09:00", classes="trigger once"
                 )
                 fire_at = (
                     trigger.fire_at.strftime("%Y-%m-%d %H:%M")
                     if trigger and trigger.kind == "once"
                     else ""
                 )
-                yield Input(
-                    fire_at, placeholder="YYYY-MM-DD HH:MM", id="fire_at", classes="trigger once"
-                )
+                yield Input(fire_at, placeholder=example, id="fire_at", classes="trigger once")
                 yield Static(classes="error", id="err-fire_at")
                 yield Label(
                     "Cron rule (minute hour day month weekday), e.g. 0 9 * * 1-5",
                     classes="trigger cron",
                 )
-                expr = trigger.expr if trigger and trigger.kind == "cron" else ""
+                expr = trigger.expr if isinstance(trigger, CronTrigger) else ""
                 yield Input(expr, placeholder="0 2 * * *", id="cron", classes="trigger cron")
                 yield Static(classes="error", id="err-cron")
-                yield Label("Every (15m, 2h, 1d)", classes="trigger interval")
-                every = (
-                    format_interval(trigger.every_seconds)
-                    if trigger and trigger.kind == "interval"
-                    else ""
-                )
-                yield Input(every, placeholder="1h", id="every", classes="trigger interval")
-                yield Static(classes="error", id="err-every")
+                with Horizontal(classes="row trigger interval"):
+                    with Vertical():
+                        yield Label("Every (15m, 2h, 1d)")
+                        every = (
+                            format_interval(trigger.every_seconds)
+                            if isinstance(trigger, IntervalTrigger)
+                            else ""
+                        )
+                        yield Input(every, placeholder="1h", id="every")
+                        yield Static(classes="error", id="err-every")
+                    with Vertical():
+                        yield Label("Starting (local; empty: when saved)")
+                        yield Input(self._start_text(), placeholder=example, id="start")
+                        yield Static(classes="error", id="err-start")
                 yield Static("", id="preview")
                 with Horizontal(classes="row"):
                     with Vertical():
@@ -170,14 +194,28 @@ class ScheduleDialog(ModalScreen[ScheduleInfo | None]):
                         yield Select[str]([], prompt="choose", id="llm_profile")
                         yield Static(classes="error", id="err-llm_profile")
                     with Vertical():
-                        yield Label("Review strategy")
+                        yield Label("Review (manual queues)")
                         with RadioSet(id="review"):
                             manual = not e or e.review_strategy == "manual"
-                            yield RadioButton(
-                                "Manual (queue for review)", value=manual, id="manual"
-                            )
-                            yield RadioButton("Auto (apply at once)", value=not manual, id="auto")
+                            yield RadioButton("Manual", value=manual, id="manual")
+                            yield RadioButton("Auto", value=not manual, id="auto")
                         yield Static(classes="error", id="err-review")
+                with Horizontal(classes="row"):
+                    with Vertical():
+                        yield Label("If missed")
+                        policy = e.missed_policy if e else "ask"
+                        yield Select(MISSED, value=policy, allow_blank=False, id="missed_policy")
+                        yield Static(classes="error", id="err-missed_policy")
+                    with Vertical():
+                        yield Label("Grace (late ok)")
+                        grace = format_interval(e.misfire_grace_s) if e else "1m"
+                        yield Input(grace, placeholder="1m", id="grace")
+                        yield Static(classes="error", id="err-grace")
+                    with Vertical():
+                        yield Label("Retries (0-20)")
+                        retries = str(e.max_retries) if e else "3"
+                        yield Input(retries, placeholder="3", id="retries")
+                        yield Static(classes="error", id="err-retries")
                 yield Static(classes="error", id="err-form")
             with Horizontal(id="buttons"):
                 yield Button("Cancel (esc)", id="cancel")
@@ -292,48 +330,78 @@ class ScheduleDialog(ModalScreen[ScheduleInfo | None]):
 
     @on(Input.Changed)
     def _input_changed(self, event: Input.Changed) -> None:
-        if event.input.id in ("fire_at", "cron", "every", "timezone"):
+        if event.input.id in ("fire_at", "cron", "every", "start", "timezone"):
             self.update_preview()
-        if event.input.id:
-            self.show_error(event.input.id, None)
+        elif event.input.id:
+            for box in self.query(f"#err-{event.input.id}").results(Static):
+                box.update("")
+                box.remove_class("-shown")
         self._changed()
 
     @on(RadioSet.Changed)
-    def _review_changed(self) -> None:
+    @on(Select.Changed, "#missed_policy")
+    def _choice_changed(self) -> None:
         self._changed()
 
     def _changed(self) -> None:
         if not self._loading:
             self.dirty = True
 
-    def _trigger(self) -> Trigger:
+    def _start_text(self) -> str:
+        """An edited interval's start, as local wall time in its zone."""
+        e = self.existing
+        if e is None or not isinstance(e.trigger, IntervalTrigger) or e.trigger.anchor is None:
+            return ""
+        return f"{e.trigger.anchor.astimezone(ZoneInfo(e.timezone)):%Y-%m-%d %H:%M}"
+
+    def _form(self) -> ScheduleForm:
+        """What the person typed and chose, as the core's form."""
+
+        def chosen(select_id: str) -> str | None:
+            value = self.query_one(f"#{select_id}", Select).value
+            return value if isinstance(value, str) else None
+
         kind = str(self.query_one("#kind", Select).value)
-        tz = self.query_one("#timezone", Input).value.strip()
-        typed = self.query_one(f"#{TRIGGER_INPUT.get(kind, 'fire_at')}", Input).value
-        return parse_trigger(kind, typed, tz, self.core.clock.now())
+        return ScheduleForm(
+            name=self.query_one("#name", Input).value,
+            kind=kind,
+            when=self.query_one(f"#{TRIGGER_FIELD.get(kind, 'fire_at')}", Input).value,
+            timezone=self.query_one("#timezone", Input).value,
+            start=self.query_one("#start", Input).value if kind == "interval" else "",
+            db_profile=chosen("db_profile"),
+            database=chosen("database"),
+            scope=as_texts(self.ticked),
+            llm_profile=chosen("llm_profile"),
+            review_strategy="auto" if self.query_one("#auto", RadioButton).value else "manual",
+            missed_policy=chosen("missed_policy") or "ask",
+            grace=self.query_one("#grace", Input).value,
+            retries=self.query_one("#retries", Input).value,
+        )
 
     def update_preview(self) -> None:
-        """The next three fire times in the chosen zone, and a DST note when one applies."""
+        """The rule read aloud, the next three fire times in the chosen zone and a DST note; the
+        trigger's refusals go beside their fields, once each."""
         preview = self.query_one("#preview", Static)
-        tz = self.query_one("#timezone", Input).value.strip()
-        kind = str(self.query_one("#kind", Select).value)
-        typed = self.query_one(f"#{TRIGGER_INPUT.get(kind, 'fire_at')}", Input)
-        if not typed.value.strip():
-            preview.update("next: — (type a time to see the next fire times)")
+        form = self._form()
+        now = self.core.clock.now()
+        trigger, problems = check_trigger(form, now)
+        typed = TRIGGER_FIELD.get(form.kind, "fire_at")
+        if not form.when.strip():
+            problems.pop(typed, None)  # nothing typed yet is not a mistake
+        for field in TRIGGER_FIELDS:
+            self.show_error(field, problems.get(field))
+        if trigger is None:
+            hint = "type a time" if form.kind == "once" else "type a rule"
+            preview.update("" if problems else f"next: — ({hint} to see the next fire times)")
             return
-        try:
-            trigger = self._trigger()
-            now = self.core.clock.now()
-            times = next_fire_times(trigger, tz, now, 3)
-            note = dst_note(trigger, tz, now)
-        except AmxError as exc:
-            preview.update(literal(str(exc), "dim"))
-            return
-        if not times:
-            preview.update("next: — (that time has passed)")
-            return
+        tz = form.timezone.strip()
+        times = next_fire_times(trigger, tz, now, 3)
+        lines = []
+        if isinstance(trigger, CronTrigger):
+            lines.append(describe_cron(trigger.expr))
         shown = ", ".join(f"{t.astimezone(ZoneInfo(tz)):%a %Y-%m-%d %H:%M}" for t in times)
-        lines = [f"next: {shown} {tz}  ({describe(trigger, tz)})"]
+        lines.append(f"next: {shown} {tz}" if times else "next: — (that time has passed)")
+        note = dst_note(trigger, tz, now)
         if note:
             lines.append(f"DST: {note}")
         preview.update(literal("\n".join(lines), multiline=True))
@@ -350,41 +418,31 @@ class ScheduleDialog(ModalScreen[ScheduleInfo | None]):
 
     def _focus_field(self, field: str) -> None:
         target = FIELD_WIDGET.get(field)
-        widget_id = "scope" if target == "scope" else target
-        if widget_id and self.query(f"#{widget_id}"):
-            widget: Widget = self.query_one(f"#{widget_id}")
+        if target and self.query(f"#{target}"):
+            widget: Widget = self.query_one(f"#{target}")
             widget.focus()
             widget.scroll_visible()
 
-    def _fields(self) -> dict[str, Any]:
-        fields: dict[str, Any] = {
-            "name": self.query_one("#name", Input).value,
-            "timezone": self.query_one("#timezone", Input).value.strip(),
-            "scope": as_texts(self.ticked),
-            "review_strategy": "auto" if self.query_one("#auto", RadioButton).value else "manual",
-        }
-        for field in ("db_profile", "database", "llm_profile"):
-            value = self.query_one(f"#{field}", Select).value
-            if isinstance(value, str):
-                fields[field] = value
-            elif field != "database":
-                raise InvalidInput(field, f"choose a {field.replace('_', ' ')}.")
-        fields["trigger"] = self._trigger()
-        if self.existing is not None:
-            # An edit sends only what the person changed; the core keeps the rest.
-            fields = {k: v for k, v in fields.items() if v != getattr(self.existing, k)}
-        return fields
+    def _patch(self, fields: dict[str, Any]) -> dict[str, Any]:
+        """An edit sends only what the person changed; the core keeps the rest."""
+        if self.existing is None:
+            return fields
+        return {k: v for k, v in fields.items() if v != getattr(self.existing, k)}
 
     def action_save(self) -> None:
-        for box in self.query(".error"):
+        """Check every field at once; save when all are accepted, else show each refusal."""
+        for box in self.query(".error").results(Static):
+            box.update("")
             box.remove_class("-shown")
-        try:
-            fields = self._fields()
-        except InvalidInput as exc:
-            self.show_error(exc.field, str(exc))
-            self._focus_field(exc.field)
+        checked = check_form(self._form(), self.core.clock.now())
+        if checked.problems:
+            for field, message in checked.problems.items():
+                self.show_error(field, message)
+            order = list(FIELD_WIDGET)
+            first = min(checked.problems, key=lambda f: order.index(f) if f in order else 99)
+            self._focus_field(first)
             return
-        self._save(fields)
+        self._save(self._patch(checked.fields))
 
     @work(thread=True, exclusive=True, group="save")
     def _save(self, fields: dict[str, Any]) -> None:
@@ -451,6 +509,10 @@ class ScheduleDialog(ModalScreen[ScheduleInfo | None]):
             self.query_one("#cron", Input).value = trigger.expr
         else:
             self.query_one("#every", Input).value = format_interval(trigger.every_seconds)
+            self.query_one("#start", Input).value = self._start_text()
+        self.query_one("#missed_policy", Select).value = fresh.missed_policy
+        self.query_one("#grace", Input).value = format_interval(fresh.misfire_grace_s)
+        self.query_one("#retries", Input).value = str(fresh.max_retries)
         self.query_one(
             "#manual" if fresh.review_strategy == "manual" else "#auto", RadioButton
         ).value = True

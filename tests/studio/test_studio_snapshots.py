@@ -156,3 +156,37 @@ def test_command_line_empty(snap: Any, make_studio: MakeStudio) -> None:
 
 def test_help_80x24(snap: Any, make_studio: MakeStudio) -> None:
     assert snap(make_studio(), terminal_size=NARROW, run_before=keys("question_mark"))
+
+
+# Tabs from the name to each control of the dialog (a Select, the radio set), as a person moves.
+DIALOG_CONTROLS = {"trigger": 1, "db_profile": 4, "database": 5, "llm_profile": 7, "review": 8,
+                   "missed_policy": 9}  # fmt: skip
+
+
+@pytest.mark.parametrize("control", list(DIALOG_CONTROLS))
+def test_dialog_control_focused(snap: Any, make_studio: MakeStudio, control: str) -> None:
+    run = keys("n", *["tab"] * DIALOG_CONTROLS[control])
+    assert snap(make_studio(), terminal_size=NARROW, run_before=run)
+
+
+def test_dialog_trigger_chosen_from_the_dropdown(snap: Any, make_studio: MakeStudio) -> None:
+    # Open the Trigger dropdown, go down to "Cron rule", take it: nothing of the list stays.
+    run = keys("n", "tab", "enter", "down", "enter")
+    assert snap(make_studio(), terminal_size=NARROW, run_before=run)
+
+
+def test_dialog_every_error_at_once(snap: Any, make_studio: MakeStudio) -> None:
+    # No name, no scope and a past fire-at: one save shows all three, each once.
+    run = keys("n", "tab", "tab", "tab", *"2020-01-01 09:00", "ctrl+s")
+    assert snap(make_studio(), terminal_size=WIDE, run_before=run)
+
+
+def test_dialog_cron_rule_read_aloud(snap: Any, make_studio: MakeStudio) -> None:
+    run = keys("n", "tab", "enter", "down", "enter", "tab", "tab", *"0 9 * * 1-5")
+    assert snap(make_studio(), terminal_size=WIDE, run_before=run)
+
+
+def test_dialog_interval_with_its_start(snap: Any, make_studio: MakeStudio) -> None:
+    every = ("n", "tab", "enter", "down", "down", "enter", "tab", "tab", *"6h")
+    run = keys(*every, "tab", *"2026-11-21 12:30")
+    assert snap(make_studio(), terminal_size=WIDE, run_before=run)

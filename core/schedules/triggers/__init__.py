@@ -16,6 +16,7 @@ Fire times are returned as aware UTC datetimes, strictly increasing, without dup
 """
 
 from core.schedules.triggers.cron import CRON_ALIASES
+from core.schedules.triggers.describe import describe_cron
 from core.schedules.triggers.dst import dst_note
 from core.schedules.triggers.fire_times import (
     describe,
@@ -62,6 +63,7 @@ __all__ = [
     "cron",
     "default_zone_name",
     "describe",
+    "describe_cron",
     "dst_note",
     "format_interval",
     "interval",

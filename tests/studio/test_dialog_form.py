@@ -1,0 +1,119 @@
+"""The new/edit dialog's form: every refusal at once and once each, the cron rule read aloud,
+an interval's start, and the missed policy, grace and retries, all driven by keys."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from textual.widgets import Input, Static
+
+from studio_tui.screens.dialog import ScheduleDialog
+from studio_tui.screens.schedules import SchedulesScreen
+from tests.studio.conftest import MakeStudio, settle
+
+pytestmark = pytest.mark.anyio
+WIDE = (120, 45)
+
+
+def shown_errors(dialog: Any) -> dict[str, str]:
+    return {
+        str(box.id)[4:]: str(box.render()) for box in dialog.query(".error.-shown").results(Static)
+    }
+
+
+def screen_text(dialog: Any) -> str:
+    return "\n".join(str(box.render()) for box in dialog.query(Static).results(Static))
+
+
+async def open_new(pilot: Any) -> ScheduleDialog:
+    await settle(pilot)
+    await pilot.press("n")
+    await settle(pilot)
+    dialog = pilot.app.screen
+    assert isinstance(dialog, ScheduleDialog)
+    return dialog
+
+
+async def test_every_field_error_shows_at_once(make_studio: MakeStudio) -> None:
+    # Nothing named, nothing in scope, a past fire-at: one save shows them all.
+    app = make_studio()
+    async with app.run_test(size=WIDE) as pilot:
+        dialog = await open_new(pilot)
+        await pilot.press("tab", "tab", "tab", *"2020-01-01 09:00")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        errors = shown_errors(dialog)
+        assert set(errors) == {"name", "fire_at", "scope"}
+        assert "in the past" in errors["fire_at"]
+        assert dialog.focused is dialog.query_one("#name", Input)
+        assert isinstance(app.screen, ScheduleDialog)
+
+
+@pytest.mark.parametrize(
+    ("zone", "fire_at", "words"),
+    [
+        ("Mars/Base", "tomorrow 09:00", "unknown timezone 'Mars/Base'"),
+        ("America/New_York", "2027-03-14 02:30", "does not exist in America/New_York"),
+    ],
+)
+async def test_zone_and_dst_gap_refusals_print_once(
+    make_studio: MakeStudio, zone: str, fire_at: str, words: str
+) -> None:
+    app = make_studio()
+    async with app.run_test(size=WIDE) as pilot:
+        dialog = await open_new(pilot)
+        await pilot.press(*"Audit", "tab", "tab")
+        dialog.query_one("#timezone", Input).value = zone
+        await pilot.press("tab", *fire_at)
+        await settle(pilot)
+        assert screen_text(dialog).count(words) == 1  # beside its field, not in the preview
+        await pilot.press("tab", "tab", "tab", "down", "down", "space")  # tick main
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert screen_text(dialog).count(words) == 1
+
+
+async def test_fire_at_hint_is_a_future_time(make_studio: MakeStudio) -> None:
+    app = make_studio()  # the clock says Sat 2026-11-21 09:00 in Asia/Jakarta
+    async with app.run_test(size=WIDE) as pilot:
+        dialog = await open_new(pilot)
+        assert dialog.query_one("#fire_at", Input).placeholder == "2026-11-22 09:00"
+        assert "2026-11-22 09:00" in screen_text(dialog)
+
+
+async def test_cron_rule_is_read_aloud_as_it_is_typed(make_studio: MakeStudio) -> None:
+    app = make_studio()
+    async with app.run_test(size=WIDE) as pilot:
+        dialog = await open_new(pilot)
+        await pilot.press("tab", "enter", "down", "enter", "tab", "tab", *"30 2 * * *")
+        await settle(pilot)
+        preview = str(dialog.query_one("#preview", Static).render())
+        assert preview.startswith("at 02:30 every day\nnext: Sun 2026-11-22 02:30")
+        await pilot.press("backspace", *"1-5")
+        await settle(pilot)
+        preview = str(dialog.query_one("#preview", Static).render())
+        assert preview.startswith("at 02:30 on Monday to Friday\nnext: Mon 2026-11-23 02:30")
+
+
+async def test_interval_start_missed_policy_grace_and_retries_are_saved(
+    make_studio: MakeStudio,
+) -> None:
+    app = make_studio()
+    async with app.run_test(size=WIDE) as pilot:
+        dialog = await open_new(pilot)
+        await pilot.press(*"Every six", "tab", "enter", "down", "down", "enter", "tab", "tab")
+        await pilot.press(*"6h", "tab", *"2026-11-21 12:30")
+        await pilot.press("tab", "tab", "tab", "down", "down", "space")  # tick main
+        await pilot.press("tab", "tab", "tab", "enter", "down", "enter")  # missed: skip
+        await pilot.press("tab", "ctrl+a", "ctrl+k", *"5m", "tab", "ctrl+a", "ctrl+k", "7")
+        await settle(pilot)
+        preview = str(dialog.query_one("#preview", Static).render())
+        assert preview.startswith("next: Sat 2026-11-21 12:30, Sat 2026-11-21 18:30")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert shown_errors(dialog) == {}
+        assert isinstance(app.screen, SchedulesScreen)
+        made = next(s for s in app.core.schedules.list().items if s.name == "Every six")
+        assert made.next_fire_local == "2026-11-21T12:30:00+07:00"
+        assert (made.missed_policy, made.misfire_grace_s, made.max_retries) == ("skip", 300, 7)
