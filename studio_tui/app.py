@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from functools import partial
+from typing import Protocol, runtime_checkable
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -13,21 +14,35 @@ from textual.screen import Screen
 
 from core.api import Core
 from core.clock import Clock, SystemClock
-from core.errors import AmxError
 from core.schedules.views import ScheduleInfo
 from core.text import printable
-from daemon.health import health
 from daemon.hooks import CommandRunner, HookStatus, Platform, current_platform
-from daemon.worker import Worker, WorkerConfig
 from studio_tui import config
 from studio_tui.command_history import History
-from studio_tui.messages import DataChanged, Reloads
+from studio_tui.embedded import EmbeddedTicker
+from studio_tui.messages import (
+    DataChanged,
+    MissedFound,
+    OpenDetails,
+    OpenDialog,
+    OpenReview,
+    Reloads,
+    ToggleTicking,
+)
 from studio_tui.screens.schedules import SchedulesScreen
 from themes import DEFAULT_THEME, THEMES, variable_defaults
 
 
+@runtime_checkable
+class HasCommands(Protocol):
+    """A screen with palette commands of its own."""
+
+    def system_commands(self) -> Iterable[SystemCommand]: ...
+
+
 class StudioApp(App[None]):
-    """AMX Studio: the Schedules page and its dialogs."""
+    """AMX Studio: a thin shell over the screens — theme and config, the daemon hook, ticking
+    here, and routing the messages screens post to the screens they ask for."""
 
     TITLE = "AMX Studio — Schedules"
     CSS = """
@@ -66,8 +81,7 @@ class StudioApp(App[None]):
         # Set once the first answer about the hook is in, so the first board can say it.
         self.hook_known = threading.Event()
         self.command_history: History | None = None
-        self._ticker: Worker | None = None
-        self._ticker_thread: threading.Thread | None = None
+        self.ticker = EmbeddedTicker(core, self._ticker_failed)
         for theme_object in THEMES:
             self.register_theme(theme_object)
         self.theme = theme or config.load().get("theme") or DEFAULT_THEME
@@ -120,38 +134,45 @@ class StudioApp(App[None]):
             if isinstance(screen, Reloads):
                 screen.reload()
 
-    # -- screens ----------------------------------------------------------------------------
+    # -- routing: screens post, the app pushes ------------------------------------------------
 
-    def open_dialog(self, info: ScheduleInfo | None, on_saved: Callable[[], None]) -> None:
-        """The new/edit dialog (empty for `None`)."""
+    def on_open_dialog(self, message: OpenDialog) -> None:
+        """The new/edit dialog; a save is told in a toast and every screen reloads."""
         from studio_tui.screens.dialog import ScheduleDialog
+
+        info = message.schedule
 
         def saved(result: ScheduleInfo | None) -> None:
             if result is not None:
                 verb = "Saved" if info else "Created"
                 self.notify(f"{verb} {result.name!r}: {result.status}.")
-                on_saved()
+                self.post_message(DataChanged())
 
         self.push_screen(ScheduleDialog(self.core, info), saved)
 
-    def open_details(self, schedule_id: int) -> None:
-        """A schedule's configuration and run history."""
+    def on_open_details(self, message: OpenDetails) -> None:
+        """A schedule's configuration, run history and log."""
         from studio_tui.screens.details import DetailsScreen
 
-        self.push_screen(DetailsScreen(self.core, schedule_id))
+        self.push_screen(DetailsScreen(self.core, message.schedule_id))
 
-    def open_review(self) -> None:
+    def on_open_review(self, _: OpenReview) -> None:
         """The review queue."""
         from studio_tui.screens.review import ReviewScreen
 
         self.push_screen(ReviewScreen(self.core))
 
-    def show_missed(self, missed: list[ScheduleInfo]) -> None:
-        """The missed-runs prompt."""
+    def on_missed_found(self, message: MissedFound) -> None:
+        """The missed-runs prompt, once at a time."""
         from studio_tui.screens.missed import MissedScreen
 
         if not isinstance(self.screen, MissedScreen):
-            self.push_screen(MissedScreen(self.core, missed, self.ensure_firing))
+            self.push_screen(MissedScreen(self.core, message.missed, self.ensure_firing))
+
+    def on_toggle_ticking(self, _: ToggleTicking) -> None:
+        """Start or stop ticking here."""
+        self.toggle_embedded()
+        self.post_message(DataChanged())
 
     async def action_quit(self) -> None:
         """Quit; when an open dialog holds unsaved changes, ask first."""
@@ -199,49 +220,33 @@ class StudioApp(App[None]):
     @property
     def ticking_here(self) -> bool:
         """Whether the studio fires due work itself."""
-        return self._ticker is not None
+        return self.ticker.running
 
     def toggle_embedded(self) -> None:
         """Start or stop the daemon's tick inside the studio."""
-        if self._ticker is not None:
-            self._ticker.stop()
-            self._ticker = None
+        if self.ticker.running:
+            self.ticker.stop()
             self.notify("Stopped ticking here.")
             return
-        self._start_ticking()
+        self.ticker.start()
         self.notify("Ticking here while the studio is open: due schedules fire from this process.")
 
     def ensure_firing(self) -> bool:
         """From a worker thread: when no daemon is alive and the studio does not tick, start
         ticking here so that work due now runs; True when it started."""
-        if self._ticker is not None or health(self.core).alive:
+        if not self.ticker.needed():
             return False
-        self.call_from_thread(self._start_ticking)
+        self.call_from_thread(self.ticker.start)
         return True
 
-    def _start_ticking(self) -> None:
-        if self._ticker is not None:
-            return
-        ticker = Worker(self.core, WorkerConfig(concurrency=2, poll=1.0, grace=5.0))
-        self._ticker = ticker
-
-        def tick_here() -> None:
-            try:
-                ticker.run()
-            except AmxError as exc:  # it could not even start: the database did not answer
-                self.call_from_thread(self._ticker_failed, ticker, str(exc))
-
-        self._ticker_thread = threading.Thread(target=tick_here, name="amx-embedded", daemon=True)
-        self._ticker_thread.start()
-
-    def _ticker_failed(self, ticker: Worker, sentence: str) -> None:
-        if self._ticker is ticker:
-            self._ticker = None
-        self.notify(sentence, title="Could not tick here", severity="error", timeout=10)
+    def _ticker_failed(self, sentence: str) -> None:
+        """From the ticker's thread: it could not start."""
+        self.call_from_thread(
+            self.notify, sentence, title="Could not tick here", severity="error", timeout=10
+        )
 
     def on_unmount(self) -> None:
-        if self._ticker is not None:
-            self._ticker.stop()
+        self.ticker.stop()
 
     def install_daemon(self, install: bool) -> None:
         """Install or uninstall the OS hook, after a confirmation."""
@@ -286,7 +291,6 @@ class StudioApp(App[None]):
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        page = screen if isinstance(screen, SchedulesScreen) else None
         yield SystemCommand(
             "Install daemon",
             "Make the OS keep the daemon running",
@@ -298,25 +302,16 @@ class StudioApp(App[None]):
             partial(self.install_daemon, False),
         )
         yield SystemCommand(
-            "Tick here", "Fire due schedules from the studio while it is open", self.toggle_embedded
+            "Tick here",
+            "Fire due schedules from the studio while it is open",
+            partial(self.post_message, ToggleTicking()),
         )
-        yield SystemCommand("Review queue", "Proposals waiting for a person", self.open_review)
+        yield SystemCommand(
+            "Review queue",
+            "Proposals waiting for a person",
+            partial(self.post_message, OpenReview()),
+        )
         yield SystemCommand("Agenda", "Every fire of the next 7 days, by day", self.action_agenda)
         yield SystemCommand("Command line", "Run /schedule … commands", self.action_command_line)
-        if page is not None:
-            for label, help_text, action in (
-                ("New schedule", "Queue a new analysis", page.action_new),
-                ("Edit schedule", "Change the highlighted schedule", page.action_edit),
-                ("Pause or resume", "The highlighted schedule", page.action_pause_resume),
-                (
-                    "Run now",
-                    "Queue an immediate run of the highlighted schedule",
-                    page.action_run_now,
-                ),
-                ("Skip missed", "Skip the highlighted missed schedule", page.action_skip),
-                ("Cancel run", "Stop the highlighted running schedule", page.action_cancel),
-                ("Delete schedule", "Delete the highlighted schedule", page.action_delete),
-                ("Details", "Configuration and run history", page.action_details),
-                ("Filter", "Filter by name or scope", page.action_filter),
-            ):
-                yield SystemCommand(label, help_text, action)
+        if isinstance(screen, HasCommands):
+            yield from screen.system_commands()

@@ -6,6 +6,8 @@ from typing import Protocol, runtime_checkable
 
 from textual.message import Message
 
+from core.schedules.views import ScheduleInfo
+
 
 @runtime_checkable
 class Reloads(Protocol):
@@ -17,3 +19,35 @@ class Reloads(Protocol):
 class DataChanged(Message):
     """Something the screens show may have changed (a command ran, the daemon hook was read):
     the app asks every screen on the stack that shows data to load it again."""
+
+
+class OpenDetails(Message):
+    """Show a schedule's configuration, run history and log."""
+
+    def __init__(self, schedule_id: int) -> None:
+        super().__init__()
+        self.schedule_id = schedule_id
+
+
+class OpenDialog(Message):
+    """The new/edit dialog: empty for `schedule` None."""
+
+    def __init__(self, schedule: ScheduleInfo | None) -> None:
+        super().__init__()
+        self.schedule = schedule
+
+
+class OpenReview(Message):
+    """The review queue."""
+
+
+class MissedFound(Message):
+    """Schedules whose fire time passed while nothing fired them: ask what to do."""
+
+    def __init__(self, missed: list[ScheduleInfo]) -> None:
+        super().__init__()
+        self.missed = missed
+
+
+class ToggleTicking(Message):
+    """Start or stop ticking inside the studio."""

@@ -3,7 +3,7 @@ with clashes on a DB profile and clock changes marked; enter opens a fire's sche
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from textual import on, work
@@ -19,10 +19,9 @@ from core.errors import AmxError
 from core.schedules.agenda import DEFAULT_DAYS, Agenda, AgendaLine
 from core.schedules.triggers import default_zone_name
 from studio_tui.agenda_text import LineText, day_title, line_text, summary
+from studio_tui.messages import OpenDetails
 from studio_tui.render import clip
-
-if TYPE_CHECKING:
-    from studio_tui.app import StudioApp
+from studio_tui.shell import Studio
 
 # Narrower than this, the rule column gives its room to the name.
 RULE_AT = 70
@@ -76,8 +75,8 @@ class AgendaScreen(Screen[None]):
         self.lines: dict[str, AgendaLine] = {}
 
     @property
-    def studio(self) -> StudioApp:
-        return self.app  # type: ignore[return-value]
+    def studio(self) -> Studio:
+        return cast("Studio", self.app)
 
     def compose(self) -> ComposeResult:
         yield Static(f"Agenda · loading the next {self.days} days…", id="title", markup=False)
@@ -229,7 +228,7 @@ class AgendaScreen(Screen[None]):
         """The highlighted fire's schedule: its configuration and runs."""
         line = self.current()
         if line is not None:
-            self.studio.open_details(line.schedule_id)
+            self.post_message(OpenDetails(line.schedule_id))
 
     @on(OptionList.OptionSelected)
     def _clicked(self, event: OptionList.OptionSelected) -> None:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, cast
 
 from rich.text import Text
 from textual import on, work
-from textual.app import ComposeResult
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
@@ -19,14 +19,13 @@ from core.schedules.status import can
 from core.schedules.triggers import default_zone_name
 from core.schedules.views import ScheduleInfo
 from studio_tui.keys import key_label
+from studio_tui.messages import MissedFound, OpenDetails, OpenDialog, OpenReview, ToggleTicking
 from studio_tui.screens.board import Board, load_board, load_page
 from studio_tui.screens.confirm import ConfirmScreen
+from studio_tui.shell import Studio
 from studio_tui.widgets.chips import CHIPS, Chip, FilterChips
 from studio_tui.widgets.schedule_table import ScheduleTable, View, actions_for
 from studio_tui.widgets.status_bar import StatusBar
-
-if TYPE_CHECKING:
-    from studio_tui.app import StudioApp
 
 PAGE = 200
 SORTS: tuple[SortKey, ...] = ("next_fire_at", "name", "status", "updated_at")
@@ -129,8 +128,8 @@ class SchedulesScreen(Screen[None]):
         self._missed_shown: frozenset[int] = frozenset()
 
     @property
-    def studio(self) -> StudioApp:
-        return self.app  # type: ignore[return-value]
+    def studio(self) -> Studio:
+        return cast("Studio", self.app)
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
@@ -255,7 +254,7 @@ class SchedulesScreen(Screen[None]):
         missed = frozenset(s.id for s in board.missed)
         if missed and not missed <= self._missed_shown and self.studio.ask_missed:
             self._missed_shown = missed
-            self.studio.show_missed(board.missed)
+            self.post_message(MissedFound(board.missed))
 
     def _tell_outcomes(self, board: Board) -> None:
         """A toast for each run a person started here that has ended."""
@@ -377,7 +376,7 @@ class SchedulesScreen(Screen[None]):
         self.app.call_from_thread(self.reload)
 
     def action_new(self) -> None:
-        self.studio.open_dialog(None, on_saved=self.reload)
+        self.post_message(OpenDialog(None))
 
     def action_edit(self) -> None:
         info = self._selected()
@@ -388,7 +387,7 @@ class SchedulesScreen(Screen[None]):
                 f"{info.name!r} is {info.status}; it cannot be edited now.", severity="warning"
             )
             return
-        self.studio.open_dialog(info, on_saved=self.reload)
+        self.post_message(OpenDialog(info))
 
     def action_pause_resume(self) -> None:
         info = self._selected()
@@ -447,7 +446,7 @@ class SchedulesScreen(Screen[None]):
     def action_details(self) -> None:
         info = self._selected()
         if info is not None:
-            self.studio.open_details(info.id)
+            self.post_message(OpenDetails(info.id))
 
     @on(DataTable.RowSelected)
     def _row_selected(self, event: DataTable.RowSelected) -> None:
@@ -524,12 +523,26 @@ class SchedulesScreen(Screen[None]):
 
         self.app.push_screen(ActionMenu(info, actions_for(info)), chosen)
 
+    def system_commands(self) -> Iterable[SystemCommand]:
+        """This page's palette entries: the row actions on the highlighted schedule."""
+        for label, help_text, action in (
+            ("New schedule", "Queue a new analysis", self.action_new),
+            ("Edit schedule", "Change the highlighted schedule", self.action_edit),
+            ("Pause or resume", "The highlighted schedule", self.action_pause_resume),
+            ("Run now", "Queue an immediate run of the highlighted schedule", self.action_run_now),
+            ("Skip missed", "Skip the highlighted missed schedule", self.action_skip),
+            ("Cancel run", "Stop the highlighted running schedule", self.action_cancel),
+            ("Delete schedule", "Delete the highlighted schedule", self.action_delete),
+            ("Details", "Configuration and run history", self.action_details),
+            ("Filter", "Filter by name or scope", self.action_filter),
+        ):
+            yield SystemCommand(label, help_text, action)
+
     def action_review(self) -> None:
-        self.studio.open_review()
+        self.post_message(OpenReview())
 
     def action_toggle_ticking(self) -> None:
-        self.studio.toggle_embedded()
-        self.reload()
+        self.post_message(ToggleTicking())
 
 
 __all__ = ["CHIPS", "Board", "SchedulesScreen"]

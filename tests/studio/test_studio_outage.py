@@ -103,4 +103,4 @@ async def test_ticking_here_without_the_database_says_so(
             await pilot.pause(0.1)
         [toast] = [n for n in app._notifications if n.title == "Could not tick here"]
         assert "cannot reach the database" in toast.message
-        assert app._ticker is None and app.is_running
+        assert not app.ticker.running and app.is_running
