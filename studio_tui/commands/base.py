@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
 # How long a command spends on missed detection before it answers.
-MISSED_CHECK_S = 0.25
+MISSED_CHECK_S = 0.1
 Subparsers = Any  # argparse's _SubParsersAction, which is private
 # Databases whose stored secrets were reported in this process: once is enough in the studio.
 _REPORTED: set[str] = set()
