@@ -83,7 +83,7 @@ class AgendaScreen(Screen[None]):
         yield AgendaList(id="agenda")
         yield Static("", id="empty", markup=False)
         yield Static("", id="detail", markup=False)
-        yield Footer()
+        yield Footer(show_command_palette=False, compact=True)
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()

@@ -148,3 +148,15 @@ async def test_the_empty_page_names_the_new_key(make_studio: MakeStudio) -> None
         await settle(pilot)
         empty = str(app.screen.query_one("#empty", Static).render())
         assert empty == "No schedules yet — press y to create one."
+
+
+async def test_no_screen_shows_the_palette_chunk_in_its_footer(make_studio: MakeStudio) -> None:
+    """The palette is a binding like any other (in help); no footer carries its own chunk."""
+    app = make_studio()
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        for key in ("a", "escape", "i", "escape", "v", "escape"):
+            await pilot.press(key)
+            await settle(pilot)
+            for footer_widget in app.screen.query(Footer):
+                assert not footer_widget.show_command_palette, type(app.screen).__name__
