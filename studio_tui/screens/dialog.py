@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -105,8 +106,9 @@ class ScheduleDialog(ModalScreen[ScheduleInfo | None]):
         self.existing = existing
         self.version = existing.version if existing else None
         self.ticked: frozenset[ScopePath] = from_texts(existing.scope) if existing else frozenset()
-        self.dirty = False
         self._loading = True
+        # The form as opened, with what the database filled in; `dirty` compares against it.
+        self._baseline: ScheduleForm | None = None
 
     # -- layout -------------------------------------------------------------------------------
 
@@ -230,6 +232,19 @@ class ScheduleDialog(ModalScreen[ScheduleInfo | None]):
         self.query_one("#name", Input).focus()
         self._load_choices()
         self.update_preview()
+        self._baseline = self._form()
+
+    @property
+    def dirty(self) -> bool:
+        """Whether the person changed anything since the dialog opened (or was reloaded)."""
+        return self._baseline is not None and self._form() != self._baseline
+
+    def _take_as_opened(self, *fields: str) -> None:
+        """Count what was just filled in for the person (not by them) as part of the form."""
+        now = self._form()
+        if self._baseline is None:
+            return
+        self._baseline = replace(self._baseline, **{f: getattr(now, f) for f in fields})
 
     # -- choices that come from the database -----------------------------------------------------
 
@@ -257,13 +272,13 @@ class ScheduleDialog(ModalScreen[ScheduleInfo | None]):
         chosen = e.db_profile if e and e.db_profile in dbs else (dbs[0] if len(dbs) == 1 else None)
         if chosen:
             db_select.value = chosen
+        self._take_as_opened("db_profile", "llm_profile")
         self._loading = False
 
     @on(Select.Changed, "#db_profile")
     def _profile_changed(self, event: Select.Changed) -> None:
         if isinstance(event.value, str):
             self._load_databases(event.value)
-        self._changed()
 
     @work(thread=True, exclusive=True, group="databases")
     def _load_databases(self, profile: str) -> None:
@@ -284,6 +299,7 @@ class ScheduleDialog(ModalScreen[ScheduleInfo | None]):
         pick = wanted or (names[0] if len(names) == 1 else default if default in names else None)
         if pick:
             select.value = pick
+        self._take_as_opened("database")
         self.show_error("db_profile", None)
 
     @on(Select.Changed, "#database")
@@ -291,7 +307,6 @@ class ScheduleDialog(ModalScreen[ScheduleInfo | None]):
         profile = self.query_one("#db_profile", Select).value
         if isinstance(profile, str) and isinstance(event.value, str):
             self._mount_tree(profile, event.value)
-        self._changed()
 
     def _mount_tree(self, profile: str, database: str) -> None:
         box = self.query_one("#scope-box", Vertical)
@@ -310,7 +325,6 @@ class ScheduleDialog(ModalScreen[ScheduleInfo | None]):
         self.ticked = event.ticked
         self._show_summary()
         self.show_error("scope", None)
-        self._changed()
 
     def _show_summary(self) -> None:
         text = summary(self.ticked, limit=90) if self.ticked else "nothing selected yet"
@@ -322,7 +336,6 @@ class ScheduleDialog(ModalScreen[ScheduleInfo | None]):
     def _kind_changed(self, event: Select.Changed) -> None:
         self._show_kind(event.value)
         self.update_preview()
-        self._changed()
 
     def _show_kind(self, kind: object) -> None:
         for widget in self.query(".trigger"):
@@ -336,16 +349,6 @@ class ScheduleDialog(ModalScreen[ScheduleInfo | None]):
             for box in self.query(f"#err-{event.input.id}").results(Static):
                 box.update("")
                 box.remove_class("-shown")
-        self._changed()
-
-    @on(RadioSet.Changed)
-    @on(Select.Changed, "#missed_policy")
-    def _choice_changed(self) -> None:
-        self._changed()
-
-    def _changed(self) -> None:
-        if not self._loading:
-            self.dirty = True
 
     def _start_text(self) -> str:
         """An edited interval's start, as local wall time in its zone."""
@@ -520,7 +523,7 @@ class ScheduleDialog(ModalScreen[ScheduleInfo | None]):
         if self.query(ScopeTree):
             self.query_one(ScopeTree).set_ticked(self.ticked)
         self._show_summary()
-        self.dirty = False
+        self._baseline = self._form()
         self._loading = False
         self.notify("Reloaded the current version; make your change again.")
 
