@@ -1,59 +1,31 @@
-"""The new / edit dialog: one modal for both (`n` opens it empty, `e` filled)."""
+"""The new / edit dialog's modal: layout, keys, choices and scope loaded in workers, cancel."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from typing import Any
-from zoneinfo import ZoneInfo, available_timezones
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.suggester import SuggestFromList
 from textual.widget import Widget
-from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Select, Static
+from textual.widgets import Button, Input, Select, Static
 
 from core.api import Core
-from core.catalog.scope import ScopePath, as_texts, from_texts, summary
-from core.errors import AmxError, InvalidInput, NameTaken, StaleEdit
-from core.schedules.form import (
-    TRIGGER_FIELD,
-    ScheduleForm,
-    check_form,
-    check_trigger,
-    example_fire_at,
-)
-from core.schedules.spec import build_spec
-from core.schedules.triggers import (
-    CronTrigger,
-    IntervalTrigger,
-    default_zone_name,
-    describe_cron,
-    dst_note,
-    format_interval,
-    next_fire_times,
-)
+from core.catalog.scope import ScopePath, from_texts, summary
+from core.errors import AmxError
+from core.schedules.form import ScheduleForm, check_form, example_fire_at
+from core.schedules.triggers import default_zone_name
 from core.schedules.views import ScheduleInfo
 from studio_tui.keys import key_label
 from studio_tui.literal import literal
 from studio_tui.screens.confirm import ConfirmScreen
+from studio_tui.screens.dialog.fields import FIELD_WIDGET, compose_fields, fill_fields, read_form
+from studio_tui.screens.dialog.preview import trigger_preview
+from studio_tui.screens.dialog.saving import Refused, Stale, first_field, patch, save
 from studio_tui.widgets.scope_tree import ScopeTree
-
-ZONES = sorted(available_timezones())
-KINDS = [("Once, at a time", "once"), ("Cron rule", "cron"), ("Every interval", "interval")]
-MISSED = [("Ask me", "ask"), ("Skip it", "skip"), ("Run once, late", "run_once")]
-# Which widget shows the core's error for each field the core names, in the form's order.
-FIELD_WIDGET = {
-    "name": "name", "timezone": "timezone", "fire_at": "fire_at", "cron": "cron",
-    "every": "every", "start": "start", "trigger": "fire_at", "anchor": "start",
-    "db_profile": "db_profile", "database": "database", "scope": "scope",
-    "llm_profile": "llm_profile", "review_strategy": "review", "missed_policy": "missed_policy",
-    "misfire_grace_s": "grace", "max_retries": "retries",
-}  # fmt: skip
-# The fields a change to the trigger's text or zone can refuse (checked as the person types).
-TRIGGER_FIELDS = ("timezone", "fire_at", "cron", "every", "start")
 
 
 class ScheduleDialog(ModalScreen[ScheduleInfo | None]):
@@ -120,105 +92,13 @@ class ScheduleDialog(ModalScreen[ScheduleInfo | None]):
 
     def compose(self) -> ComposeResult:
         e = self.existing
-        trigger = e.trigger if e else None
-        kind = trigger.kind if trigger else "once"
+        example = example_fire_at(e.timezone if e else default_zone_name(), self.core.clock.now())
         with Vertical():
             yield Static(
                 literal(f"Edit schedule {e.id}: {e.name}" if e else "New schedule"), id="title"
             )
             with VerticalScroll(id="form"):
-                yield Label("Name")
-                yield Input(e.name if e else "", placeholder="e.g. Nightly PII sweep", id="name")
-                yield Static(classes="error", id="err-name")
-                with Horizontal(classes="row"):
-                    with Vertical():
-                        yield Label("Trigger")
-                        yield Select(KINDS, value=kind, allow_blank=False, id="kind")
-                    with Vertical():
-                        yield Label("Timezone")
-                        yield Input(
-                            e.timezone if e else default_zone_name(),
-                            suggester=SuggestFromList(ZONES, case_sensitive=False),
-                            id="timezone",
-                        )
-                        yield Static(classes="error", id="err-timezone")
-                example = example_fire_at(
-                    e.timezone if e else default_zone_name(), self.core.clock.now()
-                )
-                yield Label(
-                    f"Fire at (local): {example}, +1h, tomorrow 09:00", classes="trigger once"
-                )
-                fire_at = (
-                    trigger.fire_at.strftime("%Y-%m-%d %H:%M")
-                    if trigger and trigger.kind == "once"
-                    else ""
-                )
-                yield Input(fire_at, placeholder=example, id="fire_at", classes="trigger once")
-                yield Static(classes="error", id="err-fire_at")
-                yield Label(
-                    "Cron rule (minute hour day month weekday), e.g. 0 9 * * 1-5",
-                    classes="trigger cron",
-                )
-                expr = trigger.expr if isinstance(trigger, CronTrigger) else ""
-                yield Input(expr, placeholder="0 2 * * *", id="cron", classes="trigger cron")
-                yield Static(classes="error", id="err-cron")
-                with Horizontal(classes="row trigger interval"):
-                    with Vertical():
-                        yield Label("Every (15m, 2h, 1d)")
-                        every = (
-                            format_interval(trigger.every_seconds)
-                            if isinstance(trigger, IntervalTrigger)
-                            else ""
-                        )
-                        yield Input(every, placeholder="1h", id="every")
-                        yield Static(classes="error", id="err-every")
-                    with Vertical():
-                        yield Label("Starting (local; empty: when saved)")
-                        yield Input(self._start_text(), placeholder=example, id="start")
-                        yield Static(classes="error", id="err-start")
-                yield Static("", id="preview")
-                with Horizontal(classes="row"):
-                    with Vertical():
-                        yield Label("DB profile")
-                        yield Select[str]([], prompt="choose a profile", id="db_profile")
-                        yield Static(classes="error", id="err-db_profile")
-                    with Vertical():
-                        yield Label("Database / catalog")
-                        yield Select[str]([], prompt="choose a database", id="database")
-                        yield Static(classes="error", id="err-database")
-                yield Label(self._scope_label(), markup=False)
-                yield Vertical(id="scope-box")
-                yield Static("", id="scope-summary")
-                yield Static(classes="error", id="err-scope")
-                with Horizontal(classes="row"):
-                    with Vertical():
-                        yield Label("LLM profile")
-                        yield Select[str]([], prompt="choose", id="llm_profile")
-                        yield Static(classes="error", id="err-llm_profile")
-                    with Vertical():
-                        yield Label("Review (manual queues)")
-                        with RadioSet(id="review"):
-                            manual = not e or e.review_strategy == "manual"
-                            yield RadioButton("Manual", value=manual, id="manual")
-                            yield RadioButton("Auto", value=not manual, id="auto")
-                        yield Static(classes="error", id="err-review")
-                with Horizontal(classes="row"):
-                    with Vertical():
-                        yield Label("If missed")
-                        policy = e.missed_policy if e else "ask"
-                        yield Select(MISSED, value=policy, allow_blank=False, id="missed_policy")
-                        yield Static(classes="error", id="err-missed_policy")
-                    with Vertical():
-                        yield Label("Grace (late ok)")
-                        grace = format_interval(e.misfire_grace_s) if e else "1m"
-                        yield Input(grace, placeholder="1m", id="grace")
-                        yield Static(classes="error", id="err-grace")
-                    with Vertical():
-                        yield Label("Retries (0-20)")
-                        retries = str(e.max_retries) if e else "3"
-                        yield Input(retries, placeholder="3", id="retries")
-                        yield Static(classes="error", id="err-retries")
-                yield Static(classes="error", id="err-form")
+                yield from compose_fields(e, example, self._scope_label())
             with Horizontal(id="buttons"):
                 yield Button("Cancel (esc)", id="cancel")
                 yield Button(
@@ -350,64 +230,17 @@ class ScheduleDialog(ModalScreen[ScheduleInfo | None]):
                 box.update("")
                 box.remove_class("-shown")
 
-    def _start_text(self) -> str:
-        """An edited interval's start, as local wall time in its zone."""
-        e = self.existing
-        if e is None or not isinstance(e.trigger, IntervalTrigger) or e.trigger.anchor is None:
-            return ""
-        return f"{e.trigger.anchor.astimezone(ZoneInfo(e.timezone)):%Y-%m-%d %H:%M}"
-
     def _form(self) -> ScheduleForm:
         """What the person typed and chose, as the core's form."""
-
-        def chosen(select_id: str) -> str | None:
-            value = self.query_one(f"#{select_id}", Select).value
-            return value if isinstance(value, str) else None
-
-        kind = str(self.query_one("#kind", Select).value)
-        return ScheduleForm(
-            name=self.query_one("#name", Input).value,
-            kind=kind,
-            when=self.query_one(f"#{TRIGGER_FIELD.get(kind, 'fire_at')}", Input).value,
-            timezone=self.query_one("#timezone", Input).value,
-            start=self.query_one("#start", Input).value if kind == "interval" else "",
-            db_profile=chosen("db_profile"),
-            database=chosen("database"),
-            scope=as_texts(self.ticked),
-            llm_profile=chosen("llm_profile"),
-            review_strategy="auto" if self.query_one("#auto", RadioButton).value else "manual",
-            missed_policy=chosen("missed_policy") or "ask",
-            grace=self.query_one("#grace", Input).value,
-            retries=self.query_one("#retries", Input).value,
-        )
+        return read_form(self, self.ticked)
 
     def update_preview(self) -> None:
         """The rule read aloud, the next three fire times in the chosen zone and a DST note; the
         trigger's refusals go beside their fields, once each."""
-        preview = self.query_one("#preview", Static)
-        form = self._form()
-        now = self.core.clock.now()
-        trigger, problems = check_trigger(form, now)
-        typed = TRIGGER_FIELD.get(form.kind, "fire_at")
-        if not form.when.strip():
-            problems.pop(typed, None)  # nothing typed yet is not a mistake
-        for field in TRIGGER_FIELDS:
-            self.show_error(field, problems.get(field))
-        if trigger is None:
-            hint = "type a time" if form.kind == "once" else "type a rule"
-            preview.update("" if problems else f"next: — ({hint} to see the next fire times)")
-            return
-        tz = form.timezone.strip()
-        times = next_fire_times(trigger, tz, now, 3)
-        lines = []
-        if isinstance(trigger, CronTrigger):
-            lines.append(describe_cron(trigger.expr))
-        shown = ", ".join(f"{t.astimezone(ZoneInfo(tz)):%a %Y-%m-%d %H:%M}" for t in times)
-        lines.append(f"next: {shown} {tz}" if times else "next: — (that time has passed)")
-        note = dst_note(trigger, tz, now)
-        if note:
-            lines.append(f"DST: {note}")
-        preview.update(literal("\n".join(lines), multiline=True))
+        shown = trigger_preview(self._form(), self.core.clock.now())
+        for field, message in shown.problems.items():
+            self.show_error(field, message)
+        self.query_one("#preview", Static).update(literal(shown.text, multiline=True))
 
     # -- errors, save and cancel ------------------------------------------------------------------
 
@@ -426,12 +259,6 @@ class ScheduleDialog(ModalScreen[ScheduleInfo | None]):
             widget.focus()
             widget.scroll_visible()
 
-    def _patch(self, fields: dict[str, Any]) -> dict[str, Any]:
-        """An edit sends only what the person changed; the core keeps the rest."""
-        if self.existing is None:
-            return fields
-        return {k: v for k, v in fields.items() if v != getattr(self.existing, k)}
-
     def action_save(self) -> None:
         """Check every field at once; save when all are accepted, else show each refusal."""
         for box in self.query(".error").results(Static):
@@ -441,35 +268,19 @@ class ScheduleDialog(ModalScreen[ScheduleInfo | None]):
         if checked.problems:
             for field, message in checked.problems.items():
                 self.show_error(field, message)
-            order = list(FIELD_WIDGET)
-            first = min(checked.problems, key=lambda f: order.index(f) if f in order else 99)
-            self._focus_field(first)
+            self._focus_field(first_field(checked.problems))
             return
-        self._save(self._patch(checked.fields))
+        self._save(patch(self.existing, checked.fields))
 
     @work(thread=True, exclusive=True, group="save")
     def _save(self, fields: dict[str, Any]) -> None:
-        try:
-            if self.existing is None:
-                info = self.core.schedules.create(build_spec(**fields))
-            else:
-                assert self.version is not None
-                info = self.core.schedules.edit(
-                    self.existing.id, fields, expected_version=self.version
-                )
-        except StaleEdit as exc:
-            self.app.call_from_thread(self._stale, str(exc))
-            return
-        except NameTaken as exc:
-            self.app.call_from_thread(self._refused, "name", str(exc))
-            return
-        except InvalidInput as exc:
-            self.app.call_from_thread(self._refused, exc.field, str(exc))
-            return
-        except AmxError as exc:
-            self.app.call_from_thread(self._refused, "form", str(exc))
-            return
-        self.app.call_from_thread(self.dismiss, info)
+        result = save(self.core, self.existing, self.version, fields)
+        if isinstance(result, Stale):
+            self.app.call_from_thread(self._stale, result.message)
+        elif isinstance(result, Refused):
+            self.app.call_from_thread(self._refused, result.field, result.message)
+        else:
+            self.app.call_from_thread(self.dismiss, result)
 
     def _refused(self, field: str, message: str) -> None:
         self.show_error(field, message)
@@ -501,24 +312,8 @@ class ScheduleDialog(ModalScreen[ScheduleInfo | None]):
         """Load the current version into the form, as if it had just been opened."""
         self._loading = True
         self.existing, self.version = fresh, fresh.version
-        trigger = fresh.trigger
         self.query_one("#title", Static).update(literal(f"Edit schedule {fresh.id}: {fresh.name}"))
-        self.query_one("#name", Input).value = fresh.name
-        self.query_one("#timezone", Input).value = fresh.timezone
-        self.query_one("#kind", Select).value = trigger.kind
-        if trigger.kind == "once":
-            self.query_one("#fire_at", Input).value = trigger.fire_at.strftime("%Y-%m-%d %H:%M")
-        elif trigger.kind == "cron":
-            self.query_one("#cron", Input).value = trigger.expr
-        else:
-            self.query_one("#every", Input).value = format_interval(trigger.every_seconds)
-            self.query_one("#start", Input).value = self._start_text()
-        self.query_one("#missed_policy", Select).value = fresh.missed_policy
-        self.query_one("#grace", Input).value = format_interval(fresh.misfire_grace_s)
-        self.query_one("#retries", Input).value = str(fresh.max_retries)
-        self.query_one(
-            "#manual" if fresh.review_strategy == "manual" else "#auto", RadioButton
-        ).value = True
+        fill_fields(self, fresh)
         self.ticked = from_texts(fresh.scope)
         if self.query(ScopeTree):
             self.query_one(ScopeTree).set_ticked(self.ticked)
