@@ -15,6 +15,7 @@ from textual.widgets import Button, Input, Select, Static
 
 from core.api import Core
 from core.catalog.scope import ScopePath, from_texts, summary
+from core.catalog.service import Listing
 from core.errors import AmxError
 from core.schedules.form import ScheduleForm, check_form, example_fire_at
 from core.schedules.triggers import default_zone_name
@@ -193,11 +194,12 @@ class ScheduleDialog(ModalScreen[ScheduleInfo | None]):
         box.remove_children()
         catalog = self.core.catalog
 
-        def loader(parent: tuple[str, ...]) -> Any:
-            return catalog.children(profile, parent).nodes
+        def loader(parent: tuple[str, ...]) -> Listing:
+            # The database first, so a cached listing is never shown as if it were current.
+            return catalog.children(profile, parent, refresh=True)
 
         keep = self.ticked if not self._loading or self.existing else frozenset()
-        box.mount(ScopeTree(loader, profile, database, keep, id="scope"))
+        box.mount(ScopeTree(loader, profile, database, keep, now=self.core.clock.now, id="scope"))
         self._show_summary()
 
     @on(ScopeTree.Changed)
