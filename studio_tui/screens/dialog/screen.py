@@ -63,7 +63,10 @@ class ScheduleDialog(ModalScreen[ScheduleInfo | None]):
         layout: horizontal; height: auto; border: none; padding: 0; background: $boost;
     }
     ScheduleDialog RadioSet:focus { background: $primary 25%; }
-    ScheduleDialog #buttons { height: 3; align-horizontal: right; padding: 0 1; }
+    /* Its own band below the scrolling form, so the form never seems to run on under it. */
+    ScheduleDialog #buttons {
+        height: 3; align-horizontal: right; padding: 0 1; background: $panel;
+    }
     ScheduleDialog #buttons Button { margin-left: 1; }
     ScheduleDialog Horizontal.row { height: auto; }
     ScheduleDialog Horizontal.row > Vertical { width: 1fr; height: auto; margin-right: 1; }
