@@ -1,7 +1,9 @@
 """The cascading scope tree: profile → database → schema → table/view → column, tri-state ticks.
 
 The tree lists one database of a DB profile and loads each level when it is first expanded, in a
-thread worker, because the catalog may sit on a remote server.  The selection is not the tree's
+thread worker, because the catalog may sit on a remote server.  A level read from the catalog
+cache because the database cannot be reached now keeps its cached children under a line that
+says how old they are, why, and which key tries the database again.  The selection is not the tree's
 own state: it is `ScopeTree.ticked`, a set of `core.scope` paths relative to the database, changed
 only through `core.scope.toggle` so the rules live once, in the core.
 """
@@ -9,8 +11,10 @@ only through `core.scope.toggle` so the rules live once, in the core.
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import ClassVar, Literal
 
 from rich.style import Style
@@ -23,21 +27,27 @@ from textual.widgets._tree import TOGGLE_STYLE, TreeNode
 from textual.worker import get_current_worker
 
 from core.catalog.scope import ScopePath, State, format_path, state, summary, toggle
-from core.catalog.service import CatalogNode
+from core.catalog.service import CatalogNode, Listing
 from core.errors import AmxError
+from studio_tui.keys import key_label
+from studio_tui.time_words import relative
 
 __all__ = ["CHUNK_SIZE", "EntryKind", "Loader", "ScopeEntry", "ScopeTree"]
 
 EntryKind = Literal[
-    "profile", "database", "schema", "table", "view", "column", "loading", "error", "empty"
+    "profile", "database", "schema", "table", "view", "column", "loading", "error", "empty", "stale"
 ]
 """What a tree line stands for: a catalog level, or a placeholder under a node."""
 
-Loader = Callable[[tuple[str, ...]], Sequence[CatalogNode]]
-"""Lists a catalog parent's children; the parent path starts with the database name."""
+Loader = Callable[[tuple[str, ...]], Listing]
+"""Lists a catalog parent's children; the parent path starts with the database name.  A listing
+with an `error` was served from the cache because the database could not be read."""
 
 CHUNK_SIZE = 200
 """Children added per call into the event loop, so a schema with thousands of tables stays live."""
+
+FOLDERS = re.compile(r"(?<![\w.])/(?:[^\s/]+/)+(?=[^\s/])")
+"""The folders of an absolute path, shortened to ``…/`` on one-line notes (``…/shop.db``)."""
 
 TICKABLE: frozenset[EntryKind] = frozenset({"database", "schema", "table", "view", "column"})
 EXPANDABLE: frozenset[EntryKind] = frozenset({"database", "schema", "table", "view"})
@@ -57,11 +67,13 @@ class ScopeEntry:
     Attributes:
         path: The scope path relative to the database: ``()`` for the database itself; for the
             profile line and for placeholders, the path of the node they belong to.
-        kind: The catalog level, or ``loading``/``error``/``empty`` for placeholders.
-        name: The name shown (for placeholders, their text).
+        kind: The catalog level, or ``loading``/``error``/``empty``/``stale`` for placeholders.
+        name: The name shown (for placeholders, their text; for ``stale``, why the database
+            could not be read).
         type: A column's SQL type.
         primary_key: Whether a column is part of the primary key.
         foreign_key: The ``schema.table.column`` a column refers to.
+        fetched_at: For ``stale``, when the cached children were read.
     """
 
     path: ScopePath
@@ -70,6 +82,7 @@ class ScopeEntry:
     type: str | None = None
     primary_key: bool = False
     foreign_key: str | None = None
+    fetched_at: datetime | None = None
 
     @property
     def tickable(self) -> bool:
@@ -122,6 +135,7 @@ class ScopeTree(Tree[ScopeEntry], inherit_bindings=False):
         Binding("end", "scroll_end", "Last", show=False, id="scope-tree.end"),
         Binding("pageup", "page_up", "Page up", show=False, id="scope-tree.page-up"),
         Binding("pagedown", "page_down", "Page down", show=False, id="scope-tree.page-down"),
+        Binding("ctrl+r", "retry", "Retry", show=False, id="scope-tree.retry"),
     ]
     """
     | Key(s) | Description |
@@ -132,6 +146,7 @@ class ScopeTree(Tree[ScopeEntry], inherit_bindings=False):
     | left | Collapse the node, or move to its parent. |
     | right | Expand the node, or move to its first child. |
     | home, end, pageup, pagedown | Jump through the tree. |
+    | ctrl+r | Read the levels shown from the cache from the database again. |
     """
 
     COMPONENT_CLASSES: ClassVar[set[str]] = Tree.COMPONENT_CLASSES | {
@@ -141,6 +156,7 @@ class ScopeTree(Tree[ScopeEntry], inherit_bindings=False):
         "scope-tree--detail",
         "scope-tree--loading",
         "scope-tree--error",
+        "scope-tree--stale",
     }
     """
     | Class | Description |
@@ -151,6 +167,7 @@ class ScopeTree(Tree[ScopeEntry], inherit_bindings=False):
     | `scope-tree--detail` | The kind, or a column's type and keys, after the name. |
     | `scope-tree--loading` | The "loading…" placeholder. |
     | `scope-tree--error` | The ⚠ line shown when a level failed to load. |
+    | `scope-tree--stale` | The ⚠ line above children shown from the cache. |
     """
 
     DEFAULT_CSS = """
@@ -161,6 +178,7 @@ class ScopeTree(Tree[ScopeEntry], inherit_bindings=False):
         & > .scope-tree--detail { color: $text-muted; }
         & > .scope-tree--loading { color: $text-muted; text-style: italic; }
         & > .scope-tree--error { color: $text-error; }
+        & > .scope-tree--stale { color: $text-warning; }
     }
     """
 
@@ -203,6 +221,7 @@ class ScopeTree(Tree[ScopeEntry], inherit_bindings=False):
         database: str,
         ticked: frozenset[ScopePath] = frozenset(),
         *,
+        now: Callable[[], datetime],
         summary_limit: int | None = 60,
         name: str | None = None,
         id: str | None = None,  # noqa: A002
@@ -213,11 +232,12 @@ class ScopeTree(Tree[ScopeEntry], inherit_bindings=False):
 
         Args:
             loader: Lists a catalog parent's children, e.g.
-                ``lambda parent: catalog.children(profile, parent).nodes``.  It blocks and may
-                raise `core.errors.AmxError`; it runs in a thread.
+                ``lambda parent: catalog.children(profile, parent, refresh=True)``.  It blocks
+                and may raise `core.errors.AmxError`; it runs in a thread.
             profile: The DB profile's name, shown on the root line.
             database: The database listed under the profile.
             ticked: The initial selection, relative to the database.
+            now: The clock, for the age of listings shown from the cache.
             summary_limit: Characters the summary in `Changed` may take, or None for no limit.
             name: The widget's name.
             id: The widget's ID in the DOM.
@@ -237,6 +257,9 @@ class ScopeTree(Tree[ScopeEntry], inherit_bindings=False):
         self.ticked: frozenset[ScopePath] = frozenset(ticked)
         self.summary_limit = summary_limit
         self._loader = loader
+        self._now = now
+        self._stale: dict[ScopePath, TreeNode[ScopeEntry]] = {}
+        self._retrying: set[ScopePath] = set()
         self._loaded: set[ScopePath] = set()
         self._loading: set[ScopePath] = set()
         self._load_done: dict[ScopePath, asyncio.Event] = {}
@@ -386,23 +409,28 @@ class ScopeTree(Tree[ScopeEntry], inherit_bindings=False):
     def _fetch(self, node: TreeNode[ScopeEntry], path: ScopePath) -> None:
         """List `path`'s children in a thread and hand them to the event loop in chunks."""
         worker = get_current_worker()
-        try:
-            found = list(self._loader((self.database, *path)))
-        except AmxError as exc:
-            failure = exc.message
-        except Exception as exc:  # a driver's own error must not take the studio down
-            failure = f"could not list {format_path(path)}: {exc}."
-        else:
-            for start in range(0, len(found), CHUNK_SIZE):
-                if worker.is_cancelled:
-                    return
-                chunk = found[start : start + CHUNK_SIZE]
-                self.app.call_from_thread(self._populate_chunk, node, path, chunk, start == 0)
+        listing = self._read(path)
+        if isinstance(listing, str):
             if not worker.is_cancelled:
-                self.app.call_from_thread(self._finish_load, node, path, bool(found))
+                self.app.call_from_thread(self._fail_load, node, path, listing)
             return
+        found = listing.nodes
+        for start in range(0, len(found), CHUNK_SIZE):
+            if worker.is_cancelled:
+                return
+            chunk = found[start : start + CHUNK_SIZE]
+            self.app.call_from_thread(self._populate_chunk, node, path, chunk, start == 0)
         if not worker.is_cancelled:
-            self.app.call_from_thread(self._fail_load, node, path, failure)
+            self.app.call_from_thread(self._finish_load, node, path, listing)
+
+    def _read(self, path: ScopePath) -> Listing | str:
+        """The loader's listing for `path`, or the one-sentence reason it failed."""
+        try:
+            return self._loader((self.database, *path))
+        except AmxError as exc:
+            return exc.message
+        except Exception as exc:  # a driver's own error must not take the studio down
+            return f"could not list {format_path(path)}: {exc}."
 
     def _populate_chunk(
         self,
@@ -420,14 +448,27 @@ class ScopeTree(Tree[ScopeEntry], inherit_bindings=False):
             else:
                 node.add(entry.name, entry, allow_expand=True)
 
-    def _finish_load(self, node: TreeNode[ScopeEntry], path: ScopePath, any_found: bool) -> None:
-        if not any_found and node.data is not None:
+    def _finish_load(self, node: TreeNode[ScopeEntry], path: ScopePath, listing: Listing) -> None:
+        if not listing.nodes and node.data is not None:
             node.remove_children()
             text = EMPTY_TEXT.get(node.data.kind, "(empty)")
             node.add_leaf(text, ScopeEntry(path, "empty", text))
+        self._mark_stale(node, path, listing)
         self._loading.discard(path)
         self._loaded.add(path)
         self._load_done[path].set()
+
+    def _mark_stale(self, node: TreeNode[ScopeEntry], path: ScopePath, listing: Listing) -> None:
+        """Put (or take away) the line saying the children below come from the cache."""
+        for child in list(node.children):
+            if child.data is not None and child.data.kind == "stale":
+                child.remove()
+        if listing.error is None:
+            self._stale.pop(path, None)
+            return
+        entry = ScopeEntry(path, "stale", listing.error, fetched_at=listing.fetched_at)
+        node.add_leaf(listing.error, entry, before=0 if node.children else None)
+        self._stale[path] = node
 
     def _fail_load(self, node: TreeNode[ScopeEntry], path: ScopePath, message: str) -> None:
         node.remove_children()
@@ -435,6 +476,67 @@ class ScopeTree(Tree[ScopeEntry], inherit_bindings=False):
         self._loading.discard(path)
         self._load_done[path].set()
         self.post_message(self.LoadFailed(self, path, message))
+
+    # -- trying the database again ----------------------------------------------------------
+
+    def action_retry(self) -> None:
+        """Read every level shown from the cache from the database again."""
+        if not self._stale:
+            self.app.bell()
+            return
+        for path, node in list(self._stale.items()):
+            if path not in self._retrying:
+                self._retrying.add(path)
+                self._refetch(node, path)
+
+    @work(thread=True, exit_on_error=False, group="scope-tree-retry")
+    def _refetch(self, node: TreeNode[ScopeEntry], path: ScopePath) -> None:
+        """Read a stale level again in a thread, keeping its children on screen meanwhile."""
+        listing = self._read(path)
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._retried, node, path, listing)
+
+    def _retried(self, node: TreeNode[ScopeEntry], path: ScopePath, listing: Listing | str) -> None:
+        self._retrying.discard(path)
+        if isinstance(listing, str):
+            # Still unreachable and now not even cached: keep what is shown, say why.
+            old = self._stale_entry(node)
+            fetched_at = old.fetched_at if old is not None else None
+            listing = Listing(
+                profile=self.profile,
+                parent=(self.database, *path),
+                nodes=[],
+                fetched_at=fetched_at or self._now(),
+                from_cache=True,
+                error=listing,
+            )
+            self._mark_stale(node, path, listing)
+            return
+        shown = [c.data.name for c in node.children if c.data and c.data.tickable]
+        if shown != [item.name for item in listing.nodes]:
+            # The catalog changed since it was cached: list the level afresh, closed below.
+            self._forget_below(path)
+            self._populate_chunk(node, path, listing.nodes, True)
+            if not listing.nodes and node.data is not None:
+                text = EMPTY_TEXT.get(node.data.kind, "(empty)")
+                node.add_leaf(text, ScopeEntry(path, "empty", text))
+        self._mark_stale(node, path, listing)
+
+    def _stale_entry(self, node: TreeNode[ScopeEntry]) -> ScopeEntry | None:
+        for child in node.children:
+            if child.data is not None and child.data.kind == "stale":
+                return child.data
+        return None
+
+    def _forget_below(self, path: ScopePath) -> None:
+        """Levels under `path` are listed again when next opened."""
+        below = len(path)
+        for known in (self._loaded, self._stale):
+            for other in [p for p in known if len(p) > below and p[:below] == path]:
+                if isinstance(known, dict):
+                    known.pop(other, None)
+                else:
+                    known.discard(other)
 
     # -- drawing ----------------------------------------------------------------------------
 
@@ -461,6 +563,8 @@ class ScopeTree(Tree[ScopeEntry], inherit_bindings=False):
             label.append(entry.name, self._style("scope-tree--loading"))
         elif entry.kind == "error":
             label.append(f"⚠ {entry.name}", self._style("scope-tree--error"))
+        elif entry.kind == "stale":
+            label.append(self._stale_text(entry), self._style("scope-tree--stale"))
         elif entry.kind == "empty":
             label.append(entry.name, self._style("scope-tree--detail"))
         else:
@@ -475,6 +579,15 @@ class ScopeTree(Tree[ScopeEntry], inherit_bindings=False):
         # mark on the cursor's background reads poorly; the text mark still says the state.
         label.stylize(style, start)
         return label
+
+    def _stale_text(self, entry: ScopeEntry) -> str:
+        """``⚠ cached 3 h ago (^r retries) — <why>``; the key comes first, to show at 80 columns."""
+        age = ""
+        if entry.fetched_at is not None:
+            seconds = (self._now() - entry.fetched_at).total_seconds()
+            age = " just now" if seconds < 60 else f" {relative(entry.fetched_at, self._now())}"
+        key = key_label(self.app, self.BINDINGS, "scope-tree.retry")
+        return f"⚠ cached{age} ({key} retries) — {FOLDERS.sub('…/', entry.name)}"
 
     def _style(self, component: str) -> Style:
         # Only the full style blends alpha colours such as $text-muted into a real colour; take

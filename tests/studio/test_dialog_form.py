@@ -8,8 +8,10 @@ from typing import Any
 import pytest
 from textual.widgets import Input, Static
 
+from studio_tui.screens.confirm import ConfirmScreen
 from studio_tui.screens.dialog import ScheduleDialog
 from studio_tui.screens.schedules import SchedulesScreen
+from studio_tui.widgets.schedule_table import ScheduleTable
 from tests.studio.conftest import MakeStudio, settle
 
 pytestmark = pytest.mark.anyio
@@ -117,3 +119,46 @@ async def test_interval_start_missed_policy_grace_and_retries_are_saved(
         made = next(s for s in app.core.schedules.list().items if s.name == "Every six")
         assert made.next_fire_local == "2026-11-21T12:30:00+07:00"
         assert (made.missed_policy, made.misfire_grace_s, made.max_retries) == ("skip", 300, 7)
+
+
+async def open_edit(pilot: Any, name: str) -> ScheduleDialog:
+    await settle(pilot)
+    table = pilot.app.screen.query_one(ScheduleTable)
+    key = next(k for k, s in table.items.items() if s.name == name)
+    table.move_cursor(row=table.get_row_index(key))
+    await settle(pilot)
+    await pilot.press("e")
+    await settle(pilot)
+    dialog = pilot.app.screen
+    assert isinstance(dialog, ScheduleDialog)
+    return dialog
+
+
+@pytest.mark.parametrize("opening", ["new", "edit"])
+async def test_escape_closes_an_unchanged_dialog_at_once(
+    make_studio: MakeStudio, opening: str
+) -> None:
+    # Filling the choices from the database is not a change the person made.
+    app = make_studio()
+    async with app.run_test(size=WIDE) as pilot:
+        for typed in (False, True):
+            if opening == "new":
+                dialog = await open_new(pilot)
+            else:
+                dialog = await open_edit(pilot, "Nightly PII sweep")
+            assert not dialog.dirty
+            if typed:
+                await pilot.press("x")  # into the name, which has the focus
+                assert dialog.dirty
+            await pilot.press("escape")
+            await settle(pilot)
+            if not typed:
+                assert isinstance(app.screen, SchedulesScreen)
+                continue
+            assert isinstance(app.screen, ConfirmScreen)
+            assert "Discard your changes?" in str(
+                app.screen.query_one("#question", Static).render()
+            )
+            await pilot.press("y")
+            await settle(pilot)
+            assert isinstance(app.screen, SchedulesScreen)

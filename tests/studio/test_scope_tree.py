@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -15,7 +16,7 @@ from textual.widgets import Static
 from textual.widgets._tree import TreeNode
 
 from core.catalog.scope import ScopePath
-from core.catalog.service import CatalogNode, NodeKind
+from core.catalog.service import CatalogNode, Listing, NodeKind
 from core.catalog.targets import Unreachable
 from studio_tui.widgets.scope_tree import CHUNK_SIZE, ScopeEntry, ScopeTree
 
@@ -24,6 +25,12 @@ PUBLIC: ScopePath = ("public",)
 USERS: ScopePath = ("public", "users")
 ORDERS: ScopePath = ("public", "orders")
 SALES_DOWN = "cannot reach db.example.com:5432: connection refused."
+SHOP_GONE = (
+    "cannot open /srv/shop.db for DB profile 'shop-prod': no such file; restore it or correct "
+    "the profile's URL."
+)
+NOW = datetime(2026, 11, 21, 2, 0, tzinfo=UTC)
+CACHED_AT = NOW - timedelta(hours=3)
 
 
 def column(name: str, type_: str, *, pk: bool = False, fk: str | None = None) -> CatalogNode:
@@ -56,24 +63,27 @@ SHOP: dict[tuple[str, ...], list[CatalogNode]] = {
 
 
 class FakeCatalog:
-    """An in-memory loader: parent path → children, with a delay, held parents and failures."""
+    """An in-memory loader: parent path → children, with a delay, held parents, failures, and
+    parents served from a cache read three hours ago because the database cannot be read."""
 
     def __init__(
         self,
         listing: Mapping[tuple[str, ...], list[CatalogNode]] = SHOP,
         *,
         failing: Mapping[tuple[str, ...], str] | None = None,
+        stale: Mapping[tuple[str, ...], str] | None = None,
         held: Iterable[tuple[str, ...]] = (),
         delay: float = 0.0,
     ) -> None:
         self.listing = dict(listing)
         self.failing = dict(failing or {})
+        self.stale = dict(stale or {})
         self.held = set(held)
         self.delay = delay
         self.release = threading.Event()
         self.calls: list[tuple[str, ...]] = []
 
-    def __call__(self, parent: tuple[str, ...]) -> list[CatalogNode]:
+    def __call__(self, parent: tuple[str, ...]) -> Listing:
         self.calls.append(parent)
         if self.delay:
             time.sleep(self.delay)
@@ -81,7 +91,15 @@ class FakeCatalog:
             self.release.wait(timeout=5)
         if parent in self.failing:
             raise Unreachable(self.failing[parent])
-        return list(self.listing.get(parent, []))
+        error = self.stale.get(parent)
+        return Listing(
+            profile="shop-prod",
+            parent=parent,
+            nodes=list(self.listing.get(parent, [])),
+            fetched_at=CACHED_AT if error else NOW,
+            from_cache=error is not None,
+            error=error,
+        )
 
 
 class Host(App[None]):
@@ -100,7 +118,9 @@ class Host(App[None]):
         self.failures: list[ScopeTree.LoadFailed] = []
 
     def compose(self) -> ComposeResult:
-        tree = ScopeTree(self.loader, "shop-prod", DATABASE, self.initial, id="scope")
+        tree = ScopeTree(
+            self.loader, "shop-prod", DATABASE, self.initial, now=lambda: NOW, id="scope"
+        )
         yield tree
         yield Static(f"Scope: {tree.summary}", id="summary", markup=False)
 
@@ -416,6 +436,14 @@ async def _open_sales(pilot: Pilot[Any]) -> None:
     await settle(pilot)
 
 
+async def _open_public(pilot: Pilot[Any]) -> None:
+    await settle(pilot)
+    app = pilot.app
+    assert isinstance(app, Host)
+    await app.scope_tree.expand_path(PUBLIC)
+    await pilot.pause()
+
+
 def test_snapshot_partial_selection(snap_compare: Any) -> None:
     assert snap_compare(
         Host(FakeCatalog(), PARTIAL), terminal_size=(80, 24), run_before=_open_orders
@@ -435,4 +463,12 @@ def test_snapshot_load_failure(snap_compare: Any) -> None:
     catalog = FakeCatalog(failing={("shop", "sales"): SALES_DOWN})
     assert snap_compare(
         Host(catalog, frozenset({PUBLIC})), terminal_size=(80, 24), run_before=_open_sales
+    )
+
+
+def test_snapshot_stale_listing(snap_compare: Any) -> None:
+    # The database cannot be read now: its schemas come from the cache, under a line saying so.
+    catalog = FakeCatalog(stale={("shop",): SHOP_GONE})
+    assert snap_compare(
+        Host(catalog, frozenset({USERS})), terminal_size=(80, 24), run_before=_open_public
     )

@@ -190,3 +190,9 @@ def test_dialog_interval_with_its_start(snap: Any, make_studio: MakeStudio) -> N
     every = ("n", "tab", "enter", "down", "down", "enter", "tab", "tab", *"6h")
     run = keys(*every, "tab", *"2026-11-21 12:30")
     assert snap(make_studio(), terminal_size=WIDE, run_before=run)
+
+
+def test_dialog_scrolled_to_its_last_row(snap: Any, make_studio: MakeStudio) -> None:
+    # The form scrolled to Retries: the buttons sit in their own band below it, not over it.
+    run = keys("n", *["tab"] * 11)
+    assert snap(make_studio(), terminal_size=WIDE, run_before=run)

@@ -30,7 +30,10 @@ class Host(App[None]):
         catalog = self.core.catalog
         profile = self.profile
         yield ScopeTree(
-            lambda parent: catalog.children(profile, parent).nodes, profile, self.database
+            lambda parent: catalog.children(profile, parent, refresh=True),
+            profile,
+            self.database,
+            now=self.core.clock.now,
         )
 
 
