@@ -64,7 +64,7 @@ class SchedulesScreen(Screen[None]):
             "app.agenda",
             "Agenda",
             show=False,
-            tooltip="The coming week's fires",
+            tooltip="Agenda of the coming week",
             id="schedules.agenda",
         ),
         Binding(

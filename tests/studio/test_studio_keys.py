@@ -4,6 +4,7 @@ the bindings, so remapping one binding changes the footer, help, hints and label
 from __future__ import annotations
 
 import pytest
+from textual.binding import Binding
 from textual.widgets import Button, DataTable, Footer, Input, Label, OptionList, Static
 from textual.widgets._footer import FooterKey
 
@@ -13,7 +14,7 @@ from studio_tui.screens.agenda import AgendaScreen
 from studio_tui.screens.command import CommandScreen
 from studio_tui.screens.confirm import ConfirmScreen
 from studio_tui.screens.dialog import ScheduleDialog
-from studio_tui.screens.help import HelpScreen
+from studio_tui.screens.help import HelpScreen, sections
 from studio_tui.screens.missed import MissedScreen
 from studio_tui.screens.review import EditValue, ReviewScreen
 from studio_tui.screens.schedules import SchedulesScreen
@@ -24,6 +25,9 @@ from studio_tui.widgets.status_bar import StatusBar
 from tests.studio.conftest import MakeStudio, settle
 
 pytestmark = pytest.mark.anyio
+
+OTHER_SCREENS = ("New / edit dialog", "Agenda", "Details", "Missed runs", "Review queue")
+OTHER_SCREENS += ("Command line",)
 
 
 def row(app: StudioApp) -> int:
@@ -248,3 +252,28 @@ async def test_the_empty_agenda_names_the_keys_bound_now(make_studio: MakeStudio
         assert isinstance(app.screen, AgendaScreen)
         empty = shown(app.screen.query_one("#empty", Static))
         assert "Press ^g, then y to add a schedule" in empty, empty
+
+
+async def test_help_shows_every_schedules_page_key_under_a_heading(
+    make_studio: MakeStudio,
+) -> None:
+    app = make_studio()
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        found = {title: items for title, items, _notes in sections(app)}
+        assert ("x", "Cancel run") in found["Schedules: change the highlighted one, or add one"]
+        assert ("m", "Skip missed") in found["Schedules: change the highlighted one, or add one"]
+        assert ("S", "Reverse the sort") in found["Schedules: filter, sort, times"]
+        assert ("z", "Times in each schedule's zone") in found["Schedules: filter, sort, times"]
+        assert ("a", "Agenda of the coming week") in found["Other screens, ticking, quitting"]
+        assert ("?", "Close") not in [i for items in found.values() for i in items]
+        page = {title: items for title, items in found.items() if title not in OTHER_SCREENS}
+        shown = [keys for items in page.values() for keys, _what in items]
+        every = [*ScheduleTable.BINDINGS, *SchedulesScreen.BINDINGS, *StudioApp.BINDINGS]
+        for b in Binding.make_bindings(every):
+            key = app.get_key_display(b)
+            assert any(key == keys or key in keys.split("/") for keys in shown), b
+        await pilot.press("question_mark")
+        await settle(pilot)
+        titles = [str(t.render()) for t in app.screen.query(".title").results(Static)]
+        assert titles == list(found)
