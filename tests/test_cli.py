@@ -44,7 +44,8 @@ def test_add_list_pause_resume_run_now_rm(amx: Amx) -> None:
     assert amx.json("schedule", "list")["total"] == 0
 
 
-def test_human_list_is_an_aligned_table(amx: Amx) -> None:
+def test_human_list_is_an_aligned_table(amx: Amx, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "200")  # a wide terminal: nothing is shortened
     amx(*ADD)
     amx("schedule", "add", "--name", "once", "--fire-at", "2026-12-01 09:30", "--db-profile",
         "shop", "--scope", "sales")  # fmt: skip

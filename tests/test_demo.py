@@ -231,3 +231,33 @@ def test_the_running_demo_run_is_recovered_when_its_lease_runs_out(
     after = core.schedules.get(running[0].id)
     assert after.status != "running"
     assert core.runs.get(run.id).status == "failed"
+
+
+def test_the_demo_runs_have_logs_written_as_they_went(
+    core: Core, clock: FrozenClock, tmp_path: Path
+) -> None:
+    create_demo(core, tmp_path / "demo")
+    items = core.schedules.list(ListQuery(limit=50)).items
+    by_status = {s.status: s for s in items}
+    logs = {}
+    for status in ("running", "completed", "failed"):
+        run = core.schedules.show(by_status[status].id).runs[0]
+        lines = core.runs.log.lines(run.id)
+        assert run.started_at is not None
+        end = run.finished_at or clock.now()
+        assert lines and all(run.started_at <= line.at <= end for line in lines), status
+        assert [line.at for line in lines] == sorted(line.at for line in lines)
+        assert lines[0].text.startswith("analysing ") and f"'{DEMO_PROFILE}'" in lines[0].text
+        logs[status] = (run, lines)
+    run, lines = logs["running"]
+    assert [line.level for line in lines] == ["info", "info", "warning"]
+    assert lines[1].text.startswith("[1/2] ")
+    assert core.runs.running_progress([run.schedule_id]) == {run.schedule_id: (1, 2)}
+    run, lines = logs["completed"]
+    assert lines[-1].text.startswith("succeeded: ") and lines[-1].at == run.finished_at
+    assert all(line.level == "info" for line in lines)
+    run, lines = logs["failed"]
+    errors = [line.text for line in lines if line.level == "error"]
+    assert run.error and errors[-1] == f"failed: {run.error}"
+    assert any(text.startswith("[2/3] crm.events failed: ") for text in errors)
+    assert core.clock.now() == clock.now()

@@ -2,12 +2,14 @@
 
 Each entry is created through the schedule service; entries that stand for work a daemon did
 (Running, Completed, Failed) are created on a clock `created_days_ago` in the past and then get
-the schedule row and Run the daemon would have written. Days and times of `once` triggers are
-relative to today in the schedule's zone, so the demo always looks current.
+the schedule row and Run the daemon would have written, and the run's log, written through the
+run-log service at the times the lines were due. Days and times of `once` triggers are relative to
+today in the schedule's zone, so the demo always looks current.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, time, timedelta
 from importlib import resources
 from typing import Annotated, Any, Literal
@@ -20,6 +22,8 @@ from core.api import Core
 from core.clock import FrozenClock
 from core.errors import Conflict
 from core.schedules.policies import MissedPolicy, Review
+from core.schedules.run_log import Level, RunLog
+from core.schedules.runs import RunService
 from core.schedules.service import ScheduleService
 from core.schedules.spec import build_spec
 from core.schedules.status import RunStatus, Status
@@ -63,6 +67,12 @@ class _Once(_Strict):
     at: time
 
 
+class _LogLine(_Strict):
+    after_s: int  # from the run's start; a running run's lines stop at now
+    level: Level
+    text: str  # `{profile}` stands for the demo's DB profile
+
+
 class _DaemonOutcome(_Strict):
     status: Literal["running", "completed", "failed"]
     # A recurring schedule runs its first occurrence in the last `lookback_h` hours (or now).
@@ -71,6 +81,7 @@ class _DaemonOutcome(_Strict):
     took_s: int | None = None  # None while running
     summary: dict[str, Any] | None = None
     error: str | None = None
+    log: list[_LogLine] = []
 
 
 class _DemoSchedule(_Strict):
@@ -121,52 +132,59 @@ def _stand_in_for_daemon(
     next_fire_at: datetime | None = None,
     summary: dict[str, Any] | None = None,
     error: str | None = None,
+    log: Sequence[tuple[datetime, Level, str]] = (),
 ) -> None:
-    """Record a daemon outcome (Running, Completed or Failed) and its Run, as the daemon would.
+    """Record a daemon outcome (Running, Completed or Failed) and its Run, as the daemon would:
+    the run starts, writes its log line by line, and (unless Running) finishes.
 
     The service cannot produce these three statuses; this is the only place the demo writes
-    schedule and run rows directly.
+    schedule and run rows directly. The log and the finish go through the run services, each on
+    a clock set to when it happened.
     """
     now = core.clock.now()
-    run_status = {
-        Status.RUNNING: RunStatus.RUNNING,
-        Status.COMPLETED: RunStatus.SUCCEEDED,
-        Status.FAILED: RunStatus.FAILED,
-    }[status]
+    running = status == Status.RUNNING
     # A running run holds a lease as the daemon's claim gives it: with no heartbeat renewing
     # it, the lease runs out and any tick recovers the run, as it would a lost worker's.
-    lease = now + DEMO_LEASE if status == Status.RUNNING else None
+    lease = now + DEMO_LEASE if running else None
     with core.db.write() as session:
         row = session.get(Schedule, schedule_id)
         assert row is not None
         attempt = row.max_retries + 1 if status == Status.FAILED else 1
-        session.add(
-            Run(
-                schedule_id=row.id,
-                scheduled_for=scheduled_for,
-                trigger="schedule",
-                attempt=attempt,
-                status=run_status,
-                worker_id=DEMO_WORKER,
-                started_at=started,
-                finished_at=finished,
-                lease_until=lease,
-                lease_s=DEMO_LEASE.total_seconds() if lease else None,
-                summary=summary,
-                error=error,
-                note="demo data",
-                created_at=scheduled_for,
-            )
+        run = Run(
+            schedule_id=row.id,
+            scheduled_for=scheduled_for,
+            trigger="schedule",
+            attempt=attempt,
+            status=RunStatus.RUNNING,
+            worker_id=DEMO_WORKER,
+            started_at=started,
+            lease_until=lease,
+            lease_s=DEMO_LEASE.total_seconds() if lease else None,
+            summary=summary if running else None,
+            note="demo data",
+            created_at=scheduled_for,
         )
+        session.add(run)
         row.status = status
         row.retry_count = attempt - 1
         row.next_fire_at = next_fire_at
-        if status == Status.RUNNING:
+        if running:
             row.claimed_by = DEMO_WORKER
             row.lease_until = lease
         elif error is not None:
             row.note = f"failed after {attempt} attempts: {error}"
         row.updated_at = now
+        session.flush()
+        run_id = run.id
+    clock = FrozenClock(started)
+    for at, level, text in log:
+        clock.set(at)
+        RunLog(core.db, clock).write(run_id, level, text)
+    if not running:
+        assert finished is not None
+        clock.set(finished)
+        ended = RunStatus.SUCCEEDED if status == Status.COMPLETED else RunStatus.FAILED
+        RunService(core.db, clock).finish(run_id, ended, summary=summary, error=error)
 
 
 def _record_outcome(
@@ -176,22 +194,33 @@ def _record_outcome(
     tz_name: str,
     outcome: _DaemonOutcome,
     now: datetime,
+    profile: str,
 ) -> None:
     if isinstance(trigger, OnceTrigger):
         due = trigger.fire_at.replace(tzinfo=ZoneInfo(tz_name)).astimezone(UTC)
     else:
         due = next_fire_time(trigger, tz_name, now - timedelta(hours=outcome.lookback_h)) or now
     started = due + timedelta(seconds=outcome.started_after_s)
+    finished = None if outcome.took_s is None else started + timedelta(seconds=outcome.took_s)
+    log = [
+        (
+            min(started + timedelta(seconds=line.after_s), finished or now),
+            line.level,
+            line.text.replace("{profile}", profile),
+        )
+        for line in outcome.log
+    ]
     _stand_in_for_daemon(
         core,
         schedule_id,
         Status(outcome.status),
         scheduled_for=due,
         started=started,
-        finished=None if outcome.took_s is None else started + timedelta(seconds=outcome.took_s),
+        finished=finished,
         next_fire_at=next_fire_time(trigger, tz_name, now),
         summary=outcome.summary,
         error=outcome.error,
+        log=log,
     )
 
 
@@ -229,7 +258,7 @@ def seed_schedules(core: Core, profile: str) -> list[str]:
         live.add(entry.name)
         created.append(entry.name)
         if entry.daemon is not None:
-            _record_outcome(core, schedule_id, trigger, tz_name, entry.daemon, now)
+            _record_outcome(core, schedule_id, trigger, tz_name, entry.daemon, now, profile)
         if entry.then == "pause":
             core.schedules.pause(schedule_id)
         elif entry.then == "cancel":

@@ -19,6 +19,7 @@ from core.errors import AmxError
 from core.schedules.agenda import DEFAULT_DAYS, Agenda, AgendaLine
 from core.schedules.triggers import default_zone_name
 from studio_tui.agenda_text import LineText, day_title, line_text, summary
+from studio_tui.keys import key_label
 from studio_tui.messages import OpenDetails
 from studio_tui.render import clip
 from studio_tui.shell import Studio
@@ -112,11 +113,19 @@ class AgendaScreen(Screen[None]):
             Content.assemble(("Agenda", "bold"), " · ", summary(agenda, self.days))
         )
         self.set_class(agenda.empty, "-empty")
-        self.query_one("#empty", Static).update(
-            f"Nothing fires in the next {self.days} days ({agenda.zone}). Press escape, then n "
-            "to add a schedule, or resume a paused one."
-        )
+        self.query_one("#empty", Static).update(self.empty_text(agenda))
         self._draw()
+
+    def empty_text(self, agenda: Agenda) -> str:
+        """What an empty agenda says, naming the keys bound now."""
+        from studio_tui.screens.schedules import SchedulesScreen
+
+        back = key_label(self.app, self.BINDINGS, "agenda.back")
+        new = key_label(self.app, SchedulesScreen.BINDINGS, "schedules.new")
+        return (
+            f"Nothing fires in the next {self.days} days ({agenda.zone}). Press {back}, then "
+            f"{new} to add a schedule, or resume a paused one."
+        )
 
     def on_resize(self) -> None:
         if self.agenda is not None:

@@ -21,6 +21,7 @@ from core.schedules.status import RunStatus
 from core.schedules.views import RunInfo, ScheduleDetail, ScheduleInfo
 from core.text import printable
 from studio_tui import render
+from studio_tui.keys import key_label
 from studio_tui.literal import clipped
 
 PAGE = 100
@@ -192,9 +193,13 @@ class DetailsScreen(Screen[None]):
                 key=str(r.id),
             )
         last = self.page_offset + len(detail.runs)
+        older = key_label(self.app, self.BINDINGS, "details.older")
+        newer = key_label(self.app, self.BINDINGS, "details.newer")
         self.query_one("#pager", Static).update(
-            f"runs {self.page_offset + 1 if detail.runs else 0}-{last} of {detail.runs_total}"
-            + ("  ·  [ ] older / newer" if detail.runs_total > PAGE else "")
+            Text(
+                f"runs {self.page_offset + 1 if detail.runs else 0}-{last} of {detail.runs_total}"
+                + (f"  ·  {older} older / {newer} newer" if detail.runs_total > PAGE else "")
+            )
         )
         if detail.runs:
             self.show_run(detail.runs[0])

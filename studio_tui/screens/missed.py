@@ -8,27 +8,31 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Static
 
 from core.api import Core
 from core.errors import AmxError
 from core.schedules.views import ScheduleInfo
+from studio_tui.keys import key_label
 from studio_tui.literal import clipped
 from studio_tui.widgets.schedule_table import fire_text
 
-# Label, key and id of each choice; below 110 columns the keys are left off the labels.
+# Label, binding id and button id of each choice; below 110 columns the keys are left off the
+# labels.
 BUTTONS = (
-    ("Run now", "r", "run"),
-    ("Skip", "s", "skip"),
-    ("Run all", "R", "run-all"),
-    ("Skip all", "S", "skip-all"),
-    ("Later", "esc", "later"),
+    ("Run now", "missed.run", "run"),
+    ("Skip", "missed.skip", "skip"),
+    ("Run all", "missed.run_all", "run-all"),
+    ("Skip all", "missed.skip_all", "skip-all"),
+    ("Later", "missed.later", "later"),
 )
 
 
 class MissedScreen(ModalScreen[None]):
-    """Lists Missed schedules; r/s act on the highlighted one, R/S on all."""
+    """Lists Missed schedules; Run now and Skip act on the highlighted one, Run all and Skip all
+    on every one."""
 
     DEFAULT_CSS = """
     MissedScreen { align: center middle; }
@@ -70,9 +74,14 @@ class MissedScreen(ModalScreen[None]):
             table: DataTable[str] = DataTable(cursor_type="row", id="missed")
             yield table
             with Horizontal():
-                for label, key, button_id in BUTTONS:
+                for label, binding_id, button_id in BUTTONS:
+                    key = key_label(self.app, self.BINDINGS, binding_id)
                     text = f"{label} ({key})" if self.app.size.width >= 110 else label
-                    yield Button(text, id=button_id, variant="primary" if key == "r" else "default")
+                    yield Button(
+                        Content(text),
+                        id=button_id,
+                        variant="primary" if button_id == "run" else "default",
+                    )
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

@@ -17,6 +17,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 from core.analysis.review import ProposalInfo, show_value
 from core.api import Core
 from core.errors import AmxError
+from studio_tui.keys import key_label
 from studio_tui.literal import clipped, literal
 
 
@@ -41,7 +42,9 @@ class EditValue(ModalScreen[str | None]):
         with Vertical():
             yield Static(
                 Text.assemble(
-                    (p.path, "bold"), f" {p.field} — enter accepts your value, esc cancels"
+                    (p.path, "bold"),
+                    f" {p.field} — enter accepts your value, "
+                    f"{key_label(self.app, self.BINDINGS, 'edit_value.cancel')} cancels",
                 )
             )
             yield Input(value=show_value(p.field, p.new_value), id="value")
@@ -52,7 +55,8 @@ class EditValue(ModalScreen[str | None]):
 
 
 class ReviewScreen(Screen[None]):
-    """Pending proposals; a accept, x reject, e edit and accept, A accept the whole run."""
+    """Pending proposals, accepted, rejected, edited and accepted, or accepted a whole run at a
+    time."""
 
     DEFAULT_CSS = """
     ReviewScreen #title { height: 1; padding: 0 1; background: $panel; }
@@ -112,12 +116,14 @@ class ReviewScreen(Screen[None]):
         table.clear()
         self.proposals = {}
         runs: dict[int, list[ProposalInfo]] = {}
+        accept_all = self.key("review.accept_run")
         for p in items:
             runs.setdefault(p.run_id, []).append(p)
         for run_id, group in runs.items():
             name = names.get(group[0].schedule_id, f"schedule {group[0].schedule_id}")
             header = Text(
-                f"Run {run_id} · {name} · {len(group)} pending (A accepts all)", style="bold"
+                f"Run {run_id} · {name} · {len(group)} pending ({accept_all} accepts all)",
+                style="bold",
             )
             table.add_row(header, "", "", "", "", key=f"run:{run_id}")
             for p in group:
@@ -146,6 +152,10 @@ class ReviewScreen(Screen[None]):
                 row = min(row + 1, table.row_count - 1)
             table.move_cursor(row=row)
 
+    def key(self, binding_id: str) -> str:
+        """The key bound to one of this screen's bindings now, as shown to people."""
+        return key_label(self.app, self.BINDINGS, binding_id)
+
     def _key(self) -> str | None:
         table = self.query_one(DataTable)
         if not table.row_count:
@@ -161,7 +171,8 @@ class ReviewScreen(Screen[None]):
         p = self.proposals.get(str(event.row_key.value))
         detail = self.query_one("#detail", Static)
         if p is None:
-            detail.update("A whole run: A accepts every pending proposal in it.")
+            every = self.key("review.accept_run")
+            detail.update(f"A whole run: {every} accepts every pending proposal in it.")
             return
         text = Text.assemble((p.path, "bold"), f" {p.field} · confidence {p.confidence:.2f}")
         text.append(f"\nold: {show_value(p.field, p.old_value)}")

@@ -63,7 +63,7 @@ class SchedulesScreen(Screen[None]):
             "app.agenda",
             "Agenda",
             show=False,
-            tooltip="The coming week's fires",
+            tooltip="Agenda of the coming week",
             id="schedules.agenda",
         ),
         Binding(
@@ -156,7 +156,13 @@ class SchedulesScreen(Screen[None]):
             "skip": self.key("schedules.skip"),
             "cancel": self.key("schedules.cancel"),
             "delete": self.key("schedules.delete"),
+            "details": self.key("schedules.details"),
         }
+
+    def chip_keys(self) -> dict[str, str]:
+        """The chips' keys and the text filter's, as bound now."""
+        keys = {s: self.key(f"schedules.chip{n}") for n, s in enumerate(CHIPS, start=1)}
+        return keys | {"filter": self.key("schedules.filter"), "clear": self.key("schedules.clear")}
 
     def on_mount(self) -> None:
         self.query_one(ScheduleTable).focus()
@@ -223,9 +229,10 @@ class SchedulesScreen(Screen[None]):
         table.view = View(self.viewer_zone, self.own_zone, self.sort, self.descending, board.now)
         table.show(board.page.items, board.progress, board.last_runs)
         self._tell_outcomes(board)
-        self.query_one(FilterChips).show(self.active, board.counts, self.text)
+        self.query_one(FilterChips).show(self.active, board.counts, self.text, self.chip_keys())
         bar = self.query_one(StatusBar)
         bar.zone = self.viewer_zone
+        bar.tick_key = self.key("schedules.tick")
         bar.now = board.now
         bar.firing = board.firing
         empty = board.page.total == 0 and not self.active and not self.text
@@ -292,6 +299,9 @@ class SchedulesScreen(Screen[None]):
     def action_filter(self) -> None:
         box = self.query_one("#filter", Input)
         box.add_class("-open")
+        box.placeholder = (
+            f"filter by name or scope; enter to apply, {self.key('schedules.clear')} to clear"
+        )
         box.value = self.text
         box.focus()
 
@@ -521,7 +531,7 @@ class SchedulesScreen(Screen[None]):
             if action in run:
                 run[action]()
 
-        self.app.push_screen(ActionMenu(info, actions_for(info)), chosen)
+        self.app.push_screen(ActionMenu(info, actions_for(info), self.action_key_labels()), chosen)
 
     def system_commands(self) -> Iterable[SystemCommand]:
         """This page's palette entries: the row actions on the highlighted schedule."""

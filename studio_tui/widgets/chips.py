@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-from rich.text import Text
+from collections.abc import Mapping
+
 from textual.app import ComposeResult
 from textual.containers import Horizontal
+from textual.content import Content
 from textual.message import Message
 from textual.widgets import Static
 
-from studio_tui.literal import literal
+from core.text import printable
 
 CHIPS = ("pending", "paused", "failed", "missed")
+# The keys as bound by default; the page hands in the keys bound now (see `FilterChips.show`).
+DEFAULT_KEYS = {"pending": "1", "paused": "2", "failed": "3", "missed": "4"}
 
 
 class Chip(Static):
-    """One status toggle, e.g. `[x] Pending 3`."""
+    """One status toggle with the key that toggles it, e.g. `1 [x] Pending 3`."""
 
     DEFAULT_CSS = """
     Chip {
@@ -44,19 +48,26 @@ class Chip(Static):
         self.count = 0
         self.on = False
 
-    def show(self, on: bool, count: int) -> None:
-        """Redraw with its state and count."""
+    def show(self, on: bool, count: int, key: str | None = None) -> None:
+        """Redraw with its state, count and (when given) the key bound to it now."""
         self.on, self.count = on, count
+        if key is not None:
+            self.key = key
         self.set_class(on, "-on")
         mark = "[x]" if on else "[ ]"
-        self.update(Text(f"{mark} {self.status.capitalize()} {count}"))
+        # Content built from plain strings is never read as markup: `[x]` stays `[x]`.
+        self.update(
+            Content.assemble(
+                (self.key, "bold $accent"), f" {mark} {self.status.capitalize()} {count}"
+            )
+        )
 
     def on_click(self) -> None:
         self.post_message(self.Toggled(self.status))
 
 
 class FilterChips(Horizontal):
-    """Pending / Paused / Failed chips, and Missed when any exist; keys 1 to 4 toggle them."""
+    """Pending / Paused / Failed chips, and Missed when any exist, each toggled by its key."""
 
     DEFAULT_CSS = """
     FilterChips { height: 1; padding: 0 1; margin: 1 0 0 0; }
@@ -64,15 +75,29 @@ class FilterChips(Horizontal):
     """
 
     def compose(self) -> ComposeResult:
-        for index, status in enumerate(CHIPS, start=1):
-            yield Chip(status, str(index))
-        yield Static("", id="filter-text")
+        for status in CHIPS:
+            yield Chip(status, DEFAULT_KEYS[status])
+        yield Static("", id="filter-text", markup=False)
 
-    def show(self, active: frozenset[str], counts: dict[str, int], text: str) -> None:
-        """Reflect the active chips, the counts and the text filter."""
+    def show(
+        self,
+        active: frozenset[str],
+        counts: dict[str, int],
+        text: str,
+        keys: Mapping[str, str] | None = None,
+    ) -> None:
+        """Reflect the active chips, the counts and the text filter. `keys` are the keys bound
+        now, by chip status, plus `filter` (open the text filter) and `clear` (clear it)."""
+        keys = {**DEFAULT_KEYS, "filter": "/", "clear": "esc", **(keys or {})}
         for chip in self.query(Chip):
-            chip.show(chip.status in active, counts.get(chip.status, 0))
+            chip.show(chip.status in active, counts.get(chip.status, 0), keys[chip.status])
             hidden = chip.status == "missed" and not counts.get("missed") and "missed" not in active
             chip.set_class(hidden, "-hidden")
-        hint = f'filter: "{text}"  (/ to change, esc to clear)' if text else "/ filter"
-        self.query_one("#filter-text", Static).update(literal(hint))
+        slash, clear = keys["filter"], keys["clear"]
+        hint = (
+            f'filter: "{printable(text)}"  ({slash} to change, {clear} to clear)'
+            if text
+            else f"{slash} filter"
+        )
+        # A Content made from a string is shown as it is, never read as markup.
+        self.query_one("#filter-text", Static).update(Content(hint))

@@ -71,6 +71,8 @@ class StatusBar(Static):
     lost_since: reactive[datetime | None] = reactive(None)
     # The viewer's zone: the next fire time is shown in it, as the table's are.
     zone: reactive[str] = reactive(default_zone_name)
+    # The key that starts and stops ticking here, as bound now (the page sets it).
+    tick_key: reactive[str] = reactive("t")
 
     def watch_firing(self, firing: Firing) -> None:
         self._warn()
@@ -87,15 +89,15 @@ class StatusBar(Static):
         return bool(f.queued) and not f.alive and not f.embedded and f.hook_installed is not None
 
     def render(self) -> Text:
-        f, now = self.firing, self.now
+        f, now, t = self.firing, self.now, self.tick_key
         if self.lost_since is not None:
             return self._render_lost(self.lost_since, now)
         if self.size.width and self.size.width < 100:
-            return self._render_narrow(f, now)
+            return self._render_narrow(f, now, t)
         text = Text(no_wrap=True, overflow="ellipsis")
         if f.embedded:
             text.append("◆ ticking here", style="bold")
-            text.append(" while the studio is open (t stops)")
+            text.append(f" while the studio is open ({t} stops)")
         elif f.alive:
             text.append("● daemon alive", style="bold")
             seen = in_words(int((f.last_seen - now).total_seconds())) if f.last_seen and now else ""
@@ -108,14 +110,14 @@ class StatusBar(Static):
         elif f.last_seen is not None and now is not None:
             ago = in_words(int((f.last_seen - now).total_seconds()))
             text.append("▲ daemon silent", style="bold")
-            text.append(f" {ago.removesuffix(' ago')} — schedules won't fire (t: tick here)")
+            text.append(f" {ago.removesuffix(' ago')} — schedules won't fire ({t}: tick here)")
         elif f.hook_installed:
             text.append("▲ daemon installed but not running", style="bold")
         elif f.hook_installed is None:
             text.append("… checking the daemon")
         else:
             text.append("○ daemon not installed", style="bold")
-            text.append(" — schedules won't fire (t: tick here)")
+            text.append(f" — schedules won't fire ({t}: tick here)")
         text.append("  │  ")
         text.append_text(self._next(f, now, room=self._room() - text.cell_len))
         return text
@@ -150,7 +152,7 @@ class StatusBar(Static):
         text.append(" — retrying; the table shows what was last loaded")
         return text
 
-    def _render_narrow(self, f: Firing, now: datetime | None) -> Text:
+    def _render_narrow(self, f: Firing, now: datetime | None, t: str) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis")
         if f.embedded:
             text.append("◆ ticking here", style="bold")
@@ -159,11 +161,11 @@ class StatusBar(Static):
             if f.skewed:
                 text.append(f" ▲ clock {f.skewed[0][1]:+.0f} s", style="bold")
         elif f.last_seen is not None:
-            text.append("▲ daemon silent (t: tick)", style="bold")
+            text.append(f"▲ daemon silent ({t}: tick)", style="bold")
         elif f.hook_installed is None:
             text.append("… daemon?")
         else:
-            text.append("○ no daemon (t: tick)", style="bold")
+            text.append(f"○ no daemon ({t}: tick)", style="bold")
         text.append(" │ ")
         if f.next_at is not None and now is not None:
             local = f.next_at.astimezone(ZoneInfo(self.zone))

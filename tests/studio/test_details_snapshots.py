@@ -47,3 +47,13 @@ def test_details_with_a_log(snap: Any, make_studio: MakeStudio) -> None:
 
 def test_details_with_a_log_80x24(snap: Any, make_studio: MakeStudio) -> None:
     assert snap(make_studio(review=True), terminal_size=NARROW, run_before=keys("i"))
+
+
+def test_details_of_the_demo_running_run(snap: Any, make_studio: MakeStudio) -> None:
+    # "Payments audit", second row, is running: its log so far, with a warning, followed live.
+    assert snap(make_studio(), terminal_size=WIDE, run_before=keys("down", "i"))
+
+
+def test_details_of_the_demo_completed_run_80x24(snap: Any, make_studio: MakeStudio) -> None:
+    # "Revenue columns check", next to last, succeeded: each table's progress and the outcome.
+    assert snap(make_studio(), terminal_size=NARROW, run_before=keys(*["down"] * 7, "i"))

@@ -4,19 +4,30 @@ the bindings, so remapping one binding changes the footer, help, hints and label
 from __future__ import annotations
 
 import pytest
-from textual.widgets import Button, Footer, Input, Label, Static
+from textual.binding import Binding
+from textual.widgets import Button, DataTable, Footer, Input, Label, OptionList, Static
 from textual.widgets._footer import FooterKey
 
 from studio_tui.app import StudioApp
+from studio_tui.screens.actions import ActionMenu
+from studio_tui.screens.agenda import AgendaScreen
 from studio_tui.screens.command import CommandScreen
 from studio_tui.screens.confirm import ConfirmScreen
 from studio_tui.screens.dialog import ScheduleDialog
-from studio_tui.screens.help import HelpScreen
+from studio_tui.screens.help import HelpScreen, sections
+from studio_tui.screens.missed import MissedScreen
+from studio_tui.screens.review import EditValue, ReviewScreen
+from studio_tui.screens.schedules import SchedulesScreen
+from studio_tui.widgets.chips import Chip
 from studio_tui.widgets.key_grid import KeyGrid
 from studio_tui.widgets.schedule_table import ScheduleTable
+from studio_tui.widgets.status_bar import StatusBar
 from tests.studio.conftest import MakeStudio, settle
 
 pytestmark = pytest.mark.anyio
+
+OTHER_SCREENS = ("New / edit dialog", "Agenda", "Details", "Missed runs", "Review queue")
+OTHER_SCREENS += ("Command line",)
 
 
 def row(app: StudioApp) -> int:
@@ -160,3 +171,121 @@ async def test_no_screen_shows_the_palette_chunk_in_its_footer(make_studio: Make
             await settle(pilot)
             for footer_widget in app.screen.query(Footer):
                 assert not footer_widget.show_command_palette, type(app.screen).__name__
+
+
+def shown(widget: Static) -> str:
+    return str(widget.render())
+
+
+async def test_remapped_tick_filter_and_chip_keys_show_in_chips_bar_and_prompts(
+    make_studio: MakeStudio,
+) -> None:
+    app = make_studio(ask_missed=True)
+    app.set_keymap(
+        {
+            "schedules.tick": "b",
+            "schedules.filter": "f",
+            "schedules.clear": "ctrl+l",
+            "schedules.chip1": "7",
+            "schedules.details": "o",
+            "missed.run": "u",
+            "missed.later": "ctrl+g",
+        }
+    )
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, MissedScreen)
+        labels = [str(b.label) for b in app.screen.query(Button)]
+        assert labels[0] == "Run now (u)" and labels[-1] == "Later (^g)", labels
+        await pilot.press("ctrl+g")
+        await settle(pilot)
+        assert isinstance(app.screen, SchedulesScreen)
+        bar = app.screen.query_one(StatusBar)
+        assert "(b: tick here)" in bar.render().plain
+        assert shown(app.screen.query_one("#chip-pending", Chip)).startswith("7 [ ] Pending")
+        assert shown(app.screen.query_one("#filter-text", Static)) == "f filter"
+        await pilot.press("7")
+        await settle(pilot)
+        assert shown(app.screen.query_one("#chip-pending", Chip)).startswith("7 [x] Pending")
+        await pilot.press("f")
+        await settle(pilot)
+        box = app.screen.query_one("#filter", Input)
+        assert box.placeholder.endswith("^l to clear")
+        await pilot.press(*"ord", "enter")
+        await settle(pilot)
+        hint = shown(app.screen.query_one("#filter-text", Static))
+        assert hint == 'filter: "ord"  (f to change, ^l to clear)'
+        table = app.screen.query_one(ScheduleTable)
+        key = table.highlighted_key()
+        assert key is not None
+        table.post_message(ScheduleTable.ActionsClicked(key))
+        await settle(pilot)
+        assert isinstance(app.screen, ActionMenu)
+        prompts = [str(o.prompt) for o in app.screen.query_one(OptionList).options]
+        assert "Details  (o)" in prompts, prompts
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.resize_terminal(80, 24)
+        await settle(pilot)
+        assert "(b: tick)" in app.screen.query_one(StatusBar).render().plain
+
+
+async def test_remapped_keys_show_in_the_review_queue_and_its_edit_prompt(
+    make_studio: MakeStudio,
+) -> None:
+    app = make_studio(review=True)
+    app.set_keymap({"review.accept_run": "Z", "edit_value.cancel": "ctrl+g"})
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        await pilot.press("v")
+        await settle(pilot)
+        assert isinstance(app.screen, ReviewScreen)
+        table = app.screen.query_one(DataTable)
+        assert "(Z accepts all)" in str(table.get_row_at(0)[0])
+        await pilot.press("up")  # the run's own row
+        await settle(pilot)
+        assert "Z accepts every pending proposal" in shown(app.screen.query_one("#detail", Static))
+        await pilot.press("down", "e")
+        await settle(pilot)
+        assert isinstance(app.screen, EditValue)
+        assert shown(app.screen.query_one(Static)).endswith("enter accepts your value, ^g cancels")
+        await pilot.press("ctrl+g")
+        await settle(pilot)
+        assert isinstance(app.screen, ReviewScreen)
+
+
+async def test_the_empty_agenda_names_the_keys_bound_now(make_studio: MakeStudio) -> None:
+    app = make_studio(demo=False)
+    app.set_keymap({"agenda.back": "ctrl+g", "schedules.new": "y"})
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        assert isinstance(app.screen, AgendaScreen)
+        empty = shown(app.screen.query_one("#empty", Static))
+        assert "Press ^g, then y to add a schedule" in empty, empty
+
+
+async def test_help_shows_every_schedules_page_key_under_a_heading(
+    make_studio: MakeStudio,
+) -> None:
+    app = make_studio()
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        found = {title: items for title, items, _notes in sections(app)}
+        assert ("x", "Cancel run") in found["Schedules: change the highlighted one, or add one"]
+        assert ("m", "Skip missed") in found["Schedules: change the highlighted one, or add one"]
+        assert ("S", "Reverse the sort") in found["Schedules: filter, sort, times"]
+        assert ("z", "Times in each schedule's zone") in found["Schedules: filter, sort, times"]
+        assert ("a", "Agenda of the coming week") in found["Other screens, ticking, quitting"]
+        assert ("?", "Close") not in [i for items in found.values() for i in items]
+        page = {title: items for title, items in found.items() if title not in OTHER_SCREENS}
+        shown = [keys for items in page.values() for keys, _what in items]
+        every = [*ScheduleTable.BINDINGS, *SchedulesScreen.BINDINGS, *StudioApp.BINDINGS]
+        for b in Binding.make_bindings(every):
+            key = app.get_key_display(b)
+            assert any(key == keys or key in keys.split("/") for keys in shown), b
+        await pilot.press("question_mark")
+        await settle(pilot)
+        titles = [str(t.render()) for t in app.screen.query(".title").results(Static)]
+        assert titles == list(found)

@@ -78,8 +78,8 @@ async def test_the_active_chip_keeps_its_mark(make_studio: MakeStudio) -> None:
         await pilot.press("1")
         await settle(pilot)
         chip = app.screen.query_one("#chip-pending", Chip)
-        assert shown(chip).startswith("[x] Pending")
-        assert shown(app.screen.query_one("#chip-paused", Chip)).startswith("[ ] Paused")
+        assert shown(chip).startswith("1 [x] Pending")
+        assert shown(app.screen.query_one("#chip-paused", Chip)).startswith("2 [ ] Paused")
 
 
 def test_hostile_names_snapshot(snap: Any, make_studio: MakeStudio) -> None:
