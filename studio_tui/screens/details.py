@@ -107,6 +107,7 @@ class DetailsScreen(Screen[None]):
     DetailsScreen #run { height: auto; max-height: 4; padding: 0 1; background: $panel; }
     DetailsScreen #log {
         height: 1fr; min-height: 3; padding: 0 1; background: $panel; overflow-y: auto;
+        scrollbar-gutter: stable;  /* lines wrap short of the scrollbar that long logs grow */
     }
     """
     BINDINGS = [
