@@ -97,8 +97,9 @@ def fill(core: Core, sources: list[AgendaSource]) -> float:
                     db_profile=s.db_profile,
                     database=None,
                     scope=["main"],
-                    llm_profile="heuristic",
-                    review_strategy="manual",
+                    scenario={
+                        "steps": [{"kind": "analyze", "profile": s.db_profile, "scope": ["main"]}]
+                    },
                     status=s.status,
                     next_fire_at=s.next_fire_at,
                     missed_policy="ask",

@@ -36,12 +36,15 @@ def fill(core: Core, rows: int, seed: int = 7) -> float:
     rng = random.Random(seed)
     trigger = json.dumps({"kind": "cron", "expr": "0 2 * * *"})
     scope = json.dumps(["public.users", "public.orders"])
+    scenario = json.dumps(
+        {"steps": [{"kind": "analyze", "profile": "shop", "scope": json.loads(scope)}]}
+    )
     stamp = NOW.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
     sql = text(
         "INSERT INTO schedules (name, kind, trigger, timezone, db_profile, database, scope, "
-        "llm_profile, review_strategy, status, next_fire_at, missed_policy, misfire_grace_s, "
+        "scenario, status, next_fire_at, missed_policy, misfire_grace_s, "
         "max_retries, retry_count, version, created_at, updated_at) VALUES (:name, 'analyze', "
-        ":trigger, 'Asia/Jakarta', 'shop', NULL, :scope, 'heuristic', 'manual', :status, :due, "
+        ":trigger, 'Asia/Jakarta', 'shop', NULL, :scope, :scenario, :status, :due, "
         "'ask', 60, 3, 0, 1, :now, :now)"
     )
     started = time.perf_counter()
@@ -60,6 +63,7 @@ def fill(core: Core, rows: int, seed: int = 7) -> float:
                     "name": f"schedule-{i:07d}",
                     "trigger": trigger,
                     "scope": scope,
+                    "scenario": scenario,
                     "status": rng.choice(STATUSES),
                     "due": due_text,
                     "now": stamp if core.db.engine.dialect.name == "sqlite" else NOW,

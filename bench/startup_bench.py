@@ -49,19 +49,23 @@ def fill(path: Path, rows: int, *, overdue: bool) -> float:
     sign = -1 if overdue else 1
     sql = text(
         "INSERT INTO schedules (name, kind, trigger, timezone, db_profile, database, scope, "
-        "llm_profile, review_strategy, status, next_fire_at, missed_policy, misfire_grace_s, "
+        "scenario, status, next_fire_at, missed_policy, misfire_grace_s, "
         "max_retries, retry_count, version, created_at, updated_at) VALUES (:name, 'analyze', "
-        ":trigger, 'UTC', 'shop', NULL, :scope, 'heuristic', 'manual', 'pending', :due, "
+        ":trigger, 'UTC', 'shop', NULL, :scope, :scenario, 'pending', :due, "
         "'ask', 60, 3, 0, 1, :made, :made)"
     )
     trigger = json.dumps({"kind": "cron", "expr": f"{rng.randrange(60)} 2 * * *"})
     scope = json.dumps(["public.users"])
+    scenario = json.dumps(
+        {"steps": [{"kind": "analyze", "profile": "shop", "scope": ["public.users"]}]}
+    )
     made = _stamp(now - timedelta(days=4))
     batch = [
         {
             "name": f"schedule-{i:07d}",
             "trigger": trigger,
             "scope": scope,
+            "scenario": scenario,
             "due": _stamp(now + sign * timedelta(seconds=rng.randrange(3600, 3 * 86_400))),
             "made": made,
         }

@@ -92,8 +92,8 @@ class Plain(App[None]):
                 s.rule,
                 s.scope_summary,
                 s.status,
-                s.llm_profile,
-                s.review_strategy,
+                s.llm_profile or "—",
+                s.review_strategy or "—",
             )
             for s in page.items
         )

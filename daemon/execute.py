@@ -1,4 +1,4 @@
-"""Running one claimed job in this process: the analysis (or cache refresh), its progress, and
+"""Running one claimed job in this process: its schedule's scenario, its progress, and
 recording how it ended. The studio, `amx daemon tick` and each job process of `amx daemon run`
 call this."""
 
@@ -21,6 +21,7 @@ from core.schedules.status import RunStatus
 from core.schedules.views import RunInfo
 from daemon.claim import Claimed
 from daemon.settle import RETRY_BASE, finish_and_settle
+from daemon.steps.runner import RunOrder, run_scenario
 from daemon.tick import until_recorded
 
 log = logging.getLogger("amx.daemon")
@@ -45,20 +46,13 @@ def execute(
     )
     try:
         schedule = core.schedules.get(claimed.schedule_id)
-        if schedule.kind == "cache_refresh":
-            counts = core.catalog.refresh(schedule.db_profile)
-            ended = Outcome(RunStatus.SUCCEEDED, summary=dict(counts))
-            said = ", ".join(f"{v} {k}" for k, v in counts.items())
-            _log_line(
-                core, claimed.run_id, f"refreshed the catalog of {schedule.db_profile!r}: {said}"
-            )
-        else:
-            ended = core.job.analyse(
-                claimed.schedule_id,
-                claimed.run_id,
-                cancel=cancel,
-                progress=recorder(core, claimed.run_id),
-            )
+        order = RunOrder(
+            claimed.run_id,
+            schedule,
+            final=claimed.trigger == "manual" or claimed.attempt > schedule.max_retries,
+            section="on_missed" if claimed.trigger == "missed" else "steps",
+        )
+        ended = run_scenario(core, order, cancel, recorder(core, claimed.run_id))
     except NotFound:
         ended = Outcome(RunStatus.FAILED, error="the schedule was deleted")
     except StorageError as exc:

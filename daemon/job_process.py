@@ -389,10 +389,18 @@ def main() -> int:
     with lock:
         busy = bool(running)
     if busy:  # the daemon is gone: stop with it, and let the other workers recover the runs
+        _kill_children()
         logging.shutdown()
         os._exit(3)
     core.close()
     return 0
+
+
+def _kill_children() -> None:
+    """End the child processes of running steps with this process."""
+    from daemon.steps.children import kill_all  # loaded in job processes only
+
+    kill_all()
 
 
 def _watch(expected: FileIdentity | None, daemon_pid: int) -> None:
@@ -404,6 +412,7 @@ def _watch(expected: FileIdentity | None, daemon_pid: int) -> None:
             why = f"its daemon (pid {daemon_pid}) is gone"
         if why is not None:
             log.error("job process %s: %s; stopping its jobs now", os.getpid(), why)
+            _kill_children()
             logging.shutdown()
             os._exit(EXIT_LOST)
         time.sleep(WATCH_S)

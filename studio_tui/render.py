@@ -110,8 +110,8 @@ def schedule_rows(items: Sequence[ScheduleInfo], width: int | None = None) -> st
             local_time(s.next_fire_at, s.timezone),
             s.rule,
             clip(s.scope_summary, 40),
-            s.llm_profile,
-            s.review_strategy.capitalize(),
+            s.llm_shown,
+            s.review_shown,
         ]
         for s in items
     ]
@@ -149,8 +149,8 @@ def detail(d: ScheduleDetail, width: int | None = None) -> str:
         ("db profile", s.db_profile),
         ("database", s.database or "(the profile's default)"),
         ("scope", s.scope_summary),
-        ("llm profile", s.llm_profile),
-        ("review", s.review_strategy.capitalize()),
+        ("llm profile", s.llm_shown),
+        ("review", s.review_shown),
         ("missed policy", s.missed_policy.replace("_", "-")),
         ("misfire grace", f"{s.misfire_grace_s}s"),
         ("retries", f"{s.retry_count} of {s.max_retries}"),

@@ -172,8 +172,9 @@ def test_the_database_itself_refuses_a_second_live_name_that_folds_the_same(core
                 timezone="UTC",
                 db_profile="shop",
                 scope=["public.users"],
-                llm_profile="heuristic",
-                review_strategy="manual",
+                scenario={
+                    "steps": [{"kind": "analyze", "profile": "shop", "scope": ["public.users"]}]
+                },
                 status="pending",
                 created_at=now,
                 updated_at=now,

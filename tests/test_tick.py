@@ -176,15 +176,31 @@ def test_concurrent_claims_never_share_an_occurrence(core: Core, clock: FrozenCl
 
 
 def test_cache_refresh_schedules_refresh_the_catalog(core: Core, clock: FrozenClock) -> None:
-    add(core, "refresh", once("2026-11-21 09:05"), kind="cache_refresh")
+    core.schedules.create(
+        build_spec(
+            name="refresh",
+            trigger=once("2026-11-21 09:05"),
+            timezone="Asia/Jakarta",
+            steps=[{"kind": "cache_refresh", "profile": "shop"}],
+        )
+    )
     clock.advance(timedelta(minutes=5))
     [run] = fire(core)
-    assert run.status == "succeeded" and run.summary == {
-        "databases": 1,
-        "schemas": 3,
-        "tables": 4,
-        "columns": 15,
-    }
+    assert run.status == "succeeded" and run.summary is not None
+    counts = {k: run.summary[k] for k in ("databases", "schemas", "tables", "columns")}
+    assert counts == {"databases": 1, "schemas": 3, "tables": 4, "columns": 15}
+    assert [s["status"] for s in run.summary["steps"]] == ["succeeded"]
+
+
+def test_a_cache_refresh_step_with_a_scope_rereads_only_its_schemas(
+    core: Core, clock: FrozenClock
+) -> None:
+    add(core, "refresh", once("2026-11-21 09:05"), kind="cache_refresh")  # scope public.users
+    clock.advance(timedelta(minutes=5))
+    [run] = fire(core)
+    assert run.status == "succeeded" and run.summary is not None
+    counts = {k: run.summary[k] for k in ("schemas", "tables", "columns")}
+    assert counts == {"schemas": 1, "tables": 2, "columns": 10}
 
 
 def test_a_job_that_cannot_start_fails_its_attempt_and_is_retried(

@@ -8,7 +8,10 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
+
+from sqlalchemy.orm import Session
 
 from core.analysis.llm.factory import annotator_for_profile
 from core.analysis.llm.protocol import Annotator, LlmAuthError, LlmError
@@ -20,10 +23,12 @@ from core.catalog.scope import from_texts
 from core.catalog.scope import summary as scope_summary
 from core.catalog.service import CatalogService
 from core.clock import Clock
-from core.errors import AmxError
+from core.errors import AmxError, InvalidInput
 from core.schedules.outcome import ClaimLost, Outcome
 from core.schedules.run_log import Level, RunLogWriter
 from core.schedules.runs import RunService
+from core.schedules.scenario.model import first_analysis
+from core.schedules.scenario.steps import AnalyzeStep
 from core.schedules.service import ScheduleService
 from core.schedules.status import RunStatus
 from core.schedules.views import RunInfo
@@ -40,6 +45,8 @@ class Progress:
 
 
 ProgressFn = Callable[[Progress], None]
+# One table's proposals, to be recorded in the caller's transaction: (proposals, applied).
+Deferred = Callable[[Session], tuple[int, int]]
 
 
 @dataclass
@@ -91,18 +98,29 @@ class AnalysisJob:
         *,
         progress: ProgressFn | None = None,
         cancel: threading.Event | None = None,
+        step: AnalyzeStep | None = None,
+        log: RunLogWriter | None = None,
+        deferred: list[Deferred] | None = None,
     ) -> Outcome:
-        """Run the analysis for `run_id` and say how it ended, recording nothing about the run
-        itself (its proposals are written as they come)."""
+        """Run the analysis `step` (by default the schedule's first analyze step) for `run_id`
+        and say how it ended, recording nothing about the run itself. Its proposals are written
+        as they come, or, given a `deferred` list, added to it as writes for the caller to
+        commit with the rest of its group."""
         started = time.monotonic()
         cancel = cancel or threading.Event()
-        log = self.runs.log.writer(run_id)
+        log = log or self.runs.log.writer(run_id)
         summary: dict[str, Any] = {
             "tables": 0, "columns": 0, "proposals": 0, "applied": 0, "tokens": 0,
             "errors": [], "missing": [], "duration_s": 0.0, "cancelled": False,
         }  # fmt: skip
         try:
-            error = self._analyse(schedule_id, run_id, summary, progress, cancel, log)
+            if step is None:
+                step = first_analysis(self.schedules.get(schedule_id).steps)
+            if step is None:
+                raise InvalidInput("steps", "the schedule has no analyze step to run.")
+            error = self._analyse(
+                schedule_id, run_id, step, summary, progress, cancel, log, deferred
+            )
         except AmxError as exc:
             error = str(exc)
         summary["duration_s"] = round(time.monotonic() - started, 3)
@@ -120,19 +138,20 @@ class AnalysisJob:
         self,
         schedule_id: int,
         run_id: int,
+        step: AnalyzeStep,
         summary: dict[str, Any],
         progress: ProgressFn | None,
         cancel: threading.Event,
         log: RunLogWriter,
+        deferred: list[Deferred] | None,
     ) -> str | None:
-        schedule = self.schedules.get(schedule_id)
-        db_row = self.profiles.get_db(schedule.db_profile)
-        annotator = annotator_for_profile(self.profiles.get_llm(schedule.llm_profile))
-        ticked = from_texts(schedule.scope)
-        where = f"DB profile {schedule.db_profile!r}" + (
-            f", database {schedule.database!r}" if schedule.database else ""
+        db_row = self.profiles.get_db(step.profile)
+        annotator = annotator_for_profile(self.profiles.get_llm(step.llm_profile))
+        ticked = from_texts(step.scope)
+        where = f"DB profile {step.profile!r}" + (
+            f", database {step.database!r}" if step.database else ""
         )
-        tables, missing = self.catalog.resolve(schedule.db_profile, schedule.database, ticked)
+        tables, missing = self.catalog.resolve(step.profile, step.database, ticked)
         summary["tables"] = len(tables)
         summary["missing"] = missing
         if missing:
@@ -144,8 +163,8 @@ class AnalysisJob:
             )
         log.info(
             f"analysing {len(tables)} table{'s' if len(tables) != 1 else ''} of "
-            f"{scope_summary(ticked)} in {where} with LLM profile {schedule.llm_profile!r} "
-            f"({schedule.review_strategy} review)"
+            f"{scope_summary(ticked)} in {where} with LLM profile {step.llm_profile!r} "
+            f"({step.review} review)"
         )
         tally = _Tally()
         lock = threading.Lock()
@@ -159,18 +178,25 @@ class AnalysisJob:
                 return
             try:
                 prepared = self._with_samples(
-                    schedule.db_profile, schedule.database, table, db_row.sample_size
+                    step.profile, step.database, table, db_row.sample_size
                 )
                 result = annotator.annotate(prepared)
-                made, applied = self.review.record(
+                record = partial(
+                    self.review.record_in,
                     run_id=run_id,
                     schedule_id=schedule_id,
-                    profile=schedule.db_profile,
+                    profile=step.profile,
                     table=prepared,
                     annotation=result.annotation,
-                    auto=schedule.review_strategy == "auto",
+                    auto=step.review == "auto",
                     evidence=result.evidence,
                 )
+                if deferred is None:
+                    made, applied = self.review.record(**record.keywords)
+                else:
+                    with lock:
+                        deferred.append(record)
+                    made = applied = 0
             except (LlmAuthError, ClaimLost) as exc:  # no table after this one can succeed
                 fatal.append(str(exc))
                 cancel.set()
@@ -201,8 +227,13 @@ class AnalysisJob:
                     fatal,
                     cancel,
                     "info",
-                    f"[{done}/{total}] {table.path}: {len(table.columns)} columns, {made} "
-                    f"proposals ({applied} applied), {result.tokens} tokens",
+                    f"[{done}/{total}] {table.path}: {len(table.columns)} columns, "
+                    + (
+                        f"{made} proposals ({applied} applied)"
+                        if deferred is None
+                        else "proposals kept until its group commits"
+                    )
+                    + f", {result.tokens} tokens",
                 )
             if progress:
                 progress(Progress(done, total, table.path, errors))

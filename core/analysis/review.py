@@ -105,6 +105,32 @@ class ReviewService:
         Returns (proposals made, proposals applied). Raises ClaimLost, writing nothing, once
         the run is no longer this writer's (recovered as lost, or its lease ran out).
         """
+        with self.db.write() as session:
+            hold_claim(session, run_id, self.clock.now())
+            return self.record_in(
+                session,
+                run_id=run_id,
+                schedule_id=schedule_id,
+                profile=profile,
+                table=table,
+                annotation=annotation,
+                auto=auto,
+                evidence=evidence,
+            )
+
+    def record_in(
+        self,
+        session: Session,
+        *,
+        run_id: int,
+        schedule_id: int,
+        profile: str,
+        table: TableMeta,
+        annotation: TableAnnotation,
+        auto: bool,
+        evidence: str = "",
+    ) -> tuple[int, int]:
+        """`record` inside a transaction the caller holds (under the run's claim)."""
         parts = (table.database or "default", table.schema, table.name)
         base = format_path(parts)
         wanted: list[tuple[str, str, Field, str, float, str | None]] = [
@@ -136,39 +162,37 @@ class ReviewService:
             wanted.append((path, "column", "tags", tags_text(column.tags), column.confidence, None))
         made = applied = 0
         now = self.clock.now()
-        with self.db.write() as session:
-            hold_claim(session, run_id, now)
-            for path, target, field, value, confidence, comment in wanted:
-                current = self._current(session, profile, path, field)
-                old = current.value if current else comment
-                if value == old or (field == "tags" and value == "[]" and old is None):
-                    continue
-                proposal = Proposal(
-                    run_id=run_id,
-                    schedule_id=schedule_id,
-                    profile=profile,
-                    path=path,
-                    target=target,
-                    field=field,
-                    old_value=old,
-                    new_value=value,
-                    confidence=round(confidence, 3),
-                    evidence=evidence or None,
-                    status="pending",
-                    created_at=now,
-                )
-                session.add(proposal)
-                session.flush()
-                made += 1
-                if not auto:
-                    continue
-                if current is not None and current.source == "human":
-                    proposal.note = "a person wrote the current value; review before replacing it"
-                    continue
-                self._apply(session, proposal, value, "llm", now)
-                proposal.status = "applied"
-                proposal.decided_at = now
-                applied += 1
+        for path, target, field, value, confidence, comment in wanted:
+            current = self._current(session, profile, path, field)
+            old = current.value if current else comment
+            if value == old or (field == "tags" and value == "[]" and old is None):
+                continue
+            proposal = Proposal(
+                run_id=run_id,
+                schedule_id=schedule_id,
+                profile=profile,
+                path=path,
+                target=target,
+                field=field,
+                old_value=old,
+                new_value=value,
+                confidence=round(confidence, 3),
+                evidence=evidence or None,
+                status="pending",
+                created_at=now,
+            )
+            session.add(proposal)
+            session.flush()
+            made += 1
+            if not auto:
+                continue
+            if current is not None and current.source == "human":
+                proposal.note = "a person wrote the current value; review before replacing it"
+                continue
+            self._apply(session, proposal, value, "llm", now)
+            proposal.status = "applied"
+            proposal.decided_at = now
+            applied += 1
         return made, applied
 
     # -- the queue ------------------------------------------------------------------------------

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Sequence
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import func, select
+from sqlalchemy import Text, cast, select
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.orm import Session
 
 from core.catalog.llm_profiles import LlmProfileConfig
 from core.clock import Clock
@@ -204,7 +204,7 @@ class ProfileService:
 
     def remove_db(self, name: str) -> None:
         """Remove a DB profile that no live schedule uses."""
-        self._remove(DbProfile, Schedule.db_profile, name, "DB")
+        self._remove(DbProfile, "profile", name, "DB")
 
     def add_llm(
         self,
@@ -262,12 +262,12 @@ class ProfileService:
         """Remove an LLM profile that no live schedule uses; the built-in one stays."""
         if name == BUILTIN_LLM:
             raise InvalidInput("name", "the built-in heuristic profile cannot be removed.")
-        self._remove(LlmProfile, Schedule.llm_profile, name, "LLM")
+        self._remove(LlmProfile, "llm_profile", name, "LLM")
 
     def _remove(
         self,
         table: type[DbProfile] | type[LlmProfile],
-        column: InstrumentedAttribute[str],
+        key: str,
         name: str,
         label: str,
     ) -> None:
@@ -277,18 +277,35 @@ class ProfileService:
                 raise NotFound(
                     f"no {label} profile named {name!r}.", field=f"{label.lower()}_profile"
                 )
-            users: Sequence[str] = session.scalars(
-                select(Schedule.name)
-                .where(column == name, Schedule.deleted_at.is_(None))
-                .order_by(Schedule.name)
-                .limit(3)
-            ).all()
+            users = _schedules_naming(session, key, name)
+            total = len(users)
+            users = users[:3]
             if users:
-                total = session.scalar(
-                    select(func.count()).where(column == name, Schedule.deleted_at.is_(None))
-                )
                 raise Conflict(
                     f"{label} profile {name!r} is used by {total} schedule(s) "
                     f"({', '.join(users)}); delete or edit them first."
                 )
             session.delete(row)
+
+
+def _schedules_naming(session: Session, key: str, name: str) -> list[str]:
+    """The live schedules whose scenario names profile `name` as `key` (profile, llm_profile)
+    in any step, by name. Scenarios are JSON: the text finds candidates, the data decides."""
+    needle = json.dumps(name)
+    rows = session.execute(
+        select(Schedule.name, Schedule.scenario)
+        .where(Schedule.deleted_at.is_(None))
+        .where(cast(Schedule.scenario, Text).contains(needle, autoescape=True))
+        .order_by(Schedule.name)
+    ).all()
+    return [
+        row.name
+        for row in rows
+        if any(
+            step.get(key) == name
+            for steps in (row.scenario or {}).values()
+            if isinstance(steps, list)
+            for step in steps
+            if isinstance(step, dict)
+        )
+    ]

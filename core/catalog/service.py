@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -22,6 +22,7 @@ from sqlalchemy import Engine, delete, inspect, select, text
 from sqlalchemy.engine import Inspector, make_url
 from sqlalchemy.engine.reflection import ObjectKind
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 
 from core.catalog.metadata import ColumnMeta, TableMeta
 from core.catalog.profiles import ProfileService
@@ -113,8 +114,19 @@ class CatalogService:
             profile=profile, parent=parent, nodes=nodes, fetched_at=now, from_cache=False
         )
 
-    def refresh(self, profile: str) -> dict[str, int]:
-        """Re-read the profile's default database in full and replace its cached listings."""
+    def refresh(self, profile: str, schemas: Sequence[str] = ()) -> dict[str, int]:
+        """Re-read the profile's default database (only `schemas`, if given) and replace its
+        cached listings."""
+        counts, store = self.read_catalog(profile, schemas)
+        with self.db.write() as session:
+            store(session)
+        return counts
+
+    def read_catalog(
+        self, profile: str, schemas: Sequence[str] = ()
+    ) -> tuple[dict[str, int], Callable[[Session], None]]:
+        """Read the profile's catalog (only `schemas`, if given) now, and return its counts and
+        the write that replaces the cached listings with it, for the caller's transaction."""
         row = self.profiles.get_db(profile)
         database = _default_database(row.url)
         counts = {"databases": 0, "schemas": 0, "tables": 0, "columns": 0}
@@ -122,10 +134,15 @@ class CatalogService:
         databases = self._read(row, ())
         listings.append(((), databases))
         counts["databases"] = len(databases)
+        wanted = set(schemas)
         with self._inspector(row, database) as insp:
-            schemas = _schemas(insp)
-            listings.append(((database,), schemas))
-            for schema in schemas:
+            every = _schemas(insp)
+            unknown = sorted(wanted - {s.name for s in every})
+            if unknown:
+                raise _absent(profile, "schema", unknown[0], f"database {database!r}")
+            listings.append(((database,), every))
+            chosen = [s for s in every if not wanted or s.name in wanted]
+            for schema in chosen:
                 tables = _tables(insp, schema.name)
                 listings.append(((database, schema.name), tables))
                 columns = _columns_multi(insp, schema.name, [t.name for t in tables])
@@ -134,13 +151,19 @@ class CatalogService:
                     listings.append(((database, schema.name, table.name), cols))
                     counts["columns"] += len(cols)
                 counts["tables"] += len(tables)
-            counts["schemas"] = len(schemas)
+            counts["schemas"] = len(chosen)
         now = self.clock.now()
-        with self.db.write() as session:
-            session.execute(delete(CatalogEntry).where(CatalogEntry.profile == profile))
+
+        def store(session: Session) -> None:
+            stale = delete(CatalogEntry).where(CatalogEntry.profile == profile)
+            if wanted:
+                parents = [_key(parent) for parent, _ in listings]
+                stale = stale.where(CatalogEntry.parent.in_(parents))
+            session.execute(stale)
             for parent, nodes in listings:
                 session.add(_entry(profile, parent, nodes, now))
-        return counts
+
+        return counts, store
 
     def tree(self, profile: str, path: Sequence[str] = (), *, depth: int = 2) -> CatalogNode:
         """A nested tree under `path`, `depth` levels deep (lazy reads, cache first)."""

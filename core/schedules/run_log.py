@@ -32,6 +32,7 @@ class LogLine:
     at: datetime
     level: Level
     text: str
+    step_run_id: int | None = None  # the step that wrote it; None for the run's own lines
 
     def as_data(self) -> dict[str, Any]:
         """The line as JSON-ready data."""
@@ -47,7 +48,7 @@ class RunLog:
         self.db = db
         self.clock = clock
 
-    def write(self, run_id: int, level: Level, text: str) -> None:
+    def write(self, run_id: int, level: Level, text: str, step_run_id: int | None = None) -> None:
         """Append one line while the run's claim holds; ClaimLost, writing nothing, once the
         run has ended or its lease ran out (see `hold_claim`)."""
         if len(text) > LINE_MAX:
@@ -55,22 +56,34 @@ class RunLog:
         with self.db.write() as session:
             now = self.clock.now()
             hold_claim(session, run_id, now)
-            session.add(RunLogLine(run_id=run_id, at=now, level=level, text=text))
+            session.add(
+                RunLogLine(run_id=run_id, at=now, level=level, text=text, step_run_id=step_run_id)
+            )
 
-    def lines(self, run_id: int, *, after: int = 0, limit: int = PAGE_MAX) -> list[LogLine]:
-        """The run's lines with an id above `after`, oldest first (at most `limit`)."""
+    def lines(
+        self,
+        run_id: int,
+        *,
+        after: int = 0,
+        limit: int = PAGE_MAX,
+        step_run_id: int | None = None,
+    ) -> list[LogLine]:
+        """The run's lines with an id above `after`, oldest first (at most `limit`); only one
+        step's lines when `step_run_id` is given."""
+        query = select(RunLogLine).where(RunLogLine.run_id == run_id, RunLogLine.id > after)
+        if step_run_id is not None:
+            query = query.where(RunLogLine.step_run_id == step_run_id)
         with self.db.read() as session:
             rows = session.scalars(
-                select(RunLogLine)
-                .where(RunLogLine.run_id == run_id, RunLogLine.id > after)
-                .order_by(RunLogLine.id)
-                .limit(max(1, min(limit, PAGE_MAX)))
+                query.order_by(RunLogLine.id).limit(max(1, min(limit, PAGE_MAX)))
             ).all()
-            return [LogLine(r.id, r.run_id, r.at, _level(r.level), r.text) for r in rows]
+            return [
+                LogLine(r.id, r.run_id, r.at, _level(r.level), r.text, r.step_run_id) for r in rows
+            ]
 
-    def writer(self, run_id: int) -> RunLogWriter:
-        """A writer of one run's lines, for the code doing the run."""
-        return RunLogWriter(self, run_id)
+    def writer(self, run_id: int, step_run_id: int | None = None) -> RunLogWriter:
+        """A writer of one run's lines (of one of its steps), for the code doing the run."""
+        return RunLogWriter(self, run_id, step_run_id)
 
 
 def _level(text: str) -> Level:
@@ -82,9 +95,10 @@ class RunLogWriter:
     call raises ClaimLost, so the run stops too; a database that is briefly away costs a line,
     never the run."""
 
-    def __init__(self, log: RunLog, run_id: int) -> None:
+    def __init__(self, log: RunLog, run_id: int, step_run_id: int | None = None) -> None:
         self.log = log
         self.run_id = run_id
+        self.step_run_id = step_run_id
         self.lost: ClaimLost | None = None
 
     def info(self, text: str) -> None:
@@ -104,7 +118,7 @@ class RunLogWriter:
         if self.lost is not None:
             raise self.lost
         try:
-            self.log.write(self.run_id, level, text)
+            self.log.write(self.run_id, level, text, self.step_run_id)
         except ClaimLost as exc:
             self.lost = exc
             raise

@@ -13,6 +13,7 @@ from core.errors import Conflict, NotFound
 from core.schedules.outcome import finish_run
 from core.schedules.run_log import RunLog
 from core.schedules.status import RunStatus, Status
+from core.schedules.step_runs import StepRunService
 from core.schedules.views import RunInfo
 from core.storage.engine import Database
 from core.storage.tables import Run, Schedule
@@ -30,6 +31,7 @@ class RunService:
         self.db = db
         self.clock = clock
         self.log = RunLog(db, clock)  # each run's log lines
+        self.steps = StepRunService(db, clock)  # each run's step runs
 
     def start_here(self, schedule_id: int) -> RunInfo:
         """A manual run of a live schedule, started now in this process."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -16,7 +16,15 @@ from sqlalchemy.sql.elements import ColumnElement
 from core.clock import Clock
 from core.errors import Conflict, InvalidInput, NameTaken, NotFound, StaleEdit
 from core.schedules import queue
-from core.schedules.spec import ScheduleSpec, build_spec, with_anchor
+from core.schedules.scenario import SECTIONS
+from core.schedules.scenario.model import first_analysis
+from core.schedules.spec import (
+    ANALYSIS_FIELDS,
+    ScheduleSpec,
+    build_spec,
+    with_analysis,
+    with_anchor,
+)
 from core.schedules.status import RunStatus, Status, check
 from core.schedules.triggers import (
     IntervalTrigger,
@@ -129,8 +137,7 @@ class ScheduleService:
             self._check_profiles(session, spec)
             self._check_name_free(session, spec.name, None)
             row = Schedule(
-                **spec.model_dump(exclude={"trigger"}),
-                trigger=spec.trigger,
+                **_columns(spec),
                 status=Status.PENDING,
                 next_fire_at=next_at,
                 retry_count=0,
@@ -146,17 +153,20 @@ class ScheduleService:
     ) -> ScheduleInfo:
         """Apply what a person changed (only those fields of a ScheduleSpec; the rest stay as
         stored); refused if the schedule changed since `expected_version`."""
-        unknown = sorted(set(changes) - set(ScheduleSpec.model_fields))
+        settings = (*ScheduleSpec.model_fields, *ANALYSIS_FIELDS)
+        unknown = sorted(set(changes) - set(settings))
         if unknown:
-            known = ", ".join(ScheduleSpec.model_fields)
+            known = ", ".join(settings)
             raise InvalidInput(
                 unknown[0], f"{unknown[0]} is not a setting of a schedule; change any of {known}."
             )
         current = self.get(schedule_id)
-        fields = {key: getattr(current, key) for key in ScheduleSpec.model_fields}
-        return self.update(
-            schedule_id, build_spec(**{**fields, **changes}), expected_version=expected_version
-        )
+        fields: dict[str, Any] = {key: getattr(current, key) for key in ScheduleSpec.model_fields}
+        fields.update({k: v for k, v in changes.items() if k not in ANALYSIS_FIELDS})
+        flat = {k: v for k, v in changes.items() if k in ANALYSIS_FIELDS}
+        if flat:
+            fields["steps"] = with_analysis(current.steps, flat)
+        return self.update(schedule_id, build_spec(**fields), expected_version=expected_version)
 
     def update(
         self, schedule_id: int, spec: ScheduleSpec, *, expected_version: int
@@ -188,9 +198,8 @@ class ScheduleService:
                 self._check_name_free(session, spec.name, row.id)
                 row.name_key = name_key(spec.name)
             next_at = self._first_fire(spec, now)
-            for key, value in spec.model_dump(exclude={"trigger"}).items():
+            for key, value in _columns(spec).items():
                 setattr(row, key, value)
-            row.trigger = spec.trigger
             row.next_fire_at = next_at
             row.status = target
             row.retry_count = 0
@@ -210,16 +219,15 @@ class ScheduleService:
         return next_fire_time(spec.trigger, spec.timezone, now)
 
     def _check_profiles(self, session: Session, spec: ScheduleSpec) -> None:
-        for field, table, label in (
-            ("db_profile", DbProfile, "DB"),
-            ("llm_profile", LlmProfile, "LLM"),
-        ):
-            name = getattr(spec, field)
+        for field, table, label, name in profiles_named(spec):
             if session.scalar(select(table.id).where(table.name == name)) is None:
                 known = session.scalars(select(table.name).order_by(table.name).limit(5)).all()
                 choices = f"known: {', '.join(known)}" if known else "none exist yet"
+                where = f"{field.partition('.')[0]}: " if "[" in field else ""
                 raise InvalidInput(
-                    field, f"no {label} profile named {name!r} ({choices}); add that profile first."
+                    field,
+                    f"{where}no {label} profile named {name!r} ({choices}); add that profile "
+                    "first.",
                 )
 
     def _check_name_free(self, session: Session, name: str, own_id: int | None) -> None:
@@ -474,3 +482,45 @@ class ScheduleService:
                 .order_by(Schedule.id)
             ).all()
             return [ScheduleInfo.of(r) for r in rows]
+
+
+def _columns(spec: ScheduleSpec) -> dict[str, Any]:
+    """A spec as the schedule row's columns: its scenario, and the headline derived from it."""
+    headline = spec.headline
+    return {
+        "name": spec.name,
+        "trigger": spec.trigger,
+        "timezone": spec.timezone,
+        "scenario": spec.scenario.as_data(),
+        "kind": headline.kind,
+        "db_profile": headline.db_profile,
+        "database": headline.database,
+        "scope": list(headline.scope),
+        "missed_policy": spec.missed_policy,
+        "misfire_grace_s": spec.misfire_grace_s,
+        "max_retries": spec.max_retries,
+    }
+
+
+def profiles_named(
+    spec: ScheduleSpec,
+) -> Iterator[tuple[str, type[DbProfile | LlmProfile], str, str]]:
+    """(field, table, label, name) for every profile the scenario's steps name, once each. The
+    lead analyze step's fields keep the analysis form's names (db_profile, llm_profile)."""
+    seen: set[tuple[str, str]] = set()
+    lead = first_analysis(spec.steps)
+    for section in SECTIONS:
+        for index, step in enumerate(spec.scenario.section(section)):
+            where = f"{section}[{index + 1}]"
+            named: list[tuple[str, type[DbProfile | LlmProfile], str, str | None]] = [
+                ("profile", DbProfile, "DB", getattr(step, "profile", None)),
+                ("llm_profile", LlmProfile, "LLM", getattr(step, "llm_profile", None)),
+            ]
+            for key, table, label, name in named:
+                if not name or (label, name) in seen:
+                    continue
+                seen.add((label, name))
+                field = f"{where}.{key}"
+                if step is lead or (lead is None and key == "profile" and index == 0):
+                    field = "db_profile" if key == "profile" else "llm_profile"
+                yield field, table, label, name

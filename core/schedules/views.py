@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -11,6 +12,8 @@ from pydantic import BaseModel, ConfigDict
 
 from core.catalog.scope import from_texts, summary
 from core.schedules.policies import Kind, MissedPolicy, Review
+from core.schedules.scenario import Scenario, Step, parse_steps, steps_summary
+from core.schedules.scenario.model import first_analysis
 from core.schedules.spec import TriggerField
 from core.schedules.status import RunStatus, Status
 from core.schedules.triggers import Trigger, describe
@@ -25,6 +28,21 @@ def _rule(trigger: Trigger, tz_name: str) -> str:
 @lru_cache(maxsize=4096)
 def _scope_summary(paths: tuple[str, ...]) -> str:
     return summary(from_texts(paths))
+
+
+def _frozen(data: Any) -> str:
+    return json.dumps(data, sort_keys=True, separators=(",", ":"))
+
+
+@lru_cache(maxsize=4096)
+def _scenario(text: str) -> Scenario:
+    # Stored scenarios repeat a lot (templates, the demo) and are immutable once parsed.
+    data = json.loads(text)
+    return Scenario(
+        steps=parse_steps("steps", data.get("steps", [])),
+        on_failure=parse_steps("on_failure", data.get("on_failure", [])),
+        on_missed=parse_steps("on_missed", data.get("on_missed", [])),
+    )
 
 
 @lru_cache(maxsize=64)
@@ -90,8 +108,12 @@ class ScheduleInfo(BaseModel):
     database: str | None
     scope: list[str]
     scope_summary: str
-    llm_profile: str
-    review_strategy: Review
+    steps: list[Step]
+    on_failure: list[Step]
+    on_missed: list[Step]
+    steps_summary: str
+    llm_profile: str | None  # of its first analyze step, if it has one
+    review_strategy: Review | None
     missed_policy: MissedPolicy
     misfire_grace_s: int
     max_retries: int
@@ -102,9 +124,21 @@ class ScheduleInfo(BaseModel):
     created_at: datetime
     updated_at: datetime
 
+    @property
+    def llm_shown(self) -> str:
+        """The LLM profile as lists show it ("—" when no step analyses)."""
+        return self.llm_profile or "—"
+
+    @property
+    def review_shown(self) -> str:
+        """The review strategy as lists show it: Auto, Manual, or "—"."""
+        return self.review_strategy.capitalize() if self.review_strategy else "—"
+
     @classmethod
     def of(cls, row: Schedule) -> ScheduleInfo:
         """The view of a stored schedule."""
+        scenario = _scenario(_frozen(row.scenario))
+        lead = first_analysis(scenario.steps)
         local = None
         if row.next_fire_at is not None:
             local = row.next_fire_at.astimezone(_zone(row.timezone)).isoformat()
@@ -122,8 +156,12 @@ class ScheduleInfo(BaseModel):
             database=row.database,
             scope=list(row.scope),
             scope_summary=_scope_summary(tuple(row.scope)),
-            llm_profile=row.llm_profile,
-            review_strategy=row.review_strategy,
+            steps=scenario.steps,
+            on_failure=scenario.on_failure,
+            on_missed=scenario.on_missed,
+            steps_summary=steps_summary(scenario.steps),
+            llm_profile=lead.llm_profile if lead else None,
+            review_strategy=lead.review if lead else None,
             missed_policy=row.missed_policy,
             misfire_grace_s=row.misfire_grace_s,
             max_retries=row.max_retries,

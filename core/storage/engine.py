@@ -31,6 +31,9 @@ ENV_URL = "AMX_DATABASE_URL"
 BUSY_TIMEOUT_MS = 5000
 IDLE_IN_TX_MS = 60_000
 MIGRATIONS = Path(__file__).parent / "migrations"
+# Columns that upgrades moved elsewhere and dropped: one still there means an upgrade stopped
+# half-way, and this version would leave what it holds behind.
+RETIRED_COLUMNS = {"schedules": ("llm_profile", "review_strategy")}
 
 
 def default_url() -> str:
@@ -448,6 +451,9 @@ class Database:
                 else:
                     columns = {c["name"] for c in inspector.get_columns(table.name)}
                     absent = [c.name for c in table.columns if c.name not in columns]
+                    retired = [c for c in RETIRED_COLUMNS.get(table.name, ()) if c in columns]
+                    if retired:
+                        raise StorageError(self._half_upgraded(conn, table.name, retired))
                     if not absent:
                         continue
                     missing = f"{table.name}.{absent[0]}"
@@ -456,6 +462,25 @@ class Database:
                     "looks half-migrated; restore it from a backup or use another database."
                 )
             conn.rollback()
+
+    def _half_upgraded(self, conn: Connection, table: str, retired: list[str]) -> str:
+        left = f"{table}.{retired[0]}" + (f" and {len(retired) - 1} more" if retired[1:] else "")
+        unfilled = conn.exec_driver_sql(
+            f"SELECT count(*) FROM {table} WHERE scenario IS NULL"
+        ).scalar()
+        conn.rollback()
+        if unfilled:
+            return (
+                f"{self.masked_url} is marked as upgraded to scenarios but {left} is still there "
+                f"and {unfilled} schedule(s) have no scenario: the upgrade stopped half-way; "
+                "restore the backup taken before it and open that with this version."
+            )
+        drops = "; ".join(f"ALTER TABLE {table} DROP COLUMN {c}" for c in retired)
+        return (
+            f"{self.masked_url} is marked as upgraded to scenarios but {left} is still there: "
+            "the upgrade stopped before dropping the old columns, whose settings every "
+            f"schedule's scenario now holds; finish it with {drops}."
+        )
 
     def dispose(self) -> None:
         """Let go of the engine: closed here, or by the last handle on the same SQLite file."""

@@ -12,7 +12,7 @@ from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
-from core.schedules.policies import Kind, MissedPolicy, Review
+from core.schedules.policies import Kind, MissedPolicy
 from core.schedules.triggers.model import Trigger, trigger_from_data, trigger_to_data
 from core.storage.utc import UTCDateTime
 from core.text import NAME_KEY_MAX, name_key
@@ -97,7 +97,7 @@ class LlmProfile(Base):
 
 
 class Schedule(Base):
-    """A queued analysis: what to analyse, when, and where it stands."""
+    """A trigger bound to a scenario of steps, and where it stands."""
 
     __tablename__ = "schedules"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -107,14 +107,16 @@ class Schedule(Base):
     name_key: Mapped[str] = mapped_column(
         String(NAME_KEY_COLUMN), nullable=True, default=_name_key_of_insert
     )
-    kind: Mapped[Kind] = mapped_column(String(20), default="analyze")
     trigger: Mapped[Trigger] = mapped_column(StoredTrigger())
     timezone: Mapped[str] = mapped_column(String(64))
+    # The scenario (core.schedules.scenario): {"steps": [...], "on_failure": [...], ...}.
+    scenario: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # The headline, derived from the scenario on every save (core.schedules.headline): the page
+    # it belongs to and the DB profile, database and scope that lists show and filter on.
+    kind: Mapped[Kind] = mapped_column(String(20), default="analyze")
     db_profile: Mapped[str] = mapped_column(String(120))
     database: Mapped[str | None] = mapped_column(String(200))
     scope: Mapped[list[str]]
-    llm_profile: Mapped[str] = mapped_column(String(120))
-    review_strategy: Mapped[Review] = mapped_column(String(10))
     status: Mapped[str] = mapped_column(String(12))
     next_fire_at: Mapped[datetime | None]
     missed_policy: Mapped[MissedPolicy] = mapped_column(String(10), default="ask")
@@ -190,12 +192,39 @@ class Run(Base):
     )
 
 
+class StepRun(Base):
+    """One step of one run: how it went, and (for a step a retry did not run again) the run
+    whose success it carries."""
+
+    __tablename__ = "step_runs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"))
+    section: Mapped[str] = mapped_column(String(12))  # steps | on_failure | on_missed
+    position: Mapped[int] = mapped_column(Integer)  # from 0, within its section
+    kind: Mapped[str] = mapped_column(String(24))
+    label: Mapped[str] = mapped_column(String(120))
+    fingerprint: Mapped[str] = mapped_column(String(64))  # of the step's settings
+    status: Mapped[str] = mapped_column(String(12))
+    attempt: Mapped[int] = mapped_column(Integer, default=1)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    error: Mapped[str | None] = mapped_column(Text)
+    summary: Mapped[dict[str, Any] | None]
+    carried_from: Mapped[int | None] = mapped_column(Integer)
+
+    __table_args__ = (
+        UniqueConstraint("run_id", "section", "position", name="uq_step_runs_place"),
+        Index("ix_step_runs_kind", "kind", "run_id"),
+    )
+
+
 class RunLogLine(Base):
     """One line of a run's log (progress, warnings, errors), written as the run goes."""
 
     __tablename__ = "run_log_lines"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"))
+    step_run_id: Mapped[int | None] = mapped_column(Integer)  # the step that wrote it, if any
     at: Mapped[datetime]
     level: Mapped[str] = mapped_column(String(8))  # info | warning | error
     text: Mapped[str] = mapped_column(Text)

@@ -44,7 +44,7 @@ def config_text(s: ScheduleInfo) -> Text:
         ),
         (
             "llm",
-            f"{printable(s.llm_profile)} · review {s.review_strategy.capitalize()} · missed "
+            f"{printable(s.llm_shown)} · review {s.review_shown} · missed "
             f"{s.missed_policy.replace('_', '-')} · grace {s.misfire_grace_s}s · retries "
             f"{s.retry_count} of {s.max_retries}",
         ),

@@ -234,9 +234,9 @@ class ScheduleTable(DataTable[object]):
             elif column.key == "last":
                 cells.append(self._last_cell(info, now, width))
             elif column.key == "llm":
-                cells.append(clipped(info.llm_profile, width))
+                cells.append(clipped(info.llm_shown, width))
             elif column.key == "review":
-                review = info.review_strategy.capitalize()
+                review = info.review_shown
                 cells.append(Text(review if len(review) <= width else review[:3]))
             else:
                 cells.append(Text(action_keys(actions_for(info), self.action_key_labels)))

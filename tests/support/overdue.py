@@ -22,8 +22,9 @@ def fill_overdue(db: Database, count: int, now: datetime, *, prefix: str = "late
             "timezone": "UTC",
             "db_profile": "shop",
             "scope": ["public.users"],
-            "llm_profile": "heuristic",
-            "review_strategy": "manual",
+            "scenario": {
+                "steps": [{"kind": "analyze", "profile": "shop", "scope": ["public.users"]}]
+            },
             "status": "pending",
             "next_fire_at": now - timedelta(hours=1, minutes=i % 3000),
             "missed_policy": "ask",
