@@ -137,5 +137,6 @@ def test_analysis_of_a_postgres_target(
     assert "pii:email" in current[f"{database}.public.customers.email"]["tags"]
     assert "public.customers" in current[f"{database}.sales.orders.customer_id"]["description"]
     with pytest.raises(InvalidInput, match="no schema named 'nope'"):
-        core.schedules.create(spec.model_copy(update={"name": "x", "scope": ["nope.t"]}))
+        core.schedules.create(build_spec(name="x", trigger=cron("0 1 * * *"), db_profile="pg",
+                                         scope=["nope.t"]))  # fmt: skip
     core.close()

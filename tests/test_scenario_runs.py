@@ -327,3 +327,17 @@ def test_steps_name_profiles_that_must_exist(core: Core) -> None:
         core.schedules.create(spec)
     assert err.value.field == "steps[2].profile"
     assert str(err.value).startswith("steps[2]: no DB profile named 'warehouse'")
+
+
+def test_run_now_here_runs_the_whole_scenario(amx: Any, tmp_path: Path) -> None:
+    from core.api import Core as Opened
+
+    log = tmp_path / "order.txt"
+    core = Opened.open(amx.url, amx.clock)
+    try:
+        sid = add(core, [append(log, "one"), append(log, "two")])
+    finally:
+        core.close()
+    assert amx("schedule", "run-now", str(sid), "--here") == 0, amx.err
+    assert log.read_text().split() == ["one", "two"]
+    assert "2 step(s): run_command succeeded, run_command succeeded" in amx.out

@@ -1,4 +1,4 @@
-"""`amx schedule run-now ID --here`: run the analysis job in this process, with progress."""
+"""`amx schedule run-now ID --here`: run the schedule's scenario in this process, with progress."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import IO
 from core.analysis.job import Progress, ProgressFn
 from core.schedules.views import RunInfo
 from daemon.execute import recorder
+from daemon.steps.runner import RunOrder, run_scenario
 from studio_tui import render
 from studio_tui.commands.base import EXIT_OK, EXIT_REFUSED, Context
 
@@ -38,6 +39,10 @@ def progress_printer(stream: IO[str]) -> ProgressFn:
 def outcome(run: RunInfo) -> str:
     """One line on how a run ended."""
     s = run.summary or {}
+    steps = s.get("steps") or []
+    if "tables" not in s and steps:
+        said = ", ".join(f"{step['label']} {step['status']}" for step in steps)
+        return f"run {run.id} {run.status}: {len(steps)} step(s): {said}"
     parts = (
         f"{s.get('tables', 0)} tables, {s.get('columns', 0)} columns, "
         f"{s.get('proposals', 0)} proposals ({s.get('applied', 0)} applied), "
@@ -61,7 +66,11 @@ def run_here(ctx: Context, schedule_id: int) -> int:
 
     def work() -> None:
         try:
-            done.append(ctx.core.job.execute(schedule_id, run.id, progress=both, cancel=cancel))
+            order = RunOrder(run.id, ctx.core.schedules.get(schedule_id), final=True)
+            ended = run_scenario(ctx.core, order, cancel, both)
+            done.append(
+                ctx.core.runs.finish(run.id, ended.status, summary=ended.summary, error=ended.error)
+            )
         except BaseException as exc:  # handed to the main thread below
             failure.append(exc)
 
