@@ -16,6 +16,7 @@ from core.schedules.spec import build_spec
 from core.schedules.triggers import cron, once
 from core.storage.tables import Run
 from daemon.execute import execute
+from daemon.steps.notify import shown
 from daemon.tick import tick
 from tests.support.receivers import http_receiver
 
@@ -166,3 +167,15 @@ def test_resuming_past_the_fire_time_queues_the_on_missed_steps(
         [run] = fire(core, clock, timedelta(seconds=1))
     assert run.trigger == "missed" and run.status == "succeeded"
     assert len(inbox.posts) == 1
+
+
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [
+        ("json://bot:hunter2@127.0.0.1:8080/hook/TOKEN", "json://***@127.0.0.1:8080/…"),
+        ("mailto://amx:hunter2@mail.example.com", "mailto://***@mail.example.com"),
+        ("slack://T1JJ3T3L2/A1BRTD4JD/TIiajkdnlazkcOXrIdevi7FQ", "slack://…"),
+    ],
+)
+def test_urls_are_named_without_their_credentials(url: str, said: str) -> None:
+    assert shown(url) == said

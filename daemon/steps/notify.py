@@ -16,6 +16,7 @@ from daemon.steps.send_report import run_status
 # Services whose path is the receiver's own address: Apprise's privacy view leaves it as is, and
 # a webhook path often holds a token.
 _WEBHOOKS = {"json", "jsons", "xml", "xmls", "form", "forms"}
+_SHOWN_HOSTS = _WEBHOOKS | {"mailto", "mailtos"}
 _KINDS = {
     "failed": apprise.NotifyType.FAILURE,
     "missed": apprise.NotifyType.WARNING,
@@ -36,13 +37,16 @@ def default_text(ctx: StepContext, status: str) -> tuple[str, str]:
 
 
 def shown(url: str) -> str:
-    """A URL as messages may show it: scheme, host and port; user-info and path hidden."""
+    """A URL as messages may show it: scheme, and the host and port of a webhook or mail
+    server; user-info, paths and the "host" of other services (often a token) hidden."""
     try:
         parts = urlsplit(url)
         host = parts.hostname or ""
         port = f":{parts.port}" if parts.port else ""
     except ValueError:
         return "<unparseable URL>"
+    if parts.scheme.lower() not in _SHOWN_HOSTS:
+        return f"{parts.scheme}://…"
     user = "***@" if "@" in parts.netloc else ""
     path = "/…" if parts.path.strip("/") or parts.query else ""
     return f"{parts.scheme}://{user}{host}{port}{path}"
