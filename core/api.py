@@ -11,6 +11,7 @@ from core.catalog.scope import from_texts
 from core.catalog.service import CatalogService
 from core.clock import Clock, SystemClock
 from core.errors import NotFound
+from core.notify.mail_profiles import MailProfileService
 from core.schedules.agenda_service import AgendaService
 from core.schedules.runs import RunService
 from core.schedules.service import ScheduleService
@@ -53,6 +54,11 @@ class Core:
         return cls(
             db, clock, schedules, profiles, catalog, review, runs, job, AgendaService(db, clock)
         )
+
+    @property
+    def mail(self) -> MailProfileService:
+        """The mail profiles (the SMTP servers reports go through)."""
+        return MailProfileService(self.db, self.clock)
 
     def close(self) -> None:
         """Release the database connections."""

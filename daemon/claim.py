@@ -35,7 +35,7 @@ class Claimed:
     run_id: int
     schedule_id: int
     scheduled_for: datetime
-    trigger: str  # schedule | retry | manual
+    trigger: str  # schedule | retry | manual | missed
     attempt: int
 
 
@@ -155,7 +155,9 @@ def _claim_queued(
             run = session.get(Run, run_id)
             assert run is not None
             session.refresh(run)
-            found.append(Claimed(run.id, run.schedule_id, run.scheduled_for, "manual", run.attempt))
+            found.append(
+                Claimed(run.id, run.schedule_id, run.scheduled_for, run.trigger, run.attempt)
+            )
     return found
 
 

@@ -17,6 +17,9 @@ from core.storage.tables import Run, Schedule, Worker
 
 RETRY_BASE = timedelta(seconds=30)
 RETRY_CAP = timedelta(hours=1)
+# Runs queued beside the schedule's own occurrences: run now, and the on_missed steps that tell
+# of a missed occurrence. Their end never moves the schedule (a Missed one waits for a person).
+QUEUED_TRIGGERS = ("manual", "missed")
 
 
 def backoff(attempt: int, base: timedelta = RETRY_BASE) -> timedelta:
@@ -47,10 +50,10 @@ def _settle_in(
 ) -> str | None:
     if released and run.status == RunStatus.CANCELLED:
         run.note = "released: the daemon stopped before the run finished"
-        if run.trigger == "manual":
+        if run.trigger in QUEUED_TRIGGERS:
             session.add(_requeued(run, now))
             return "re-queued"
-    if run.trigger == "manual":
+    if run.trigger in QUEUED_TRIGGERS:
         return None
     schedule = session.get(Schedule, run.schedule_id)
     if schedule is None or schedule.status != Status.RUNNING:
@@ -140,7 +143,7 @@ def recover(db: Database, now: datetime, retry_base: timedelta = RETRY_BASE) -> 
             session.flush()
             schedule = session.get(Schedule, run.schedule_id)
             if (
-                run.trigger != "manual"
+                run.trigger not in QUEUED_TRIGGERS
                 and schedule is not None
                 and schedule.status == Status.RUNNING
                 and schedule.claimed_by in (None, run.worker_id)
@@ -173,7 +176,7 @@ def release(
         run.note = note
         run.finished_at = now
         run.lease_until = None
-        if run.trigger == "manual":
+        if run.trigger in QUEUED_TRIGGERS:
             session.add(_requeued(run, now))
             return
         schedule = session.get(Schedule, run.schedule_id)
@@ -187,7 +190,7 @@ def _requeued(run: Run, now: datetime) -> Run:
     return Run(
         schedule_id=run.schedule_id,
         scheduled_for=now,
-        trigger="manual",
+        trigger=run.trigger,
         attempt=run.attempt,
         status=RunStatus.QUEUED,
         note="re-queued after the daemon stopped",

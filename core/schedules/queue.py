@@ -195,13 +195,14 @@ class _Mark:
     row: Schedule
     version: int
     run: Run
+    notice: Run | None  # the queued run of its on_missed steps
 
     @classmethod
     def of(cls, row: Schedule, now: datetime, reason: str) -> _Mark:
         version = row.version
         run = decide_missed(row, now, reason, "miss")
         row.updated_at = now
-        return cls(row, version, run)
+        return cls(row, version, run, missed_notice(row, run.scheduled_for, now))
 
     def values(self, now: datetime) -> dict[str, Any]:
         """The parameters of the compare-and-set UPDATE."""
@@ -216,9 +217,10 @@ class _Mark:
             "now": now,
         }
 
-    def run_values(self) -> dict[str, Any]:
-        """The missed Run as an INSERT's parameters."""
-        return {name: getattr(self.run, name) for name in _RUN_FIELDS}
+    def run_values(self) -> list[dict[str, Any]]:
+        """The missed Run, and the queued run of its on_missed steps, as INSERT parameters."""
+        runs = [self.run] if self.notice is None else [self.run, self.notice]
+        return [{name: getattr(run, name) for name in _RUN_FIELDS} for run in runs]
 
 
 def _apply(session: Session, marks: list[_Mark], now: datetime) -> list[Schedule]:
@@ -240,10 +242,10 @@ def _apply(session: Session, marks: list[_Mark], now: datetime) -> list[Schedule
         bindparam("now", type_=UTCDateTime()), bindparam("next_fire_at", type_=UTCDateTime())
     )
     session.execute(statement, [mark.values(now) for mark in fresh])
-    session.execute(insert(Run), [mark.run_values() for mark in fresh])
+    session.execute(insert(Run), [values for mark in fresh for values in mark.run_values()])
     for mark in fresh:
         mark.row.version = mark.version + 1
-    if postgres and any(mark.row.status == Status.PENDING for mark in fresh):
+    if postgres and any(m.row.status == Status.PENDING or m.notice for m in fresh):
         session.connection().exec_driver_sql(f"NOTIFY {QUEUE_CHANNEL}")
     return [mark.row for mark in fresh]
 
@@ -264,8 +266,30 @@ def _missed_reason(session: Session, since: datetime) -> str:
 
 
 def apply_missed(session: Session, row: Schedule, now: datetime, reason: str, action: str) -> None:
-    """In `session`: record the missed occurrence(s) of `row` and apply its missed policy."""
-    session.add(decide_missed(row, now, reason, action))
+    """In `session`: record the missed occurrence(s) of `row` and apply its missed policy;
+    queue its on_missed steps, if it has any."""
+    run = decide_missed(row, now, reason, action)
+    session.add(run)
+    notice = missed_notice(row, run.scheduled_for, now)
+    if notice is not None:
+        session.add(notice)
+
+
+def missed_notice(row: Schedule, due: datetime | None, now: datetime) -> Run | None:
+    """The queued run of `row`'s on_missed steps for the occurrence missed at `due`, or None
+    when it has none. It is keyed a microsecond after the occurrence, whose own key the missed
+    record holds, and settling it never moves the schedule (see daemon.settle)."""
+    if due is None or not (row.scenario or {}).get("on_missed"):
+        return None
+    return Run(
+        schedule_id=row.id,
+        scheduled_for=due + timedelta(microseconds=1),
+        trigger="missed",
+        attempt=1,
+        status=RunStatus.QUEUED,
+        note=f"telling of the occurrence missed at {due.isoformat()}",
+        created_at=now,
+    )
 
 
 def _missed_count(row: Schedule, now: datetime) -> int:

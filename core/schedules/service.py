@@ -34,7 +34,7 @@ from core.schedules.triggers import (
 )
 from core.schedules.views import Page, RunInfo, ScheduleDetail, ScheduleInfo
 from core.storage.engine import Database
-from core.storage.tables import DbProfile, LlmProfile, Run, Schedule
+from core.storage.tables import DbProfile, LlmProfile, MailProfile, Run, Schedule
 from core.text import name_key
 
 # The status sort: what needs a person first.
@@ -49,6 +49,7 @@ SEVERITY = (
 )
 SortKey = Literal["next_fire_at", "name", "status", "id", "created_at", "updated_at"]
 HISTORY = 100
+ProfileTable = type[DbProfile | LlmProfile | MailProfile]
 
 
 SORT_KEYS: tuple[SortKey, ...] = (
@@ -504,7 +505,7 @@ def _columns(spec: ScheduleSpec) -> dict[str, Any]:
 
 def profiles_named(
     spec: ScheduleSpec,
-) -> Iterator[tuple[str, type[DbProfile | LlmProfile], str, str]]:
+) -> Iterator[tuple[str, ProfileTable, str, str]]:
     """(field, table, label, name) for every profile the scenario's steps name, once each. The
     lead analyze step's fields keep the analysis form's names (db_profile, llm_profile)."""
     seen: set[tuple[str, str]] = set()
@@ -512,9 +513,10 @@ def profiles_named(
     for section in SECTIONS:
         for index, step in enumerate(spec.scenario.section(section)):
             where = f"{section}[{index + 1}]"
-            named: list[tuple[str, type[DbProfile | LlmProfile], str, str | None]] = [
+            named: list[tuple[str, ProfileTable, str, str | None]] = [
                 ("profile", DbProfile, "DB", getattr(step, "profile", None)),
                 ("llm_profile", LlmProfile, "LLM", getattr(step, "llm_profile", None)),
+                ("mail_profile", MailProfile, "mail", getattr(step, "mail_profile", None)),
             ]
             for key, table, label, name in named:
                 if not name or (label, name) in seen:

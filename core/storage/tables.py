@@ -96,6 +96,25 @@ class LlmProfile(Base):
     __table_args__ = (Index("uq_llm_profiles_name_key", "name_key", unique=True),)
 
 
+class MailProfile(Base):
+    """An SMTP server to send reports through; the password is read from `password_env`."""
+
+    __tablename__ = "mail_profiles"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    # The name as names are compared (core.text.name_key), unique.
+    name_key: Mapped[str] = mapped_column(String(NAME_KEY_COLUMN), default=_name_key_of_insert)
+    host: Mapped[str] = mapped_column(String(255))
+    port: Mapped[int] = mapped_column(Integer)
+    security: Mapped[str] = mapped_column(String(10))  # starttls | ssl | none
+    username: Mapped[str | None] = mapped_column(String(255))
+    password_env: Mapped[str | None] = mapped_column(String(200))  # a variable's name, not a secret
+    from_address: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[datetime]
+
+    __table_args__ = (Index("uq_mail_profiles_name_key", "name_key", unique=True),)
+
+
 class Schedule(Base):
     """A trigger bound to a scenario of steps, and where it stands."""
 

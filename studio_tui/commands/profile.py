@@ -1,8 +1,9 @@
-"""`amx profile db|llm …`: DB and LLM profiles."""
+"""`amx profile db|llm|mail …`: DB, LLM and mail profiles."""
 
 from __future__ import annotations
 
 from core.catalog.llm_profiles import PROVIDERS
+from core.notify.mail_profiles import SECURITIES
 from core.storage.engine import masked
 from studio_tui import render
 from studio_tui.commands.base import EXIT_OK, Context, Subparsers, subcommands
@@ -115,9 +116,84 @@ def cmd_llm_rm(ctx: Context) -> int:
     return EXIT_OK
 
 
+def cmd_mail_add(ctx: Context) -> int:
+    a = ctx.args
+    info = ctx.core.mail.add(
+        a.name,
+        a.host,
+        from_address=a.from_address,
+        port=a.port,
+        security=a.security,
+        username=a.username,
+        password=a.password,
+    )
+    ctx.print(
+        f"added mail profile {info.name!r}: {info.host}:{info.port} ({info.security}), "
+        f"from {info.from_address}"
+    )
+    return EXIT_OK
+
+
+def cmd_mail_list(ctx: Context) -> int:
+    profiles = ctx.core.mail.list()
+    if ctx.args.json:
+        ctx.json([p.model_dump(mode="json") for p in profiles])
+    elif not profiles:
+        ctx.print("no mail profiles yet; add one with `amx profile mail add NAME --host HOST …`")
+    else:
+        rows = [
+            [
+                p.name,
+                f"{p.host}:{p.port}",
+                p.security,
+                p.username or "—",
+                p.password or "—",
+                p.from_address,
+            ]
+            for p in profiles
+        ]
+        headers = ["NAME", "SERVER", "SECURITY", "USER", "PASSWORD FROM", "FROM"]
+        ctx.print(render.table(headers, rows))
+    return EXIT_OK
+
+
+def cmd_mail_test(ctx: Context) -> int:
+    said = ctx.core.mail.test(ctx.args.name)
+    ctx.print(f"mail profile {ctx.args.name!r}: {said}")
+    return EXIT_OK
+
+
+def cmd_mail_rm(ctx: Context) -> int:
+    ctx.core.mail.remove(ctx.args.name)
+    ctx.print(f"removed mail profile {ctx.args.name!r}")
+    return EXIT_OK
+
+
+def _register_mail(prof: Subparsers) -> None:
+    mail = subcommands(prof.add_parser("mail", help="SMTP servers that send reports"), "verb")
+    p = mail.add_parser("add", help="add a mail profile")
+    p.add_argument("name")
+    p.add_argument("--host", required=True, help="the SMTP server, e.g. smtp.example.com")
+    p.add_argument("--port", type=int, help="default: 587 starttls, 465 ssl, 25 none")
+    p.add_argument("--security", choices=SECURITIES, default="starttls")
+    p.add_argument("--username")
+    p.add_argument("--password", metavar="env:VAR", help="only as env:VAR, never the password")
+    p.add_argument("--from", dest="from_address", required=True, help="the sender's address")
+    p.set_defaults(handler=cmd_mail_add)
+    p = mail.add_parser("list", help="list mail profiles")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_mail_list)
+    p = mail.add_parser("test", help="connect, secure and log in to the server")
+    p.add_argument("name")
+    p.set_defaults(handler=cmd_mail_test)
+    p = mail.add_parser("rm", help="remove a mail profile")
+    p.add_argument("name")
+    p.set_defaults(handler=cmd_mail_rm)
+
+
 def register(top: Subparsers) -> None:
-    """Add `amx profile db …` and `amx profile llm …`."""
-    prof = subcommands(top.add_parser("profile", help="manage DB and LLM profiles"), "kind")
+    """Add `amx profile db …`, `amx profile llm …` and `amx profile mail …`."""
+    prof = subcommands(top.add_parser("profile", help="manage DB, LLM and mail profiles"), "kind")
     dbp = subcommands(prof.add_parser("db", help="databases to analyse"), "verb")
     p = dbp.add_parser("add", help="add a DB profile")
     p.add_argument("name")
@@ -165,3 +241,5 @@ def register(top: Subparsers) -> None:
     p = llm.add_parser("rm", help="remove an LLM profile")
     p.add_argument("name")
     p.set_defaults(handler=cmd_llm_rm)
+
+    _register_mail(prof)

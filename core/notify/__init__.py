@@ -1,0 +1,1 @@
+"""Reaching people: mail profiles, SMTP delivery and the HTML report of a run."""
