@@ -1,0 +1,170 @@
+"""snapshot_annotations steps: numbered revisions of each annotated table, skipping recent and
+unchanged ones, at most max_tables a step; the history and restore of a table's revisions."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from core.analysis.revisions import RevisionService
+from core.api import Core
+from core.clock import FrozenClock
+from core.schedules.spec import build_spec
+from core.schedules.triggers import once
+from core.storage.tables import AnnotationChange
+from daemon.execute import execute
+from daemon.tick import tick
+
+USERS, ORDERS = "main.public.users", "main.public.orders"
+
+
+def fire_steps(core: Core, clock: FrozenClock, steps: list[dict[str, Any]], **kw: Any) -> Any:
+    """Create a schedule of `steps` due in 5 minutes, fire it, and return its run."""
+    local = (clock.now() + timedelta(hours=7, minutes=5)).replace(tzinfo=None, second=0)
+    spec = build_spec(
+        name=f"snap {clock.now().isoformat()}",
+        trigger=once(local),
+        timezone="Asia/Jakarta",
+        steps=steps,
+        **kw,
+    )
+    core.schedules.create(spec)
+    clock.advance(timedelta(minutes=6))
+    [run] = [execute(core, c) for c in tick(core, "w1", slots=10).claimed]
+    return run
+
+
+def annotate(core: Core) -> None:
+    core.review.set_value("shop", USERS, "description", "People who sign in")
+    core.review.set_value("shop", USERS, "tags", "people, pii")
+    core.review.set_value("shop", USERS + ".email", "description", "Login address")
+    core.review.set_value("shop", ORDERS, "description", "What people bought")
+
+
+def revisions(core: Core) -> RevisionService:
+    return RevisionService(core.db, core.clock, core.review)
+
+
+SNAP = {"kind": "snapshot_annotations", "profile": "shop"}
+
+
+def test_a_snapshot_stores_each_annotated_table_with_its_columns(
+    core: Core, clock: FrozenClock
+) -> None:
+    annotate(core)
+    run = fire_steps(core, clock, [{**SNAP, "change_note": "nightly", "author": "ops"}])
+    assert run.status == "succeeded", run.error
+    [step] = core.runs.steps.of_run(run.id)
+    assert step.summary == {"snapshotted": 2, "skipped_recent": 0, "unchanged": 0, "left_over": 0}
+    [rev] = revisions(core).history("shop", "public.users")
+    assert (rev.path, rev.revision, rev.run_id, rev.author, rev.change_note) == (
+        USERS,
+        1,
+        run.id,
+        "ops",
+        "nightly",
+    )
+    assert rev.snapshot == {
+        "table": {"description": "People who sign in", "tags": ["people", "pii"]},
+        "columns": {"email": {"description": "Login address"}},
+    }
+    said = [line.text for line in core.runs.log.lines(run.id, step_run_id=step.id)]
+    assert said == ["snapshot of 'shop': 2 table(s) to store, 0 snapshotted within 12 h, "
+                    "0 unchanged since their last revision"]  # fmt: skip
+
+
+def test_recent_and_unchanged_tables_are_skipped_and_counted(
+    core: Core, clock: FrozenClock
+) -> None:
+    annotate(core)
+    fire_steps(core, clock, [SNAP])
+    again = fire_steps(core, clock, [SNAP])
+    [step] = core.runs.steps.of_run(again.id)
+    assert step.summary is not None and step.summary["skipped_recent"] == 2
+    clock.advance(timedelta(hours=13))
+    core.review.set_value("shop", USERS + ".email", "description", "Where mail goes")
+    later = fire_steps(core, clock, [SNAP])
+    [step] = core.runs.steps.of_run(later.id)
+    assert step.summary == {"snapshotted": 1, "skipped_recent": 0, "unchanged": 1, "left_over": 0}
+    newest, first = revisions(core).history("shop", "main.public.users")
+    assert (newest.revision, first.revision) == (2, 1)
+    assert newest.snapshot["columns"]["email"] == {"description": "Where mail goes"}
+    assert revisions(core).history("shop", "public.orders")[0].revision == 1
+
+
+def test_max_tables_takes_the_longest_unsnapshotted_first_and_counts_the_rest(
+    core: Core, clock: FrozenClock
+) -> None:
+    annotate(core)
+    core.review.set_value("shop", "main.sales.invoices", "description", "Bills")
+    service = revisions(core)
+    service.snapshot("shop", scope=["public.orders"])  # orders has a revision, the others none
+    clock.advance(timedelta(hours=13))
+    core.review.set_value("shop", ORDERS, "description", "Orders placed")
+    run = fire_steps(core, clock, [{**SNAP, "max_tables": 2}])
+    [step] = core.runs.steps.of_run(run.id)
+    assert step.summary == {"snapshotted": 2, "skipped_recent": 0, "unchanged": 0, "left_over": 1}
+    assert [r.revision for r in service.history("shop", "public.orders")] == [1]
+    assert service.history("shop", "sales.invoices") and service.history("shop", "public.users")
+
+
+def test_in_a_transactional_group_nothing_is_stored_when_a_sibling_fails(
+    core: Core, clock: FrozenClock
+) -> None:
+    annotate(core)
+    bad = {"kind": "run_command", "argv": [sys.executable, "-c", "exit(1)"], "parallel": True}
+    run = fire_steps(core, clock, [{**SNAP, "parallel": True}, bad], max_retries=0)
+    assert run.status == "failed"
+    snap, _ = core.runs.steps.of_run(run.id)
+    assert snap.status == "rolled_back"
+    assert revisions(core).history("shop", USERS) == []
+    ok = {**bad, "argv": [sys.executable, "-c", "pass"]}
+    run = fire_steps(core, clock, [{**SNAP, "parallel": True}, ok])
+    assert run.status == "succeeded", run.error
+    assert len(revisions(core).history("shop", USERS)) == 1
+
+
+def test_restore_writes_a_revision_back_as_human_edits_and_keeps_the_state_before(
+    core: Core, clock: FrozenClock
+) -> None:
+    annotate(core)
+    service = revisions(core)
+    service.snapshot("shop")
+    core.review.set_value("shop", USERS, "description", "Accounts")
+    core.review.set_value("shop", USERS + ".full_name", "description", "Name shown")
+    dry = service.restore("shop", "public.users", 1, dry_run=True)
+    assert [(c.path, c.field, c.old, c.new) for c in dry.changes] == [
+        (USERS, "description", "Accounts", "People who sign in"),
+        (USERS + ".full_name", "description", "Name shown", "—"),
+    ]
+    assert core.review.current("shop")[USERS]["description"] == "Accounts"  # dry: unchanged
+    done = service.restore("shop", "public.users", 1)
+    assert done.changes == dry.changes and done.saved_as == 2
+    now = core.review.current("shop")
+    assert now[USERS]["description"] == "People who sign in"
+    assert now[USERS]["source:description"] == "human"
+    assert USERS + ".full_name" not in now
+    with core.db.read() as session:
+        last = session.scalars(select(AnnotationChange).order_by(AnnotationChange.id.desc())).all()
+    assert (last[0].path, last[0].old_value, last[0].new_value) == (
+        USERS + ".full_name",
+        "Name shown",
+        None,
+    )
+    assert (last[1].path, last[1].new_value, last[1].new_source) == (
+        USERS,
+        "People who sign in",
+        "human",
+    )
+    # The state before the restore is a revision of its own: restoring it undoes the restore.
+    back = service.restore("shop", "public.users", 2)
+    assert back.saved_as == 3
+    assert core.review.current("shop")[USERS + ".full_name"]["description"] == "Name shown"
+    assert json.loads(json.dumps(service.history("shop", USERS)[0].snapshot))["table"]["tags"] == [
+        "people",
+        "pii",
+    ]
