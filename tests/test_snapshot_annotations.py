@@ -18,6 +18,7 @@ from core.schedules.triggers import once
 from core.storage.tables import AnnotationChange
 from daemon.execute import execute
 from daemon.tick import tick
+from tests.support.cli import Amx
 
 USERS, ORDERS = "main.public.users", "main.public.orders"
 
@@ -168,3 +169,38 @@ def test_restore_writes_a_revision_back_as_human_edits_and_keeps_the_state_befor
         "people",
         "pii",
     ]
+
+
+def test_the_cli_lists_a_tables_revisions_and_restores_one(amx: Amx, clock: FrozenClock) -> None:
+    core = Core.open(amx.url, clock)
+    try:
+        annotate(core)
+        revisions(core).snapshot("shop", change_note="first words", author="ann")
+        clock.advance(timedelta(hours=1))
+        core.review.set_value("shop", USERS, "description", "Accounts")
+    finally:
+        core.close()
+    [rev] = amx.json("annotations", "history", "shop", "public.users")
+    assert (rev["revision"], rev["author"], rev["change_note"]) == (1, "ann", "first words")
+    assert amx("annotations", "history", "shop", "main.public.users") == 0
+    assert "revisions of main.public.users in profile shop" in amx.out and "first words" in amx.out
+    assert amx("annotations", "restore", "shop", "public.users", "1", "--dry-run") == 0
+    assert amx.out.splitlines() == [
+        "restoring revision 1 of main.public.users would change:",
+        "  main.public.users description: Accounts → People who sign in",
+        "dry run: nothing was written",
+    ]
+    assert amx("annotations", "restore", "shop", "public.users", "1") == 0
+    assert "the annotations before are kept as revision 2; restore it to undo" in amx.out
+    assert amx("annotations", "restore", "shop", "public.users", "1") == 0
+    assert amx.out == "main.public.users already holds revision 1; nothing to change\n"
+    assert amx("annotations", "restore", "shop", "public.users", "9") == 1
+    assert amx.err == (
+        "error: table main.public.users of profile 'shop' has no revision 9; "
+        "see `amx annotations history shop main.public.users`.\n"
+    )
+    assert amx("annotations", "history", "shop", "public.nosuch") == 1
+    assert "profile 'shop' has no revisions of table public.nosuch" in amx.err
+    assert amx("annotations", "export", "shop", "--format", "dbt", "--dbt-shape", "sources",
+               "--scope", "public.orders") == 0  # fmt: skip
+    assert 'sources:\n  - name: "public"' in amx.out and "users" not in amx.out
