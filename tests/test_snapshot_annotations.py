@@ -8,11 +8,13 @@ import sys
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from core.analysis.revisions import RevisionService
 from core.api import Core
 from core.clock import FrozenClock
+from core.errors import InvalidInput
 from core.schedules.spec import build_spec
 from core.schedules.triggers import once
 from core.storage.tables import AnnotationChange
@@ -204,3 +206,15 @@ def test_the_cli_lists_a_tables_revisions_and_restores_one(amx: Amx, clock: Froz
     assert amx("annotations", "export", "shop", "--format", "dbt", "--dbt-shape", "sources",
                "--scope", "public.orders") == 0  # fmt: skip
     assert 'sources:\n  - name: "public"' in amx.out and "users" not in amx.out
+
+
+def test_a_table_named_without_its_database_must_be_unambiguous(core: Core) -> None:
+    core.review.set_value("shop", USERS, "description", "People")
+    core.review.set_value("shop", "archive.public.users", "description", "Old people")
+    service = revisions(core)
+    service.snapshot("shop")
+    assert [r.path for r in service.history("shop", "archive.public.users")] == [
+        "archive.public.users"
+    ]
+    with pytest.raises(InvalidInput, match="is in more than one database of profile 'shop'"):
+        service.history("shop", "public.users")

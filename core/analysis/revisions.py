@@ -295,15 +295,15 @@ def _table_path(session: Session, profile: str, table: str) -> str:
             "table", f"{table!r} names no table; write schema.table or database.schema.table."
         )
     suffix = "." + format_path(parts)
-    paths = sorted(
-        {
-            p
-            for p in session.scalars(
-                select(AnnotationRevision.path).where(AnnotationRevision.profile == profile)
-            )
-            if p.endswith(suffix) and len(parse_path(p)) == 3 and parse_path(p)[1:] == parts
-        }
+    found = session.scalars(
+        select(AnnotationRevision.path)
+        .where(
+            AnnotationRevision.profile == profile,
+            AnnotationRevision.path.endswith(suffix, autoescape=True),
+        )
+        .distinct()
     )
+    paths = sorted(p for p in found if parse_path(p)[1:] == parts)
     if len(paths) > 1:
         raise InvalidInput(
             "table",
