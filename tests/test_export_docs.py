@@ -63,7 +63,10 @@ def test_a_json_export_lands_in_new_folders_and_holds_the_scope(
         {"name": "email", "description": "Login address: unique", "tags": ["pii"]}
     ]
     [done] = core.runs.steps.of_run(run.id)
-    assert done.summary == {"path": str(out), "format": "json", "bytes": out.stat().st_size}
+    assert done.summary == {
+        "path": str(out), "format": "json", "tables": 2, "columns": 1,
+        "bytes": out.stat().st_size,
+    }  # fmt: skip
     assert [p.name for p in out.parent.iterdir()] == ["shop.json"]  # no temporary file left
 
 

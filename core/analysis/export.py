@@ -29,12 +29,19 @@ def export(
 ) -> str:
     """The profile's current annotations (those in `database` and under `scope`, if given)
     in `fmt`: json, or dbt in `dbt_shape` (models or sources)."""
-    if fmt not in FORMATS:
-        raise InvalidInput("format", f"format {fmt!r} is unknown; use json or dbt.")
-    if dbt_shape not in DBT_SHAPES:
-        raise InvalidInput(
-            "dbt_shape", f"dbt_shape {dbt_shape!r} is unknown; use models or sources."
-        )
+    _check(fmt, dbt_shape)
+    tables = tables_to_export(review, profile, database=database, scope=scope)
+    return render(profile, tables, fmt, dbt_shape)
+
+
+def tables_to_export(
+    review: ReviewService,
+    profile: str,
+    *,
+    database: str | None = None,
+    scope: Sequence[str] = (),
+) -> list[AnnotatedTable]:
+    """The annotated tables an export holds; NotFound when there are none."""
     current = review.current(profile)
     if not current:
         raise NotFound(
@@ -48,10 +55,25 @@ def export(
             "widen the scope or annotate those tables first.",
             field="scope",
         )
+    return tables
+
+
+def render(profile: str, tables: list[AnnotatedTable], fmt: str, dbt_shape: str = "models") -> str:
+    """`tables` as an export's text in `fmt` (json or dbt in `dbt_shape`)."""
+    _check(fmt, dbt_shape)
     if fmt == "json":
         doc = {"profile": profile, "tables": [_json_table(t) for t in tables]}
         return json.dumps(doc, indent=2, ensure_ascii=False)
     return _dbt_sources(tables) if dbt_shape == "sources" else _dbt_models(tables)
+
+
+def _check(fmt: str, dbt_shape: str) -> None:
+    if fmt not in FORMATS:
+        raise InvalidInput("format", f"format {fmt!r} is unknown; use json or dbt.")
+    if dbt_shape not in DBT_SHAPES:
+        raise InvalidInput(
+            "dbt_shape", f"dbt_shape {dbt_shape!r} is unknown; use models or sources."
+        )
 
 
 def output_path(text: str) -> Path:

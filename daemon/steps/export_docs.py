@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.analysis.export import export, output_path, write_atomically
+from core.analysis.export import output_path, render, tables_to_export, write_atomically
 from core.schedules.scenario.steps import ExportDocsStep
 from daemon.steps.base import StepContext, StepResult
 
@@ -12,15 +12,16 @@ def run(ctx: StepContext, step: ExportDocsStep) -> StepResult:
     group's commit); the file is replaced whole or not at all."""
     path = output_path(step.path)
     ctx.core.profiles.get_db(step.profile)  # an unknown profile fails the step by name
-    text = export(
-        ctx.core.review,
-        step.profile,
-        step.format,
-        database=step.database,
-        scope=step.scope,
-        dbt_shape=step.dbt_shape,
+    tables = tables_to_export(
+        ctx.core.review, step.profile, database=step.database, scope=step.scope
     )
+    text = render(step.profile, tables, step.format, step.dbt_shape)
     write_atomically(path, text)
     shape = f" ({step.dbt_shape})" if step.format == "dbt" else ""
-    ctx.log.info(f"wrote the {step.format}{shape} export of {step.profile!r} to {path}")
-    return StepResult({"path": str(path), "format": step.format, "bytes": len(text.encode())})
+    ctx.log.info(
+        f"wrote the {step.format}{shape} export of {step.profile!r} ({len(tables)} table(s)) "
+        f"to {path}"
+    )
+    columns = sum(len(t.columns) for t in tables)
+    summary = {"path": str(path), "format": step.format, "tables": len(tables), "columns": columns}
+    return StepResult({**summary, "bytes": len(text.encode())})
