@@ -27,6 +27,7 @@ CREATE TABLE public.users (id serial PRIMARY KEY, email text, "Full Name" text);
 COMMENT ON COLUMN public.users.email IS 'Old words';
 CREATE TABLE "Sales Data"."Order.Items" (id serial PRIMARY KEY, "qty; DROP" integer);
 CREATE VIEW public.big_users AS SELECT id, email FROM public.users;
+CREATE MATERIALIZED VIEW public.user_count AS SELECT count(*) AS n FROM public.users;
 """
 
 
@@ -57,12 +58,12 @@ def comments(cluster: Cluster, database: str) -> dict[str, str | None]:
     sql = """
         SELECT c.oid::regclass::text, NULL, obj_description(c.oid, 'pg_class')
         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE n.nspname IN ('public', 'Sales Data') AND c.relkind IN ('r', 'v')
+        WHERE n.nspname IN ('public', 'Sales Data') AND c.relkind IN ('r', 'v', 'm')
         UNION ALL
         SELECT a.attrelid::regclass::text, a.attname, col_description(a.attrelid, a.attnum)
         FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
         JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE n.nspname IN ('public', 'Sales Data') AND c.relkind IN ('r', 'v')
+        WHERE n.nspname IN ('public', 'Sales Data') AND c.relkind IN ('r', 'v', 'm')
           AND a.attnum > 0 AND NOT a.attisdropped
     """
     with cluster.connect(database) as conn:
@@ -82,6 +83,8 @@ def test_descriptions_become_table_and_column_comments(
     core.review.set_value("wh", f'{target}."Sales Data"."Order.Items"."qty; DROP"',
                           "description", "How many")  # fmt: skip
     core.review.set_value("wh", f"{target}.public.big_users", "description", "Large accounts")
+    core.review.set_value("wh", f"{target}.public.user_count", "description", "How many")
+    core.review.set_value("wh", f"{target}.public.user_count.n", "description", "The count")
     core.review.set_value("wh", f"{target}.public.gone", "description", "Dropped last week")
     run = fire_steps(core, clock, [{"kind": "write_comments", "profile": "wh"}])
     assert run.status == "succeeded", run.error
@@ -92,9 +95,10 @@ def test_descriptions_become_table_and_column_comments(
     assert found['"Sales Data"."Order.Items"'] == "Lines"
     assert found['"Sales Data"."Order.Items".qty; DROP'] == "How many"
     assert found["big_users"] == "Large accounts"
+    assert (found["user_count"], found["user_count.n"]) == ("How many", "The count")
     assert found["users.id"] is None
     [step] = core.runs.steps.of_run(run.id)
-    assert step.summary == {"tables": 3, "columns": 3, "unchanged": 0, "missing": 1}
+    assert step.summary == {"tables": 4, "columns": 4, "unchanged": 0, "missing": 1}
     said = [line.text for line in core.runs.log.lines(run.id, step_run_id=step.id)]
     assert (
         f"{target}.public.gone is not in the database any more; its comments were not written"

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, inspect
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Inspector, make_url
 from sqlalchemy.exc import DBAPIError, NoSuchModuleError
 
 from core.analysis.annotated import AnnotatedTable, group_tables
@@ -96,12 +96,11 @@ def _comment_table(
 ) -> None:
     insp = inspect(conn)
     schema, name = table.schema, table.name
-    views = set(insp.get_view_names(schema=schema))
-    if name not in views and name not in set(insp.get_table_names(schema=schema)):
+    kind = _kind(insp, schema, name)
+    if kind is None:
         counts["missing"] += 1
         say(f"{table.path} is not in the database any more; its comments were not written")
         return
-    kind = "VIEW" if name in views else "TABLE"
     quote = conn.dialect.identifier_preparer.quote_identifier
     target = f"{quote(schema)}.{quote(name)}"
     wanted = table.fields.get("description")
@@ -125,6 +124,17 @@ def _comment_table(
         else:
             _execute(conn, f"COMMENT ON COLUMN {target}.{quote(column)} IS {_literal(wanted)}")
             counts["columns"] += 1
+
+
+def _kind(insp: Inspector, schema: str, name: str) -> str | None:
+    """What COMMENT ON calls the relation: TABLE, VIEW or MATERIALIZED VIEW (None: absent)."""
+    if name in insp.get_table_names(schema=schema):
+        return "TABLE"
+    if name in insp.get_view_names(schema=schema):
+        return "VIEW"
+    if name in insp.get_materialized_view_names(schema=schema):
+        return "MATERIALIZED VIEW"
+    return None
 
 
 def _literal(text: str) -> str:
