@@ -294,6 +294,33 @@ class ReviewService:
                 session, profile, path, field, stored, "human", None, None, self.clock.now()
             )
 
+    def edit_in(
+        self, session: Session, profile: str, path: str, field: str, value: str | None
+    ) -> None:
+        """A person's edit inside a transaction the caller holds, recorded in the history like
+        `set_value`; `value` None removes the field (stored form: tags as `tags_text`)."""
+        now = self.clock.now()
+        if value is not None:
+            self._write(session, profile, path, field, value, "human", None, None, now)
+            return
+        current = self._current(session, profile, path, field)
+        if current is None:
+            return
+        session.add(
+            AnnotationChange(
+                profile=profile,
+                path=path,
+                field=field,
+                old_value=current.value,
+                old_source=current.source,
+                new_value=None,
+                new_source="human",
+                changed_at=now,
+            )
+        )
+        session.delete(current)
+        session.flush()
+
     def current(self, profile: str) -> dict[str, dict[str, Any]]:
         """{path: {"description": str, "tags": [..]}} for one profile."""
         found: dict[str, dict[str, Any]] = defaultdict(dict)

@@ -340,3 +340,24 @@ class AnnotationChange(Base):
     undone_at: Mapped[datetime | None]
 
     __table_args__ = (Index("ix_history_run", "run_id"),)
+
+
+class AnnotationRevision(Base):
+    """A snapshot of one table's annotations (its own fields and its columns'), numbered per
+    table, so people can see how they changed and restore an earlier one."""
+
+    __tablename__ = "annotation_revisions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    profile: Mapped[str] = mapped_column(String(120))
+    path: Mapped[str] = mapped_column(Text)  # database.schema.table
+    revision: Mapped[int] = mapped_column(Integer)  # from 1, per profile and table
+    snapshot: Mapped[dict[str, Any]]
+    digest: Mapped[str] = mapped_column(String(64))  # of the snapshot: unchanged tables skip
+    change_note: Mapped[str | None] = mapped_column(Text)
+    author: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime]
+    run_id: Mapped[int | None] = mapped_column(Integer)  # the run that made it, if any
+
+    __table_args__ = (
+        UniqueConstraint("profile", "path", "revision", name="uq_annotation_revision"),
+    )

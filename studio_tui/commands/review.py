@@ -1,10 +1,7 @@
-"""`amx review …` and `amx annotations export`: the review queue and what was applied."""
+"""`amx review …`: the review queue of proposals."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from core.analysis.export import FORMATS, export
 from core.analysis.review import ProposalInfo, show_value
 from studio_tui import render
 from studio_tui.commands.base import (
@@ -99,18 +96,8 @@ def cmd_undo(ctx: Context) -> int:
     return EXIT_OK
 
 
-def cmd_export(ctx: Context) -> int:
-    text = export(ctx.core.review, ctx.args.profile, ctx.args.format)
-    if ctx.args.output:
-        Path(ctx.args.output).write_text(text, encoding="utf-8")
-        ctx.print(f"wrote {ctx.args.output}")
-    else:
-        ctx.out.write(text if text.endswith("\n") else text + "\n")
-    return EXIT_OK
-
-
 def register(top: Subparsers) -> None:
-    """Add `amx review …` and `amx annotations export`."""
+    """Add `amx review …`."""
     review = subcommands(top.add_parser("review", help="the review queue of proposals"), "verb")
     p = review.add_parser("list", help="proposals waiting for review")
     p.add_argument("--run", type=positive_id, help="only this run's proposals")
@@ -140,10 +127,3 @@ def register(top: Subparsers) -> None:
     p = review.add_parser("undo-run", help="restore what a run changed")
     p.add_argument("run", type=positive_id)
     p.set_defaults(handler=cmd_undo)
-
-    notes = subcommands(top.add_parser("annotations", help="the applied annotations"), "verb")
-    p = notes.add_parser("export", help="export a profile's annotations")
-    p.add_argument("profile")
-    p.add_argument("--format", choices=list(FORMATS), default="json")
-    p.add_argument("--output", "-o", help="write to this file instead of standard output")
-    p.set_defaults(handler=cmd_export)

@@ -4,6 +4,7 @@ files, the HTTP API). A step is plain data: what runs it lives in `daemon.steps`
 from __future__ import annotations
 
 import re
+from pathlib import PurePath
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -103,7 +104,21 @@ class ExportDocsStep(_OnProfile):
     format: Literal["json", "dbt"] = "json"
     # dbt: `models` for tables dbt builds; `sources` (by schema) for the raw tables it reads.
     dbt_shape: Literal["models", "sources"] = "models"
+    # Absolute, or from ~: the daemon's working directory is nobody's choice.
     path: str = Field(min_length=1, max_length=4096)
+
+    @field_validator("path")
+    @classmethod
+    def _path(cls, value: str) -> str:
+        value = value.strip()
+        if "\x00" in value:
+            raise ValueError("it holds a NUL character")
+        if not (value.startswith("~") or PurePath(value).is_absolute()):
+            raise ValueError(
+                "it is relative; write an absolute path (or one starting with ~/), "
+                "since the daemon does not run in your working directory"
+            )
+        return value
 
 
 class WriteCommentsStep(_OnProfile):
