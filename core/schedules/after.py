@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import JSON, ColumnElement, select, type_coerce
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -21,18 +21,10 @@ _NUDGE = timedelta(microseconds=1)
 _LONGEST_CHAIN = 1000
 
 
-def _after(upstream_id: int) -> list[ColumnElement[bool]]:
-    stored = type_coerce(Schedule.trigger, JSON)
-    return [
-        stored["kind"].as_string() == "after",
-        stored["upstream_id"].as_integer() == upstream_id,
-        Schedule.deleted_at.is_(None),
-    ]
-
-
 def downstream_of(session: Session, upstream_id: int) -> list[Schedule]:
     """The live schedules that run after schedule `upstream_id`, in id order."""
-    return list(session.scalars(select(Schedule).where(*_after(upstream_id)).order_by(Schedule.id)))
+    live = (Schedule.upstream_id == upstream_id, Schedule.deleted_at.is_(None))
+    return list(session.scalars(select(Schedule).where(*live).order_by(Schedule.id)))
 
 
 def resolve(session: Session, trigger: AfterTrigger, own_id: int | None) -> AfterTrigger:
