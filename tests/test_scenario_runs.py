@@ -304,7 +304,7 @@ def test_an_analysis_schedule_is_a_scenario_of_one_analyze_step(core: Core) -> N
             db_profile="shop",
             scope=["public.users"],
             review_strategy="auto",
-        )  # fmt: skip
+        )
     ).id
     shown = core.schedules.get(sid)
     assert [json.loads(s.model_dump_json(exclude_defaults=True)) for s in shown.steps] == [
