@@ -30,7 +30,7 @@ from core.schedules.triggers import (
 )
 from daemon.claim import Claimed
 from daemon.execute import execute
-from daemon.settle import finish_and_settle
+from daemon.settle import finish_and_settle, release
 from daemon.tick import tick
 from tests.support.cli import Amx
 
@@ -280,3 +280,25 @@ def test_cli_add_after(amx: Amx) -> None:
     )
     assert amx("schedule", "edit", "nightly", "--after", "report") == 1
     assert "nightly → report → nightly" in amx.err
+
+
+def test_a_released_after_run_is_queued_again_and_a_lost_one_retried(
+    core: Core, clock: FrozenClock, tmp_path: Path
+) -> None:
+    log = tmp_path / "log.txt"
+    add(core, "nightly", interval("1h"), [append(log, "up")])
+    down = add(core, "report", after("nightly"), [append(log, "down")], max_retries=1)
+    work(core, clock, timedelta(hours=1))
+    clock.advance(timedelta(seconds=1))
+    [claimed] = tick(core, "w1", slots=1).claimed
+    assert claimed.trigger == "after"
+    release(core.db, clock.now(), claimed.run_id, "released: the daemon stopped")
+    [again] = tick(core, "w1", slots=1, lease=timedelta(seconds=5)).claimed
+    assert (again.trigger, again.attempt) == ("after", 1)
+    clock.advance(timedelta(seconds=10))  # its lease runs out: the worker is lost
+    assert tick(core, "w2", slots=1).recovered == [again.run_id]
+    assert core.runs.get(again.run_id).status == "failed"
+    [retried] = work(core, clock, timedelta(seconds=45))
+    assert (retried.trigger, retried.attempt, retried.status) == ("retry", 2, "succeeded")
+    assert [r.status for r in runs_of(core, down)] == ["cancelled", "failed", "succeeded"]
+    assert log.read_text().split() == ["up", "down"]
