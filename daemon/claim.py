@@ -35,7 +35,7 @@ class Claimed:
     run_id: int
     schedule_id: int
     scheduled_for: datetime
-    trigger: str  # schedule | retry | manual | missed
+    trigger: str  # schedule | retry | manual | missed | after
     attempt: int
 
 
@@ -90,7 +90,7 @@ _SQLITE_QUEUED_ANY = (
 
 _QUEUED = """
 SELECT r.id FROM runs r JOIN schedules s ON s.id = r.schedule_id
-WHERE r.status = 'queued' AND s.deleted_at IS NULL
+WHERE r.status = 'queued' AND s.deleted_at IS NULL AND r.scheduled_for <= :now
 ORDER BY r.id LIMIT :n
 """
 
@@ -135,7 +135,7 @@ def _claim_queued(
     session: Session, now: datetime, worker_id: str, limit: int, lease: timedelta
 ) -> list[Claimed]:
     sql = _QUEUED + (" FOR UPDATE OF r SKIP LOCKED" if _is_pg(session) else "")
-    ids = [row[0] for row in session.execute(text(sql), {"n": limit})]
+    ids = [row[0] for row in session.execute(_sql(sql), {"n": limit, "now": now})]
     found = []
     for run_id in ids:
         changed = session.execute(

@@ -8,10 +8,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.errors import NotFound
+from core.schedules.after import add_queued, queue_downstream
 from core.schedules.outcome import ClaimLost, Outcome, finish_run, hold_claim
 from core.schedules.queue import describe_row
 from core.schedules.status import RunStatus, Status, check
-from core.schedules.triggers import next_fire_time
+from core.schedules.triggers import AfterTrigger, next_fire_time
 from core.storage.engine import Database
 from core.storage.tables import Run, Schedule, Worker
 
@@ -40,6 +41,8 @@ def finish_and_settle(
     dies in between cannot leave the schedule Running with its run already ended."""
     with db.write() as session:
         run = finish_run(session, run_id, ended.status, now, ended.summary, ended.error)
+        if run.status == RunStatus.SUCCEEDED:
+            queue_downstream(session, run, now)
         outcome = _settle_in(session, run, now, released, retry_base)
         session.flush()
         return run, outcome
@@ -48,14 +51,17 @@ def finish_and_settle(
 def _settle_in(
     session: Session, run: Run, now: datetime, released: bool, retry_base: timedelta
 ) -> str | None:
+    schedule = session.get(Schedule, run.schedule_id)
+    queued = _queued_run(schedule, run)
     if released and run.status == RunStatus.CANCELLED:
         run.note = "released: the daemon stopped before the run finished"
-        if run.trigger in QUEUED_TRIGGERS:
-            session.add(_requeued(run, now))
+        if queued:
+            add_queued(session, _requeued(run, now))
             return "re-queued"
     if run.trigger in QUEUED_TRIGGERS:
         return None
-    schedule = session.get(Schedule, run.schedule_id)
+    if schedule is not None and queued:
+        return _settle_queued(session, schedule, run, now, retry_base)
     if schedule is None or schedule.status != Status.RUNNING:
         return None  # cancelled, deleted or recovered meanwhile: leave it as it is
     if schedule.claimed_by not in (None, run.worker_id):
@@ -114,6 +120,59 @@ def _advance(
     return "failed, next occurrence"
 
 
+def _queued_run(schedule: Schedule | None, run: Run) -> bool:
+    """Whether `run` came from the queue rather than from its schedule's own fire time: a run
+    now, or a run after an upstream success (and its retries), which leave the schedule be."""
+    if run.trigger in (*QUEUED_TRIGGERS, "after"):
+        return True
+    return (
+        run.trigger == "retry"
+        and schedule is not None
+        and isinstance(schedule.trigger, AfterTrigger)
+        and schedule.status != Status.RUNNING
+    )
+
+
+def _settle_queued(
+    session: Session, schedule: Schedule, run: Run, now: datetime, retry_base: timedelta
+) -> str | None:
+    """A run after an upstream success ended: the schedule stays Pending for the next one; a
+    failure is retried (as a queued run that resumes at the failed step) while the schedule's
+    retries allow."""
+    if schedule.deleted_at is not None:
+        return None
+    if run.status == RunStatus.SUCCEEDED:
+        if schedule.note and schedule.note.startswith(("attempt ", "last run ")):
+            schedule.note = None
+            schedule.updated_at = now
+        return "waits for the next upstream success"
+    if run.status != RunStatus.FAILED:
+        return None
+    error = run.error or "unknown error"
+    schedule.updated_at = now
+    if run.attempt <= schedule.max_retries:
+        delay = backoff(run.attempt, retry_base)
+        add_queued(
+            session,
+            Run(
+                schedule_id=run.schedule_id,
+                scheduled_for=now + delay,
+                trigger="retry",
+                attempt=run.attempt + 1,
+                status=RunStatus.QUEUED,
+                note=f"retry {run.attempt} of {schedule.max_retries} of run {run.id}",
+                created_at=now,
+            ),
+        )
+        schedule.note = (
+            f"attempt {run.attempt} failed: {error}; retry {run.attempt} of "
+            f"{schedule.max_retries} in {int(delay.total_seconds())} s"
+        )
+        return "retry"
+    schedule.note = f"last run failed after {run.attempt} attempt(s): {error}"
+    return "failed, waits for the next upstream success"
+
+
 def recover(db: Database, now: datetime, retry_base: timedelta = RETRY_BASE) -> list[int]:
     """Fail runs whose lease ran out and retry them per policy.
 
@@ -143,6 +202,12 @@ def recover(db: Database, now: datetime, retry_base: timedelta = RETRY_BASE) -> 
             session.flush()
             schedule = session.get(Schedule, run.schedule_id)
             if (
+                schedule is not None
+                and run.trigger not in QUEUED_TRIGGERS
+                and _queued_run(schedule, run)
+            ):
+                _settle_queued(session, schedule, run, now, retry_base)
+            elif (
                 run.trigger not in QUEUED_TRIGGERS
                 and schedule is not None
                 and schedule.status == Status.RUNNING
@@ -176,10 +241,10 @@ def release(
         run.note = note
         run.finished_at = now
         run.lease_until = None
-        if run.trigger in QUEUED_TRIGGERS:
-            session.add(_requeued(run, now))
-            return
         schedule = session.get(Schedule, run.schedule_id)
+        if _queued_run(schedule, run):
+            add_queued(session, _requeued(run, now))
+            return
         if schedule is not None and schedule.status == Status.RUNNING:
             session.flush()
             _advance(session, schedule, run, now, retry_base)

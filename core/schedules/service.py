@@ -15,7 +15,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from core.clock import Clock
 from core.errors import Conflict, InvalidInput, NameTaken, NotFound, StaleEdit
-from core.schedules import queue
+from core.schedules import after, queue
 from core.schedules.scenario import SECTIONS
 from core.schedules.scenario.model import first_analysis
 from core.schedules.spec import (
@@ -27,6 +27,7 @@ from core.schedules.spec import (
 )
 from core.schedules.status import RunStatus, Status, check
 from core.schedules.triggers import (
+    AfterTrigger,
     IntervalTrigger,
     OnceTrigger,
     next_fire_time,
@@ -137,6 +138,7 @@ class ScheduleService:
         with self.db.write() as session:
             self._check_profiles(session, spec)
             self._check_name_free(session, spec.name, None)
+            spec = _upstream_resolved(session, spec, None)
             row = Schedule(
                 **_columns(spec),
                 status=Status.PENDING,
@@ -195,9 +197,12 @@ class ScheduleService:
             target = Status.PAUSED if row.status == Status.PAUSED else Status.PENDING
             check("edit", row.status, target, what=_what(row))
             self._check_profiles(session, spec)
+            spec = _upstream_resolved(session, spec, row.id)
             if name_key(spec.name) != name_key(row.name):  # a case-only change keeps its key
                 self._check_name_free(session, spec.name, row.id)
                 row.name_key = name_key(spec.name)
+            if spec.name != row.name:
+                after.rename_upstream(session, row.id, spec.name)
             next_at = self._first_fire(spec, now)
             for key, value in _columns(spec).items():
                 setattr(row, key, value)
@@ -337,6 +342,7 @@ class ScheduleService:
             row.next_fire_at = None
             row.deleted_at = now
             self._cancel_queued(session, row)
+            after.orphan_downstream(session, row, now)
             return self._touch(session, row)
 
     def _cancel_queued(self, session: Session, row: Schedule) -> None:
@@ -483,6 +489,14 @@ class ScheduleService:
                 .order_by(Schedule.id)
             ).all()
             return [ScheduleInfo.of(r) for r in rows]
+
+
+def _upstream_resolved(session: Session, spec: ScheduleSpec, own_id: int | None) -> ScheduleSpec:
+    """The spec with its after trigger's upstream found by name (or id) and checked."""
+    if not isinstance(spec.trigger, AfterTrigger):
+        return spec
+    trigger = after.resolve(session, spec.trigger, own_id)
+    return spec.model_copy(update={"trigger": trigger})
 
 
 def _columns(spec: ScheduleSpec) -> dict[str, Any]:

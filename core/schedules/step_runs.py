@@ -16,14 +16,18 @@ from sqlalchemy.orm import Session
 from core.clock import Clock
 from core.errors import NotFound
 from core.schedules.outcome import hold_claim
+from core.schedules.run_log import LINE_MAX
 from core.schedules.scenario.model import step_data
 from core.schedules.scenario.steps import Step
 from core.schedules.status import RunStatus
 from core.storage.engine import Database
-from core.storage.tables import Run, StepRun
+from core.storage.tables import Run, RunLogLine, StepRun
 
 StepStatus = Literal["running", "succeeded", "failed", "cancelled", "rolled_back"]
 Commit = Callable[[Session], dict[str, Any] | None]
+# A line of the run's own log (level, text), written in the same transaction as a step's start
+# or end: one write instead of two for each.
+Line = tuple[Literal["info", "warning", "error"], str]
 
 
 def fingerprint(step: Step) -> str:
@@ -128,9 +132,16 @@ class StepRunService:
             return {(r.section, r.position): StepRunInfo.of(r) for r in rows}
 
     def start(
-        self, run_id: int, section: str, position: int, step: Step, earlier: StepRunInfo | None
+        self,
+        run_id: int,
+        section: str,
+        position: int,
+        step: Step,
+        earlier: StepRunInfo | None,
+        line: Line | None = None,
     ) -> StepRunInfo:
-        """Record that a step starts (its attempt counts on from an earlier failed one)."""
+        """Record that a step starts (its attempt counts on from an earlier failed one), and
+        `line` in the run's log."""
         now = self.clock.now()
         attempt = 1
         if earlier is not None and earlier.fingerprint == fingerprint(step):
@@ -143,6 +154,7 @@ class StepRunService:
             row.started_at = now
             row.finished_at = None
             row.error = None
+            _add_line(session, run_id, now, line)
             session.flush()
             return StepRunInfo.of(row)
 
@@ -172,10 +184,12 @@ class StepRunService:
         summaries: dict[int, dict[str, Any] | None] | None = None,
         errors: dict[int, str] | None = None,
         commits: list[Commit | None] | None = None,
+        line: Line | None = None,
     ) -> None:
         """End step runs in one transaction under the run's claim, with the store writes they
         made (`commits`), so a step's writes and its success are recorded together or not at
-        all. A commit may return more summary to merge into its step's (in order)."""
+        all. A commit may return more summary to merge into its step's (in order). `line` goes
+        to the run's log in the same transaction."""
         now = self.clock.now()
         summaries = dict(summaries or {})
         with self.db.write() as session:
@@ -194,6 +208,7 @@ class StepRunService:
                     row.summary = summaries[step_run_id]
                 if errors and step_run_id in errors:
                     row.error = errors[step_run_id]
+            _add_line(session, run_id, now, line)
 
     @staticmethod
     def _row(session: Session, run_id: int, section: str, position: int, step: Step) -> StepRun:
@@ -211,6 +226,14 @@ class StepRunService:
         row.label = step.label[:120]
         row.fingerprint = fingerprint(step)
         return row
+
+
+def _add_line(session: Session, run_id: int, now: datetime, line: Line | None) -> None:
+    if line is not None:
+        level, text = line
+        if len(text) > LINE_MAX:
+            text = text[: LINE_MAX - 1] + "…"
+        session.add(RunLogLine(run_id=run_id, at=now, level=level, text=text))
 
 
 def _retried_by(before: Run, run: Run) -> bool:

@@ -9,11 +9,11 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.engine.default import DefaultExecutionContext
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, validates
 from sqlalchemy.types import TypeDecorator
 
 from core.schedules.policies import Kind, MissedPolicy
-from core.schedules.triggers.model import Trigger, trigger_from_data, trigger_to_data
+from core.schedules.triggers.model import AfterTrigger, Trigger, trigger_from_data, trigger_to_data
 from core.storage.utc import UTCDateTime
 from core.text import NAME_KEY_MAX, name_key
 
@@ -127,6 +127,9 @@ class Schedule(Base):
         String(NAME_KEY_COLUMN), nullable=True, default=_name_key_of_insert
     )
     trigger: Mapped[Trigger] = mapped_column(StoredTrigger())
+    # The schedule an after trigger runs after, kept from the trigger on every assignment: an
+    # upstream's success finds its downstream schedules through this column's index.
+    upstream_id: Mapped[int | None] = mapped_column(Integer)
     timezone: Mapped[str] = mapped_column(String(64))
     # The scenario (core.schedules.scenario): {"steps": [...], "on_failure": [...], ...}.
     scenario: Mapped[dict[str, Any]] = mapped_column(JSON)
@@ -180,7 +183,13 @@ class Schedule(Base):
         # "(next_fire_at IS NULL), next_fire_at" is the list's sort: dated rows first, in order.
         Index("ix_schedules_next", text("(next_fire_at IS NULL)"), "next_fire_at"),
         Index("ix_schedules_name", "name"),
+        Index("ix_schedules_upstream", "upstream_id"),
     )
+
+    @validates("trigger")
+    def _keep_upstream(self, _key: str, trigger: Trigger) -> Trigger:
+        self.upstream_id = trigger.upstream_id if isinstance(trigger, AfterTrigger) else None
+        return trigger
 
 
 class Run(Base):

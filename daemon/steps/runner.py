@@ -15,7 +15,7 @@ from core.errors import AmxError
 from core.schedules.outcome import ClaimLost, Outcome
 from core.schedules.scenario import Section, Step, groups
 from core.schedules.status import RunStatus
-from core.schedules.step_runs import StepRunInfo, StepStatus, fingerprint
+from core.schedules.step_runs import Line, StepRunInfo, StepStatus, fingerprint
 from daemon.steps import run_step
 from daemon.steps.base import StepContext, StepFailed, StepResult
 
@@ -153,9 +153,11 @@ class _Scenario:
         deferred = len(todo) > 1 and all(step.transactional for _, step, _ in todo)
         starts = []
         for position, step, earlier in todo:
-            info = self.steps.start(self.order.run_id, section, position, step, earlier)
-            if total > 1:  # a scenario of one step: its own lines say it all
-                self._line("info", f"{_name(section, position, total, step)}: started")
+            # A scenario of one step: its own lines say it all.
+            said: Line | None = None
+            if total > 1:
+                said = ("info", f"{_name(section, position, total, step)}: started")
+            info = self.steps.start(self.order.run_id, section, position, step, earlier, said)
             starts.append(_Done(info, step))
         if len(starts) == 1:
             ended = [self._one(starts[0], deferred=False, total=total)]
@@ -206,31 +208,30 @@ class _Scenario:
                 self._line("info", f"{name}: done in {took:.1f} s; commits with its group")
             return d
         summary = d.result.summary if d.result else None
+        many = total > 1  # a scenario of one step: its own lines say it all
         if d.error is not None:
+            said: Line | None = ("error", f"{name}: failed after {took:.1f} s: {d.error}")
             self.steps.finish(
                 [d.info.id], "failed", run_id=self.order.run_id,
                 summaries={d.info.id: summary}, errors={d.info.id: d.error},
+                line=said if many else None,
             )  # fmt: skip
             d.status = "failed"
-            if total > 1:  # a scenario of one step: its own lines say it all
-                self._line("error", f"{name}: failed after {took:.1f} s: {d.error}")
         elif d.result is not None and d.result.cancelled:
+            said = ("warning", f"{name}: cancelled after {took:.1f} s")
             self.steps.finish(
                 [d.info.id], "cancelled", run_id=self.order.run_id,
-                summaries={d.info.id: summary},
+                summaries={d.info.id: summary}, line=said if many else None,
             )  # fmt: skip
             d.status = "cancelled"
-            if total > 1:  # a scenario of one step: its own lines say it all
-                self._line("warning", f"{name}: cancelled after {took:.1f} s")
         else:
             commit = d.result.commit if d.result else None
+            said = ("info", f"{name}: succeeded in {took:.1f} s")
             self.steps.finish(
                 [d.info.id], "succeeded", run_id=self.order.run_id,
-                summaries={d.info.id: summary}, commits=[commit],
+                summaries={d.info.id: summary}, commits=[commit], line=said if many else None,
             )  # fmt: skip
             d.status = "succeeded"
-            if total > 1:  # a scenario of one step: its own lines say it all
-                self._line("info", f"{name}: succeeded in {took:.1f} s")
         return d
 
     def _settle_group(self, ended: list[_Done], trouble: list[_Done], total: int) -> None:

@@ -38,7 +38,13 @@ from studio_tui.commands.width import output_width
 
 def _trigger_from(args: argparse.Namespace, now: datetime, zone_name: str | None) -> Trigger | None:
     # --fire-at takes the studio's shortcuts too: +1h, tomorrow 09:00, today 18:30.
-    for kind, text in (("once", args.fire_at), ("cron", args.cron), ("interval", args.every)):
+    given: list[tuple[str, str | None]] = [
+        ("once", args.fire_at),
+        ("cron", args.cron),
+        ("interval", args.every),
+        ("after", getattr(args, "after", None)),
+    ]
+    for kind, text in given:
         if text is not None:
             return parse_trigger(kind, text, zone_name or default_zone_name(), now)
     return None
@@ -75,6 +81,8 @@ def _said(ctx: Context, info: ScheduleInfo, verb: str) -> int:
         ctx.print(f"deleted schedule {info.id} {info.name!r}; its run history is kept")
     else:
         when = render.local_time(info.next_fire_at, info.timezone)
+        if info.trigger.kind == "after":
+            when = info.rule
         ctx.print(
             f"{verb} schedule {info.id} {info.name!r}: {info.status.capitalize()}, next {when}"
         )
@@ -84,7 +92,7 @@ def _said(ctx: Context, info: ScheduleInfo, verb: str) -> int:
 def cmd_add(ctx: Context) -> int:
     fields = _spec_fields(ctx.args, ctx.clock.now(), ctx.args.timezone)
     if "trigger" not in fields:
-        raise UsageError("give one of --fire-at, --cron or --every")
+        raise UsageError("give one of --fire-at, --cron, --every or --after")
     return _said(ctx, ctx.core.schedules.create(build_spec(**fields)), "added")
 
 
@@ -199,18 +207,24 @@ def cmd_next(ctx: Context) -> int:
     return EXIT_OK
 
 
-def _add_trigger_options(p: argparse.ArgumentParser, *, required: bool) -> None:
+def _add_trigger_options(
+    p: argparse.ArgumentParser, *, required: bool, upstream: bool = False
+) -> None:
     group = p.add_mutually_exclusive_group(required=required)
     group.add_argument(
         "--fire-at", metavar="'YYYY-MM-DD HH:MM'", help="fire once at this local time"
     )
     group.add_argument("--cron", metavar="EXPR", help="fire on a cron rule, e.g. '0 9 * * 1-5'")
     group.add_argument("--every", metavar="INTERVAL", help="fire every 15m, 2h, 1d …")
+    if upstream:
+        group.add_argument(
+            "--after", metavar="NAME", help="fire after each successful run of schedule NAME"
+        )
 
 
 def _add_spec_options(p: argparse.ArgumentParser, *, creating: bool) -> None:
     p.add_argument("--name", required=creating, help="a unique name")
-    _add_trigger_options(p, required=False)
+    _add_trigger_options(p, required=False, upstream=True)
     p.add_argument(
         "--timezone", metavar="TZ", help="IANA zone of the fire times (default: this machine's)"
     )

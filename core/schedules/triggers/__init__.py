@@ -11,12 +11,13 @@ Rules (the documented contract):
   hour (``*``), the cron follows real elapsed time, so wall times in the repeated hour fire in both
   occurrences and wall times inside a gap are skipped (they never happen).
 * ``interval`` is pure UTC arithmetic from its anchor (``anchor + k * every``), DST-independent.
+* ``after`` has no clock time: it fires once for each successful run of its upstream schedule.
 
 Fire times are returned as aware UTC datetimes, strictly increasing, without duplicates.
 """
 
 from core.schedules.triggers.cron import CRON_ALIASES
-from core.schedules.triggers.describe import describe_cron
+from core.schedules.triggers.describe import describe_after, describe_cron
 from core.schedules.triggers.dst import dst_note
 from core.schedules.triggers.fire_times import (
     describe,
@@ -31,10 +32,13 @@ from core.schedules.triggers.intervals import (
     parse_interval,
 )
 from core.schedules.triggers.model import (
+    CLOCK_TRIGGERS,
+    AfterTrigger,
     CronTrigger,
     IntervalTrigger,
     OnceTrigger,
     Trigger,
+    after,
     cron,
     interval,
     once,
@@ -51,18 +55,22 @@ from core.schedules.triggers.parse import (
 from core.schedules.triggers.zones import default_zone_name, localize, parse_local_datetime, zone
 
 __all__ = [
+    "CLOCK_TRIGGERS",
     "CRON_ALIASES",
     "MAX_INTERVAL_SECONDS",
     "MIN_INTERVAL_SECONDS",
     "TRIGGER_KINDS",
+    "AfterTrigger",
     "CronTrigger",
     "IntervalTrigger",
     "OnceTrigger",
     "Trigger",
     "TriggerKind",
+    "after",
     "cron",
     "default_zone_name",
     "describe",
+    "describe_after",
     "describe_cron",
     "dst_note",
     "format_interval",

@@ -1,5 +1,6 @@
-"""Cron rules in plain English: "at 02:30 every day", "every 15 minutes", "at 09:00 on Monday to
-Friday". A rule too unusual to read well (nth weekday, last day) is shown as written."""
+"""Rules in plain English: "at 02:30 every day", "every 15 minutes", "at 09:00 on Monday to
+Friday", "after «nightly» succeeds". A cron rule too unusual to read well (nth weekday, last
+day) is shown as written."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from collections.abc import Sequence
 from croniter import croniter
 
 from core.schedules.triggers.cron import CRON_ALIASES, _normalise_cron
+from core.schedules.triggers.model import AfterTrigger
 
 # Weekdays read Monday first, so Sunday is 7 here (cron writes it 0 or 7).
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -149,3 +151,9 @@ def describe_cron(expr: str) -> str:
     if day == "every day" and time.startswith("every"):
         return time
     return f"{time} {day}"
+
+
+def describe_after(trigger: AfterTrigger) -> str:
+    """'after «nightly» succeeds' (the upstream's id when its name is not known)."""
+    name = trigger.upstream or f"schedule {trigger.upstream_id}"
+    return f"after «{name}» succeeds"

@@ -10,7 +10,7 @@ from croniter import CroniterBadDateError, croniter
 
 from core.errors import InvalidInput
 from core.schedules.triggers.cron import _cron_spec, _hour_is_wildcard
-from core.schedules.triggers.model import CronTrigger, IntervalTrigger, OnceTrigger
+from core.schedules.triggers.model import AfterTrigger, IntervalTrigger, OnceTrigger, Trigger
 from core.schedules.triggers.zones import (
     _as_utc,
     _fmt_clock,
@@ -102,12 +102,10 @@ def _note_for(walls: list[datetime], transition: _Transition, tz: ZoneInfo, wild
     )
 
 
-def dst_note(
-    trigger: OnceTrigger | CronTrigger | IntervalTrigger, tz_name: str, after: datetime
-) -> str | None:
+def dst_note(trigger: Trigger, tz_name: str, after: datetime) -> str | None:
     """One sentence when a DST change shifts, skips or merges an upcoming fire, else None."""
     after_utc = _as_utc(after)
-    if isinstance(trigger, IntervalTrigger):
+    if isinstance(trigger, IntervalTrigger | AfterTrigger):
         return None
     tz = zone(tz_name)
     if isinstance(trigger, OnceTrigger):

@@ -6,8 +6,15 @@ from datetime import datetime, timedelta
 
 from core.errors import InvalidInput
 from core.schedules.triggers.cron import _cron_fire_times
+from core.schedules.triggers.describe import describe_after
 from core.schedules.triggers.intervals import format_interval
-from core.schedules.triggers.model import CronTrigger, IntervalTrigger, OnceTrigger
+from core.schedules.triggers.model import (
+    AfterTrigger,
+    CronTrigger,
+    IntervalTrigger,
+    OnceTrigger,
+    Trigger,
+)
 from core.schedules.triggers.zones import EARLIEST, LATEST, _as_utc, _fmt_wall, localize, zone
 
 
@@ -23,11 +30,12 @@ def _interval_fire_times(trigger: IntervalTrigger, after: datetime, n: int) -> l
     return found
 
 
-def next_fire_times(
-    trigger: OnceTrigger | CronTrigger | IntervalTrigger, tz_name: str, after: datetime, n: int
-) -> list[datetime]:
+def next_fire_times(trigger: Trigger, tz_name: str, after: datetime, n: int) -> list[datetime]:
     """The next `n` fire times strictly after the aware `after`, as aware UTC datetimes; only
-    those within the supported calendar (zones.EARLIEST to zones.LATEST)."""
+    those within the supported calendar (zones.EARLIEST to zones.LATEST). An after trigger has
+    none: it fires when its upstream succeeds."""
+    if isinstance(trigger, AfterTrigger):
+        return []
     after_utc = max(_as_utc(after), EARLIEST)
     if n <= 0 or after_utc >= LATEST:
         return []
@@ -40,26 +48,25 @@ def next_fire_times(
     return _cron_fire_times(trigger.expr, tz, after_utc, n)
 
 
-def next_fire_time(
-    trigger: OnceTrigger | CronTrigger | IntervalTrigger, tz_name: str, after: datetime
-) -> datetime | None:
+def next_fire_time(trigger: Trigger, tz_name: str, after: datetime) -> datetime | None:
     """The next fire time strictly after `after`, or None when the trigger is spent."""
     times = next_fire_times(trigger, tz_name, after, 1)
     return times[0] if times else None
 
 
-def describe(trigger: OnceTrigger | CronTrigger | IntervalTrigger, tz_name: str) -> str:
-    """A short rule for tables: 'once', 'cron 0 9 * * 1-5', 'every 15m'."""
+def describe(trigger: Trigger, tz_name: str) -> str:
+    """A short rule for tables: 'once', 'cron 0 9 * * 1-5', 'every 15m', 'after «nightly»
+    succeeds'."""
     if isinstance(trigger, OnceTrigger):
         return "once"
+    if isinstance(trigger, AfterTrigger):
+        return describe_after(trigger)
     if isinstance(trigger, CronTrigger):
         return f"cron {trigger.expr}"
     return f"every {format_interval(trigger.every_seconds)}"
 
 
-def validate_once_in_future(
-    trigger: OnceTrigger | CronTrigger | IntervalTrigger, tz_name: str, now: datetime
-) -> None:
+def validate_once_in_future(trigger: Trigger, tz_name: str, now: datetime) -> None:
     """Refuse a once trigger whose fire-at is not after `now` (or does not exist)."""
     if not isinstance(trigger, OnceTrigger):
         return

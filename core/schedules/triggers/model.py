@@ -1,4 +1,4 @@
-"""The three trigger kinds, and their stored form.
+"""The four trigger kinds, and their stored form.
 
 Plain frozen dataclasses, validated on construction: the daemon reads every stored trigger, and
 keeping them free of pydantic keeps its resident memory small."""
@@ -86,18 +86,46 @@ class IntervalTrigger:
         object.__setattr__(self, "anchor", anchor.astimezone(UTC).replace(microsecond=0))
 
 
-Trigger = OnceTrigger | CronTrigger | IntervalTrigger
+@dataclass(frozen=True, kw_only=True)
+class AfterTrigger:
+    """Fire once for each successful run of the upstream schedule; it has no clock time.
+
+    People name the upstream (`upstream`); the service resolves the name to `upstream_id` when
+    the schedule is saved, and keeps the name current when the upstream is renamed."""
+
+    kind: Literal["after"] = "after"
+    upstream: str = ""
+    upstream_id: int | None = None
+
+    def __post_init__(self) -> None:
+        name, ident = self.upstream, self.upstream_id
+        if not isinstance(name, str):
+            raise InvalidInput("after", f"upstream {name!r} is not a schedule name.")
+        if ident is not None and (isinstance(ident, bool) or not isinstance(ident, int)):
+            raise InvalidInput("after", f"upstream id {ident!r} is not a whole number.")
+        name = " ".join(name.split())
+        if not name and ident is None:
+            raise InvalidInput(
+                "after", "an after trigger needs the name of the schedule it runs after."
+            )
+        object.__setattr__(self, "upstream", name)
+
+
+Trigger = OnceTrigger | CronTrigger | IntervalTrigger | AfterTrigger
+CLOCK_TRIGGERS = (OnceTrigger, CronTrigger, IntervalTrigger)
 _MODELS: dict[str, type[Trigger]] = {
     "once": OnceTrigger,
     "cron": CronTrigger,
     "interval": IntervalTrigger,
+    "after": AfterTrigger,
 }
 
 
 def _malformed(detail: str) -> InvalidInput:
     return InvalidInput(
         "trigger",
-        f"trigger is not valid ({detail}); give kind 'once', 'cron' or 'interval' with its fields.",
+        f"trigger is not valid ({detail}); give kind 'once', 'cron', 'interval' or 'after' with "
+        "its fields.",
     )
 
 
@@ -113,7 +141,7 @@ def _stored_datetime(name: str, value: Any) -> datetime:
 def trigger_from_data(data: Any) -> Trigger:
     """A trigger from its stored JSON-able dict (or JSON text, or a trigger); InvalidInput when
     malformed."""
-    if isinstance(data, OnceTrigger | CronTrigger | IntervalTrigger):
+    if isinstance(data, OnceTrigger | CronTrigger | IntervalTrigger | AfterTrigger):
         return data
     if isinstance(data, str | bytes):
         try:
@@ -124,7 +152,7 @@ def trigger_from_data(data: Any) -> Trigger:
         raise _malformed(f"expected an object, got {type(data).__name__}")
     kind = data.get("kind")
     if kind not in _MODELS:
-        raise _malformed(f"kind: {kind!r} is not one of 'once', 'cron', 'interval'")
+        raise _malformed(f"kind: {kind!r} is not one of 'once', 'cron', 'interval', 'after'")
     model = _MODELS[kind]
     allowed = {f.name for f in fields_of(model)} - {"kind"}
     extra = sorted(set(data) - allowed - {"kind"})
@@ -153,6 +181,8 @@ def trigger_to_data(trigger: Trigger) -> dict[str, Any]:
         return {"kind": "once", "fire_at": iso_utc(trigger.fire_at)}
     if isinstance(trigger, CronTrigger):
         return {"kind": "cron", "expr": trigger.expr}
+    if isinstance(trigger, AfterTrigger):
+        return {"kind": "after", "upstream": trigger.upstream, "upstream_id": trigger.upstream_id}
     anchor = None if trigger.anchor is None else iso_utc(trigger.anchor)
     return {"kind": "interval", "every_seconds": trigger.every_seconds, "anchor": anchor}
 
@@ -174,3 +204,8 @@ def interval(every: str | int, anchor: datetime | None = None) -> IntervalTrigge
         raise InvalidInput("every", f"interval {every!r} is not valid; {_INTERVAL_HINT}.")
     seconds = parse_interval(every) if isinstance(every, str) else _check_interval_seconds(every)
     return IntervalTrigger(kind="interval", every_seconds=seconds, anchor=anchor)
+
+
+def after(upstream: str) -> AfterTrigger:
+    """An after trigger on the schedule named `upstream` (resolved when the schedule is saved)."""
+    return AfterTrigger(kind="after", upstream=upstream)

@@ -8,7 +8,7 @@ from typing import Literal
 
 from core.errors import InvalidInput
 from core.schedules.triggers.intervals import interval_seconds
-from core.schedules.triggers.model import Trigger, cron, interval, once
+from core.schedules.triggers.model import Trigger, after, cron, interval, once
 from core.schedules.triggers.zones import LAST_YEAR, in_calendar, parse_local_datetime, zone
 
 TriggerKind = Literal["once", "cron", "interval"]
@@ -66,11 +66,16 @@ def parse_start(text: str, tz_name: str) -> datetime:
 
 def parse_trigger(kind: str, text: str, timezone: str, now: datetime) -> Trigger:
     """The trigger a person typed: `once` takes a fire-at time or a shortcut (`+1h`,
-    `tomorrow 09:00`) in `timezone`, `cron` an expression, `interval` a length (`15m`)."""
+    `tomorrow 09:00`) in `timezone`, `cron` an expression, `interval` a length (`15m`),
+    `after` the name of the schedule it runs after."""
     if kind == "cron":
         return cron(text)
     if kind == "interval":
         return interval(text)
     if kind == "once":
         return once(parse_fire_at(text, timezone, now))
-    raise InvalidInput("trigger", f"trigger kind {kind!r} is unknown; use once, cron or interval.")
+    if kind == "after":
+        return after(text)
+    raise InvalidInput(
+        "trigger", f"trigger kind {kind!r} is unknown; use once, cron, interval or after."
+    )

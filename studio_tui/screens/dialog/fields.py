@@ -172,7 +172,7 @@ def fill_fields(root: DOMNode, info: ScheduleInfo) -> None:
         root.query_one("#fire_at", Input).value = trigger.fire_at.strftime("%Y-%m-%d %H:%M")
     elif trigger.kind == "cron":
         root.query_one("#cron", Input).value = trigger.expr
-    else:
+    elif trigger.kind == "interval":
         root.query_one("#every", Input).value = format_interval(trigger.every_seconds)
         root.query_one("#start", Input).value = start_text(info)
     root.query_one("#missed_policy", Select).value = info.missed_policy
