@@ -29,7 +29,7 @@ from studio_tui.commands.hints import explain
 if TYPE_CHECKING:
     from core.api import Core
 
-COMMANDS = ("studio", "schedule", "scenario", "profile", "catalog", "review", "daemon")
+COMMANDS = ("studio", "schedule", "scenario", "runs", "profile", "catalog", "review", "daemon")
 
 
 def command_word(argv: Sequence[str]) -> str | None:
