@@ -39,8 +39,7 @@ def test_show_pause_resume_run_now_rm_take_a_name(amx: Amx) -> None:
     )
     assert amx("schedule", "show", "no such one") == 1
     assert amx.err == (
-        "error: no schedule has the id or name 'no such one'; list them with "
-        "`amx schedule list`.\n"
+        "error: no schedule has the id or name 'no such one'; list them with `amx schedule list`.\n"
     )
 
 

@@ -181,7 +181,10 @@ def test_export_then_apply_is_a_no_op(amx: Amx, tmp_path: Path) -> None:
         "unchanged 'plain' (id 4)",
     ]
     assert amx("scenario", "export", "hourly") == 0, amx.err
-    assert amx.out.startswith("name: hourly\ntrigger:\n  interval: 6h\n")
+    assert amx.out.startswith(
+        "name: hourly\ntrigger: {interval: 6h, timezone: UTC}\nsteps:\n"
+        "- {kind: analyze, profile: shop, scope: [public.orders]}\n"
+    )
 
 
 def test_a_trigger_without_zone_takes_utc_or_the_configured_one(
@@ -213,3 +216,12 @@ def test_two_documents_naming_one_schedule_are_refused(amx: Amx, tmp_path: Path)
     assert amx("scenario", "apply", "-f", both) == 1
     assert "two.yaml:13: the scenario 'nightly-docs' is also given at" in amx.err, amx.err
     assert amx.json("schedule", "list")["total"] == 0
+
+
+def test_a_past_fire_time_is_refused_at_the_trigger_line(amx: Amx, tmp_path: Path) -> None:
+    text = "name: late\nsteps: [{kind: cache_refresh, profile: shop}]\ntrigger:\n  once: 2020-01-01 09:00\n"
+    assert amx("scenario", "apply", "-f", write(tmp_path, "late.yaml", text)) == 1
+    assert amx.err.startswith("error: ") and "late.yaml:4: fire-at 2020-01-01" in amx.err
+    assert "2020-01-01 09:00" in amx.err
+    assert amx("scenario", "export", "nope") == 1
+    assert "no schedule has the id or name 'nope'" in amx.err

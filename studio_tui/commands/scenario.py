@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from core.errors import AmxError, InvalidInput
@@ -13,8 +14,6 @@ from studio_tui.commands.base import EXIT_OK, EXIT_REFUSED, Context, Subparsers,
 def _read(path: str) -> tuple[str, str]:
     """(text, name as shown) of a scenario file; `-` reads standard input."""
     if path == "-":
-        import sys
-
         return sys.stdin.read(), "<stdin>"
     try:
         return Path(path).read_text(encoding="utf-8"), path

@@ -75,12 +75,13 @@ class ScenarioDocument:
     def line_of(self, field_name: str) -> int:
         """The line of the key a core refusal's `field` names (the document's first line when
         the file does not have it)."""
-        return _line_of(self.lines, self.line, field_name, self.spec)
+        return _place(self.lines, self.line, field_name, self.spec)[1]
 
     def refusal(self, error: AmxError) -> ScenarioFileError:
-        """A core refusal about this document, with the file and line of its field."""
-        name = error.field or "name"
-        return ScenarioFileError(self.source, self.line_of(name), name, _in_file_words(error))
+        """A core refusal about this document, with the file and line of its field (the
+        refusal's field becomes the file's key, `steps[3].profile`)."""
+        key, line = _place(self.lines, self.line, error.field or "name", self.spec)
+        return ScenarioFileError(self.source, line, key, _in_file_words(error))
 
 
 def default_zone() -> str:
@@ -170,8 +171,8 @@ def _document(source: str, node: yaml.Node, data: Any) -> ScenarioDocument:
             fields["trigger"], fields["timezone"] = _trigger(fields["trigger"])
         spec = build_spec(**fields)
     except InvalidInput as exc:
-        line = _line_of(lines, start, exc.field, None, data)
-        raise ScenarioFileError(source, line, exc.field, _in_file_words(exc)) from None
+        key, line = _place(lines, start, exc.field, None, data)
+        raise ScenarioFileError(source, line, key, _in_file_words(exc)) from None
     return ScenarioDocument(source, start, spec, lines)
 
 
@@ -248,22 +249,26 @@ def _in_file_words(error: AmxError) -> str:
     return message
 
 
-def _line_of(
+def _place(
     lines: dict[Path, int],
     start: int,
     field_name: str,
     spec: ScheduleSpec | None,
     data: Any = None,
-) -> int:
+) -> tuple[str, int]:
+    """(the key a refusal's `field` names, in the file's words; the line of that key, else of
+    the nearest key above it that the file has, else the document's first line)."""
     path: Path
     match = _STEP_FIELD.match(field_name)
     if match:
         section, number, rest = match.groups()
         path = (section, int(number) - 1, *(rest.split(".")[:1] if rest else ()))
-    elif field_name in ("fire_at", "cron", "every", "anchor", "after") or field_name.startswith(
-        "trigger"
+    elif field_name in ("fire_at", "cron", "every", "anchor", "after", "trigger") or (
+        field_name.startswith("trigger.")
     ):
-        path = ("trigger", *field_name.split(".")[1:2])
+        given = field_name.split(".")[1:2]
+        kind = next((k for k in TRIGGER_KINDS if ("trigger", k) in lines), None)
+        path = ("trigger", *(given or ([kind] if kind else [])))
     elif field_name == "timezone":
         path = ("trigger", "timezone")
     elif field_name in _LEAD_STEP_KEY:
@@ -272,11 +277,10 @@ def _line_of(
         path = ("steps", index, _LEAD_STEP_KEY[field_name]) if index is not None else ("steps",)
     else:
         path = (FILE_KEY.get(field_name, field_name),)
-    while path:
-        if path in lines:
-            return lines[path]
-        path = path[:-1]
-    return start
+    found = path
+    while found and found not in lines:
+        found = found[:-1]
+    return _dotted(path), lines[found] if found else start
 
 
 def _lead_index(steps: Any, data: Any) -> int | None:
@@ -310,13 +314,28 @@ def trigger_document(trigger: Trigger, zone_name: str) -> dict[str, Any]:
     return {kind: next(iter(data.values()), None), "timezone": zone_name}
 
 
+class _Flow(dict[str, Any]):
+    """A mapping written on one line, as a step or a trigger reads best."""
+
+
+class _Dumper(yaml.SafeDumper):
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+_Dumper.add_representer(
+    _Flow, lambda dumper, data: dumper.represent_mapping("tag:yaml.org,2002:map", data, True)
+)
+
+
 def document(spec: ScheduleSpec) -> dict[str, Any]:
     """A spec as a scenario document, leaving out the settings at their defaults."""
     doc: dict[str, Any] = {
         "name": spec.name,
-        "trigger": trigger_document(spec.trigger, spec.timezone),
+        "trigger": _Flow(trigger_document(spec.trigger, spec.timezone)),
     }
-    doc.update(spec.scenario.as_data())
+    for section, steps in spec.scenario.as_data().items():
+        doc[section] = [_Flow(step) for step in steps]
     for key in ("missed_policy", "max_retries", "misfire_grace_s"):
         value = getattr(spec, key)
         if value != ScheduleSpec.model_fields[key].default:
@@ -326,8 +345,9 @@ def document(spec: ScheduleSpec) -> dict[str, Any]:
 
 def dump(specs: list[ScheduleSpec]) -> str:
     """The YAML of scenario documents, `---`-separated."""
-    return yaml.safe_dump_all(
+    return yaml.dump_all(
         [document(spec) for spec in specs],
+        Dumper=_Dumper,
         sort_keys=False,
         allow_unicode=True,
         default_flow_style=False,
