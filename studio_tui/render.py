@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -158,7 +159,10 @@ def _setting(value: object) -> str:
 def step_line(position: int, step: Step, width: int | None = None) -> str:
     """One step of a scenario: position, kind, parallel mark (∥) and its key settings."""
     data = {k: v for k, v in step_data(step).items() if k not in _MARKED}
-    settings = " ".join(f"{k}={_setting(v)}" for k, v in data.items())
+    # A command reads best as a shell would show it.
+    argv = data.pop("argv", None)
+    shown = [shlex.join(str(v) for v in argv)] if isinstance(argv, list) else []
+    settings = " ".join(shown + [f"{k}={_setting(v)}" for k, v in data.items()])
     name = f" {step.name!r}" if step.name else ""
     mark = "∥" if step.parallel else " "
     text = f"{position:>3}. {mark} {step.kind}{name}  {settings}".rstrip()
@@ -213,11 +217,16 @@ def detail(
         ("trigger", s.rule),
         fire_line(s),
         ("timezone", s.timezone),
-        ("db profile", s.db_profile),
-        ("database", s.database or "(the profile's default)"),
-        ("scope", s.scope_summary),
-        ("llm profile", s.llm_shown),
-        ("review", s.review_shown),
+    ]
+    if s.db_profile:  # a scenario on a DB profile: its lead step's settings
+        pairs += [
+            ("db profile", s.db_profile),
+            ("database", s.database or "(the profile's default)"),
+            ("scope", s.scope_summary),
+        ]
+    if s.llm_profile:  # a scenario that analyses
+        pairs += [("llm profile", s.llm_shown), ("review", s.review_shown)]
+    pairs += [
         ("missed policy", s.missed_policy.replace("_", "-")),
         ("misfire grace", f"{s.misfire_grace_s}s"),
         ("retries", f"{s.retry_count} of {s.max_retries}"),
@@ -298,6 +307,8 @@ def run_detail(d: RunDetail, width: int | None = None) -> str:
         step = s.step
         where = "" if step.section == "steps" else f"{step.section} "
         lines += ["", f"log of step {where}{step.position + 1} ({step.label}, {step.status}):"]
+        if step.error:
+            lines.append(f"  error: {printable(step.error)}")
         lines += [_log_line(line.at, line.level, line.text, zone) for line in s.log] or [
             "  (empty)"
         ]

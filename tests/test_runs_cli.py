@@ -6,6 +6,7 @@ processes for the steps."""
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -155,8 +156,8 @@ def test_schedule_show_prints_steps_and_the_latest_runs_step_runs(
 ) -> None:
     assert amx("schedule", "show", "beta") == 0, amx.err
     out = amx.out
-    assert "steps:\n  1.   run_command  argv=" in out
-    assert "  2.   run_python  file=" in out
+    assert f"steps:\n  1.   run_command  {shlex.quote(PY)} -c " in out
+    assert "  2.   run_python  file=" in out and "db profile" not in out
     assert f"run {2} (failed), its steps:" in out
     step_lines = [line for line in out.splitlines() if "run_python" in line and "failed" in line]
     assert step_lines, out
