@@ -4,12 +4,13 @@ back to no change."""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
 
 from core.errors import InvalidInput
-from core.schedules.scenario.files import parse_documents
+from core.schedules.scenario.files import ScenarioFileError, parse_documents
 from tests.support.cli import Amx
 
 NIGHTLY = """\
@@ -225,3 +226,29 @@ def test_a_past_fire_time_is_refused_at_the_trigger_line(amx: Amx, tmp_path: Pat
     assert "2020-01-01 09:00" in amx.err
     assert amx("scenario", "export", "nope") == 1
     assert "no schedule has the id or name 'nope'" in amx.err
+
+
+def test_apply_reads_standard_input_says_json_and_refuses_a_missing_file(
+    amx: Amx, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO(HOURLY))
+    result = amx.json("scenario", "apply", "-f", "-")
+    assert [(a["name"], a["action"], a["source"], a["line"]) for a in result["applied"]] == [
+        ("hourly", "created", "<stdin>", 1),
+        ("once-more", "created", "<stdin>", 7),
+    ]
+    assert result["dry_run"] is False
+    missing = str(tmp_path / "nope.yaml")
+    assert amx("scenario", "apply", "-f", missing) == 1
+    assert amx.err == f"error: {missing}: no such file; check the path.\n"
+    assert amx("scenario", "apply", "-f", write(tmp_path, "empty.yaml", "# nothing\n")) == 1
+    assert "the files hold no scenario" in amx.err
+
+
+def test_a_refusal_names_the_files_key_as_its_field(tmp_path: Path) -> None:
+    with pytest.raises(ScenarioFileError) as caught:
+        parse_documents(NIGHTLY.replace("retries: 2", "retries: -1"), "n.yaml")
+    assert (caught.value.field, caught.value.line) == ("retries", 11)
+    with pytest.raises(ScenarioFileError) as caught:
+        parse_documents(NIGHTLY.replace("format: dbt", "format: xml"), "n.yaml")
+    assert (caught.value.field, caught.value.line) == ("steps[4].format", 7)
