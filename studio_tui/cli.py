@@ -29,7 +29,17 @@ from studio_tui.commands.hints import explain
 if TYPE_CHECKING:
     from core.api import Core
 
-COMMANDS = ("studio", "schedule", "profile", "catalog", "review", "annotations", "daemon")
+COMMANDS = (
+    "studio",
+    "schedule",
+    "scenario",
+    "runs",
+    "profile",
+    "catalog",
+    "review",
+    "annotations",
+    "daemon",
+)
 
 
 def command_word(argv: Sequence[str]) -> str | None:

@@ -3,19 +3,28 @@
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from rich.cells import cell_len, set_cell_size
 
+from core.schedules.run_history import RunDetail, RunRow, ScheduleRef
+from core.schedules.scenario import SECTIONS, Step
+from core.schedules.scenario.model import step_data
+from core.schedules.step_runs import StepRunInfo
 from core.schedules.triggers import OnceTrigger
 from core.schedules.views import RunInfo, ScheduleDetail, ScheduleInfo
 from core.text import printable
 
 GAP = 2  # spaces between table columns
 # What `amx schedule list` gives up first in a narrow terminal; the name keeps the most.
-SCHEDULE_SHRINK = (("LLM", 5), ("RULE", 8), ("SCOPE", 10), ("NAME", 12))
+SCHEDULE_SHRINK = (("STEPS", 12), ("LLM", 5), ("RULE", 8), ("SCOPE", 10), ("NAME", 12))
+# The width from which `amx schedule list` has room for its STEPS column.
+STEPS_FROM = 120
+# Settings a step line leaves out: they show as the line's marks.
+_MARKED = ("kind", "name", "parallel", "transactional")
 
 
 def local_time(at: datetime | None, zone: str, *, with_zone: bool = True) -> str:
@@ -100,8 +109,10 @@ def table(
 
 
 def schedule_rows(items: Sequence[ScheduleInfo], width: int | None = None) -> str:
-    """The `amx schedule list` table."""
+    """The `amx schedule list` table (with a STEPS column where the width allows)."""
+    steps = width is None or width >= STEPS_FROM
     headers = ["ID", "NAME", "STATUS", "NEXT FIRE", "RULE", "SCOPE", "LLM", "REVIEW"]
+    headers += ["STEPS"] if steps else []
     rows = [
         [
             str(s.id),
@@ -112,6 +123,7 @@ def schedule_rows(items: Sequence[ScheduleInfo], width: int | None = None) -> st
             clip(s.scope_summary, 40),
             s.llm_shown,
             s.review_shown,
+            *([clip(s.steps_summary, 40)] if steps else []),
         ]
         for s in items
     ]
@@ -136,8 +148,67 @@ def run_rows(runs: Sequence[RunInfo], zone: str, width: int | None = None) -> st
     return table(headers, rows, width, shrink_first=(("NOTE", 12),))
 
 
-def detail(d: ScheduleDetail, width: int | None = None) -> str:
-    """`amx schedule show`: the configuration, then the latest runs."""
+def _setting(value: object) -> str:
+    if isinstance(value, list):
+        return ",".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return ",".join(f"{k}={v}" for k, v in value.items())
+    return str(value)
+
+
+def step_line(position: int, step: Step, width: int | None = None) -> str:
+    """One step of a scenario: position, kind, parallel mark (∥) and its key settings."""
+    data = {k: v for k, v in step_data(step).items() if k not in _MARKED}
+    # A command reads best as a shell would show it.
+    argv = data.pop("argv", None)
+    shown = [shlex.join(str(v) for v in argv)] if isinstance(argv, list) else []
+    settings = " ".join(shown + [f"{k}={_setting(v)}" for k, v in data.items()])
+    name = f" {step.name!r}" if step.name else ""
+    mark = "∥" if step.parallel else " "
+    text = f"{position:>3}. {mark} {step.kind}{name}  {settings}".rstrip()
+    return clip(text, width) if width else printable(text)
+
+
+def scenario_lines(s: ScheduleInfo, width: int | None = None) -> list[str]:
+    """The scenario's sections, a line a step (∥ marks steps that run in parallel)."""
+    lines: list[str] = []
+    for section in SECTIONS:
+        steps: list[Step] = list(getattr(s, section))
+        if not steps:
+            continue
+        lines.append(f"{section.replace('_', ' ')}:")
+        lines += [step_line(i + 1, step, width) for i, step in enumerate(steps)]
+    return lines
+
+
+def step_run_rows(steps: Sequence[StepRunInfo], width: int | None = None) -> str:
+    """A table of a run's step runs."""
+    headers = ["STEP", "KIND", "STATUS", "TRY", "DURATION", "ERROR"]
+    rows = [
+        [
+            ("" if s.section == "steps" else f"{s.section} ") + str(s.position + 1),
+            s.label if s.label == s.kind else f"{s.kind} {s.label!r}",
+            s.status + (" (carried)" if s.carried_from else ""),
+            str(s.attempt),
+            "—" if s.duration_s is None else f"{s.duration_s:.1f}s",
+            clip(s.error or "", 60),
+        ]
+        for s in steps
+    ]
+    return table(headers, rows, width, shrink_first=(("ERROR", 12), ("KIND", 10)))
+
+
+def _indented(text: str, by: str = "  ") -> list[str]:
+    return [by + line for line in text.splitlines()]
+
+
+def detail(
+    d: ScheduleDetail,
+    width: int | None = None,
+    step_runs: dict[int, list[StepRunInfo]] | None = None,
+) -> str:
+    """`amx schedule show`: the configuration, the scenario's steps, then the latest runs with
+    the step runs of those in `step_runs`."""
     s = d.schedule
     pairs = [
         ("id", str(s.id)),
@@ -146,11 +217,16 @@ def detail(d: ScheduleDetail, width: int | None = None) -> str:
         ("trigger", s.rule),
         fire_line(s),
         ("timezone", s.timezone),
-        ("db profile", s.db_profile),
-        ("database", s.database or "(the profile's default)"),
-        ("scope", s.scope_summary),
-        ("llm profile", s.llm_shown),
-        ("review", s.review_shown),
+    ]
+    if s.db_profile:  # a scenario on a DB profile: its lead step's settings
+        pairs += [
+            ("db profile", s.db_profile),
+            ("database", s.database or "(the profile's default)"),
+            ("scope", s.scope_summary),
+        ]
+    if s.llm_profile:  # a scenario that analyses
+        pairs += [("llm profile", s.llm_shown), ("review", s.review_shown)]
+    pairs += [
         ("missed policy", s.missed_policy.replace("_", "-")),
         ("misfire grace", f"{s.misfire_grace_s}s"),
         ("retries", f"{s.retry_count} of {s.max_retries}"),
@@ -162,6 +238,8 @@ def detail(d: ScheduleDetail, width: int | None = None) -> str:
         pairs.append(("note", s.note))
     keys = max(len(k) for k, _ in pairs)
     lines = [f"{k.ljust(keys)}  {printable(v)}" for k, v in pairs]
+    lines.append("")
+    lines += scenario_lines(s, width)
     shown = len(d.runs)
     lines.append("")
     if shown:
@@ -169,4 +247,78 @@ def detail(d: ScheduleDetail, width: int | None = None) -> str:
         lines.append(run_rows(d.runs, s.timezone, width))
     else:
         lines.append("no runs yet")
+    for run in d.runs:
+        steps = (step_runs or {}).get(run.id)
+        if steps:
+            lines += ["", f"run {run.id} ({run.status}), its steps:"]
+            lines += _indented(step_run_rows(steps, width - 2 if width else None))
     return "\n".join(lines)
+
+
+def schedule_ref_line(ref: ScheduleRef) -> str:
+    """`schedule 4 'nightly'`, with `(deleted …)` for a deleted one."""
+    text = f"schedule {ref.id} {printable(ref.name)!r}"
+    if ref.deleted_at is not None:
+        text += f" (deleted {local_time(ref.deleted_at, ref.timezone)})"
+    return text
+
+
+def history_rows(items: Sequence[RunRow], width: int | None = None) -> str:
+    """The `amx runs list` table, newest first."""
+    headers = ["RUN", "SCHEDULE", "SCHEDULED FOR", "STATUS", "TOOK", "STEPS"]
+    rows = [
+        [
+            str(r.run.id),
+            f"{r.schedule.id} {r.schedule.name}" + (" (deleted)" if r.schedule.deleted else ""),
+            local_time(r.run.scheduled_for, r.schedule.timezone, with_zone=False),
+            r.run.status + (f" (try {r.run.attempt})" if r.run.attempt > 1 else ""),
+            "—" if r.run.duration_s is None else f"{r.run.duration_s:.1f}s",
+            r.steps_summary or "—",
+        ]
+        for r in items
+    ]
+    return table(headers, rows, width, shrink_first=(("STEPS", 12), ("SCHEDULE", 14)))
+
+
+def run_detail(d: RunDetail, width: int | None = None) -> str:
+    """`amx runs show`: the run, its step runs, and each step's log."""
+    r, zone = d.run, d.schedule.timezone
+    pairs = [
+        ("run", str(r.id)),
+        ("schedule", schedule_ref_line(d.schedule).removeprefix("schedule ")),
+        ("status", r.status),
+        ("trigger", r.trigger),
+        ("attempt", str(r.attempt)),
+        ("scheduled for", local_time(r.scheduled_for, zone)),
+        ("started", local_time(r.started_at, zone)),
+        ("finished", local_time(r.finished_at, zone)),
+        ("duration", "—" if r.duration_s is None else f"{r.duration_s:.1f}s"),
+        ("worker", r.worker_id or "—"),
+    ]
+    if r.error:
+        pairs.append(("error", r.error))
+    if r.note:
+        pairs.append(("note", r.note))
+    keys = max(len(k) for k, _ in pairs)
+    lines = [f"{k.ljust(keys)}  {printable(v)}" for k, v in pairs]
+    if d.steps:
+        lines += ["", "steps:", step_run_rows([s.step for s in d.steps], width)]
+    for s in d.steps:
+        step = s.step
+        where = "" if step.section == "steps" else f"{step.section} "
+        lines += ["", f"log of step {where}{step.position + 1} ({step.label}, {step.status}):"]
+        if step.error:
+            lines.append(f"  error: {printable(step.error)}")
+        lines += [_log_line(line.at, line.level, line.text, zone) for line in s.log] or [
+            "  (empty)"
+        ]
+    if d.log:
+        lines += ["", "the run's own log:"]
+        lines += [_log_line(line.at, line.level, line.text, zone) for line in d.log]
+    return "\n".join(lines)
+
+
+def _log_line(at: datetime, level: str, text: str, zone: str) -> str:
+    when = at.astimezone(ZoneInfo(zone)).strftime("%H:%M:%S")
+    mark = "" if level == "info" else f"{level.upper()}: "
+    return f"  {when} {mark}{printable(text)}"

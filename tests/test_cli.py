@@ -61,9 +61,11 @@ def test_human_list_is_an_aligned_table(amx: Amx, monkeypatch: pytest.MonkeyPatc
         "SCOPE",
         "LLM",
         "REVIEW",
+        "STEPS",
     ]
-    assert "2026-11-22 02:00 Asia/Jakarta" in lines[1]
-    assert "2026-12-01 09:30 Asia/Jakarta" in lines[2] and "once" in lines[2]
+    assert "2026-11-22 02:00 Asia/Jakarta" in lines[1] and lines[1].endswith("analyze")
+    # No --timezone: UTC, not the machine's zone.
+    assert "2026-12-01 09:30 UTC" in lines[2] and "once" in lines[2]
     assert lines[1].index("Pending") == lines[2].index("Pending")
 
 

@@ -32,9 +32,14 @@ def test_show_pause_resume_run_now_rm_take_a_name(amx: Amx) -> None:
     assert f"queued run 1 of schedule {sid} 'Nightly sweep'" in amx.out
     assert amx("schedule", "rm", "Nightly sweep", "--yes") == 0, amx.err
     assert amx("schedule", "show", "Nightly sweep") == 1
+    # A deleted schedule is no longer found, but its history is.
     assert amx.err == (
-        "error: no schedule has the id or name 'Nightly sweep'; list them with "
-        "`amx schedule list`.\n"
+        f"error: schedule {sid} 'Nightly sweep' was deleted on 2026-11-21 02:00 UTC; its runs "
+        f"are kept: `amx runs list --schedule {sid}` lists them.\n"
+    )
+    assert amx("schedule", "show", "no such one") == 1
+    assert amx.err == (
+        "error: no schedule has the id or name 'no such one'; list them with `amx schedule list`.\n"
     )
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import func, select, update
 from core.clock import Clock
 from core.errors import Conflict, NotFound
 from core.schedules.outcome import finish_run
+from core.schedules.run_history import RunDetail, RunHistory, RunPage, RunQuery, ScheduleRef
 from core.schedules.run_log import RunLog
 from core.schedules.status import RunStatus, Status
 from core.schedules.step_runs import StepRunService
@@ -32,6 +33,7 @@ class RunService:
         self.clock = clock
         self.log = RunLog(db, clock)  # each run's log lines
         self.steps = StepRunService(db, clock)  # each run's step runs
+        self._history = RunHistory(db, self.steps, self.log)
 
     def start_here(self, schedule_id: int) -> RunInfo:
         """A manual run of a live schedule, started now in this process."""
@@ -126,3 +128,15 @@ class RunService:
                 select(Run).where(Run.schedule_id == schedule_id).order_by(Run.id.desc()).limit(1)
             )
             return RunInfo.of(run) if run else None
+
+    def history(self, query: RunQuery | None = None) -> RunPage:
+        """A page of run history, newest first (a deleted schedule's runs included)."""
+        return self._history.page(query or RunQuery())
+
+    def detail(self, run_id: int) -> RunDetail:
+        """One run with its schedule, its step runs and their logs."""
+        return self._history.detail(run_id)
+
+    def schedule_of(self, ref: str) -> ScheduleRef:
+        """The schedule an id or name names, live or deleted (for reading its history)."""
+        return self._history.schedule(ref)

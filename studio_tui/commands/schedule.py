@@ -6,7 +6,7 @@ import argparse
 from datetime import datetime
 from typing import Any
 
-from core.errors import InvalidInput
+from core.errors import InvalidInput, NotFound
 from core.schedules.service import ListQuery
 from core.schedules.spec import build_spec
 from core.schedules.triggers import (
@@ -18,6 +18,7 @@ from core.schedules.triggers import (
     zone,
 )
 from core.schedules.views import ScheduleInfo
+from core.schedules.zone_default import configured_zone_name
 from studio_tui import render
 from studio_tui.commands import agenda, hooks, schedule_logs
 from studio_tui.commands.base import (
@@ -90,7 +91,9 @@ def _said(ctx: Context, info: ScheduleInfo, verb: str) -> int:
 
 
 def cmd_add(ctx: Context) -> int:
-    fields = _spec_fields(ctx.args, ctx.clock.now(), ctx.args.timezone)
+    zone_name = ctx.args.timezone or configured_zone_name()
+    fields = _spec_fields(ctx.args, ctx.clock.now(), zone_name)
+    fields.setdefault("timezone", zone_name)
     if "trigger" not in fields:
         raise UsageError("give one of --fire-at, --cron, --every or --after")
     return _said(ctx, ctx.core.schedules.create(build_spec(**fields)), "added")
@@ -140,12 +143,48 @@ def cmd_list(ctx: Context) -> int:
     return EXIT_OK
 
 
+# How many of the latest runs `amx schedule show` lists with their step runs.
+STEP_RUNS_SHOWN = 5
+
+
+def _deleted_target(ctx: Context, missing: NotFound) -> NotFound:
+    """The refusal for a schedule that is not live: one that was deleted says so and where its
+    history is; anything else stays not found."""
+    try:
+        ref = ctx.core.runs.schedule_of(str(ctx.args.id))
+    except NotFound:
+        return missing
+    if ref.deleted_at is None:
+        return missing
+    when = render.local_time(ref.deleted_at, ref.timezone)
+    return NotFound(
+        f"schedule {ref.id} {ref.name!r} was deleted on {when}; its runs are kept: "
+        f"`amx runs list --schedule {ref.id}` lists them.",
+        field="deleted",
+    )
+
+
 def cmd_show(ctx: Context) -> int:
-    found = ctx.core.schedules.show(target(ctx))
+    try:
+        schedule_id = target(ctx)
+    except NotFound as exc:
+        raise _deleted_target(ctx, exc) from None
+    found = ctx.core.schedules.show(schedule_id)
+    latest = [run.id for run in found.runs[:STEP_RUNS_SHOWN]]
+    step_runs = ctx.core.runs.steps.of_runs(latest)
     if ctx.args.json:
-        ctx.json(found.model_dump(mode="json"))
+        data = found.model_dump(mode="json")
+        data["step_runs"] = {
+            str(run_id): [s.model_dump(mode="json") for s in steps]
+            for run_id, steps in step_runs.items()
+        }
+        ctx.json(data)
     else:
-        ctx.print(render.detail(found, output_width(ctx.out, ctx.width)))
+        ordered = {
+            run_id: sorted(steps, key=lambda s: (s.section != "steps", s.section, s.position))
+            for run_id, steps in step_runs.items()
+        }
+        ctx.print(render.detail(found, output_width(ctx.out, ctx.width), ordered))
     return EXIT_OK
 
 
@@ -226,7 +265,10 @@ def _add_spec_options(p: argparse.ArgumentParser, *, creating: bool) -> None:
     p.add_argument("--name", required=creating, help="a unique name")
     _add_trigger_options(p, required=False, upstream=True)
     p.add_argument(
-        "--timezone", metavar="TZ", help="IANA zone of the fire times (default: this machine's)"
+        "--timezone",
+        metavar="TZ",
+        help="IANA zone of the fire times (default: "
+        + ("UTC, or $AMX_DEFAULT_TIMEZONE when set)" if creating else "unchanged)"),
     )
     p.add_argument("--db-profile", metavar="P", required=creating, help="the DB profile to analyse")
     p.add_argument("--database", metavar="D", help="database or catalog within the profile")
@@ -256,7 +298,13 @@ def _add_spec_options(p: argparse.ArgumentParser, *, creating: bool) -> None:
 def register(top: Subparsers) -> None:
     """Add `amx schedule` and its verbs."""
     sched = subcommands(top.add_parser("schedule", help="manage schedules"), "verb")
-    p = sched.add_parser("add", help="queue a new schedule")
+    p = sched.add_parser(
+        "add",
+        help="queue a new analysis schedule",
+        description="Queue a schedule that analyses a scope. For a scenario of several steps "
+        "(cache refresh, exports, commands, notifications), write a scenario file and use "
+        "`amx scenario apply -f FILE`.",
+    )
     _add_spec_options(p, creating=True)
     p.set_defaults(handler=cmd_add)
 

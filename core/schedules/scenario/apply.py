@@ -1,0 +1,167 @@
+"""Applying scenario documents: create or update schedules by name, idempotently, and exporting
+live schedules as the documents that re-apply to no change."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from core.errors import AmxError, NotFound
+from core.schedules.lookup import NAME_PREFIX, resolve_schedule
+from core.schedules.scenario.files import ScenarioDocument, ScenarioFileError, changed_keys
+from core.schedules.service import ListQuery, ScheduleService
+from core.schedules.spec import ScheduleSpec, build_spec
+from core.schedules.triggers import AfterTrigger
+from core.schedules.views import ScheduleInfo
+from core.text import name_key
+
+Action = Literal["created", "updated", "unchanged"]
+_PAGE = 500
+
+
+class Applied(BaseModel):
+    """What applying one document did (or would do, in a dry run)."""
+
+    model_config = ConfigDict(frozen=True)
+    source: str
+    line: int
+    name: str
+    action: Action
+    changed: list[str]  # the keys an update changes, in the file's words
+    schedule_id: int | None  # None for a creation in a dry run
+
+
+def spec_of(info: ScheduleInfo) -> ScheduleSpec:
+    """The spec a stored schedule was made from."""
+    return build_spec(
+        name=info.name,
+        trigger=info.trigger,
+        timezone=info.timezone,
+        steps=info.steps,
+        on_failure=info.on_failure,
+        on_missed=info.on_missed,
+        missed_policy=info.missed_policy,
+        misfire_grace_s=info.misfire_grace_s,
+        max_retries=info.max_retries,
+    )
+
+
+def _live_named(service: ScheduleService, name: str) -> ScheduleInfo | None:
+    try:
+        return service.get(resolve_schedule(service.db, NAME_PREFIX + name))
+    except NotFound:
+        return None
+
+
+def check_names(documents: Sequence[ScenarioDocument]) -> None:
+    """Refuse two documents that name the same schedule (names compare as the service does)."""
+    seen: dict[str, ScenarioDocument] = {}
+    for doc in documents:
+        key = name_key(doc.spec.name)
+        first = seen.setdefault(key, doc)
+        if first is not doc:
+            raise ScenarioFileError(
+                doc.source,
+                doc.line_of("name"),
+                "name",
+                f"the scenario {doc.spec.name!r} is also given at {first.source}:{first.line}; "
+                "keep one.",
+            )
+
+
+def upstreams_first(
+    service: ScheduleService, documents: Sequence[ScenarioDocument]
+) -> list[ScenarioDocument]:
+    """The documents with each after-trigger's upstream given in the batch applied before it;
+    an upstream neither in the batch nor live is refused before anything is applied."""
+    batch = {name_key(doc.spec.name): doc for doc in documents}
+    for doc in documents:
+        trigger = doc.spec.trigger
+        if (
+            isinstance(trigger, AfterTrigger)
+            and name_key(trigger.upstream) not in batch
+            and _live_named(service, trigger.upstream) is None
+        ):
+            raise ScenarioFileError(
+                doc.source,
+                doc.line_of("trigger"),
+                "trigger.after",
+                f"no schedule named {trigger.upstream!r} to run after, in these files or "
+                "saved; give the name of an existing schedule.",
+            )
+    ordered: list[ScenarioDocument] = []
+    placed: set[str] = set()
+
+    def place(doc: ScenarioDocument, seen: tuple[str, ...]) -> None:
+        key = name_key(doc.spec.name)
+        if key in placed or key in seen:  # a loop is the service's to refuse, naming it
+            return
+        trigger = doc.spec.trigger
+        if isinstance(trigger, AfterTrigger) and name_key(trigger.upstream) in batch:
+            place(batch[name_key(trigger.upstream)], (*seen, key))
+        placed.add(key)
+        ordered.append(doc)
+
+    for doc in documents:
+        place(doc, ())
+    return ordered
+
+
+def apply_documents(
+    service: ScheduleService, documents: Sequence[ScenarioDocument], *, dry_run: bool = False
+) -> Iterator[Applied]:
+    """Create the schedules the documents name that do not exist and update those that differ,
+    yielding what each document did; a refusal names the document's file and line."""
+    check_names(documents)
+    documents = upstreams_first(service, documents)
+    for doc in documents:
+        try:
+            yield _apply(service, doc, dry_run)
+        except ScenarioFileError:
+            raise
+        except AmxError as exc:
+            raise doc.refusal(exc) from None
+
+
+def _apply(service: ScheduleService, doc: ScenarioDocument, dry_run: bool) -> Applied:
+    current = _live_named(service, doc.spec.name)
+    if current is None:
+        created = None if dry_run else service.create(doc.spec)
+        return Applied(
+            source=doc.source,
+            line=doc.line,
+            name=doc.spec.name,
+            action="created",
+            changed=[],
+            schedule_id=created.id if created else None,
+        )
+    changed = changed_keys(spec_of(current), doc.spec)
+    if changed and not dry_run:
+        service.update(current.id, doc.spec, expected_version=current.version)
+    return Applied(
+        source=doc.source,
+        line=doc.line,
+        name=doc.spec.name,
+        action="updated" if changed else "unchanged",
+        changed=changed,
+        schedule_id=current.id,
+    )
+
+
+def exported(service: ScheduleService, names: Sequence[str] = ()) -> list[ScheduleSpec]:
+    """The specs of the named live schedules (by id or name), or of every live one, for
+    `files.dump`."""
+    if names:
+        infos = [service.get(resolve_schedule(service.db, name)) for name in names]
+    else:
+        infos = []
+        offset = 0
+        while True:
+            page = service.list(ListQuery(kind=None, sort="id", offset=offset, limit=_PAGE))
+            infos += page.items
+            offset += _PAGE
+            if offset >= page.total:
+                break
+    return [spec_of(info) for info in infos]

@@ -1,0 +1,406 @@
+"""Scenario files: YAML text to schedule specs that remember the line of every key (so a refusal
+names the file, the line and the field), and a spec back to the document that `apply` reads.
+
+A file holds one scenario document, several (`---`-separated), or a top-level list of them:
+
+    name: nightly-docs
+    trigger: {cron: "0 2 * * *", timezone: Asia/Jakarta}
+    steps:
+      - {kind: analyze, profile: shop, scope: [main.users]}
+    on_failure: [{kind: notify, urls: ["mailto://ops@example.com"]}]
+    missed_policy: ask        # skip | run_once
+    retries: 3
+    misfire_grace: 60         # seconds
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path as FilePath
+from typing import Any
+
+import yaml
+
+from core.errors import AmxError, InvalidInput
+from core.schedules import triggers
+from core.schedules.scenario.model import SECTIONS, first_analysis
+from core.schedules.spec import ScheduleSpec, build_spec
+from core.schedules.triggers import (
+    AfterTrigger,
+    CronTrigger,
+    IntervalTrigger,
+    OnceTrigger,
+    Trigger,
+    format_interval,
+    trigger_to_data,
+)
+from core.schedules.zone_default import configured_zone_name
+from core.text import name_key
+
+Path = tuple[str | int, ...]
+KEYS = ("name", "trigger", "steps", "on_failure", "on_missed", "missed_policy", "retries",
+        "misfire_grace")  # fmt: skip
+TRIGGER_KINDS = ("once", "cron", "interval", "after")
+# The file's words for the spec's fields, where they differ.
+FILE_KEY = {"max_retries": "retries", "misfire_grace_s": "misfire_grace"}
+_SPEC_KEY = {v: k for k, v in FILE_KEY.items()}
+# Fields the analysis form names, found in the scenario's first analyze step.
+_LEAD_STEP_KEY = {
+    "db_profile": "profile",
+    "review_strategy": "review",
+    "llm_profile": "llm_profile",
+    "scope": "scope",
+    "database": "database",
+}
+_STEP_FIELD = re.compile(r"^(steps|on_failure|on_missed)\[(\d+)\](?:\.(.+))?$")
+
+
+class ScenarioFileError(InvalidInput):
+    """A refusal about a scenario file: `source:line: ` and the core's sentence."""
+
+    def __init__(self, source: str, line: int, field: str, message: str) -> None:
+        super().__init__(field, f"{source}:{line}: {message}")
+        self.source = source
+        self.line = line
+
+
+@dataclass(frozen=True)
+class ScenarioDocument:
+    """One scenario read from a file: its spec and where each of its keys stands."""
+
+    source: str
+    line: int  # where the document starts
+    spec: ScheduleSpec
+    lines: dict[Path, int] = field(default_factory=dict, compare=False)
+
+    def line_of(self, field_name: str) -> int:
+        """The line of the key a core refusal's `field` names (the document's first line when
+        the file does not have it)."""
+        return _place(self.lines, self.line, field_name, self.spec)[1]
+
+    def refusal(self, error: AmxError) -> ScenarioFileError:
+        """A core refusal about this document, with the file and line of its field (the
+        refusal's field becomes the file's key, `steps[3].profile`)."""
+        key, line = _place(self.lines, self.line, error.field or "name", self.spec)
+        return ScenarioFileError(self.source, line, key, _in_file_words(error))
+
+
+def default_zone() -> str:
+    """The zone of a document whose trigger names none."""
+    return configured_zone_name()
+
+
+def parse_documents(text: str, source: str, base: FilePath | None = None) -> list[ScenarioDocument]:
+    """The scenarios in a file's text, each validated by `build_spec`; the first refusal is a
+    ScenarioFileError naming the file, the line and the field. Relative paths in steps (an
+    export's `path`, a command's `cwd`, a Python `file`) are taken relative to `base`, the
+    file's folder, as a person writing the file next to them means them."""
+    loader = yaml.SafeLoader(text)
+    found: list[ScenarioDocument] = []
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            if node is None:
+                continue
+            data = loader.construct_document(node)
+            if isinstance(node, yaml.SequenceNode):
+                items = list(zip(node.value, data or [], strict=True))
+            else:
+                items = [(node, data)]
+            for item_node, item in items:
+                found.append(_document(source, item_node, item, base))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else 1
+        problem = exc.problem or exc.context or "it cannot be read"
+        raise ScenarioFileError(
+            source, line, "file", f"this is not valid YAML ({problem}); fix the file's syntax."
+        ) from None
+    except yaml.YAMLError as exc:
+        raise ScenarioFileError(source, 1, "file", f"this is not valid YAML ({exc}).") from None
+    finally:
+        loader.dispose()
+    return found
+
+
+def _lines(node: yaml.Node, path: Path, out: dict[Path, int], source: str) -> None:
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node)
+            here = (*path, key)
+            if here in out:
+                raise ScenarioFileError(
+                    source,
+                    key_node.start_mark.line + 1,
+                    _dotted(here),
+                    f"{_dotted(here)} is given twice; keep one.",
+                )
+            out[here] = key_node.start_mark.line + 1
+            _lines(value_node, here, out, source)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            out[(*path, index)] = item.start_mark.line + 1
+            _lines(item, (*path, index), out, source)
+
+
+def _dotted(path: Path) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part + 1}]" if isinstance(part, int) else (f".{part}" if text else part)
+    return text
+
+
+def _anchored(fields: dict[str, Any], base: FilePath) -> None:
+    for section in SECTIONS:
+        steps = fields.get(section)
+        if isinstance(steps, list):
+            fields[section] = [_anchored_step(step, base) for step in steps]
+
+
+def _anchored_step(step: Any, base: FilePath) -> Any:
+    if not isinstance(step, dict):
+        return step
+    out = dict(step)
+    for key in _PATH_KEYS.get(str(step.get("kind")), ()):
+        value = out.get(key)
+        relative = isinstance(value, str) and value and not value.startswith("~")
+        if relative and not FilePath(str(value)).is_absolute():
+            out[key] = str(base / str(value))
+    return out
+
+
+def _document(
+    source: str, node: yaml.Node, data: Any, base: FilePath | None = None
+) -> ScenarioDocument:
+    start = node.start_mark.line + 1
+    if not isinstance(data, dict):
+        raise ScenarioFileError(
+            source, start, "file", "a scenario is a mapping of name, trigger and steps."
+        )
+    lines: dict[Path, int] = {}
+    _lines(node, (), lines, source)
+    unknown = [str(key) for key in data if key not in KEYS]
+    if unknown:
+        raise ScenarioFileError(
+            source,
+            lines.get((unknown[0],), start),
+            unknown[0],
+            f"{unknown[0]!r} is not a key of a scenario; use {', '.join(KEYS)}.",
+        )
+    fields: dict[str, Any] = {_SPEC_KEY.get(str(k), str(k)): v for k, v in data.items()}
+    if base is not None:
+        _anchored(fields, base)
+    if isinstance(fields.get("missed_policy"), str):
+        fields["missed_policy"] = fields["missed_policy"].replace("-", "_")
+    try:
+        if "trigger" in fields:
+            fields["trigger"], fields["timezone"] = _trigger(fields["trigger"])
+        spec = build_spec(**fields)
+    except InvalidInput as exc:
+        key, line = _place(lines, start, exc.field, None, data)
+        raise ScenarioFileError(source, line, key, _in_file_words(exc)) from None
+    return ScenarioDocument(source, start, spec, lines)
+
+
+def _trigger(data: Any) -> tuple[Trigger, str]:
+    """A trigger mapping: one kind (once, cron, interval, after) and an optional timezone."""
+    if not isinstance(data, dict):
+        raise InvalidInput(
+            "trigger", "trigger is a mapping such as {cron: '0 2 * * *', timezone: UTC}."
+        )
+    kinds = [key for key in data if key in TRIGGER_KINDS]
+    extra = [str(key) for key in data if key not in (*TRIGGER_KINDS, "timezone")]
+    if extra:
+        raise InvalidInput(
+            f"trigger.{extra[0]}",
+            f"trigger: {extra[0]!r} is not a trigger setting; use one of "
+            f"{', '.join(TRIGGER_KINDS)}, and timezone.",
+        )
+    if len(kinds) != 1:
+        raise InvalidInput("trigger", f"trigger: give exactly one of {', '.join(TRIGGER_KINDS)}.")
+    kind = kinds[0]
+    zone_name = data.get("timezone")
+    if zone_name is None:
+        zone_name = default_zone()
+    if not isinstance(zone_name, str):
+        raise InvalidInput("timezone", f"timezone {zone_name!r} is not an IANA zone name.")
+    triggers.zone(zone_name)
+    try:
+        return _BUILD[kind](data[kind]), zone_name
+    except InvalidInput as exc:
+        raise InvalidInput(f"trigger.{kind}", f"trigger: {exc.message}") from None
+
+
+def _once(value: Any) -> Trigger:
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return triggers.once(value)
+    if not isinstance(value, str):
+        raise InvalidInput(
+            "fire_at", f"once {value!r} is not a date-time; write 'YYYY-MM-DD HH:MM'."
+        )
+    return triggers.once(value)
+
+
+def _interval(value: Any) -> Trigger:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return triggers.interval(value)
+    return triggers.interval(str(value))
+
+
+def _cron(value: Any) -> Trigger:
+    return triggers.cron(value)
+
+
+def _after(value: Any) -> Trigger:
+    return triggers.after(value)
+
+
+# Step settings that name a file or folder, by step kind.
+_PATH_KEYS = {"export_docs": ("path",), "run_command": ("cwd",), "run_python": ("cwd", "file")}
+_BUILD = {"once": _once, "cron": _cron, "interval": _interval, "after": _after}
+
+
+def _in_file_words(error: AmxError) -> str:
+    """The core's sentence with the spec's field names written as the file writes them."""
+    message = error.message
+    for spec_key, file_key in FILE_KEY.items():
+        if message.startswith(spec_key + " "):
+            return file_key + message.removeprefix(spec_key)
+    return message
+
+
+def _place(
+    lines: dict[Path, int],
+    start: int,
+    field_name: str,
+    spec: ScheduleSpec | None,
+    data: Any = None,
+) -> tuple[str, int]:
+    """(the key a refusal's `field` names, in the file's words; the line of that key, else of
+    the nearest key above it that the file has, else the document's first line)."""
+    path: Path
+    match = _STEP_FIELD.match(field_name)
+    if match:
+        section, number, rest = match.groups()
+        path = (section, int(number) - 1, *(rest.split(".")[:1] if rest else ()))
+    elif field_name in ("fire_at", "cron", "every", "anchor", "after", "trigger") or (
+        field_name.startswith("trigger.")
+    ):
+        given = field_name.split(".")[1:2]
+        kind = next((k for k in TRIGGER_KINDS if ("trigger", k) in lines), None)
+        path = ("trigger", *(given or ([kind] if kind else [])))
+    elif field_name == "timezone":
+        path = ("trigger", "timezone")
+    elif field_name in _LEAD_STEP_KEY:
+        steps = spec.steps if spec is not None else None
+        index = _lead_index(steps, data)
+        path = ("steps", index, _LEAD_STEP_KEY[field_name]) if index is not None else ("steps",)
+    else:
+        path = (FILE_KEY.get(field_name, field_name),)
+    found = path
+    while found and found not in lines:
+        found = found[:-1]
+    return _dotted(path), lines[found] if found else start
+
+
+def _lead_index(steps: Any, data: Any) -> int | None:
+    if steps is not None:
+        lead = first_analysis(steps)
+        return next((i for i, s in enumerate(steps) if s is lead), None)
+    items = data.get("steps") if isinstance(data, dict) else None
+    if isinstance(items, list):
+        return next(
+            (i for i, s in enumerate(items) if isinstance(s, dict) and s.get("kind") == "analyze"),
+            None,
+        )
+    return None
+
+
+# -- writing ------------------------------------------------------------------------------
+
+
+def trigger_document(trigger: Trigger, zone_name: str) -> dict[str, Any]:
+    """A trigger as a file writes it: its kind's key, then its timezone."""
+    if isinstance(trigger, OnceTrigger):
+        at = trigger.fire_at
+        return {"once": at.strftime("%Y-%m-%d %H:%M:%S" if at.second else "%Y-%m-%d %H:%M"),
+                "timezone": zone_name}  # fmt: skip
+    if isinstance(trigger, CronTrigger):
+        return {"cron": trigger.expr, "timezone": zone_name}
+    if isinstance(trigger, IntervalTrigger):
+        return {"interval": format_interval(trigger.every_seconds), "timezone": zone_name}
+    return {"after": trigger.upstream, "timezone": zone_name}
+
+
+class _Flow(dict[str, Any]):
+    """A mapping written on one line, as a step or a trigger reads best."""
+
+
+class _Dumper(yaml.SafeDumper):
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+_Dumper.add_representer(
+    _Flow, lambda dumper, data: dumper.represent_mapping("tag:yaml.org,2002:map", data, True)
+)
+
+
+def document(spec: ScheduleSpec) -> dict[str, Any]:
+    """A spec as a scenario document, leaving out the settings at their defaults."""
+    doc: dict[str, Any] = {
+        "name": spec.name,
+        "trigger": _Flow(trigger_document(spec.trigger, spec.timezone)),
+    }
+    for section, steps in spec.scenario.as_data().items():
+        doc[section] = [_Flow(step) for step in steps]
+    for key in ("missed_policy", "max_retries", "misfire_grace_s"):
+        value = getattr(spec, key)
+        if value != ScheduleSpec.model_fields[key].default:
+            doc[FILE_KEY.get(key, key)] = value
+    return doc
+
+
+def dump(specs: list[ScheduleSpec]) -> str:
+    """The YAML of scenario documents, `---`-separated."""
+    return yaml.dump_all(
+        [document(spec) for spec in specs],
+        Dumper=_Dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=False,
+        width=100,
+    )
+
+
+# -- comparing ----------------------------------------------------------------------------
+
+
+def changed_keys(current: ScheduleSpec, wanted: ScheduleSpec) -> list[str]:
+    """The keys (in the file's words) where `wanted` differs from `current`. An interval
+    without an anchor keeps the current one's rhythm, so only its length counts."""
+    changed: list[str] = []
+    if current.name != wanted.name:
+        changed.append("name")
+    if not _same_trigger(current.trigger, wanted.trigger):
+        changed.append("trigger")
+    if current.timezone != wanted.timezone:
+        changed.append("timezone")
+    now, then = current.scenario.as_data(), wanted.scenario.as_data()
+    changed += [s for s in ("steps", "on_failure", "on_missed") if now.get(s) != then.get(s)]
+    for key in ("missed_policy", "max_retries", "misfire_grace_s"):
+        if getattr(current, key) != getattr(wanted, key):
+            changed.append(FILE_KEY.get(key, key))
+    return changed
+
+
+def _same_trigger(current: Trigger, wanted: Trigger) -> bool:
+    if isinstance(current, IntervalTrigger) and isinstance(wanted, IntervalTrigger):
+        return current.every_seconds == wanted.every_seconds and (
+            wanted.anchor is None or wanted.anchor == current.anchor
+        )
+    if isinstance(current, AfterTrigger) and isinstance(wanted, AfterTrigger):
+        return name_key(current.upstream) == name_key(wanted.upstream)  # the id is the core's
+    return trigger_to_data(current) == trigger_to_data(wanted)

@@ -1,0 +1,107 @@
+"""`amx scenario …`: schedules from scenario files, and back."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from core.errors import AmxError, InvalidInput
+from core.schedules.scenario.apply import Applied, apply_documents, exported
+from core.schedules.scenario.files import ScenarioDocument, dump, parse_documents
+from studio_tui.commands.base import EXIT_OK, EXIT_REFUSED, Context, Subparsers, subcommands
+
+
+def _read(path: str) -> tuple[str, str]:
+    """(text, name as shown) of a scenario file; `-` reads standard input."""
+    if path == "-":
+        return sys.stdin.read(), "<stdin>"
+    try:
+        return Path(path).read_text(encoding="utf-8"), path
+    except FileNotFoundError:
+        raise InvalidInput("file", f"{path}: no such file; check the path.") from None
+    except UnicodeDecodeError:
+        raise InvalidInput("file", f"{path}: the file is not UTF-8 text.") from None
+    except OSError as exc:
+        raise InvalidInput("file", f"{path}: cannot be read ({exc.strerror}).") from None
+
+
+def _line(applied: Applied, dry_run: bool) -> str:
+    verb = {"created": "create", "updated": "update", "unchanged": "unchanged"}[applied.action]
+    said = f"would {verb}" if dry_run and applied.action != "unchanged" else applied.action
+    where = f" (id {applied.schedule_id})" if applied.schedule_id is not None else ""
+    text = f"{said} {applied.name!r}{where}"
+    if applied.changed:
+        text += f": {', '.join(applied.changed)}"
+    return text
+
+
+def cmd_apply(ctx: Context) -> int:
+    documents: list[ScenarioDocument] = []
+    for path in ctx.args.file:
+        text, source = _read(path)
+        base = Path.cwd() if path == "-" else Path(path).expanduser().resolve().parent
+        documents += parse_documents(text, source, base)
+    if not documents:
+        raise InvalidInput("file", "the files hold no scenario; give at least one document.")
+    done: list[Applied] = []
+    try:
+        for applied in apply_documents(ctx.core.schedules, documents, dry_run=ctx.args.dry_run):
+            done.append(applied)
+            if not ctx.args.json:
+                ctx.print(_line(applied, ctx.args.dry_run))
+    except AmxError:
+        if ctx.args.json and done:
+            ctx.json({"dry_run": ctx.args.dry_run, "applied": [a.model_dump() for a in done]})
+        raise
+    if ctx.args.json:
+        ctx.json({"dry_run": ctx.args.dry_run, "applied": [a.model_dump() for a in done]})
+    elif ctx.args.dry_run:
+        ctx.print("dry run: nothing was changed")
+    return EXIT_OK
+
+
+def cmd_export(ctx: Context) -> int:
+    specs = exported(ctx.core.schedules, ctx.args.names)
+    if not specs:
+        ctx.err("no schedules to export")
+        return EXIT_REFUSED
+    text = dump(specs)
+    if ctx.args.output:
+        try:
+            Path(ctx.args.output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise InvalidInput(
+                "output", f"{ctx.args.output}: cannot be written ({exc.strerror})."
+            ) from None
+        ctx.err(f"wrote {len(specs)} scenario(s) to {ctx.args.output}")
+    else:
+        ctx.out.write(text)
+    return EXIT_OK
+
+
+def register(top: Subparsers) -> None:
+    """Add `amx scenario` and its verbs."""
+    scenario = subcommands(
+        top.add_parser("scenario", help="schedules as scenario files (YAML)"), "verb"
+    )
+    p = scenario.add_parser(
+        "apply",
+        help="create or update schedules from scenario files, by name",
+        description="Create the schedules the files name and update those that differ; "
+        "applying the same files again changes nothing. A trigger without a timezone takes "
+        "UTC, or $AMX_DEFAULT_TIMEZONE when set.",
+    )
+    p.add_argument(
+        "-f", "--file", action="append", required=True, metavar="FILE",
+        help="a YAML file of one or more scenarios (- for standard input); repeat for more",
+    )  # fmt: skip
+    p.add_argument("--dry-run", action="store_true", help="say what would change; change nothing")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_apply)
+
+    p = scenario.add_parser("export", help="write live schedules as a scenario file")
+    p.add_argument("names", nargs="*", metavar="ID|NAME", help="these schedules (default: all)")
+    p.add_argument(
+        "-o", "--output", metavar="FILE", help="write to FILE (default: standard output)"
+    )
+    p.set_defaults(handler=cmd_export)
