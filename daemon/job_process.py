@@ -87,6 +87,7 @@ class _Host:
     def __init__(self, runner: ChildProcessRunner) -> None:
         self.runner = runner
         self.jobs: dict[int, ChildJob] = {}
+        self.child_groups: set[int] = set()  # process groups of its steps' children
         self.retired = False
         self._send_lock = threading.Lock()
         path = os.environ.get("PYTHONPATH")
@@ -135,6 +136,20 @@ class _Host:
             with contextlib.suppress(ProcessLookupError):
                 self.process.kill()
 
+    def _child(self, event: str, group: int) -> None:
+        if event == "start":
+            self.child_groups.add(group)
+        else:
+            self.child_groups.discard(group)
+
+    def _kill_children(self) -> None:
+        """The job process ended: end what its steps started and left running."""
+        for group in list(self.child_groups):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(group, signal.SIGKILL)
+                log.warning("killed process group %s left by a step of job process", group)
+        self.child_groups.clear()
+
     def _relay(self) -> None:
         assert self.process.stderr is not None
         relay(self.process.stderr)
@@ -144,12 +159,15 @@ class _Host:
         for line in self.process.stdout:
             with contextlib.suppress(ValueError, KeyError, TypeError):
                 answer = json.loads(line)
-                if answer["op"] == "done" and answer.get("recorded", True):
+                if answer["op"] == "child":
+                    self._child(answer["event"], int(answer["group"]))
+                elif answer["op"] == "done" and answer.get("recorded", True):
                     self.runner.ended(self, int(answer["run_id"]))
                 elif answer["op"] == "done":
                     self.runner.died(self, int(answer["run_id"]), 0)
         code = self.process.wait()
         self.retired = True
+        self._kill_children()
         if code != 0 or self.jobs:
             log.log(
                 logging.WARNING if self.jobs else logging.INFO,
@@ -351,6 +369,10 @@ def main() -> int:
         with lock:
             sys.stdout.write(json.dumps(message) + "\n")
             sys.stdout.flush()
+
+    from daemon.steps.children import watch_children
+
+    watch_children(lambda event, group: answer({"op": "child", "event": event, "group": group}))
 
     def work(claimed: Claimed, cancelled: threading.Event, released: threading.Event) -> None:
         try:

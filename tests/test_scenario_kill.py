@@ -120,3 +120,32 @@ def test_a_daemon_killed_mid_scenario_every_step_succeeds_exactly_once(
     assert [s.carried_from for s in done[1:]] == [None, None, None]
     assert done[1].attempt == 2, "step 2 ran again as its second attempt"
     assert not running(child) and os.path.exists(log)
+
+
+def test_a_killed_job_process_takes_its_steps_children_with_it(
+    world: tuple[str, Core], tmp_path: Path
+) -> None:
+    """The job process dies hard (SIGKILL: it cannot clean up); its daemon, told of each step's
+    process group, kills what the step left running, grandchildren included."""
+    url, core = world
+    pid_file = tmp_path / "grandchild.pid"
+    script = f"sleep 60 & echo $! > {pid_file}; wait"
+    spec = build_spec(
+        name="long command",
+        trigger=once(at(1)),
+        timezone="UTC",
+        steps=[{"kind": "run_command", "argv": ["sh", "-c", script]}],
+        max_retries=0,
+    )
+    sid = core.schedules.create(spec).id
+    daemon = start(url, tmp_path / "a.log", *FAST, "--worker-id", "a")
+    try:
+        assert wait_until(lambda: pid_file.exists() and pid_file.read_text().strip() != "", 30)
+        [job_process] = job_processes(daemon)
+        grandchild = int(pid_file.read_text())
+        os.kill(job_process, signal.SIGKILL)
+        assert wait_until(lambda: not running(grandchild), 10), "the step's grandchild lingers"
+        assert wait_until(lambda: core.schedules.get(sid).status == "failed", 30)
+    finally:
+        daemon.stop()
+    assert "killed process group" in daemon.log.read_text(encoding="utf-8")
