@@ -152,7 +152,7 @@ def cmd_mail_list(ctx: Context) -> int:
             ]
             for p in profiles
         ]
-        headers = ["NAME", "SERVER", "SECURITY", "USER", "PASSWORD FROM", "FROM"]
+        headers = ["NAME", "SERVER", "SECURITY", "USER", "PASSWORD", "SENDER"]
         ctx.print(render.table(headers, rows))
     return EXIT_OK
 
