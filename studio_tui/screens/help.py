@@ -31,6 +31,7 @@ def sections(app: App[object]) -> list[Section]:
     """(title, keys, notes) for each part of the studio: the Schedules page's keys by what they
     are for, then each other screen's."""
     from studio_tui.screens.agenda import AgendaList, AgendaScreen
+    from studio_tui.screens.catalog_cache import CatalogCacheScreen
     from studio_tui.screens.command import CommandScreen
     from studio_tui.screens.details import DetailsScreen
     from studio_tui.screens.dialog import ScheduleDialog
@@ -80,7 +81,14 @@ def sections(app: App[object]) -> list[Section]:
             "Other screens, ticking, quitting",
             [
                 *entries(
-                    app, page, only=["schedules.agenda", "schedules.review", "schedules.tick"]
+                    app,
+                    page,
+                    only=[
+                        "schedules.agenda",
+                        "schedules.cache",
+                        "schedules.review",
+                        "schedules.tick",
+                    ],
                 ),
                 *entries(app, studio, only=["app.help", "app.command", "app.palette"]),
                 _joined(app, studio, ["app.quit", "app.quit_anywhere"], "Quit"),
@@ -90,6 +98,7 @@ def sections(app: App[object]) -> list[Section]:
         ("New / edit dialog", entries(app, dialog, only=in_dialog), [FIRE_AT, SCOPE, MARKS]),
         ("Agenda", entries(app, [*AgendaScreen.BINDINGS, *AgendaList.BINDINGS]), []),
         ("Details", entries(app, DetailsScreen.BINDINGS), []),
+        ("Catalog cache", entries(app, CatalogCacheScreen.BINDINGS), []),
         ("Missed runs", entries(app, MissedScreen.BINDINGS), []),
         ("Review queue", entries(app, ReviewScreen.BINDINGS), []),
         (

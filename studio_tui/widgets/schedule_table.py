@@ -2,7 +2,8 @@
 
 Columns follow the terminal's width: every column the page specifies stays at 80 columns
 (abbreviated), the name takes what the others leave, and a wide terminal adds the last run's
-age and the rule.
+age, the rule, and the steps when some schedule runs more than one (at 80 columns the details
+say them).
 """
 
 from __future__ import annotations
@@ -142,6 +143,11 @@ class ScheduleTable(DataTable[object]):
         self._last: dict[int, RunInfo] = {}
 
     @property
+    def several_steps(self) -> bool:
+        """Whether a schedule shown runs more than one step (else a Steps column says nothing)."""
+        return any(len(i.steps) > 1 for i in self.items.values())
+
+    @property
     def wide(self) -> bool:
         """Whether the table has room for the long forms."""
         return (self.size.width or self.app.size.width) >= WIDE
@@ -160,11 +166,13 @@ class ScheduleTable(DataTable[object]):
             zone = zone_abbreviation(zone, self.view.now)
         wide = width >= WIDE
         if wide:
+            steps = [("steps", "Steps", 16)] if self.several_steps else []
             fire = "Fire time (own zone)" if self.view.own_zone else f"Fire time ({zone})"
             fixed = [
                 ("fire", fire, 21 if self.view.own_zone else 18),
                 *([("rule", "Rule", 13)] if width >= RULE_FROM else []),
                 ("scope", "Scope", 16),
+                *steps,
                 ("status", "Status", 9),
                 ("last", "Last run", 15),
                 ("llm", "LLM", 9),
@@ -229,6 +237,8 @@ class ScheduleTable(DataTable[object]):
                 cells.append(clipped(info.rule, width))
             elif column.key == "scope":
                 cells.append(clipped(info.scope_summary, width))
+            elif column.key == "steps":
+                cells.append(clipped(info.steps_summary, width))
             elif column.key == "status":
                 cells.append(self._badge(info, wide))
             elif column.key == "last":
