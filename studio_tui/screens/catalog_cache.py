@@ -41,6 +41,15 @@ def refresh_words(counts: dict[str, int]) -> str:
     )
 
 
+def age_words(at: datetime | None, now: datetime) -> str:
+    """How old a cached catalog is: `never`, `just now`, `3 h ago`."""
+    if at is None:
+        return "never"
+    if (now - at).total_seconds() < 5:
+        return "just now"
+    return relative(at, now)
+
+
 class CatalogCacheScreen(Screen[None]):
     """DB profiles' catalog caches (`c` on the Schedules page, or the palette)."""
 
@@ -153,7 +162,7 @@ class CatalogCacheScreen(Screen[None]):
         table.add_column("Refreshed by", key="by", width=by_w)
         table.add_column("Refresh here", key="outcome", width=outcome_w)
         for profile, at in self.state.ages.items():
-            cached = "never" if at is None else relative(min(at, self.state.now), self.state.now)
+            cached = age_words(at, self.state.now)
             names = ", ".join(s.name for s in self._refreshers(profile)) or "—"
             words, failed = self.outcomes.get(profile, ("", False))
             outcome = clipped(words or "—", outcome_w)
@@ -175,8 +184,9 @@ class CatalogCacheScreen(Screen[None]):
         width = max(self.size.width or self.app.size.width, 60)
         wide = width >= 100
         table.clear(columns=True)
-        fire_w = 22 if wide else 12
-        rule_w = 18 if wide else 0
+        fire_w = max((len(s.timezone) for s in self.state.schedules), default=3) + 17
+        fire_w = min(fire_w, 36) if wide else 16
+        rule_w = 16 if wide else 0
         status_w = 9
         name_w = max(12, width - fire_w - rule_w - status_w - 14 - 2 * (4 if wide else 3) - 2)
         table.add_column("Name", key="name", width=name_w)
