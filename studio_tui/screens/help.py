@@ -35,6 +35,7 @@ def sections(app: App[object]) -> list[Section]:
     from studio_tui.screens.command import CommandScreen
     from studio_tui.screens.details import DetailsScreen
     from studio_tui.screens.dialog import ScheduleDialog
+    from studio_tui.screens.dialog.steps import StepList
     from studio_tui.screens.missed import MissedScreen
     from studio_tui.screens.review import ReviewScreen
     from studio_tui.screens.schedules import SchedulesScreen
@@ -44,7 +45,7 @@ def sections(app: App[object]) -> list[Section]:
 
     studio = [*type(app).BINDINGS]
     page = [*ScheduleTable.BINDINGS, *SchedulesScreen.BINDINGS]
-    dialog = [*Screen.BINDINGS, *ScheduleDialog.BINDINGS, *ScopeTree.BINDINGS]
+    dialog = [*Screen.BINDINGS, *ScheduleDialog.BINDINGS, *ScopeTree.BINDINGS, *StepList.BINDINGS]
     # Moving between fields, the dialog's own keys, and ticking and opening scope nodes.
     in_dialog = [
         "app.focus_next",
@@ -52,6 +53,7 @@ def sections(app: App[object]) -> list[Section]:
         *_names(ScheduleDialog.BINDINGS),
         "scope-tree.tick",
         "scope-tree.expand",
+        *_names(StepList.BINDINGS),
     ]
     chips = [f"schedules.chip{n}" for n in range(1, 5)]
     move = ["table.down", "table.up", "table.first", "table.last"]

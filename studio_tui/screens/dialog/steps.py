@@ -98,8 +98,10 @@ class StepsSection(Vertical):
 
     DEFAULT_CSS = """
     StepsSection { height: auto; }
-    StepsSection StepList { height: auto; max-height: 8; border: none; background: $boost; }
-    StepsSection StepList:focus { background: $primary 10%; }
+    StepsSection StepList, StepsSection StepList:focus {
+        height: auto; max-height: 8; border: none; padding: 0; background: $boost;
+    }
+    StepsSection StepList:focus { background: $primary 10%; background-tint: $foreground 0%; }
     StepsSection #step-fields { height: auto; padding-left: 2; }
     StepsSection .step-box { height: auto; }
     StepsSection #step-title { margin-top: 1; text-style: bold; }
@@ -159,7 +161,7 @@ class StepsSection(Vertical):
         for i, data in enumerate(self.steps):
             text = label(data, i, i == lead)
             if self.problem is not None and self.problem.index == i:
-                text = "! " + text[2:]
+                text = "!" + text[1:]
             options.append(Option(literal(text), id=f"step-{i}"))
         listing.set_options(options)
         if self.steps:
@@ -351,7 +353,10 @@ class StepsSection(Vertical):
         problem = self.problem
         if problem is None:
             return
-        found = self._controls.get(problem.field.partition(".")[0])
+        setting = problem.field.partition(".")[0]
+        found = self._controls.get(setting)
         target: Widget = found if found is not None else self.query_one(StepList)
         target.focus()
-        target.scroll_visible()
+        # Once the refused step's settings are laid out: the setting and its sentence in view.
+        shown: Widget = self._errors.get(setting) or self.query_one("#err-steps", Static)
+        self.call_after_refresh(shown.scroll_visible, animate=False)
