@@ -204,3 +204,31 @@ async def test_a_new_schedule_of_two_steps(make_studio: MakeStudio) -> None:
         made = next(s for s in app.core.schedules.list().items if s.name == "Refresh then analyse")
         assert [s.kind for s in made.steps] == ["cache_refresh", "analyze"]
         assert made.scope == ["main"] or made.scope_summary.startswith("main")
+
+
+async def test_a_scenario_without_an_analyze_step_saves_unchanged(make_studio: MakeStudio) -> None:
+    # Its analysis fields set nothing: they neither refuse the save nor add an analyze step.
+    app = make_studio()
+    spec = build_spec(
+        name="Exports only",
+        trigger=once("2026-12-01 09:00"),
+        timezone="Asia/Jakarta",
+        steps=[
+            {"kind": "run_command", "argv": ["echo", "export"]},
+            {"kind": "notify", "urls": ["json://localhost/hook"], "title": "exported"},
+        ],
+    )
+    before = app.core.schedules.create(spec)
+    async with app.run_test(size=WIDE) as pilot:
+        dialog = await open_edit(pilot, "Exports only")
+        await to_steps(pilot, dialog)
+        await pilot.press("down", "p", "ctrl+s")
+        await settle(pilot)
+        assert shown_errors(dialog) == {}
+        assert isinstance(app.screen, SchedulesScreen)
+    after = app.core.schedules.get(before.id)
+    assert [(s.kind, s.parallel) for s in after.steps] == [
+        ("run_command", False),
+        ("notify", True),
+    ]
+    assert after.steps[1].model_dump() == {**before.steps[1].model_dump(), "parallel": True}

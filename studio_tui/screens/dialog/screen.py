@@ -34,7 +34,12 @@ from studio_tui.screens.dialog.saving import (
     save,
     scenario_fields,
 )
-from studio_tui.screens.dialog.step_form import LEAD_SETTINGS, check_steps, problem_of
+from studio_tui.screens.dialog.step_form import (
+    LEAD_SETTINGS,
+    check_steps,
+    problem_of,
+    without_analysis,
+)
 from studio_tui.screens.dialog.steps import StepsSection
 from studio_tui.widgets.scope_tree import ScopeTree
 
@@ -290,7 +295,8 @@ class ScheduleDialog(ModalScreen[ScheduleInfo | None]):
             box.update("")
             box.remove_class("-shown")
         section = self.steps_section
-        checked = check_form(self._form(), self.core.clock.now())
+        form = self._form() if section.lead is not None else without_analysis(self._form())
+        checked = check_form(form, self.core.clock.now())
         step_problem = check_steps(section.steps, section.lead)
         section.show_problem(step_problem)
         if checked.problems:

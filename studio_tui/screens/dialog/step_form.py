@@ -7,12 +7,13 @@ from __future__ import annotations
 import types
 import typing
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from pydantic import BaseModel
 
 from core.errors import InvalidInput
+from core.schedules.form import ScheduleForm
 from core.schedules.scenario import parse_steps
 from core.schedules.scenario import steps as kinds
 from core.schedules.scenario.steps import STEP_KINDS
@@ -170,6 +171,19 @@ def with_lead(steps: Sequence[dict[str, Any]], flat: dict[str, Any]) -> list[dic
         if out[lead].get("database") is None:
             out[lead].pop("database", None)
     return out
+
+
+def without_analysis(form: ScheduleForm) -> ScheduleForm:
+    """The form of a scenario with no analyze step: its analysis fields set nothing, so they are
+    checked as accepted (and left out of what is saved)."""
+    return replace(
+        form,
+        db_profile=form.db_profile or "-",
+        database=None,
+        scope=["schema"],
+        llm_profile=form.llm_profile or "heuristic",
+        review_strategy="manual",
+    )
 
 
 @dataclass(frozen=True)
