@@ -2,8 +2,8 @@
 
 Columns follow the terminal's width: every column the page specifies stays at 80 columns
 (abbreviated), the name takes what the others leave, and a wide terminal adds the last run's
-age, the rule, and the steps when some schedule runs more than one (at 80 columns the details
-say them).
+age, the rule, and the steps when some schedule runs more than one (in place of the LLM and
+review columns below 150 columns; at 80 columns the details say them).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from textual.message import Message
 from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey, RowKey
 
+from core.schedules.scenario.model import steps_summary
 from core.schedules.status import can
 from core.schedules.views import RunInfo, ScheduleInfo
 from studio_tui.literal import clipped
@@ -27,6 +28,7 @@ from studio_tui.time_words import local_clock, relative, zone_abbreviation
 WIDE = 110
 RULE_FROM = 150  # the Rule column joins at this width
 NAME_MIN = 12
+STEPS_WIDTH = 25  # "analyze → export_docs, +2"
 PAD = 2  # DataTable's cell padding, both sides together
 # The sort each column header stands for.
 SORT_OF_COLUMN = {"name": "name", "fire": "next_fire_at", "status": "status"}
@@ -166,7 +168,9 @@ class ScheduleTable(DataTable[object]):
             zone = zone_abbreviation(zone, self.view.now)
         wide = width >= WIDE
         if wide:
-            steps = [("steps", "Steps", 16)] if self.several_steps else []
+            steps = [("steps", "Steps", STEPS_WIDTH)] if self.several_steps else []
+            # Below RULE_FROM the steps take the room of the analyze step's LLM and review.
+            analysis = not steps or width >= RULE_FROM
             fire = "Fire time (own zone)" if self.view.own_zone else f"Fire time ({zone})"
             fixed = [
                 ("fire", fire, 21 if self.view.own_zone else 18),
@@ -175,8 +179,7 @@ class ScheduleTable(DataTable[object]):
                 *steps,
                 ("status", "Status", 9),
                 ("last", "Last run", 15),
-                ("llm", "LLM", 9),
-                ("review", "Review", 6),
+                *([("llm", "LLM", 9), ("review", "Review", 6)] if analysis else []),
                 ("actions", "Actions", 7),
             ]
         else:
@@ -238,7 +241,10 @@ class ScheduleTable(DataTable[object]):
             elif column.key == "scope":
                 cells.append(clipped(info.scope_summary, width))
             elif column.key == "steps":
-                cells.append(clipped(info.steps_summary, width))
+                summary = info.steps_summary
+                if len(summary) > width:
+                    summary = steps_summary(info.steps, shown=1)
+                cells.append(clipped(summary, width))
             elif column.key == "status":
                 cells.append(self._badge(info, wide))
             elif column.key == "last":
