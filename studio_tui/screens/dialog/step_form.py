@@ -44,7 +44,9 @@ class StepField:
     @property
     def control(self) -> Control:
         """The widget that edits it."""
-        return {"bool": "switch", "choice": "choice"}.get(self.shape, "text")  # type: ignore[return-value]
+        if self.shape == "bool":
+            return "switch"
+        return "choice" if self.shape == "choice" else "text"
 
     @property
     def hint(self) -> str:
