@@ -329,6 +329,7 @@ class DetailsScreen(Screen[None]):
         if steps:
             table.move_cursor(row=min(keep, len(steps) - 1), scroll=False)
         self.set_class(bool(steps), "-with-steps")
+        self.refresh_bindings()
         if self.shown_step is not None:
             fresh = self.step_runs.get(str(self.shown_step.id))
             self.shown_step = fresh or self.shown_step
@@ -400,6 +401,12 @@ class DetailsScreen(Screen[None]):
             return
         if self.shown_step is None or self.shown_step.id != step.id:
             self._start_log(step)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The Steps key is offered (and shown) only for a run that has step runs."""
+        if action == "switch_table":
+            return bool(self.step_runs)
+        return True
 
     def action_switch_table(self) -> None:
         """Between the runs and the shown run's step runs: a step shows its own log, the runs
