@@ -198,6 +198,12 @@ class StudioApp(App[None]):
 
         self.push_screen(AgendaScreen(self.core))
 
+    def action_catalog_cache(self) -> None:
+        """Each DB profile's cached catalog, its age, and the schedules that refresh it."""
+        from studio_tui.screens.catalog_cache import CatalogCacheScreen
+
+        self.push_screen(CatalogCacheScreen(self.core))
+
     def action_help(self) -> None:
         from studio_tui.screens.help import HelpScreen
 
@@ -312,6 +318,11 @@ class StudioApp(App[None]):
             partial(self.post_message, OpenReview()),
         )
         yield SystemCommand("Agenda", "Every fire of the next 7 days, by day", self.action_agenda)
+        yield SystemCommand(
+            "Catalog cache",
+            "Each DB profile's cached catalog, its age, Refresh now",
+            self.action_catalog_cache,
+        )
         yield SystemCommand("Command line", "Run /schedule … commands", self.action_command_line)
         if isinstance(screen, HasCommands):
             yield from screen.system_commands()

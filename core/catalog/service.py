@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import Engine, delete, inspect, select, text
+from sqlalchemy import Engine, delete, func, inspect, select, text
 from sqlalchemy.engine import Inspector, make_url
 from sqlalchemy.engine.reflection import ObjectKind
 from sqlalchemy.exc import DBAPIError
@@ -164,6 +164,20 @@ class CatalogService:
                 session.add(_entry(profile, parent, nodes, now))
 
         return counts, store
+
+    def cache_ages(self) -> dict[str, datetime | None]:
+        """When each DB profile's catalog was last read into the cache (its newest listing),
+        None for a profile never read; every profile is named, in name order."""
+        with self.db.read() as session:
+            newest = dict(
+                session.execute(
+                    select(CatalogEntry.profile, func.max(CatalogEntry.fetched_at)).group_by(
+                        CatalogEntry.profile
+                    )
+                ).all()
+            )
+        names = sorted(p.name for p in self.profiles.list_db())
+        return {name: newest.get(name) for name in names}
 
     def tree(self, profile: str, path: Sequence[str] = (), *, depth: int = 2) -> CatalogNode:
         """A nested tree under `path`, `depth` levels deep (lazy reads, cache first)."""

@@ -18,6 +18,7 @@ from core.api import Core
 from core.errors import AmxError
 from core.schedules.run_log import LogLine
 from core.schedules.status import RunStatus
+from core.schedules.step_runs import StepRunInfo
 from core.schedules.views import RunInfo, ScheduleDetail, ScheduleInfo
 from core.text import printable
 from studio_tui import render
@@ -27,6 +28,7 @@ from studio_tui.literal import clipped
 PAGE = 100
 _GOING = (RunStatus.RUNNING, RunStatus.QUEUED)
 _LEVEL_STYLES = {"info": "dim", "warning": "bold yellow", "error": "bold red"}
+_STEP_STYLES = {"failed": "bold red", "succeeded": "green", "rolled_back": "yellow"}
 
 
 def config_text(s: ScheduleInfo) -> Text:
@@ -49,11 +51,48 @@ def config_text(s: ScheduleInfo) -> Text:
             f"{s.retry_count} of {s.max_retries}",
         ),
     ]
+    if len(s.steps) > 1 or s.on_failure or s.on_missed:
+        rows.append(("steps", steps_line(s)))
     if s.note:
         rows.append(("note", printable(s.note)))
     for key, value in rows:
         text.append(f"\n{key:<8}", style="dim")
         text.append(value)
+    return text
+
+
+def steps_line(s: ScheduleInfo) -> str:
+    """The scenario in one line: each step's kind (∥ before a parallel one), then the steps that
+    run on failure and when missed."""
+    said = " → ".join(("∥ " if step.parallel else "") + printable(step.label) for step in s.steps)
+    for title, steps in (("on failure", s.on_failure), ("on missed", s.on_missed)):
+        if steps:
+            said += f" · {title}: " + ", ".join(printable(step.label) for step in steps)
+    return said
+
+
+def step_cells(step: StepRunInfo, error_width: int) -> tuple[object, ...]:
+    """A step run's row: place, kind (or name), status, attempt, duration, error."""
+    place = str(step.position + 1) if step.section == "steps" else step.section.replace("_", " ")
+    color = _STEP_STYLES.get(step.status, "")
+    took = "—" if step.duration_s is None else f"{step.duration_s:.1f}s"
+    return (
+        place,
+        clipped(step.label, 18),
+        Text(step.status, style=color),
+        str(step.attempt) + (" (carried)" if step.carried_from else ""),
+        took,
+        clipped(step.error or "", error_width),
+    )
+
+
+def step_heading(step: StepRunInfo) -> Text:
+    """The first line of a step's own log: which step, how it went."""
+    text = Text(style="bold")
+    text.append(f"step {step.position + 1} {printable(step.label)} · {step.status}")
+    text.append(f" · attempt {step.attempt}")
+    if step.error:
+        text.append(f" · {printable(step.error)}", style="bold red")
     return text
 
 
@@ -105,6 +144,8 @@ class DetailsScreen(Screen[None]):
     DetailsScreen #runs { height: auto; max-height: 40%; min-height: 3; }
     DetailsScreen #pager { height: 1; padding: 0 1; color: $text-muted; }
     DetailsScreen #run { height: auto; max-height: 4; padding: 0 1; background: $panel; }
+    DetailsScreen #steps { display: none; height: auto; max-height: 8; }
+    DetailsScreen.-with-steps #steps { display: block; }
     DetailsScreen #log {
         height: 1fr; min-height: 3; padding: 0 1; background: $panel; overflow-y: auto;
         scrollbar-gutter: stable;  /* lines wrap short of the scrollbar that long logs grow */
@@ -114,6 +155,13 @@ class DetailsScreen(Screen[None]):
         Binding("escape,q", "app.pop_screen", "Back", id="details.back"),
         Binding("right_square_bracket", "page(1)", "Older runs", id="details.older"),
         Binding("left_square_bracket", "page(-1)", "Newer runs", id="details.newer"),
+        Binding(
+            "s",
+            "switch_table",
+            "Steps",
+            tooltip="Step runs / runs (a step's own log)",
+            id="details.steps",
+        ),
     ]
     POLL_S = 1.0  # how often a going run's log is read again
 
@@ -129,6 +177,8 @@ class DetailsScreen(Screen[None]):
         self.polls = 0
         self._reading = False  # the log pane says "reading the log…"
         self._poller: Timer | None = None
+        self.step_runs: dict[str, StepRunInfo] = {}
+        self.shown_step: StepRunInfo | None = None  # the log shows this step's lines only
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -137,6 +187,8 @@ class DetailsScreen(Screen[None]):
             yield table
             yield Static("", id="pager")
             yield Static("", id="run")
+            steps: DataTable[object] = DataTable(id="steps", cursor_type="row")
+            yield steps
             yield RichLog(id="log", wrap=True, markup=False, highlight=False, auto_scroll=True)
         yield Footer(show_command_palette=False, compact=True)
 
@@ -152,6 +204,16 @@ class DetailsScreen(Screen[None]):
             ("summary", "Summary / error"),
         ):
             table.add_column(label, key=key)
+        steps = self.query_one("#steps", DataTable)
+        for key, label in (
+            ("at", "#"),
+            ("step", "Step"),
+            ("status", "Status"),
+            ("try", "Try"),
+            ("took", "Duration"),
+            ("error", "Error"),
+        ):
+            steps.add_column(label, key=key)
         table.focus()
         self._poller = self.set_interval(self.POLL_S, self._poll)
         self.load()
@@ -226,37 +288,86 @@ class DetailsScreen(Screen[None]):
         self.query_one("#run", Static).update(run_text(run))
         if self.shown_run is None or self.shown_run.id != run.id:
             self.shown_run = run
-            self.last_line = 0
-            log = self.query_one("#log", RichLog)
-            log.clear()
-            log.write(Text("reading the log…", style="dim"))
-            self._reading = True
-            self._read_log(run.id, 0, polling=False)
+            self._start_log(None)
         else:
             self.shown_run = run
+        self._read_steps(run.id)
 
-    @work(thread=True, exclusive=True, group="log")
-    def _read_log(self, run_id: int, after: int, *, polling: bool) -> None:
+    def _start_log(self, step: StepRunInfo | None) -> None:
+        """Read the shown run's log afresh: all of it, or one step's lines."""
+        assert self.shown_run is not None
+        self.shown_step = step
+        self.last_line = 0
+        log = self.query_one("#log", RichLog)
+        log.clear()
+        if step is not None:
+            log.write(step_heading(step))
+        log.write(Text("reading the log…", style="dim"))
+        self._reading = True
+        self._read_log(self.shown_run.id, 0, polling=False, step_run_id=step.id if step else None)
+
+    @work(thread=True, exclusive=True, group="steps")
+    def _read_steps(self, run_id: int) -> None:
         try:
-            # The status first: once it says the run ended, every line it wrote is there.
-            run = self.core.runs.get(run_id) if polling else None
-            lines = self.core.runs.log.lines(run_id, after=after)
+            steps = self.core.runs.steps.of_run(run_id)
         except AmxError as exc:
             self.app.call_from_thread(self.notify, str(exc), severity="error", markup=False)
             return
-        self.app.call_from_thread(self._add_lines, run_id, after, lines, run)
+        self.app.call_from_thread(self._show_steps, run_id, steps)
+
+    def _show_steps(self, run_id: int, steps: list[StepRunInfo]) -> None:
+        """The shown run's step runs (the table hides for a run without any)."""
+        if self.shown_run is None or self.shown_run.id != run_id:
+            return
+        table = self.query_one("#steps", DataTable)
+        keep = table.cursor_row
+        table.clear()
+        self.step_runs = {str(s.id): s for s in steps}
+        error_width = max(12, self.app.size.width - 56)
+        for step in steps:
+            table.add_row(*step_cells(step, error_width), key=str(step.id))
+        if steps:
+            table.move_cursor(row=min(keep, len(steps) - 1), scroll=False)
+        self.set_class(bool(steps), "-with-steps")
+        self.refresh_bindings()
+        if self.shown_step is not None:
+            fresh = self.step_runs.get(str(self.shown_step.id))
+            self.shown_step = fresh or self.shown_step
+
+    @work(thread=True, exclusive=True, group="log")
+    def _read_log(
+        self, run_id: int, after: int, *, polling: bool, step_run_id: int | None = None
+    ) -> None:
+        try:
+            # The status first: once it says the run ended, every line it wrote is there.
+            run = self.core.runs.get(run_id) if polling else None
+            lines = self.core.runs.log.lines(run_id, after=after, step_run_id=step_run_id)
+        except AmxError as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="error", markup=False)
+            return
+        self.app.call_from_thread(self._add_lines, run_id, after, lines, run, step_run_id)
 
     def _add_lines(
-        self, run_id: int, after: int, lines: list[LogLine], run: RunInfo | None
+        self,
+        run_id: int,
+        after: int,
+        lines: list[LogLine],
+        run: RunInfo | None,
+        step_run_id: int | None = None,
     ) -> None:
         if self.shown_run is None or self.shown_run.id != run_id or after != self.last_line:
             return  # another run was picked, or these lines came already
+        if step_run_id != (self.shown_step.id if self.shown_step else None):
+            return  # another step (or the whole run) was picked meanwhile
         log = self.query_one("#log", RichLog)
         if not after and (lines or self._reading):
             self._reading = False
             log.clear()
+            if self.shown_step is not None:
+                log.write(step_heading(self.shown_step))
             if not lines:
-                log.write(Text(_no_lines(self.shown_run), style="dim"))
+                said = "this step wrote no log" if self.shown_step else _no_lines(self.shown_run)
+                log.write(Text(said, style="dim"))
         # Wrapped to the pane as it is now (RichLog would otherwise wrap at its minimum width).
         width = log.scrollable_content_region.width or None
         for line in lines:
@@ -271,13 +382,48 @@ class DetailsScreen(Screen[None]):
         if run is None or run.status not in _GOING:
             return
         self.polls += 1
-        self._read_log(run.id, self.last_line, polling=True)
+        step = self.shown_step.id if self.shown_step else None
+        self._read_log(run.id, self.last_line, polling=True, step_run_id=step)
+        self._read_steps(run.id)
 
     @on(DataTable.RowHighlighted, "#runs")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
         run = self.runs.get(str(event.row_key.value))
         if run is not None:
             self.show_run(run)
+
+    @on(DataTable.RowHighlighted, "#steps")
+    def _step_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        step = self.step_runs.get(str(event.row_key.value))
+        table = self.query_one("#steps", DataTable)
+        # Filling the table moves its cursor too: only a person's move picks a step's log.
+        if step is None or not table.has_focus or self.shown_run is None:
+            return
+        if self.shown_step is None or self.shown_step.id != step.id:
+            self._start_log(step)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The Steps key is offered (and shown) only for a run that has step runs."""
+        if action == "switch_table":
+            return bool(self.step_runs)
+        return True
+
+    def action_switch_table(self) -> None:
+        """Between the runs and the shown run's step runs: a step shows its own log, the runs
+        the whole run's."""
+        steps = self.query_one("#steps", DataTable)
+        if steps.has_focus or not self.step_runs:
+            self.query_one("#runs", DataTable).focus()
+            if self.shown_step is not None and self.shown_run is not None:
+                self._start_log(None)
+            return
+        steps.focus()
+        key = None
+        if steps.row_count:
+            key = steps.coordinate_to_cell_key(steps.cursor_coordinate).row_key.value
+        step = self.step_runs.get(str(key))
+        if step is not None and self.shown_run is not None:
+            self._start_log(step)
 
     def action_page(self, step: int) -> None:
         offset = self.page_offset + step * PAGE

@@ -31,9 +31,11 @@ def sections(app: App[object]) -> list[Section]:
     """(title, keys, notes) for each part of the studio: the Schedules page's keys by what they
     are for, then each other screen's."""
     from studio_tui.screens.agenda import AgendaList, AgendaScreen
+    from studio_tui.screens.catalog_cache import CatalogCacheScreen
     from studio_tui.screens.command import CommandScreen
     from studio_tui.screens.details import DetailsScreen
     from studio_tui.screens.dialog import ScheduleDialog
+    from studio_tui.screens.dialog.steps import StepList
     from studio_tui.screens.missed import MissedScreen
     from studio_tui.screens.review import ReviewScreen
     from studio_tui.screens.schedules import SchedulesScreen
@@ -43,7 +45,7 @@ def sections(app: App[object]) -> list[Section]:
 
     studio = [*type(app).BINDINGS]
     page = [*ScheduleTable.BINDINGS, *SchedulesScreen.BINDINGS]
-    dialog = [*Screen.BINDINGS, *ScheduleDialog.BINDINGS, *ScopeTree.BINDINGS]
+    dialog = [*Screen.BINDINGS, *ScheduleDialog.BINDINGS, *ScopeTree.BINDINGS, *StepList.BINDINGS]
     # Moving between fields, the dialog's own keys, and ticking and opening scope nodes.
     in_dialog = [
         "app.focus_next",
@@ -51,6 +53,7 @@ def sections(app: App[object]) -> list[Section]:
         *_names(ScheduleDialog.BINDINGS),
         "scope-tree.tick",
         "scope-tree.expand",
+        *_names(StepList.BINDINGS),
     ]
     chips = [f"schedules.chip{n}" for n in range(1, 5)]
     move = ["table.down", "table.up", "table.first", "table.last"]
@@ -80,7 +83,14 @@ def sections(app: App[object]) -> list[Section]:
             "Other screens, ticking, quitting",
             [
                 *entries(
-                    app, page, only=["schedules.agenda", "schedules.review", "schedules.tick"]
+                    app,
+                    page,
+                    only=[
+                        "schedules.agenda",
+                        "schedules.cache",
+                        "schedules.review",
+                        "schedules.tick",
+                    ],
                 ),
                 *entries(app, studio, only=["app.help", "app.command", "app.palette"]),
                 _joined(app, studio, ["app.quit", "app.quit_anywhere"], "Quit"),
@@ -90,6 +100,7 @@ def sections(app: App[object]) -> list[Section]:
         ("New / edit dialog", entries(app, dialog, only=in_dialog), [FIRE_AT, SCOPE, MARKS]),
         ("Agenda", entries(app, [*AgendaScreen.BINDINGS, *AgendaList.BINDINGS]), []),
         ("Details", entries(app, DetailsScreen.BINDINGS), []),
+        ("Catalog cache", entries(app, CatalogCacheScreen.BINDINGS), []),
         ("Missed runs", entries(app, MissedScreen.BINDINGS), []),
         ("Review queue", entries(app, ReviewScreen.BINDINGS), []),
         (

@@ -67,6 +67,14 @@ class SchedulesScreen(Screen[None]):
             id="schedules.agenda",
         ),
         Binding(
+            "c",
+            "app.catalog_cache",
+            "Catalog cache",
+            show=False,
+            tooltip="Catalog cache page",
+            id="schedules.cache",
+        ),
+        Binding(
             "t",
             "toggle_ticking",
             "Tick here",

@@ -2,7 +2,8 @@
 
 Columns follow the terminal's width: every column the page specifies stays at 80 columns
 (abbreviated), the name takes what the others leave, and a wide terminal adds the last run's
-age and the rule.
+age, the rule, and the steps when some schedule runs more than one (in place of the LLM and
+review columns below 150 columns; at 80 columns the details say them).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from textual.message import Message
 from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey, RowKey
 
+from core.schedules.scenario.model import steps_summary
 from core.schedules.status import can
 from core.schedules.views import RunInfo, ScheduleInfo
 from studio_tui.literal import clipped
@@ -26,6 +28,7 @@ from studio_tui.time_words import local_clock, relative, zone_abbreviation
 WIDE = 110
 RULE_FROM = 150  # the Rule column joins at this width
 NAME_MIN = 12
+STEPS_WIDTH = 25  # "analyze → export_docs, +2"
 PAD = 2  # DataTable's cell padding, both sides together
 # The sort each column header stands for.
 SORT_OF_COLUMN = {"name": "name", "fire": "next_fire_at", "status": "status"}
@@ -142,6 +145,11 @@ class ScheduleTable(DataTable[object]):
         self._last: dict[int, RunInfo] = {}
 
     @property
+    def several_steps(self) -> bool:
+        """Whether a schedule shown runs more than one step (else a Steps column says nothing)."""
+        return any(len(i.steps) > 1 for i in self.items.values())
+
+    @property
     def wide(self) -> bool:
         """Whether the table has room for the long forms."""
         return (self.size.width or self.app.size.width) >= WIDE
@@ -160,15 +168,18 @@ class ScheduleTable(DataTable[object]):
             zone = zone_abbreviation(zone, self.view.now)
         wide = width >= WIDE
         if wide:
+            steps = [("steps", "Steps", STEPS_WIDTH)] if self.several_steps else []
+            # Below RULE_FROM the steps take the room of the analyze step's LLM and review.
+            analysis = not steps or width >= RULE_FROM
             fire = "Fire time (own zone)" if self.view.own_zone else f"Fire time ({zone})"
             fixed = [
                 ("fire", fire, 21 if self.view.own_zone else 18),
                 *([("rule", "Rule", 13)] if width >= RULE_FROM else []),
                 ("scope", "Scope", 16),
+                *steps,
                 ("status", "Status", 9),
                 ("last", "Last run", 15),
-                ("llm", "LLM", 9),
-                ("review", "Review", 6),
+                *([("llm", "LLM", 9), ("review", "Review", 6)] if analysis else []),
                 ("actions", "Actions", 7),
             ]
         else:
@@ -229,6 +240,11 @@ class ScheduleTable(DataTable[object]):
                 cells.append(clipped(info.rule, width))
             elif column.key == "scope":
                 cells.append(clipped(info.scope_summary, width))
+            elif column.key == "steps":
+                summary = info.steps_summary
+                if len(summary) > width:
+                    summary = steps_summary(info.steps, shown=1)
+                cells.append(clipped(summary, width))
             elif column.key == "status":
                 cells.append(self._badge(info, wide))
             elif column.key == "last":

@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.dom import DOMNode
 from textual.suggester import SuggestFromList
+from textual.widget import Widget
 from textual.widgets import Input, Label, RadioButton, RadioSet, Select, Static
 
 from core.catalog.scope import ScopePath, as_texts
@@ -30,7 +31,7 @@ FIELD_WIDGET = {
     "every": "every", "start": "start", "trigger": "fire_at", "anchor": "start",
     "db_profile": "db_profile", "database": "database", "scope": "scope",
     "llm_profile": "llm_profile", "review_strategy": "review", "missed_policy": "missed_policy",
-    "misfire_grace_s": "grace", "max_retries": "retries",
+    "misfire_grace_s": "grace", "max_retries": "retries", "steps": "steps",
 }  # fmt: skip
 
 
@@ -41,13 +42,16 @@ def start_text(info: ScheduleInfo | None) -> str:
     return f"{info.trigger.anchor.astimezone(ZoneInfo(info.timezone)):%Y-%m-%d %H:%M}"
 
 
-def compose_fields(e: ScheduleInfo | None, example: str, scope_label: str) -> ComposeResult:
+def compose_fields(
+    e: ScheduleInfo | None, example: str, scope_label: str, steps: Widget
+) -> ComposeResult:
     """Every field of the form, filled from `e` (or the defaults), with an error line under each.
 
     Args:
         e: The schedule being edited, or None for a new one.
         example: A future fire-at time in the chosen zone, shown as the hint.
         scope_label: The scope tree's label, naming its keys.
+        steps: The Steps section, last, so the fields before it keep their order.
     """
     trigger = e.trigger if e else None
     kind = trigger.kind if trigger else "once"
@@ -134,6 +138,7 @@ def compose_fields(e: ScheduleInfo | None, example: str, scope_label: str) -> Co
             retries = str(e.max_retries) if e else "3"
             yield Input(retries, placeholder="3", id="retries")
             yield Static(classes="error", id="err-retries")
+    yield steps
     yield Static(classes="error", id="err-form")
 
 

@@ -8,9 +8,12 @@ from typing import Any
 
 from core.api import Core
 from core.errors import AmxError, InvalidInput, NameTaken, StaleEdit
-from core.schedules.spec import build_spec
+from core.schedules.scenario import parse_steps
+from core.schedules.scenario.model import step_data
+from core.schedules.spec import ANALYSIS_FIELDS, build_spec
 from core.schedules.views import ScheduleInfo
 from studio_tui.screens.dialog.fields import FIELD_WIDGET
+from studio_tui.screens.dialog.step_form import LEAD_SETTINGS, with_lead
 
 
 @dataclass(frozen=True)
@@ -32,7 +35,42 @@ def patch(existing: ScheduleInfo | None, fields: dict[str, Any]) -> dict[str, An
     """An edit sends only what the person changed; the core keeps the rest."""
     if existing is None:
         return fields
-    return {k: v for k, v in fields.items() if v != getattr(existing, k)}
+    changed = {k: v for k, v in fields.items() if k != "steps" and v != getattr(existing, k)}
+    if "steps" in fields and _steps_changed(existing, fields["steps"]):
+        changed["steps"] = fields["steps"]
+    return changed
+
+
+def _steps_changed(existing: ScheduleInfo, steps: list[dict[str, Any]]) -> bool:
+    try:
+        return parse_steps("steps", steps) != existing.steps
+    except InvalidInput:
+        return True  # the core says why when it is sent
+
+
+def opened_steps(existing: ScheduleInfo | None) -> list[dict[str, Any]]:
+    """The steps the dialog opens with: the schedule's, or one analyze step for a new one."""
+    if existing is None:
+        return [{"kind": "analyze"}]
+    return [step_data(step) for step in existing.steps]
+
+
+def scenario_fields(
+    existing: ScheduleInfo | None, flat: dict[str, Any], steps: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """What the dialog saves: the form's fields as they are for a schedule of one analyze step
+    (as it was, too), else the steps with the analysis fields set in their first analyze step."""
+    single = len(steps) == 1 and steps[0].get("kind") == "analyze"
+    was_single = existing is None or len(existing.steps) == 1
+    if single and was_single and _only_lead_settings(steps[0]):
+        return flat
+    rest = {k: v for k, v in flat.items() if k not in ANALYSIS_FIELDS}
+    return {**rest, "steps": with_lead(steps, flat)}
+
+
+def _only_lead_settings(step: dict[str, Any]) -> bool:
+    """Whether the step holds nothing the analysis fields do not say (no name, no flags)."""
+    return set(step) <= {"kind", *LEAD_SETTINGS}
 
 
 def first_field(problems: dict[str, str]) -> str:

@@ -16,7 +16,7 @@ from textual.widgets import Button, Input, Select, Static
 from core.api import Core
 from core.catalog.scope import ScopePath, from_texts, summary
 from core.catalog.service import Listing
-from core.errors import AmxError
+from core.errors import AmxError, InvalidInput
 from core.schedules.form import ScheduleForm, check_form, example_fire_at
 from core.schedules.triggers import default_zone_name
 from core.schedules.views import ScheduleInfo
@@ -25,7 +25,22 @@ from studio_tui.literal import literal
 from studio_tui.screens.confirm import ConfirmScreen
 from studio_tui.screens.dialog.fields import FIELD_WIDGET, compose_fields, fill_fields, read_form
 from studio_tui.screens.dialog.preview import trigger_preview
-from studio_tui.screens.dialog.saving import Refused, Stale, first_field, patch, save
+from studio_tui.screens.dialog.saving import (
+    Refused,
+    Stale,
+    first_field,
+    opened_steps,
+    patch,
+    save,
+    scenario_fields,
+)
+from studio_tui.screens.dialog.step_form import (
+    LEAD_SETTINGS,
+    check_steps,
+    problem_of,
+    without_analysis,
+)
+from studio_tui.screens.dialog.steps import StepsSection
 from studio_tui.widgets.scope_tree import ScopeTree
 
 
@@ -85,6 +100,10 @@ class ScheduleDialog(ModalScreen[ScheduleInfo | None]):
         self._loading = True
         # The form as opened, with what the database filled in; `dirty` compares against it.
         self._baseline: ScheduleForm | None = None
+        self._steps_opened = opened_steps(existing)
+        self.steps_section = StepsSection(
+            self._steps_opened, self._chosen_profile, id="steps-section"
+        )
 
     # -- layout -------------------------------------------------------------------------------
 
@@ -102,7 +121,7 @@ class ScheduleDialog(ModalScreen[ScheduleInfo | None]):
                 literal(f"Edit schedule {e.id}: {e.name}" if e else "New schedule"), id="title"
             )
             with VerticalScroll(id="form"):
-                yield from compose_fields(e, example, self._scope_label())
+                yield from compose_fields(e, example, self._scope_label(), self.steps_section)
             with Horizontal(id="buttons"):
                 yield Button("Cancel (esc)", id="cancel")
                 yield Button(
@@ -121,7 +140,13 @@ class ScheduleDialog(ModalScreen[ScheduleInfo | None]):
     @property
     def dirty(self) -> bool:
         """Whether the person changed anything since the dialog opened (or was reloaded)."""
-        return self._baseline is not None and self._form() != self._baseline
+        if self._baseline is None:
+            return False
+        return self._form() != self._baseline or self.steps_section.steps != self._steps_opened
+
+    def _chosen_profile(self) -> str | None:
+        value = self.query_one("#db_profile", Select).value
+        return value if isinstance(value, str) else None
 
     def _take_as_opened(self, *fields: str) -> None:
         """Count what was just filled in for the person (not by them) as part of the form."""
@@ -269,13 +294,21 @@ class ScheduleDialog(ModalScreen[ScheduleInfo | None]):
         for box in self.query(".error").results(Static):
             box.update("")
             box.remove_class("-shown")
-        checked = check_form(self._form(), self.core.clock.now())
+        section = self.steps_section
+        form = self._form() if section.lead is not None else without_analysis(self._form())
+        checked = check_form(form, self.core.clock.now())
+        step_problem = check_steps(section.steps, section.lead)
+        section.show_problem(step_problem)
         if checked.problems:
             for field, message in checked.problems.items():
                 self.show_error(field, message)
             self._focus_field(first_field(checked.problems))
             return
-        self._save(patch(self.existing, checked.fields))
+        if step_problem is not None:
+            section.focus_problem()
+            return
+        fields = scenario_fields(self.existing, checked.fields, section.steps)
+        self._save(patch(self.existing, fields))
 
     @work(thread=True, exclusive=True, group="save")
     def _save(self, fields: dict[str, Any]) -> None:
@@ -288,6 +321,15 @@ class ScheduleDialog(ModalScreen[ScheduleInfo | None]):
             self.app.call_from_thread(self.dismiss, result)
 
     def _refused(self, field: str, message: str) -> None:
+        section = self.steps_section
+        step = problem_of(InvalidInput(field, message))
+        if step is not None:
+            flat = LEAD_SETTINGS.get(step.field.partition(".")[0])
+            if step.index != section.lead or flat is None:
+                section.show_problem(step)
+                section.focus_problem()
+                return
+            field = flat  # a refusal of the analysis fields above: shown beside them
         self.show_error(field, message)
         self._focus_field(field)
 
@@ -319,6 +361,8 @@ class ScheduleDialog(ModalScreen[ScheduleInfo | None]):
         self.existing, self.version = fresh, fresh.version
         self.query_one("#title", Static).update(literal(f"Edit schedule {fresh.id}: {fresh.name}"))
         fill_fields(self, fresh)
+        self._steps_opened = opened_steps(fresh)
+        self.steps_section.replace_steps(self._steps_opened)
         self.ticked = from_texts(fresh.scope)
         if self.query(ScopeTree):
             self.query_one(ScopeTree).set_ticked(self.ticked)
