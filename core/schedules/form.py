@@ -21,11 +21,12 @@ from core.schedules.triggers import (
 from core.schedules.triggers.intervals import interval_seconds
 
 # The form field that holds each trigger kind's text.
-TRIGGER_FIELD = {"once": "fire_at", "cron": "cron", "interval": "every"}
+TRIGGER_FIELD = {"once": "fire_at", "cron": "cron", "interval": "every", "after": "after"}
 _EMPTY = {
     "fire_at": "fire-at is empty; write a time like {example}, +1h or tomorrow 09:00.",
     "cron": "cron rule is empty; write five fields like '0 9 * * 1-5'.",
     "every": "interval is empty; write it like 15m, 2h or 1d.",
+    "after": "after is empty; give the name of the schedule this one runs after.",
 }
 # A valid value for every required field, so that one field can be checked on its own.
 _NEUTRAL: dict[str, Any] = {

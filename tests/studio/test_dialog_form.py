@@ -162,3 +162,42 @@ async def test_escape_closes_an_unchanged_dialog_at_once(
             await pilot.press("y")
             await settle(pilot)
             assert isinstance(app.screen, SchedulesScreen)
+
+
+async def test_an_after_trigger_names_its_upstream_with_completion(
+    make_studio: MakeStudio,
+) -> None:
+    app = make_studio()
+    async with app.run_test(size=WIDE) as pilot:
+        upstream = app.core.schedules.list().items[0].name
+        dialog = await open_new(pilot)
+        await pilot.press(*"Report after", "tab", "enter", *["down"] * 3, "enter", "tab", "tab")
+        assert isinstance(app.focused, Input) and app.focused.id == "after"
+        await pilot.press(*upstream[:4])
+        await settle(pilot)
+        await pilot.press("right")  # takes the completion
+        await settle(pilot)
+        assert dialog.query_one("#after", Input).value == upstream
+        preview = str(dialog.query_one("#preview", Static).render())
+        assert preview == f"runs once after each successful run of {upstream!r}"
+        await pilot.press("tab", "tab", "tab", "down", "down", "space")  # tick main
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert shown_errors(dialog) == {}
+        made = next(s for s in app.core.schedules.list().items if s.name == "Report after")
+        assert made.trigger.kind == "after" and made.rule == f"after «{upstream}» succeeds"
+
+
+async def test_an_after_trigger_naming_no_schedule_is_refused_beside_it(
+    make_studio: MakeStudio,
+) -> None:
+    app = make_studio()
+    async with app.run_test(size=WIDE) as pilot:
+        dialog = await open_new(pilot)
+        await pilot.press(*"Orphan", "tab", "enter", *["down"] * 3, "enter", "tab", "tab")
+        await pilot.press(*"no such schedule")
+        await pilot.press("tab", "tab", "tab", "down", "down", "space")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        said = shown_errors(dialog)
+        assert "no schedule named 'no such schedule' to run after" in said["after"], said

@@ -15,6 +15,7 @@ from textual.widgets import Input, Label, RadioButton, RadioSet, Select, Static
 from core.catalog.scope import ScopePath, as_texts
 from core.schedules.form import TRIGGER_FIELD, ScheduleForm
 from core.schedules.triggers import (
+    AfterTrigger,
     CronTrigger,
     IntervalTrigger,
     default_zone_name,
@@ -23,12 +24,17 @@ from core.schedules.triggers import (
 from core.schedules.views import ScheduleInfo
 
 ZONES = sorted(available_timezones())
-KINDS = [("Once, at a time", "once"), ("Cron rule", "cron"), ("Every interval", "interval")]
+KINDS = [
+    ("Once, at a time", "once"),
+    ("Cron rule", "cron"),
+    ("Every interval", "interval"),
+    ("After another schedule", "after"),
+]
 MISSED = [("Ask me", "ask"), ("Skip it", "skip"), ("Run once, late", "run_once")]
 # Which widget shows the core's error for each field the core names, in the form's order.
 FIELD_WIDGET = {
     "name": "name", "timezone": "timezone", "fire_at": "fire_at", "cron": "cron",
-    "every": "every", "start": "start", "trigger": "fire_at", "anchor": "start",
+    "every": "every", "start": "start", "trigger": "fire_at", "anchor": "start", "after": "after",
     "db_profile": "db_profile", "database": "database", "scope": "scope",
     "llm_profile": "llm_profile", "review_strategy": "review", "missed_policy": "missed_policy",
     "misfire_grace_s": "grace", "max_retries": "retries", "steps": "steps",
@@ -96,6 +102,13 @@ def compose_fields(
             yield Label("Starting (local; empty: when saved)")
             yield Input(start_text(e), placeholder=example, id="start")
             yield Static(classes="error", id="err-start")
+    yield Label(
+        "After (runs once each time this schedule succeeds; type its name)",
+        classes="trigger after",
+    )
+    upstream = trigger.upstream if isinstance(trigger, AfterTrigger) else ""
+    yield Input(upstream, placeholder="nightly", id="after", classes="trigger after")
+    yield Static(classes="error", id="err-after")
     yield Static("", id="preview")
     with Horizontal(classes="row"):
         with Vertical():
@@ -180,6 +193,8 @@ def fill_fields(root: DOMNode, info: ScheduleInfo) -> None:
     elif trigger.kind == "interval":
         root.query_one("#every", Input).value = format_interval(trigger.every_seconds)
         root.query_one("#start", Input).value = start_text(info)
+    elif isinstance(trigger, AfterTrigger):
+        root.query_one("#after", Input).value = trigger.upstream
     root.query_one("#missed_policy", Select).value = info.missed_policy
     root.query_one("#grace", Input).value = format_interval(info.misfire_grace_s)
     root.query_one("#retries", Input).value = str(info.max_retries)

@@ -8,10 +8,16 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from core.schedules.form import TRIGGER_FIELD, ScheduleForm, check_trigger
-from core.schedules.triggers import CronTrigger, describe_cron, dst_note, next_fire_times
+from core.schedules.triggers import (
+    AfterTrigger,
+    CronTrigger,
+    describe_cron,
+    dst_note,
+    next_fire_times,
+)
 
 # The fields a change to the trigger's text or zone can refuse (checked as the person types).
-TRIGGER_FIELDS = ("timezone", "fire_at", "cron", "every", "start")
+TRIGGER_FIELDS = ("timezone", "fire_at", "cron", "every", "start", "after")
 
 
 @dataclass(frozen=True)
@@ -29,8 +35,10 @@ def trigger_preview(form: ScheduleForm, now: datetime) -> TriggerPreview:
     if not form.when.strip():
         problems.pop(typed, None)  # nothing typed yet is not a mistake
     shown = {field: problems.get(field) for field in TRIGGER_FIELDS}
+    if isinstance(trigger, AfterTrigger):
+        return TriggerPreview(f"runs once after each successful run of {trigger.upstream!r}", shown)
     if trigger is None:
-        hint = "type a time" if form.kind == "once" else "type a rule"
+        hint = {"once": "type a time", "after": "name a schedule"}.get(form.kind, "type a rule")
         text = "" if problems else f"next: — ({hint} to see the next fire times)"
         return TriggerPreview(text, shown)
     tz = form.timezone.strip()

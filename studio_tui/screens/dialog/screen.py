@@ -24,6 +24,7 @@ from studio_tui.keys import key_label
 from studio_tui.literal import literal
 from studio_tui.screens.confirm import ConfirmScreen
 from studio_tui.screens.dialog.fields import FIELD_WIDGET, compose_fields, fill_fields, read_form
+from studio_tui.screens.dialog.names import ScheduleNames
 from studio_tui.screens.dialog.preview import trigger_preview
 from studio_tui.screens.dialog.saving import (
     Refused,
@@ -131,6 +132,7 @@ class ScheduleDialog(ModalScreen[ScheduleInfo | None]):
                 )
 
     def on_mount(self) -> None:
+        self.query_one("#after", Input).suggester = ScheduleNames(self.core)
         self._show_kind(self.query_one("#kind", Select).value)
         self.query_one("#name", Input).focus()
         self._load_choices()
@@ -253,7 +255,7 @@ class ScheduleDialog(ModalScreen[ScheduleInfo | None]):
 
     @on(Input.Changed)
     def _input_changed(self, event: Input.Changed) -> None:
-        if event.input.id in ("fire_at", "cron", "every", "start", "timezone"):
+        if event.input.id in ("fire_at", "cron", "every", "start", "timezone", "after"):
             self.update_preview()
         elif event.input.id:
             for box in self.query(f"#err-{event.input.id}").results(Static):
