@@ -62,7 +62,7 @@ def test_parse_trigger_reads_what_people_type(kind: str, typed: str, expected: o
 def test_parse_trigger_refuses_an_unknown_kind_naming_the_field() -> None:
     with pytest.raises(InvalidInput) as caught:
         parse_trigger("weekly", "mon", "UTC", datetime(2026, 1, 1, tzinfo=UTC))
-    assert caught.value.field == "trigger" and "once, cron or interval" in str(caught.value)
+    assert caught.value.field == "trigger" and "once, cron, interval or after" in str(caught.value)
 
 
 def test_an_edit_is_a_patch_and_keeps_what_it_does_not_name(core: Core) -> None:

@@ -202,7 +202,8 @@ class ScheduleService:
                 self._check_name_free(session, spec.name, row.id)
                 row.name_key = name_key(spec.name)
             if spec.name != row.name:
-                after.rename_upstream(session, row.id, spec.name)
+                with session.no_autoflush:  # one flush, so the edit counts one version
+                    after.rename_upstream(session, row.id, spec.name)
             next_at = self._first_fire(spec, now)
             for key, value in _columns(spec).items():
                 setattr(row, key, value)
