@@ -199,7 +199,7 @@ def test_the_builtins_are_stored_once(core: Core) -> None:
     slugs = [t.slug for t in core.templates.all()]
     assert slugs == ["daily-catalog-refresh", "failure-digest", "nightly-pii", "weekly-dbt-docs"]
     assert all(t.builtin for t in core.templates.all())
-    again = Core.open(core.db.url, core.clock)
+    again = Core.open(core.db.url_text, core.clock)
     try:
         assert len(again.templates.all()) == 4
     finally:

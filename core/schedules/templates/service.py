@@ -54,6 +54,7 @@ class Cell(BaseModel):
     schedule_id: int | None
     status: Status | None
     params: dict[str, Any] | None
+    version: int | None  # the instance's; the highest one is the latest toggle's
 
 
 class Matrix(BaseModel):
@@ -68,7 +69,13 @@ class Matrix(BaseModel):
         """The cell of a template and a profile."""
         found = next((c for c in self.cells if c.slug == slug and c.profile == profile), None)
         return found or Cell(
-            slug=slug, profile=profile, state=None, schedule_id=None, status=None, params=None
+            slug=slug,
+            profile=profile,
+            state=None,
+            schedule_id=None,
+            status=None,
+            params=None,
+            version=None,
         )
 
 
@@ -94,7 +101,13 @@ class TemplateApplied(BaseModel):
 def _cell(slug: str, profile: str, row: Schedule | None) -> Cell:
     if row is None:
         return Cell(
-            slug=slug, profile=profile, state=None, schedule_id=None, status=None, params=None
+            slug=slug,
+            profile=profile,
+            state=None,
+            schedule_id=None,
+            status=None,
+            params=None,
+            version=None,
         )
     return Cell(
         slug=slug,
@@ -103,6 +116,7 @@ def _cell(slug: str, profile: str, row: Schedule | None) -> Cell:
         schedule_id=row.id,
         status=Status(row.status),
         params=dict(row.template_params or {}),
+        version=row.version,
     )
 
 
