@@ -4,6 +4,7 @@ template re-rendering its instances with their history kept."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ import pytest
 
 from core.api import Core
 from core.clock import FrozenClock
-from core.errors import InvalidInput
+from core.errors import Conflict, InvalidInput
 from core.schedules.scenario.files import ScenarioFileError
 from core.schedules.templates.builtin import builtin_templates
 from core.schedules.templates.files import dump, parse_templates
@@ -261,3 +262,23 @@ def test_an_edit_an_instance_cannot_take_is_refused_and_changes_nothing(core: Co
     assert "needs parameter 'mail'" in refused.value.message
     assert "'nightly · shop'" in refused.value.message
     assert core.templates.get("nightly").version == 1
+
+
+def test_an_edit_waits_for_a_running_instance(core: Core, clock: FrozenClock) -> None:
+    core.templates.apply(parse_templates(NIGHTLY, "n.yaml"))
+    cell = core.templates.enable("nightly", "shop")
+    assert cell.schedule_id is not None
+    clock.advance(timedelta(days=1))
+    (claim,) = tick(core, "w1", slots=1).claimed
+    assert core.schedules.get(cell.schedule_id).status == "running"
+    edited = NIGHTLY.replace("0 {{ param.hour }}", "45 {{ param.hour }}")
+    with pytest.raises(Conflict) as refused:
+        core.templates.apply(parse_templates(edited, "n.yaml"))
+    assert refused.value.message == (
+        "the instance 'nightly · shop' of template 'nightly' is running; apply the template "
+        "again when its run has ended."
+    )
+    assert core.templates.get("nightly").version == 1
+    execute(core, claim)
+    (done,) = core.templates.apply(parse_templates(edited, "n.yaml"))
+    assert done.action == "updated" and done.instances[0].changed == ["trigger"]

@@ -288,6 +288,12 @@ class TemplateService:
                     ) from None
                 info = ScheduleInfo.of(instance)
                 keys = changed_keys(spec_of(info), spec)
+                if keys and instance.status == Status.RUNNING:
+                    raise Conflict(
+                        f"the instance {instance.name!r} of template {definition.slug!r} is "
+                        "running; apply the template again when its run has ended.",
+                        field="running",
+                    )
                 changes.append(
                     InstanceChange(name=instance.name, schedule_id=instance.id, changed=keys)
                 )
