@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from tests.support.cli import Amx
@@ -130,3 +133,47 @@ on_failure:
     ]
     assert amx("profile", "db", "add", "x", url, "--owner-email", "nobody") == 1
     assert "owner e-mail 'nobody' is not an e-mail address" in amx.err
+
+
+def test_two_shells_toggling_one_cell_at_once_leave_one_instance(amx: Amx, tmp_path: Path) -> None:
+    """Real `amx template enable/disable` processes racing on the same cell."""
+    amx("template", "apply", "-f", write(tmp_path, TEMPLATE))
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    verbs = ["enable", "disable", "enable", "enable", "disable", "enable"]
+    scripts = []
+    for me in (0, 1):
+        lines = []
+        for i, verb in enumerate(verbs[me:] + verbs[:me]):
+            line = f"amx --database-url {amx.url!r} template {verb} refresh shop"
+            if verb == "enable":
+                line += f" --param to=p{me}@example.com --param hour={me * 10 + i}"
+            lines.append(line)
+        scripts.append(lines)
+    code = (
+        "import shlex, sys\nfrom studio_tui.cli import run\n"
+        "for line in sys.argv[1:]:\n"
+        "    if run(shlex.split(line)[1:]):\n        sys.exit(1)\n"
+    )
+    shells = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, *lines],
+            cwd=root,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for lines in scripts
+    ]
+    for shell in shells:
+        _, err = shell.communicate(timeout=180)
+        assert shell.returncode == 0, err
+    matrix = amx.json("template", "matrix")
+    cells = [c for c in matrix["cells"] if c["slug"] == "refresh"]
+    # Both shells end by enabling: whichever came last, the cell is on with its values.
+    assert len(cells) == 1 and cells[0]["state"] == "on" and cells[0]["schedule_id"] == 1
+    assert cells[0]["params"] in (
+        {"hour": 5, "to": "p0@example.com"},
+        {"hour": 15, "to": "p1@example.com"},
+    )

@@ -263,3 +263,24 @@ steps:
     daemon.stop()
     assert marker.read_text() == "hi shop"
     assert [s for s, _, _ in daemon.fires()] == [cell.schedule_id]
+
+
+def test_a_profile_parameter_must_name_a_profile(core: Core) -> None:
+    apply(
+        core,
+        """\
+slug: copy
+parameters:
+  - {name: source, type: profile}
+trigger: {cron: "0 3 * * *", timezone: UTC}
+steps:
+  - {kind: cache_refresh, profile: "{{ param.source }}"}
+""",
+    )
+    with pytest.raises(InvalidInput) as refused:
+        core.templates.enable("copy", "shop", {"source": "nowhere"})
+    assert refused.value.message == (
+        "template 'copy': parameter 'source' names no DB profile ('nowhere'); give the name of "
+        "an existing one."
+    )
+    assert core.templates.enable("copy", "shop", {"source": "shop"}).state == "on"
