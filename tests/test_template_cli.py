@@ -79,6 +79,10 @@ def test_apply_dry_run_shows_each_instance_change(amx: Amx, tmp_path: Path) -> N
     assert amx("template", "show", "refresh") == 0
     assert "# version 2, yours" in amx.out
     assert "# instance 1 'refresh · shop': pending (hour=2, to=ops@example.com)" in amx.out
+    assert amx("schedule", "show", "1") == 0, amx.err
+    assert amx.out.splitlines()[2].split(None, 1) == [
+        "template", "refresh for shop (hour=2, to=ops@example.com)"
+    ]  # fmt: skip
 
 
 def test_a_bad_template_file_names_its_line(amx: Amx, tmp_path: Path) -> None:
