@@ -16,6 +16,7 @@ from core.schedules.agenda_service import AgendaService
 from core.schedules.runs import RunService
 from core.schedules.service import ScheduleService
 from core.schedules.spec import ScheduleSpec
+from core.schedules.templates.service import TemplateService
 from core.storage.engine import Database
 
 
@@ -32,6 +33,7 @@ class Core:
     runs: RunService
     job: AnalysisJob
     agenda: AgendaService
+    templates: TemplateService
 
     @classmethod
     def open(cls, url: str | None = None, clock: Clock | None = None) -> Core:
@@ -51,9 +53,10 @@ class Core:
         review = ReviewService(db, clock)
         runs = RunService(db, clock)
         job = AnalysisJob(clock, schedules, profiles, catalog, review, runs)
-        return cls(
-            db, clock, schedules, profiles, catalog, review, runs, job, AgendaService(db, clock)
-        )
+        templates = TemplateService(db, clock, schedules)
+        profiles.on_db_added = templates.on_profile_added
+        agenda = AgendaService(db, clock)
+        return cls(db, clock, schedules, profiles, catalog, review, runs, job, agenda, templates)
 
     @property
     def mail(self) -> MailProfileService:

@@ -33,6 +33,7 @@ COMMANDS = (
     "studio",
     "schedule",
     "scenario",
+    "template",
     "runs",
     "profile",
     "catalog",

@@ -218,6 +218,10 @@ def detail(
         fire_line(s),
         ("timezone", s.timezone),
     ]
+    if s.template_slug:  # an instance of a template
+        values = ", ".join(f"{k}={v}" for k, v in (s.template_params or {}).items())
+        origin = f"{s.template_slug} for {s.template_profile}" + (f" ({values})" if values else "")
+        pairs.insert(2, ("template", origin))
     if s.db_profile:  # a scenario on a DB profile: its lead step's settings
         pairs += [
             ("db profile", s.db_profile),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Sequence
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Text, cast, select
@@ -29,6 +30,8 @@ class DbProfileInfo(BaseModel):
     name: str
     url: str
     sample_size: int
+    owner_email: str | None = None
+    labels: list[str] = []
 
 
 class LlmProfileInfo(BaseModel):
@@ -42,6 +45,33 @@ class LlmProfileInfo(BaseModel):
     api_key_env: str | None
     concurrency: int
     builtin: bool
+
+
+def _check_email(address: str | None) -> str | None:
+    if address is None or not address.strip():
+        return None
+    address = address.strip()
+    if len(address) > 320 or not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", address):
+        raise InvalidInput(
+            "owner_email",
+            f"owner e-mail {address!r} is not an e-mail address; write it like dba@example.com.",
+        )
+    return address
+
+
+def _check_labels(labels: Sequence[str]) -> list[str]:
+    kept: list[str] = []
+    for label in labels:
+        label = label.strip()
+        if not re.fullmatch(r"[\w.:/-]{1,60}", label):
+            raise InvalidInput(
+                "labels",
+                f"label {label!r} is not usable; use up to 60 letters, digits, '.', ':', '/', "
+                "'-' or '_'.",
+            )
+        if label not in kept:
+            kept.append(label)
+    return kept
 
 
 def _check_name(name: str, field: str) -> str:
@@ -107,6 +137,8 @@ def _db_info(row: DbProfile) -> DbProfileInfo:
         name=row.name,
         url=masked(row.url),
         sample_size=row.sample_size,
+        owner_email=row.owner_email,
+        labels=list(row.labels or []),
     )
 
 
@@ -128,20 +160,47 @@ class ProfileService:
     def __init__(self, db: Database, clock: Clock) -> None:
         self.db = db
         self.clock = clock
+        # Called with a new DB profile's name once it is stored (Core wires in the templates
+        # that reach new profiles).
+        self.on_db_added: Callable[[str], object] | None = None
 
     def add_db(
-        self, name: str, url: str, *, sample_size: int = 5, create: bool = False
+        self,
+        name: str,
+        url: str,
+        *,
+        sample_size: int = 5,
+        create: bool = False,
+        owner_email: str | None = None,
+        labels: Sequence[str] = (),
     ) -> DbProfileInfo:
         """Add a DB profile; the URL may reference a password but never hold one.
 
-        A SQLite target must open as a database; `create` creates missing files empty.
+        A SQLite target must open as a database; `create` creates missing files empty. The
+        templates that reach new profiles are instantiated for it once it is stored.
         """
-        from core.catalog.targets import check_target  # targets imports this module
-
         name = _check_name(name, "name")
         check_db_url(url)
         if not 0 <= sample_size <= 1000:
             raise InvalidInput("sample_size", "sample size must be between 0 and 1000.")
+        owner_email = _check_email(owner_email)
+        kept_labels = _check_labels(labels)
+        info = self._insert_db(name, url, sample_size, create, owner_email, kept_labels)
+        if self.on_db_added is not None:
+            self.on_db_added(name)
+        return info
+
+    def _insert_db(
+        self,
+        name: str,
+        url: str,
+        sample_size: int,
+        create: bool,
+        owner_email: str | None,
+        labels: list[str],
+    ) -> DbProfileInfo:
+        from core.catalog.targets import check_target  # targets imports this module
+
         with self.db.write() as session:
             _refuse_taken(session, DbProfile, name, "a DB")
             check_target(url.strip(), profile=name, create=create)
@@ -149,6 +208,8 @@ class ProfileService:
                 name=name,
                 url=url.strip(),
                 sample_size=sample_size,
+                owner_email=owner_email,
+                labels=labels,
                 created_at=self.clock.now(),
             )
             session.add(row)

@@ -134,22 +134,42 @@ class ScheduleService:
         now = self.clock.now()
         spec = with_anchor(spec, now)
         next_at = self._first_fire(spec, now)
-        self._check_scope(spec)
+        self.check_scope(spec)
         with self.db.write() as session:
-            self._check_profiles(session, spec)
-            self._check_name_free(session, spec.name, None)
-            spec = _upstream_resolved(session, spec, None)
-            row = Schedule(
-                **_columns(spec),
-                status=Status.PENDING,
-                next_fire_at=next_at,
-                retry_count=0,
-                created_at=now,
-                updated_at=now,
-            )
-            session.add(row)
-            self._flush_unique(session, spec.name)
-            return ScheduleInfo.of(row)
+            return self._insert(session, spec, now, next_at, {})
+
+    def create_in(
+        self, session: Session, spec: ScheduleSpec, *, template: Mapping[str, Any]
+    ) -> ScheduleInfo:
+        """Create a template's instance inside the caller's write transaction; `template` holds
+        its template_slug, template_profile and template_params. The caller checks the scope."""
+        now = self.clock.now()
+        spec = with_anchor(spec, now)
+        return self._insert(session, spec, now, self._first_fire(spec, now), template)
+
+    def _insert(
+        self,
+        session: Session,
+        spec: ScheduleSpec,
+        now: datetime,
+        next_at: datetime | None,
+        template: Mapping[str, Any],
+    ) -> ScheduleInfo:
+        self._check_profiles(session, spec)
+        self._check_name_free(session, spec.name, None)
+        spec = _upstream_resolved(session, spec, None)
+        row = Schedule(
+            **_columns(spec),
+            **template,
+            status=Status.PENDING,
+            next_fire_at=next_at,
+            retry_count=0,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(row)
+        self._flush_unique(session, spec.name)
+        return ScheduleInfo.of(row)
 
     def edit(
         self, schedule_id: int, changes: Mapping[str, Any], *, expected_version: int
@@ -175,48 +195,55 @@ class ScheduleService:
         self, schedule_id: int, spec: ScheduleSpec, *, expected_version: int
     ) -> ScheduleInfo:
         """Replace a schedule's configuration; refused if it changed since `expected_version`."""
-        now = self.clock.now()
-        self._check_scope(spec)
+        self.check_scope(spec)
         with self.db.write() as session:
-            row = self._get(session, schedule_id)
-            if row.version != expected_version:
-                raise StaleEdit(
-                    f"{_what(row)} changed since you opened it (now version {row.version}, yours "
-                    f"{expected_version}); reload it and make your change again.",
-                    current_version=row.version,
-                )
-            old = row.trigger
-            anchor = now
-            if (
-                isinstance(old, IntervalTrigger)
-                and isinstance(spec.trigger, IntervalTrigger)
-                and spec.trigger.every_seconds == old.every_seconds
-            ):
-                anchor = old.anchor or now  # an unchanged interval keeps its rhythm
-            spec = with_anchor(spec, anchor)
-            target = Status.PAUSED if row.status == Status.PAUSED else Status.PENDING
-            check("edit", row.status, target, what=_what(row))
-            self._check_profiles(session, spec)
-            spec = _upstream_resolved(session, spec, row.id)
-            if name_key(spec.name) != name_key(row.name):  # a case-only change keeps its key
-                self._check_name_free(session, spec.name, row.id)
-                row.name_key = name_key(spec.name)
-            if spec.name != row.name:
-                with session.no_autoflush:  # one flush, so the edit counts one version
-                    after.rename_upstream(session, row.id, spec.name)
-            next_at = self._first_fire(spec, now)
-            for key, value in _columns(spec).items():
-                setattr(row, key, value)
-            row.next_fire_at = next_at
-            row.status = target
-            row.retry_count = 0
-            row.note = None
-            row.updated_at = now
-            self._flush_unique(session, spec.name)
-            return ScheduleInfo.of(row)
+            return self.update_in(session, self._get(session, schedule_id), spec, expected_version)
 
-    def _check_scope(self, spec: ScheduleSpec) -> None:
-        # Outside the write transaction: it may read a remote catalog.
+    def update_in(
+        self, session: Session, row: Schedule, spec: ScheduleSpec, expected_version: int
+    ) -> ScheduleInfo:
+        """Replace a schedule row's configuration inside the caller's write transaction (the
+        caller checks the scope)."""
+        now = self.clock.now()
+        if row.version != expected_version:
+            raise StaleEdit(
+                f"{_what(row)} changed since you opened it (now version {row.version}, yours "
+                f"{expected_version}); reload it and make your change again.",
+                current_version=row.version,
+            )
+        old = row.trigger
+        anchor = now
+        if (
+            isinstance(old, IntervalTrigger)
+            and isinstance(spec.trigger, IntervalTrigger)
+            and spec.trigger.every_seconds == old.every_seconds
+        ):
+            anchor = old.anchor or now  # an unchanged interval keeps its rhythm
+        spec = with_anchor(spec, anchor)
+        target = Status.PAUSED if row.status == Status.PAUSED else Status.PENDING
+        check("edit", row.status, target, what=_what(row))
+        self._check_profiles(session, spec)
+        spec = _upstream_resolved(session, spec, row.id)
+        if name_key(spec.name) != name_key(row.name):  # a case-only change keeps its key
+            self._check_name_free(session, spec.name, row.id)
+            row.name_key = name_key(spec.name)
+        if spec.name != row.name:
+            with session.no_autoflush:  # one flush, so the edit counts one version
+                after.rename_upstream(session, row.id, spec.name)
+        next_at = self._first_fire(spec, now)
+        for key, value in _columns(spec).items():
+            setattr(row, key, value)
+        row.next_fire_at = next_at
+        row.status = target
+        row.retry_count = 0
+        row.note = None
+        row.updated_at = now
+        self._flush_unique(session, spec.name)
+        return ScheduleInfo.of(row)
+
+    def check_scope(self, spec: ScheduleSpec) -> None:
+        """The scope check a front end's core wires in; outside any write transaction, as it
+        may read a remote catalog."""
         if self.scope_check is not None:
             self.scope_check(spec)
 
@@ -265,20 +292,26 @@ class ScheduleService:
     def pause(self, schedule_id: int) -> ScheduleInfo:
         """Pending → Paused: it keeps its next fire time but will not fire."""
         with self.db.write() as session:
-            row = self._get(session, schedule_id)
-            row.status = check("pause", row.status, Status.PAUSED, what=_what(row))
-            return self._touch(session, row)
+            return self.pause_in(session, self._get(session, schedule_id))
+
+    def pause_in(self, session: Session, row: Schedule) -> ScheduleInfo:
+        """Pause a schedule row inside the caller's write transaction."""
+        row.status = check("pause", row.status, Status.PAUSED, what=_what(row))
+        return self._touch(session, row)
 
     def resume(self, schedule_id: int) -> ScheduleInfo:
         """Paused → Pending; if its fire time passed meanwhile, the missed policy decides."""
-        now = self.clock.now()
         with self.db.write() as session:
-            row = self._get(session, schedule_id)
-            if queue.overdue(row, now):
-                queue.apply_missed(session, row, now, "it was paused at its fire time", "resume")
-            else:
-                row.status = check("resume", row.status, Status.PENDING, what=_what(row))
-            return self._touch(session, row)
+            return self.resume_in(session, self._get(session, schedule_id))
+
+    def resume_in(self, session: Session, row: Schedule) -> ScheduleInfo:
+        """Resume a schedule row inside the caller's write transaction."""
+        now = self.clock.now()
+        if queue.overdue(row, now):
+            queue.apply_missed(session, row, now, "it was paused at its fire time", "resume")
+        else:
+            row.status = check("resume", row.status, Status.PENDING, what=_what(row))
+        return self._touch(session, row)
 
     def run_now(self, schedule_id: int) -> RunNowResult:
         """Queue an immediate run that leaves the regular trigger alone (a Missed one fires now)."""
@@ -330,21 +363,23 @@ class ScheduleService:
 
     def delete(self, schedule_id: int) -> ScheduleInfo:
         """Remove a schedule from the queue; its run history is kept."""
-        now = self.clock.now()
         with self.db.write() as session:
-            row = self._get(session, schedule_id)
-            if row.status == Status.RUNNING:
-                raise Conflict(
-                    f"{_what(row)} is running; cancel it first and delete it when the run has "
-                    "stopped.",
-                    field="running",
-                )
-            row.status = check("delete", row.status, Status.CANCELLED, what=_what(row))
-            row.next_fire_at = None
-            row.deleted_at = now
-            self._cancel_queued(session, row)
-            after.orphan_downstream(session, row, now)
-            return self._touch(session, row)
+            return self.delete_in(session, self._get(session, schedule_id))
+
+    def delete_in(self, session: Session, row: Schedule) -> ScheduleInfo:
+        """Delete a schedule row inside the caller's write transaction."""
+        now = self.clock.now()
+        if row.status == Status.RUNNING:
+            raise Conflict(
+                f"{_what(row)} is running; cancel it first and delete it when the run has stopped.",
+                field="running",
+            )
+        row.status = check("delete", row.status, Status.CANCELLED, what=_what(row))
+        row.next_fire_at = None
+        row.deleted_at = now
+        self._cancel_queued(session, row)
+        after.orphan_downstream(session, row, now)
+        return self._touch(session, row)
 
     def _cancel_queued(self, session: Session, row: Schedule) -> None:
         for run in session.scalars(

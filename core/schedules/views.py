@@ -123,6 +123,9 @@ class ScheduleInfo(BaseModel):
     version: int
     created_at: datetime
     updated_at: datetime
+    template_slug: str | None = None  # of a template's instance, with its profile and values
+    template_profile: str | None = None
+    template_params: dict[str, Any] | None = None
 
     @property
     def llm_shown(self) -> str:
@@ -171,6 +174,9 @@ class ScheduleInfo(BaseModel):
             version=row.version,
             created_at=row.created_at,
             updated_at=row.updated_at,
+            template_slug=row.template_slug,
+            template_profile=row.template_profile,
+            template_params=dict(row.template_params) if row.template_params else None,
         )
 
 

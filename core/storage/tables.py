@@ -6,7 +6,17 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, validates
@@ -21,6 +31,7 @@ from core.text import NAME_KEY_MAX, name_key
 NAME_KEY_COLUMN = NAME_KEY_MAX + 40
 
 DUE_PREDICATE = "status = 'pending' AND deleted_at IS NULL"
+LIVE_INSTANCE = "template_slug IS NOT NULL AND deleted_at IS NULL"
 
 
 @lru_cache(maxsize=4096)
@@ -71,6 +82,8 @@ class DbProfile(Base):
     )
     url: Mapped[str] = mapped_column(Text)
     sample_size: Mapped[int] = mapped_column(Integer, default=5)
+    owner_email: Mapped[str | None] = mapped_column(String(320))
+    labels: Mapped[list[str] | None] = mapped_column(JSON)
     created_at: Mapped[datetime]
 
     __table_args__ = (Index("uq_db_profiles_name_key", "name_key", unique=True),)
@@ -150,6 +163,10 @@ class Schedule(Base):
     note: Mapped[str | None] = mapped_column(Text)
     missed_reason: Mapped[str | None] = mapped_column(String(120))
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # An instance of a template (core.schedules.templates): its slug, DB profile and parameters.
+    template_slug: Mapped[str | None] = mapped_column(String(80))
+    template_profile: Mapped[str | None] = mapped_column(String(120))
+    template_params: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     deleted_at: Mapped[datetime | None]
@@ -184,12 +201,40 @@ class Schedule(Base):
         Index("ix_schedules_next", text("(next_fire_at IS NULL)"), "next_fire_at"),
         Index("ix_schedules_name", "name"),
         Index("ix_schedules_upstream", "upstream_id"),
+        Index("ix_schedules_template", "template_slug"),
+        # One live instance of a template per DB profile, whoever enables the cell at once.
+        Index(
+            "uq_schedules_template_profile",
+            "template_slug",
+            "template_profile",
+            unique=True,
+            postgresql_where=text(LIVE_INSTANCE),
+            sqlite_where=text(LIVE_INSTANCE),
+        ),
     )
 
     @validates("trigger")
     def _keep_upstream(self, _key: str, trigger: Trigger) -> Trigger:
         self.upstream_id = trigger.upstream_id if isinstance(trigger, AfterTrigger) else None
         return trigger
+
+
+class Template(Base):
+    """A scenario shape with parameters (core.schedules.templates), instantiated per DB profile."""
+
+    __tablename__ = "templates"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text)
+    # parameters, trigger, steps, on_failure, on_missed, missed_policy, retries, misfire_grace
+    body: Mapped[dict[str, Any]] = mapped_column(JSON)
+    default_enabled: Mapped[bool] = mapped_column(Boolean)
+    builtin: Mapped[bool] = mapped_column(Boolean)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    deleted_at: Mapped[datetime | None]
 
 
 class Run(Base):

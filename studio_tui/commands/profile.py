@@ -11,8 +11,19 @@ from studio_tui.commands.base import EXIT_OK, Context, Subparsers, subcommands
 
 def cmd_db_add(ctx: Context) -> int:
     a = ctx.args
-    info = ctx.core.profiles.add_db(a.name, a.url, sample_size=a.sample_size, create=a.create)
+    before = {(c.slug, c.profile) for c in ctx.core.templates.matrix().cells}
+    info = ctx.core.profiles.add_db(
+        a.name,
+        a.url,
+        sample_size=a.sample_size,
+        create=a.create,
+        owner_email=a.owner_email,
+        labels=a.label or (),
+    )
     ctx.print(f"added DB profile {info.name!r}: {info.url}")
+    for cell in ctx.core.templates.matrix().cells:
+        if cell.profile == info.name and (cell.slug, cell.profile) not in before:
+            ctx.print(f"enabled template {cell.slug!r} for it (schedule {cell.schedule_id})")
     return EXIT_OK
 
 
@@ -201,6 +212,10 @@ def register(top: Subparsers) -> None:
     p.add_argument("--sample-size", type=int, default=5, help="sample values per column (0 = none)")
     p.add_argument(
         "--create", action="store_true", help="create missing SQLite files as empty databases"
+    )
+    p.add_argument("--owner-email", metavar="ADDRESS", help="who looks after this database")
+    p.add_argument(
+        "--label", action="append", metavar="LABEL", help="a label templates may use; repeat"
     )
     p.set_defaults(handler=cmd_db_add)
     p = dbp.add_parser("list", help="list DB profiles")

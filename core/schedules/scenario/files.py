@@ -125,6 +125,14 @@ def parse_documents(text: str, source: str, base: FilePath | None = None) -> lis
     return found
 
 
+def key_lines(node: yaml.Node, source: str) -> dict[Path, int]:
+    """The line of every key and list item of a YAML document, by its path; a key given twice
+    is refused naming its line."""
+    out: dict[Path, int] = {}
+    _lines(node, (), out, source)
+    return out
+
+
 def _lines(node: yaml.Node, path: Path, out: dict[Path, int], source: str) -> None:
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
@@ -404,3 +412,19 @@ def _same_trigger(current: Trigger, wanted: Trigger) -> bool:
     if isinstance(current, AfterTrigger) and isinstance(wanted, AfterTrigger):
         return name_key(current.upstream) == name_key(wanted.upstream)  # the id is the core's
     return trigger_to_data(current) == trigger_to_data(wanted)
+
+
+def spec_of_document(data: dict[str, Any]) -> ScheduleSpec:
+    """A scenario document's mapping (the file's keys, as from a template) as a spec; a refusal
+    is the core's InvalidInput naming the spec's field."""
+    unknown = [str(key) for key in data if key not in KEYS]
+    if unknown:
+        raise InvalidInput(
+            unknown[0], f"{unknown[0]!r} is not a key of a scenario; use {', '.join(KEYS)}."
+        )
+    fields: dict[str, Any] = {_SPEC_KEY.get(str(k), str(k)): v for k, v in data.items()}
+    if isinstance(fields.get("missed_policy"), str):
+        fields["missed_policy"] = fields["missed_policy"].replace("-", "_")
+    if "trigger" in fields:
+        fields["trigger"], fields["timezone"] = _trigger(fields["trigger"])
+    return build_spec(**fields)

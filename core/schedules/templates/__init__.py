@@ -1,0 +1,1 @@
+"""Scenario templates: a scenario's shape with parameters, instantiated per DB profile."""

@@ -1,0 +1,128 @@
+"""Template files: YAML text to template definitions (a refusal names the file, the line and the
+field, as scenario files do), and definitions back to the YAML that re-applies to no change.
+
+    slug: nightly-pii
+    name: Nightly PII sweep
+    parameters:
+      - {name: scope, type: scope, default: [public]}
+      - {name: hour, type: int, default: 2}
+    trigger: {cron: "0 {{ param.hour }} * * *", timezone: UTC}
+    steps:
+      - {kind: analyze, profile: "{{ profile.name }}", scope: "{{ param.scope }}"}
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import yaml
+
+from core.errors import InvalidInput
+from core.schedules.scenario.files import ScenarioFileError, key_lines
+from core.schedules.templates.model import KEYS, Parameter, TemplateDef, template_def
+
+_SEGMENT = re.compile(r"([A-Za-z_]\w*)|\[(\d+)\]")
+
+
+def parse_templates(text: str, source: str) -> list[TemplateDef]:
+    """The templates in a file's text (one document, several `---`-separated, or a list)."""
+    loader = yaml.SafeLoader(text)
+    found: list[TemplateDef] = []
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            if node is None:
+                continue
+            data = loader.construct_document(node)
+            if isinstance(node, yaml.SequenceNode):
+                items = list(zip(node.value, data or [], strict=True))
+            else:
+                items = [(node, data)]
+            for item_node, item in items:
+                found.append(_template(source, item_node, item))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else 1
+        problem = exc.problem or exc.context or "it cannot be read"
+        raise ScenarioFileError(
+            source, line, "file", f"this is not valid YAML ({problem}); fix the file's syntax."
+        ) from None
+    except yaml.YAMLError as exc:
+        raise ScenarioFileError(source, 1, "file", f"this is not valid YAML ({exc}).") from None
+    finally:
+        loader.dispose()
+    return found
+
+
+def _template(source: str, node: yaml.Node, data: Any) -> TemplateDef:
+    start = node.start_mark.line + 1
+    if not isinstance(data, dict):
+        raise ScenarioFileError(
+            source, start, "file", "a template is a mapping of slug, parameters, trigger and steps."
+        )
+    lines = key_lines(node, source)
+    try:
+        return template_def(data)
+    except InvalidInput as exc:
+        path: tuple[str | int, ...] = tuple(
+            name if name else int(number) - 1 for name, number in _SEGMENT.findall(exc.field or "")
+        )
+        while path and path not in lines:
+            path = path[:-1]
+        raise ScenarioFileError(
+            source, lines[path] if path else start, exc.field or "file", exc.message
+        ) from None
+
+
+class _Flow(dict[str, Any]):
+    """A mapping written on one line."""
+
+
+class _Dumper(yaml.SafeDumper):
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+_Dumper.add_representer(
+    _Flow, lambda dumper, data: dumper.represent_mapping("tag:yaml.org,2002:map", data, True)
+)
+
+
+def document(definition: TemplateDef) -> dict[str, Any]:
+    """A template as a file writes it, leaving out settings at their defaults."""
+    doc: dict[str, Any] = {"slug": definition.slug, "name": definition.name}
+    if definition.description:
+        doc["description"] = definition.description
+    if definition.default_enabled:
+        doc["default_enabled"] = True
+    if definition.parameters:
+        doc["parameters"] = [
+            _Flow(_parameter_document(p.model_dump())) for p in definition.parameters
+        ]
+    for key in KEYS:
+        if key in definition.body:
+            value = definition.body[key]
+            if key == "trigger" and isinstance(value, dict):
+                value = _Flow(value)
+            elif key in ("steps", "on_failure", "on_missed") and isinstance(value, list):
+                value = [_Flow(v) if isinstance(v, dict) else v for v in value]
+            doc[key] = value
+    return doc
+
+
+def _parameter_document(data: dict[str, Any]) -> dict[str, Any]:
+    """A parameter as a file writes it: its name, and the settings not at their defaults."""
+    return {k: v for k, v in data.items() if k == "name" or v != Parameter.model_fields[k].default}
+
+
+def dump(definitions: list[TemplateDef]) -> str:
+    """The YAML of template documents, `---`-separated."""
+    return yaml.dump_all(
+        [document(d) for d in definitions],
+        Dumper=_Dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=False,
+        width=100,
+    )
