@@ -39,6 +39,8 @@ COMMANDS = (
     "review",
     "annotations",
     "daemon",
+    "serve",
+    "api",
 )
 
 
