@@ -123,6 +123,8 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException) -> JSONResponse:
         detail = exc.detail if isinstance(exc.detail, str) else TITLES.get(exc.status_code, "")
+        if exc.status_code == 400 and "parsing the body" in detail:
+            return problem(400, "the body is not valid JSON; send a JSON object.", field="body")
         return problem(exc.status_code, detail, headers=dict(exc.headers or {}))
 
     @app.exception_handler(Exception)

@@ -37,12 +37,14 @@ def _problems(*codes: int) -> dict[int | str, dict[str, Any]]:
             "model": Problem,
             "content": {MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
         }
-        for code in (401, 422, *codes)
+        for code in sorted({400, 401, 422, *codes})
     }
 
 
 router = APIRouter(prefix="/api/scheduler/scenarios", tags=["scenarios"])
-ScenarioId = Annotated[int, Path(ge=1, le=ID_MAX, description="the scenario's id")]
+# Schedule ids are 32-bit integers on PostgreSQL.
+ID_COLUMN_MAX = 2**31 - 1
+ScenarioId = Annotated[int, Path(ge=1, le=ID_COLUMN_MAX, description="the scenario's id")]
 Offset = Annotated[int, Query(ge=0, le=ID_MAX)]
 Limit = Annotated[int, Query(ge=1, le=PAGE_MAX)]
 _VERSION = re.compile(r'^\s*(?:W/)?"?(\d{1,18})"?\s*$')
