@@ -264,3 +264,68 @@ def test_amx_serve_listens_on_loopback_by_default(sqlite_url: str, tmp_path: Pat
         out, err = proc.communicate(timeout=20)
     assert "serving the AMX API on http://127.0.0.1:" in out
     assert "warning" not in err
+
+
+def test_amx_serve_says_when_it_listens_beyond_this_machine_or_cannot_listen(
+    sqlite_url: str,
+) -> None:
+    import socket
+
+    from daemon.api.server import is_loopback
+
+    assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
+    assert not is_loopback("0.0.0.0") and not is_loopback("192.0.2.7")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        busy = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "studio_tui.cli",
+                "--database-url",
+                sqlite_url,
+                "serve",
+                "--port",
+                str(port),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert busy.returncode == 1
+    assert f"cannot listen on 127.0.0.1 port {port}" in busy.stderr
+    assert "Traceback" not in busy.stderr
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        free = probe.getsockname()[1]
+    wide = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "studio_tui.cli",
+            "--database-url",
+            sqlite_url,
+            "serve",
+            "--host",
+            "0.0.0.0",
+            "--port",
+            str(free),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                httpx.get(f"http://127.0.0.1:{free}/api/pipeline/scheduler/health")
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+    finally:
+        wide.terminate()
+        _, err = wide.communicate(timeout=20)
+    assert "reachable from other machines" in err

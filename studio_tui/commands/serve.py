@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from core.errors import InvalidInput
 from studio_tui.commands.base import EXIT_OK, Context, Subparsers, whole_number
 
 
@@ -16,9 +17,18 @@ def port_number(text: str) -> int:
 
 
 def cmd_serve(ctx: Context) -> int:
-    from daemon.api.server import DEFAULT_HOST, is_loopback, server  # only `serve` needs them
+    # Only `serve` needs the web framework: loaded here, not with the command tree.
+    from daemon.api.server import DEFAULT_HOST, bound_socket, is_loopback, server
 
     host = ctx.args.host or DEFAULT_HOST
+    try:
+        sock = bound_socket(host, ctx.args.port)
+    except OSError as exc:
+        raise InvalidInput(
+            "port",
+            f"cannot listen on {host} port {ctx.args.port}: {exc.strerror or exc}; choose "
+            "another port or address.",
+        ) from None
     api = server(ctx.core, host, ctx.args.port)
     if not is_loopback(host):
         ctx.err(
@@ -28,7 +38,10 @@ def cmd_serve(ctx: Context) -> int:
     shown = f"[{host}]" if ":" in host else host
     ctx.print(f"serving the AMX API on http://{shown}:{ctx.args.port} (OpenAPI at /docs)")
     ctx.out.flush()
-    api.run()
+    try:
+        api.run(sockets=[sock])
+    finally:
+        sock.close()
     return EXIT_OK
 
 
