@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core.access.tokens import TokenService
 from core.analysis.job import AnalysisJob
 from core.analysis.review import ReviewService
 from core.catalog.profiles import ProfileService
@@ -62,6 +63,11 @@ class Core:
     def mail(self) -> MailProfileService:
         """The mail profiles (the SMTP servers reports go through)."""
         return MailProfileService(self.db, self.clock)
+
+    @property
+    def tokens(self) -> TokenService:
+        """The bearer tokens of the HTTP API."""
+        return TokenService(self.db, self.clock)
 
     def close(self) -> None:
         """Release the database connections."""

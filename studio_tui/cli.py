@@ -40,6 +40,8 @@ COMMANDS = (
     "review",
     "annotations",
     "daemon",
+    "serve",
+    "api",
 )
 
 

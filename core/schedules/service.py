@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,7 +17,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from core.clock import Clock
 from core.errors import Conflict, InvalidInput, NameTaken, NotFound, StaleEdit
 from core.schedules import after, queue
-from core.schedules.scenario import SECTIONS
+from core.schedules.scenario import SECTIONS, STEP_KINDS
 from core.schedules.scenario.model import first_analysis
 from core.schedules.spec import (
     ANALYSIS_FIELDS,
@@ -75,8 +76,15 @@ class ListQuery:
     descending: bool = False
     offset: int = 0
     limit: int = 200
+    step_kind: str | None = None  # a step of this kind in any section
+    profile: str | None = None  # a step on this DB profile
 
     def __post_init__(self) -> None:
+        if self.step_kind is not None and self.step_kind not in STEP_KINDS:
+            raise InvalidInput(
+                "step_kind",
+                f"step kind {self.step_kind!r} is unknown; use one of {', '.join(STEP_KINDS)}.",
+            )
         wanted: list[str] = []
         for given in self.statuses:
             word = str(given).strip().lower()
@@ -450,6 +458,17 @@ class ScheduleService:
             where.append(Schedule.kind == query.kind)
         if query.statuses:
             where.append(Schedule.status.in_(sorted(query.statuses)))
+        # The stored scenario is JSON written by json.dumps: a step's setting reads `"key": value`.
+        stored = cast(Schedule.scenario, String)
+        if query.step_kind:
+            where.append(stored.like(_setting_like("kind", query.step_kind), escape="\\"))
+        if query.profile:
+            where.append(
+                or_(
+                    Schedule.db_profile == query.profile,
+                    stored.like(_setting_like("profile", query.profile), escape="\\"),
+                )
+            )
         text = query.text.strip()
         if text:
             like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
@@ -525,6 +544,15 @@ class ScheduleService:
                 .order_by(Schedule.id)
             ).all()
             return [ScheduleInfo.of(r) for r in rows]
+
+
+def _like_escaped(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _setting_like(key: str, value: str) -> str:
+    """A LIKE pattern for a step setting `key: value` in a scenario stored by json.dumps."""
+    return "%" + _like_escaped(f"{json.dumps(key)}: {json.dumps(value)}") + "%"
 
 
 def _upstream_resolved(session: Session, spec: ScheduleSpec, own_id: int | None) -> ScheduleSpec:

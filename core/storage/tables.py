@@ -305,6 +305,28 @@ class RunLogLine(Base):
     __table_args__ = (Index("ix_run_log_lines_run", "run_id", "id"),)
 
 
+class ApiToken(Base):
+    """A bearer token of the HTTP API: only the SHA-256 of the secret is kept."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    read_only: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        Index(
+            "uq_api_tokens_live_name",
+            "name",
+            unique=True,
+            postgresql_where=text("revoked_at IS NULL"),
+            sqlite_where=text("revoked_at IS NULL"),
+        ),
+    )
+
+
 class Worker(Base):
     """A daemon's heartbeat row."""
 

@@ -4,13 +4,19 @@ live schedules as the documents that re-apply to no change."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from core.errors import AmxError, NotFound
 from core.schedules.lookup import NAME_PREFIX, resolve_schedule
-from core.schedules.scenario.files import ScenarioDocument, ScenarioFileError, changed_keys
+from core.schedules.scenario.files import (
+    ScenarioDocument,
+    ScenarioFileError,
+    changed_keys,
+    document,
+    spec_from_document,
+)
 from core.schedules.service import ListQuery, ScheduleService
 from core.schedules.spec import ScheduleSpec, build_spec
 from core.schedules.triggers import AfterTrigger
@@ -165,3 +171,22 @@ def exported(service: ScheduleService, names: Sequence[str] = ()) -> list[Schedu
             if offset >= page.total:
                 break
     return [spec_of(info) for info in infos]
+
+
+def patch_document(
+    service: ScheduleService,
+    schedule_id: int,
+    changes: dict[str, Any],
+    *,
+    expected_version: int,
+) -> ScheduleInfo:
+    """Change some keys of a schedule's scenario document (a trigger given without a timezone
+    keeps the schedule's); refused if the schedule changed since `expected_version`."""
+    current = service.get(schedule_id)
+    doc: dict[str, Any] = dict(document(spec_of(current)))
+    trigger = changes.get("trigger")
+    if isinstance(trigger, dict) and "timezone" not in trigger:
+        changes = {**changes, "trigger": {**trigger, "timezone": current.timezone}}
+    doc.update(changes)
+    spec = spec_from_document(doc)
+    return service.update(schedule_id, spec, expected_version=expected_version)

@@ -189,27 +189,51 @@ def _document(
         )
     lines: dict[Path, int] = {}
     _lines(node, (), lines, source)
-    unknown = [str(key) for key in data if key not in KEYS]
-    if unknown:
-        raise ScenarioFileError(
-            source,
-            lines.get((unknown[0],), start),
-            unknown[0],
-            f"{unknown[0]!r} is not a key of a scenario; use {', '.join(KEYS)}.",
-        )
+    unknown = _unknown_key(data)
+    if unknown is not None:
+        raise ScenarioFileError(source, lines.get((unknown,), start), unknown, _not_a_key(unknown))
+    try:
+        spec = _spec(data, base)
+    except InvalidInput as exc:
+        key, line = _place(lines, start, exc.field, None, data)
+        raise ScenarioFileError(source, line, key, _in_file_words(exc)) from None
+    return ScenarioDocument(source, start, spec, lines)
+
+
+def spec_from_document(data: Any) -> ScheduleSpec:
+    """A scenario document already read (a JSON object of a file's shape) as a spec; a refusal
+    is InvalidInput whose field is the document's key in the file's words (`steps[2].format`)."""
+    if not isinstance(data, dict):
+        raise InvalidInput("body", "a scenario is a mapping of name, trigger and steps.")
+    unknown = _unknown_key(data)
+    if unknown is not None:
+        raise InvalidInput(unknown, _not_a_key(unknown))
+    try:
+        return _spec(data, None)
+    except InvalidInput as exc:
+        key, _ = _place({}, 1, exc.field, None, data)
+        raise InvalidInput(key, _in_file_words(exc)) from None
+
+
+def _unknown_key(data: dict[Any, Any]) -> str | None:
+    return next((str(key) for key in data if key not in KEYS), None)
+
+
+def _not_a_key(key: str) -> str:
+    return f"{key!r} is not a key of a scenario; use {', '.join(KEYS)}."
+
+
+def _spec(data: dict[Any, Any], base: FilePath | None) -> ScheduleSpec:
+    """A document's mapping (of known keys) as a spec: the file's words mapped to the spec's,
+    relative paths anchored at `base`; refusals name the spec's field."""
     fields: dict[str, Any] = {_SPEC_KEY.get(str(k), str(k)): v for k, v in data.items()}
     if base is not None:
         _anchored(fields, base)
     if isinstance(fields.get("missed_policy"), str):
         fields["missed_policy"] = fields["missed_policy"].replace("-", "_")
-    try:
-        if "trigger" in fields:
-            fields["trigger"], fields["timezone"] = _trigger(fields["trigger"])
-        spec = build_spec(**fields)
-    except InvalidInput as exc:
-        key, line = _place(lines, start, exc.field, None, data)
-        raise ScenarioFileError(source, line, key, _in_file_words(exc)) from None
-    return ScenarioDocument(source, start, spec, lines)
+    if "trigger" in fields:
+        fields["trigger"], fields["timezone"] = _trigger(fields["trigger"])
+    return build_spec(**fields)
 
 
 def _trigger(data: Any) -> tuple[Trigger, str]:

@@ -1,0 +1,1 @@
+"""Access to the HTTP API: bearer tokens, kept only as hashes."""
