@@ -91,7 +91,7 @@ async def test_a_refused_setting_is_shown_beside_it(make_studio: MakeStudio) -> 
         assert errors == {"sf-path": "steps[2] (export_docs): path is required."}
         path = dialog.query_one("#sf-path", Input)
         assert dialog.focused is path
-        await pilot.press(*"docs/shop.json")
+        await pilot.press(*"~/docs/shop.json")
         await settle(pilot)
         assert shown_errors(dialog) == {}  # typing in the field clears its refusal
         await pilot.press("ctrl+s")
@@ -101,7 +101,7 @@ async def test_a_refused_setting_is_shown_beside_it(make_studio: MakeStudio) -> 
         assert [s.kind for s in saved.steps] == ["analyze", "export_docs"]
         step = saved.steps[1]
         assert isinstance(step, ExportDocsStep)
-        assert (step.path, step.profile) == ("docs/shop.json", saved.db_profile)
+        assert (step.path, step.profile) == ("~/docs/shop.json", saved.db_profile)
 
 
 async def test_a_bad_list_setting_is_refused_naming_the_step(make_studio: MakeStudio) -> None:
@@ -137,7 +137,7 @@ def _scenario(core: Core) -> int:
                 "scope": ["main"],
                 "review": "auto",
             },
-            {"kind": "export_docs", "profile": profile, "format": "dbt", "path": "out/schema.yml"},
+            {"kind": "export_docs", "profile": profile, "format": "dbt", "path": "~/out/schema.yml"},
             {
                 "kind": "run_command",
                 "argv": ["echo", "done"],
