@@ -137,7 +137,12 @@ def _scenario(core: Core) -> int:
                 "scope": ["main"],
                 "review": "auto",
             },
-            {"kind": "export_docs", "profile": profile, "format": "dbt", "path": "~/out/schema.yml"},
+            {
+                "kind": "export_docs",
+                "profile": profile,
+                "format": "dbt",
+                "path": "~/out/schema.yml",
+            },
             {
                 "kind": "run_command",
                 "argv": ["echo", "done"],
