@@ -366,17 +366,19 @@ def trigger_document(trigger: Trigger, zone_name: str) -> dict[str, Any]:
     return {"after": trigger.upstream, "timezone": zone_name}
 
 
-class _Flow(dict[str, Any]):
+class Flow(dict[str, Any]):
     """A mapping written on one line, as a step or a trigger reads best."""
 
 
-class _Dumper(yaml.SafeDumper):
+class Dumper(yaml.SafeDumper):
+    """Writes YAML without anchors, and `Flow` mappings on one line."""
+
     def ignore_aliases(self, data: Any) -> bool:
         return True
 
 
-_Dumper.add_representer(
-    _Flow, lambda dumper, data: dumper.represent_mapping("tag:yaml.org,2002:map", data, True)
+Dumper.add_representer(
+    Flow, lambda dumper, data: dumper.represent_mapping("tag:yaml.org,2002:map", data, True)
 )
 
 
@@ -384,10 +386,10 @@ def document(spec: ScheduleSpec) -> dict[str, Any]:
     """A spec as a scenario document, leaving out the settings at their defaults."""
     doc: dict[str, Any] = {
         "name": spec.name,
-        "trigger": _Flow(trigger_document(spec.trigger, spec.timezone)),
+        "trigger": Flow(trigger_document(spec.trigger, spec.timezone)),
     }
     for section, steps in spec.scenario.as_data().items():
-        doc[section] = [_Flow(step) for step in steps]
+        doc[section] = [Flow(step) for step in steps]
     for key in ("missed_policy", "max_retries", "misfire_grace_s"):
         value = getattr(spec, key)
         if value != ScheduleSpec.model_fields[key].default:
@@ -399,7 +401,7 @@ def dump(specs: list[ScheduleSpec]) -> str:
     """The YAML of scenario documents, `---`-separated."""
     return yaml.dump_all(
         [document(spec) for spec in specs],
-        Dumper=_Dumper,
+        Dumper=Dumper,
         sort_keys=False,
         allow_unicode=True,
         default_flow_style=False,

@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 
 from core.errors import InvalidInput
-from core.schedules.scenario.files import ScenarioFileError, key_lines
+from core.schedules.scenario.files import Dumper, Flow, ScenarioFileError, key_lines
 from core.schedules.templates.model import KEYS, Parameter, TemplateDef, template_def
 
 _SEGMENT = re.compile(r"([A-Za-z_]\w*)|\[(\d+)\]")
@@ -75,20 +75,6 @@ def _template(source: str, node: yaml.Node, data: Any) -> TemplateDef:
         ) from None
 
 
-class _Flow(dict[str, Any]):
-    """A mapping written on one line."""
-
-
-class _Dumper(yaml.SafeDumper):
-    def ignore_aliases(self, data: Any) -> bool:
-        return True
-
-
-_Dumper.add_representer(
-    _Flow, lambda dumper, data: dumper.represent_mapping("tag:yaml.org,2002:map", data, True)
-)
-
-
 def document(definition: TemplateDef) -> dict[str, Any]:
     """A template as a file writes it, leaving out settings at their defaults."""
     doc: dict[str, Any] = {"slug": definition.slug, "name": definition.name}
@@ -98,15 +84,15 @@ def document(definition: TemplateDef) -> dict[str, Any]:
         doc["default_enabled"] = True
     if definition.parameters:
         doc["parameters"] = [
-            _Flow(_parameter_document(p.model_dump())) for p in definition.parameters
+            Flow(_parameter_document(p.model_dump())) for p in definition.parameters
         ]
     for key in KEYS:
         if key in definition.body:
             value = definition.body[key]
             if key == "trigger" and isinstance(value, dict):
-                value = _Flow(value)
+                value = Flow(value)
             elif key in ("steps", "on_failure", "on_missed") and isinstance(value, list):
-                value = [_Flow(v) if isinstance(v, dict) else v for v in value]
+                value = [Flow(v) if isinstance(v, dict) else v for v in value]
             doc[key] = value
     return doc
 
@@ -120,7 +106,7 @@ def dump(definitions: list[TemplateDef]) -> str:
     """The YAML of template documents, `---`-separated."""
     return yaml.dump_all(
         [document(d) for d in definitions],
-        Dumper=_Dumper,
+        Dumper=Dumper,
         sort_keys=False,
         allow_unicode=True,
         default_flow_style=False,
