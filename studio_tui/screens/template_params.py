@@ -74,7 +74,9 @@ class TemplateParamsScreen(ModalScreen[Cell | None]):
             heading.append(" for ")
             heading.append(literal(self.profile))
             yield Static(heading, id="heading")
-            yield Static("Give each parameter a value; a refusal shows under its field.", markup=False)
+            yield Static(
+                "Give each parameter a value; a refusal shows under its field.", markup=False
+            )
             for index, parameter in enumerate(self.parameters):
                 yield from self._field(index, parameter)
             yield Static("", id="general", markup=False)

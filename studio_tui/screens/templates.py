@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from rich.text import Text
 from textual import on, work
@@ -251,7 +252,15 @@ class TemplatesScreen(Screen[None]):
         info = self.state.templates.get(slug)
         needed = missing_values(info, cell) if info is not None else []
         if not needed:
-            self._start(slug, profile, {}, "on")
+            # The instance's own values of the parameters without a default, given again:
+            # the core checks a paused instance's render before it reads the values it keeps.
+            kept = cell.params or {}
+            again = {
+                p.name: kept[p.name]
+                for p in (info.definition.parameters if info is not None else [])
+                if p.needs_value and p.name in kept
+            }
+            self._start(slug, profile, again, "on")
             return
         from studio_tui.screens.template_params import TemplateParamsScreen
 
@@ -267,7 +276,7 @@ class TemplatesScreen(Screen[None]):
             TemplateParamsScreen(self.core, slug, profile, needed, others), answered
         )
 
-    def _start(self, slug: str, profile: str, params: dict[str, str] | None, to: str) -> None:
+    def _start(self, slug: str, profile: str, params: dict[str, Any] | None, to: str) -> None:
         self.busy[(slug, profile)] = to
         self._say(f"Turning {slug} {to} for {profile}…", error=False)
         if self.state is not None:
@@ -275,7 +284,7 @@ class TemplatesScreen(Screen[None]):
         self._toggle(slug, profile, params)
 
     @work(thread=True, group="template-toggle")
-    def _toggle(self, slug: str, profile: str, params: dict[str, str] | None) -> None:
+    def _toggle(self, slug: str, profile: str, params: dict[str, Any] | None) -> None:
         try:
             if params is None:
                 cell = self.core.templates.disable(slug, profile)
