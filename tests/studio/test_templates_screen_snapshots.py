@@ -1,4 +1,4 @@
-"""The Templates page in pictures: the matrix wide and at 80×24, scrolled across many profiles,
+"""The Templates page in pictures: the matrix wide and at 80x24, scrolled across many profiles,
 a highlighted cell in each state, and the prompt for a template's values with a refusal."""
 
 from __future__ import annotations
