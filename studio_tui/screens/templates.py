@@ -21,7 +21,7 @@ from core.schedules.templates.model import Parameter
 from core.schedules.templates.service import Cell, Matrix, TemplateInfo
 from studio_tui.keys import key_label
 from studio_tui.literal import clipped, literal
-from studio_tui.messages import OpenDetails
+from studio_tui.messages import DataChanged, OpenDetails
 
 NONE = "·"
 ON = "✓ on"
@@ -303,7 +303,8 @@ class TemplatesScreen(Screen[None]):
             self._say(f"Turned {slug} on for {profile} (schedule {cell.schedule_id}).", error=False)
         else:
             self._say(f"Turned {slug} off for {profile}: its instance is paused.", error=False)
-        self.reload()
+        # The Schedules page lists the instances too: every screen showing data reads again.
+        self.post_message(DataChanged())
 
     def _say(self, sentence: str, *, error: bool) -> None:
         box = self.query_one("#outcome", Static)

@@ -15,8 +15,10 @@ from core.schedules.status import RunStatus, Status
 from core.schedules.templates.model import template_def
 from studio_tui.app import StudioApp
 from studio_tui.screens.details import DetailsScreen
+from studio_tui.screens.schedules import SchedulesScreen
 from studio_tui.screens.template_params import TemplateParamsScreen
 from studio_tui.screens.templates import TemplatesScreen
+from studio_tui.widgets.schedule_table import ScheduleTable
 from tests.studio.conftest import MakeStudio, settle
 from tests.studio.test_studio_snapshots import NARROW, WIDE
 from tests.support.shop import make_shop
@@ -270,3 +272,26 @@ async def test_the_palette_opens_the_matrix(make_studio: MakeStudio) -> None:
         await pilot.press("escape")
         await settle(pilot)
         assert not isinstance(app.screen, TemplatesScreen)
+
+
+@pytest.mark.anyio
+async def test_the_schedules_page_beneath_lists_an_instance_turned_on(
+    make_studio: MakeStudio,
+) -> None:
+    app = make_studio()
+    nightly = {
+        "slug": "nightly-main",
+        "parameters": [],
+        "trigger": {"cron": "0 2 * * *", "timezone": "UTC"},
+        "steps": [{"kind": "analyze", "profile": "{{ profile.name }}", "scope": ["main"]}],
+    }
+    app.core.templates.apply([template_def(nightly)])
+    async with app.run_test(size=WIDE) as pilot:
+        screen = await open_matrix(app, pilot)
+        screen.cursor_at("nightly-main", "demo")
+        await pilot.press("space")
+        await settle(pilot)
+        page = app.screen_stack[-2]
+        assert isinstance(page, SchedulesScreen)
+        listed = {s.name for s in page.query_one(ScheduleTable).items.values()}
+        assert "nightly-main · demo" in listed
