@@ -214,7 +214,9 @@ class TemplatesScreen(Screen[None]):
                 text.append(" — ")
                 text.append(literal(info.definition.description))
         text.append("\n")
-        if profile is None:
+        if not self.state.matrix.profiles:
+            text.append("no DB profile yet: add one with `amx profile db add NAME URL`")
+        elif profile is None:
             text.append("move right to a DB profile's cell")
         else:
             cell = self.state.matrix.cell(slug, profile)
@@ -240,6 +242,9 @@ class TemplatesScreen(Screen[None]):
         if spot is None or self.state is None:
             return
         slug, profile = spot
+        if not self.state.matrix.profiles:
+            self._say("There is no DB profile to turn a template on for yet.", error=False)
+            return
         if profile is None:
             self._say("Move right to a DB profile's cell to turn it on or off.", error=False)
             return

@@ -86,3 +86,7 @@ def test_templates_prompt_refusal(snap: Any, make_studio: MakeStudio) -> None:
     add_hourly(app.core)
     presses = ("space", "a", "b", "enter")
     assert snap(app, terminal_size=NARROW, run_before=at_cell("hourly-refresh", "demo", *presses))
+
+
+def test_templates_without_profiles(snap: Any, make_studio: MakeStudio) -> None:
+    assert snap(make_studio(demo=False), terminal_size=NARROW, run_before=keys("T", "space"))
