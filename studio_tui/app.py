@@ -204,6 +204,12 @@ class StudioApp(App[None]):
 
         self.push_screen(CatalogCacheScreen(self.core))
 
+    def action_templates(self) -> None:
+        """The enable matrix of templates by DB profiles."""
+        from studio_tui.screens.templates import TemplatesScreen
+
+        self.push_screen(TemplatesScreen(self.core))
+
     def action_help(self) -> None:
         from studio_tui.screens.help import HelpScreen
 
@@ -322,6 +328,11 @@ class StudioApp(App[None]):
             "Catalog cache",
             "Each DB profile's cached catalog, its age, Refresh now",
             self.action_catalog_cache,
+        )
+        yield SystemCommand(
+            "Templates",
+            "The enable matrix: templates by DB profiles, on and off",
+            self.action_templates,
         )
         yield SystemCommand("Command line", "Run /schedule … commands", self.action_command_line)
         if isinstance(screen, HasCommands):

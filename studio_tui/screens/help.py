@@ -39,6 +39,8 @@ def sections(app: App[object]) -> list[Section]:
     from studio_tui.screens.missed import MissedScreen
     from studio_tui.screens.review import ReviewScreen
     from studio_tui.screens.schedules import SchedulesScreen
+    from studio_tui.screens.template_params import TemplateParamsScreen
+    from studio_tui.screens.templates import TemplatesScreen
     from studio_tui.widgets.command_input import CommandInput
     from studio_tui.widgets.schedule_table import ScheduleTable
     from studio_tui.widgets.scope_tree import ScopeTree
@@ -88,6 +90,7 @@ def sections(app: App[object]) -> list[Section]:
                     only=[
                         "schedules.agenda",
                         "schedules.cache",
+                        "schedules.templates",
                         "schedules.review",
                         "schedules.tick",
                     ],
@@ -101,6 +104,8 @@ def sections(app: App[object]) -> list[Section]:
         ("Agenda", entries(app, [*AgendaScreen.BINDINGS, *AgendaList.BINDINGS]), []),
         ("Details", entries(app, DetailsScreen.BINDINGS), []),
         ("Catalog cache", entries(app, CatalogCacheScreen.BINDINGS), []),
+        ("Templates", entries(app, TemplatesScreen.BINDINGS), []),
+        ("Template values", entries(app, TemplateParamsScreen.BINDINGS), []),
         ("Missed runs", entries(app, MissedScreen.BINDINGS), []),
         ("Review queue", entries(app, ReviewScreen.BINDINGS), []),
         (

@@ -75,6 +75,14 @@ class SchedulesScreen(Screen[None]):
             id="schedules.cache",
         ),
         Binding(
+            "T",
+            "app.templates",
+            "Templates",
+            show=False,
+            tooltip="Templates matrix",
+            id="schedules.templates",
+        ),
+        Binding(
             "t",
             "toggle_ticking",
             "Tick here",
