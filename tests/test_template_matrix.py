@@ -124,6 +124,14 @@ def test_a_parameter_without_default_must_be_given(core: Core) -> None:
     assert cell.state == "on"
 
 
+def test_a_paused_instance_is_enabled_again_with_the_values_it_keeps(core: Core) -> None:
+    apply(core, MAILED)
+    core.templates.enable("mailed", "shop", {"to": "ops@example.com"})
+    assert core.templates.disable("mailed", "shop").state == "off"
+    cell = core.templates.enable("mailed", "shop")  # no value given again: its own are kept
+    assert cell.state == "on" and cell.params == {"to": "ops@example.com"}
+
+
 def test_unknown_template_or_profile_is_refused(core: Core) -> None:
     apply(core, REFRESH)
     with pytest.raises(NotFound, match="no template 'nope'"):

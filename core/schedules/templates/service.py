@@ -392,7 +392,8 @@ class TemplateService:
         self.ensure_builtins()
         given = dict(params or {})
         with self.db.read() as session:  # checked first: the scope check reads no store lock
-            spec, _ = self._render(session, self._row(session, slug), profile, given)
+            kept = self._live_instance(session, slug, profile)
+            spec, _ = self._render(session, self._row(session, slug), profile, given, kept)
         self.schedules.check_scope(spec)
         with self.db.write() as session:
             template = self._row(session, slug, lock=True)
