@@ -256,16 +256,8 @@ class TemplatesScreen(Screen[None]):
             return
         info = self.state.templates.get(slug)
         needed = missing_values(info, cell) if info is not None else []
-        if not needed:
-            # The instance's own values of the parameters without a default, given again:
-            # the core checks a paused instance's render before it reads the values it keeps.
-            kept = cell.params or {}
-            again = {
-                p.name: kept[p.name]
-                for p in (info.definition.parameters if info is not None else [])
-                if p.needs_value and p.name in kept
-            }
-            self._start(slug, profile, again, "on")
+        if not needed:  # a paused instance keeps its own values
+            self._start(slug, profile, {}, "on")
             return
         from studio_tui.screens.template_params import TemplateParamsScreen
 
