@@ -97,8 +97,14 @@ def parse_documents(text: str, source: str, base: FilePath | None = None) -> lis
     ScenarioFileError naming the file, the line and the field. Relative paths in steps (an
     export's `path`, a command's `cwd`, a Python `file`) are taken relative to `base`, the
     file's folder, as a person writing the file next to them means them."""
+    return [_document(source, node, data, base) for node, data in yaml_items(text, source)]
+
+
+def yaml_items(text: str, source: str) -> list[tuple[yaml.Node, Any]]:
+    """The items of a YAML file, each with its node (for line numbers): its documents, or the
+    entries of a top-level list; a syntax error is a ScenarioFileError naming its line."""
     loader = yaml.SafeLoader(text)
-    found: list[ScenarioDocument] = []
+    found: list[tuple[yaml.Node, Any]] = []
     try:
         while loader.check_node():
             node = loader.get_node()
@@ -106,11 +112,9 @@ def parse_documents(text: str, source: str, base: FilePath | None = None) -> lis
                 continue
             data = loader.construct_document(node)
             if isinstance(node, yaml.SequenceNode):
-                items = list(zip(node.value, data or [], strict=True))
+                found += list(zip(node.value, data or [], strict=True))
             else:
-                items = [(node, data)]
-            for item_node, item in items:
-                found.append(_document(source, item_node, item, base))
+                found.append((node, data))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 1

@@ -19,7 +19,13 @@ from typing import Any
 import yaml
 
 from core.errors import InvalidInput
-from core.schedules.scenario.files import Dumper, Flow, ScenarioFileError, key_lines
+from core.schedules.scenario.files import (
+    Dumper,
+    Flow,
+    ScenarioFileError,
+    key_lines,
+    yaml_items,
+)
 from core.schedules.templates.model import KEYS, Parameter, TemplateDef, template_def
 
 _SEGMENT = re.compile(r"([A-Za-z_]\w*)|\[(\d+)\]")
@@ -27,32 +33,7 @@ _SEGMENT = re.compile(r"([A-Za-z_]\w*)|\[(\d+)\]")
 
 def parse_templates(text: str, source: str) -> list[TemplateDef]:
     """The templates in a file's text (one document, several `---`-separated, or a list)."""
-    loader = yaml.SafeLoader(text)
-    found: list[TemplateDef] = []
-    try:
-        while loader.check_node():
-            node = loader.get_node()
-            if node is None:
-                continue
-            data = loader.construct_document(node)
-            if isinstance(node, yaml.SequenceNode):
-                items = list(zip(node.value, data or [], strict=True))
-            else:
-                items = [(node, data)]
-            for item_node, item in items:
-                found.append(_template(source, item_node, item))
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else 1
-        problem = exc.problem or exc.context or "it cannot be read"
-        raise ScenarioFileError(
-            source, line, "file", f"this is not valid YAML ({problem}); fix the file's syntax."
-        ) from None
-    except yaml.YAMLError as exc:
-        raise ScenarioFileError(source, 1, "file", f"this is not valid YAML ({exc}).") from None
-    finally:
-        loader.dispose()
-    return found
+    return [_template(source, node, data) for node, data in yaml_items(text, source)]
 
 
 def _template(source: str, node: yaml.Node, data: Any) -> TemplateDef:
