@@ -11,7 +11,6 @@ from studio_tui.commands.base import EXIT_OK, Context, Subparsers, subcommands
 
 def cmd_db_add(ctx: Context) -> int:
     a = ctx.args
-    before = {(c.slug, c.profile) for c in ctx.core.templates.matrix().cells}
     info = ctx.core.profiles.add_db(
         a.name,
         a.url,
@@ -21,8 +20,10 @@ def cmd_db_add(ctx: Context) -> int:
         labels=a.label or (),
     )
     ctx.print(f"added DB profile {info.name!r}: {info.url}")
+    # A new profile has no instances but those its default_enabled templates just gave it
+    # (a profile in use cannot be removed, so none is left from an earlier one of its name).
     for cell in ctx.core.templates.matrix().cells:
-        if cell.profile == info.name and (cell.slug, cell.profile) not in before:
+        if cell.profile == info.name and cell.schedule_id is not None:
             ctx.print(f"enabled template {cell.slug!r} for it (schedule {cell.schedule_id})")
     return EXIT_OK
 
