@@ -202,6 +202,15 @@ def test_health_answers_from_the_heartbeats(
 def test_unknown_paths_and_openapi(client: httpx.Client) -> None:
     missing = client.get("/api/nothing")
     assert missing.status_code == 404 and missing.headers["content-type"] == PROBLEM
+    assert missing.json()["detail"] == (
+        "no endpoint answers GET /api/nothing; the endpoints are listed at /docs."
+    )
+    wrong = client.put("/api/scheduler/scenarios")
+    assert wrong.status_code == 405
+    assert wrong.json()["detail"] == (
+        "PUT /api/scheduler/scenarios is not allowed; the methods each path takes are listed "
+        "at /docs."
+    )
     schema = client.get("/openapi.json").json()
     assert "/api/scheduler/scenarios/{scenario_id}/runs" in schema["paths"]
     assert client.get("/docs").status_code == 200

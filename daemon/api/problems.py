@@ -125,6 +125,11 @@ def install(app: FastAPI) -> None:
         detail = exc.detail if isinstance(exc.detail, str) else TITLES.get(exc.status_code, "")
         if exc.status_code == 400 and "parsing the body" in detail:
             return problem(400, "the body is not valid JSON; send a JSON object.", field="body")
+        where = f"{request.method} {request.url.path[:120]}"
+        if exc.status_code == 404 and detail == "Not Found":
+            detail = f"no endpoint answers {where}; the endpoints are listed at /docs."
+        elif exc.status_code == 405 and detail == "Method Not Allowed":
+            detail = f"{where} is not allowed; the methods each path takes are listed at /docs."
         return problem(exc.status_code, detail, headers=dict(exc.headers or {}))
 
     @app.exception_handler(Exception)
