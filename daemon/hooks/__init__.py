@@ -45,6 +45,7 @@ __all__ = [
     "current_platform",
     "hook",
     "install",
+    "listens_on",
     "path",
     "preview",
     "status",
