@@ -26,6 +26,7 @@ from daemon.hooks import (
     DaemonCommand,
     RecordingRunner,
     SubprocessRunner,
+    api_command,
     launchd,
     systemd,
     windows,
@@ -104,12 +105,12 @@ def systemd_words(line: str) -> list[str]:
     return [program.replace("%%", "%")] + [w.replace("%%", "%").replace("$$", "$") for w in args]
 
 
-def verify_unit(text: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+def verify_unit(text: str, tmp_path: Path, name: str = UNIT) -> subprocess.CompletedProcess[str]:
     """Run the real systemd-analyze verify on the unit text, offline and as a user unit."""
     tool = shutil.which("systemd-analyze") or "/usr/bin/systemd-analyze"
     assert Path(tool).exists(), "systemd-analyze is needed for this test (apt-get install systemd)"
-    unit = tmp_path / "verify" / UNIT
-    unit.parent.mkdir()
+    unit = tmp_path / "verify" / name
+    unit.parent.mkdir(exist_ok=True)
     unit.write_text(text)
     runtime = tmp_path / "runtime"
     runtime.mkdir(mode=0o700)
@@ -657,3 +658,275 @@ def test_recording_runner_answers_by_longest_prefix() -> None:
     assert runner.calls == [["a", "b", "c"], ["a", "x"], ["z"]]
     with pytest.raises(CommandFailed):
         runner.run(["a"], check=True)
+
+
+# --- the API's hook beside the daemon's (`install-daemon --api`) ----------------------------
+
+API_UNIT = "amx-studio-api.service"
+API_LABEL = "com.amx-studio.api"
+API_TASK = "AMX Studio API"
+
+
+@pytest.fixture
+def api(cmd: DaemonCommand) -> DaemonCommand:
+    return api_command(cmd, "127.0.0.1", 8470)
+
+
+def test_api_command_runs_the_api_module_on_the_daemons_database(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert api_command(DaemonCommand.build(), "127.0.0.1", 8470).argv == (
+        PY, "-m", "daemon.api", "--host", "127.0.0.1", "--port", "8470",
+    )  # fmt: skip
+    url = "postgresql+psycopg://amx@db.example/amx"
+    built = api_command(DaemonCommand.build(url), "::1", 9000)
+    assert built.argv == (
+        PY, "-m", "daemon.api", "--database-url", url, "--host", "::1", "--port", "9000",
+    )  # fmt: skip
+    assert hooks.listens_on(built.argv) == ("::1", 9000)
+    monkeypatch.setenv("AMX_DATABASE_URL", "postgresql+psycopg://amx:env:PGPASSWORD@db/amx")
+    daemon = DaemonCommand.build()
+    served = api_command(daemon, "127.0.0.1", 8470)
+    assert served.environment == daemon.environment
+    assert served.working_directory == daemon.working_directory
+    assert served.password_variables == ("PGPASSWORD",)
+
+
+@pytest.mark.parametrize(
+    ("host", "port", "field"),
+    [("bad host", 8470, "api_host"), ('x"; rm', 8470, "api_host"), ("", 8470, "api_host"),
+     ("127.0.0.1", 0, "api_port"), ("127.0.0.1", 70000, "api_port")],
+)  # fmt: skip
+def test_api_command_refuses_an_unusable_address_in_one_sentence(
+    cmd: DaemonCommand, host: str, port: int, field: str
+) -> None:
+    with pytest.raises(InvalidInput) as err:
+        api_command(cmd, host, port)
+    assert err.value.field == field
+    assert one_sentence(str(err.value))
+
+
+def test_api_command_keeps_refusing_a_literal_password(cmd: DaemonCommand) -> None:
+    smuggled = DaemonCommand.__new__(DaemonCommand)
+    object.__setattr__(smuggled, "argv", (*cmd.argv, "--database-url", "postgresql://a:pw@h/d"))
+    for name in ("working_directory", "log_directory", "environment"):
+        object.__setattr__(smuggled, name, getattr(cmd, name))
+    with pytest.raises(InvalidInput, match="holds a password"):
+        api_command(smuggled, "127.0.0.1", 8470)
+
+
+def test_api_unit_passes_the_real_systemd_analyze_verify(
+    api: DaemonCommand, tmp_path: Path
+) -> None:
+    text = systemd.render(api, "api")
+    result = verify_unit(text, tmp_path, API_UNIT)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.strip() == ""
+    exec_start = next(line for line in lines(text) if line.startswith("ExecStart="))
+    assert systemd_words(exec_start.removeprefix("ExecStart=")) == list(api.argv)
+
+
+def test_api_unit_with_awkward_paths_and_a_url_passes_verify(tmp_path: Path) -> None:
+    home = tmp_path / "py dir %h $HOME ü"
+    home.mkdir()
+    python = home / "python 3"
+    python.symlink_to(PY)
+    url = f"sqlite:///{tmp_path}/team 100% $HOME/amx.db"
+    built = api_command(
+        DaemonCommand.build(url, python=str(python), environ={"PATH": "/a b:%h"}), "::1", 8471
+    )
+    text = systemd.render(built, "api")
+    result = verify_unit(text, tmp_path, API_UNIT)
+    assert result.returncode == 0, result.stderr
+    exec_start = next(line for line in lines(text) if line.startswith("ExecStart="))
+    assert systemd_words(exec_start.removeprefix("ExecStart=")) == list(built.argv)
+
+
+def test_api_unit_shares_the_daemons_environment_and_always_restarts(
+    cmd: DaemonCommand, api: DaemonCommand
+) -> None:
+    daemon, served = lines(systemd.render(cmd)), lines(systemd.render(api, "api"))
+    shared = [line for line in daemon if line.startswith(("Environment=", "WorkingDirectory="))]
+    assert shared and [line for line in served if line in shared] == shared
+    assert served[served.index("[Unit]") :] == [
+        "[Unit]",
+        "Description=AMX Studio Schedules HTTP API (amx serve)",
+        "After=network-online.target",
+        "",
+        "[Service]",
+        "Type=simple",
+        f"ExecStart={PY} -m daemon.api --host 127.0.0.1 --port 8470",
+        f"WorkingDirectory={Path.home()}",
+        'Environment="LANG=C.UTF-8"',
+        'Environment="PATH=/usr/local/bin:/usr/bin:/bin"',
+        "# The API serves whether or not the daemon runs, so it comes back whenever it stops.",
+        "Restart=always",
+        "RestartSec=5",
+        "# On SIGTERM the API finishes the requests it is answering, then exits.",
+        "KillSignal=SIGTERM",
+        "TimeoutStopSec=30",
+        "",
+        "[Install]",
+        "WantedBy=default.target",
+    ]
+
+
+def test_systemd_api_install_reinstall_status_and_uninstall(
+    cmd: DaemonCommand, api: DaemonCommand
+) -> None:
+    hooks.install("linux", RecordingRunner(), cmd)
+    daemon_unit = systemd.path().read_bytes()
+    runner = RecordingRunner()
+    result = hooks.install("linux", runner, api, "api")
+    unit = Path(os.environ["XDG_CONFIG_HOME"]) / "systemd" / "user" / API_UNIT
+    assert result.ok and result.path == unit == systemd.path("api")
+    assert result.message == (
+        f"installed {unit} and started {API_UNIT}; it starts at login and comes back whenever "
+        "it stops."
+    )
+    assert runner.calls == [
+        ["systemctl", "--user", "show-environment"],
+        ["systemctl", "--user", "daemon-reload"],
+        ["systemctl", "--user", "enable", "--now", API_UNIT],
+    ]
+    assert unit.read_text() == systemd.render(api, "api")
+    assert stat.S_IMODE(unit.stat().st_mode) == 0o644
+    assert systemd.path().read_bytes() == daemon_unit
+    first = unit.read_bytes()
+    runner = RecordingRunner()
+    again = hooks.install("linux", runner, api, "api")
+    assert again.ok and "restarted" in again.message and unit.read_bytes() == first
+    assert runner.calls[1:] == [
+        ["systemctl", "--user", "daemon-reload"],
+        ["systemctl", "--user", "enable", API_UNIT],
+        ["systemctl", "--user", "restart", "--no-block", API_UNIT],
+    ]
+    assert hooks.api_url("linux") == "http://127.0.0.1:8470"
+    answers = {
+        ("systemctl", "--user", "is-enabled"): Completed(0, "enabled\n"),
+        ("systemctl", "--user", "is-active"): Completed(0, "active\n"),
+    }
+    runner = RecordingRunner(answers)
+    assert hooks.status("linux", runner, "api") == hooks.HookStatus(True, True, "enabled, active")
+    assert runner.calls == [
+        ["systemctl", "--user", "is-enabled", API_UNIT],
+        ["systemctl", "--user", "is-active", API_UNIT],
+    ]
+    runner = RecordingRunner()
+    gone = hooks.uninstall("linux", runner, "api")
+    assert gone.ok and gone.message == (
+        f"stopped the API (it finishes open requests first) and removed {unit}."
+    )
+    assert runner.calls == [
+        ["systemctl", "--user", "disable", "--now", "--no-block", API_UNIT],
+        ["systemctl", "--user", "daemon-reload"],
+    ]
+    assert not unit.exists() and systemd.path().read_bytes() == daemon_unit
+    assert hooks.api_url("linux") is None
+    asked = RecordingRunner()
+    assert hooks.status("linux", asked, "api") == hooks.HookStatus(
+        False, False, f"not installed (no {unit})"
+    )
+    assert asked.calls == [], "without an API unit the OS is not asked about it"
+
+
+def test_launchd_api_agent_always_comes_back(api: DaemonCommand) -> None:
+    runner = RecordingRunner()
+    result = hooks.install("macos", runner, api, "api")
+    plist = Path.home() / "Library" / "LaunchAgents" / f"{API_LABEL}.plist"
+    assert result.ok and result.path == plist == launchd.path("api")
+    log = str(api.log_directory / "api.log")
+    assert plistlib.loads(plist.read_bytes()) == {
+        "Label": API_LABEL,
+        "ProgramArguments": [PY, "-m", "daemon.api", "--host", "127.0.0.1", "--port", "8470"],
+        "WorkingDirectory": str(Path.home()),
+        "EnvironmentVariables": {"LANG": "C.UTF-8", "PATH": "/usr/local/bin:/usr/bin:/bin"},
+        "RunAtLoad": True,
+        "KeepAlive": True,
+        "StandardOutPath": log,
+        "StandardErrorPath": log,
+        "ProcessType": "Background",
+    }
+    assert runner.calls == [
+        ["launchctl", "bootout", f"gui/{UID}/{API_LABEL}"],
+        ["launchctl", "bootstrap", f"gui/{UID}", str(plist)],
+    ]
+    assert not launchd.path().exists(), "the daemon's agent is its own"
+    assert hooks.api_url("macos") == "http://127.0.0.1:8470"
+    printed = Completed(0, f"gui/{UID}/{API_LABEL} = {{\n\tstate = running\n\tpid = 77\n}}\n")
+    runner = RecordingRunner({("launchctl", "print"): printed})
+    assert hooks.status("macos", runner, "api") == hooks.HookStatus(
+        True, True, "loaded, running, pid 77"
+    )
+    assert runner.calls == [["launchctl", "print", f"gui/{UID}/{API_LABEL}"]]
+    runner = RecordingRunner()
+    gone = hooks.uninstall("macos", runner, "api")
+    assert gone.ok and gone.message == f"stopped the API and removed {plist}."
+    assert runner.calls == [["launchctl", "bootout", f"gui/{UID}/{API_LABEL}"]]
+    assert not plist.exists()
+
+
+def test_windows_api_task_xml_and_commands(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AMX_DATABASE_URL", "sqlite:////home/Ann Lee/amx.db")
+    built = api_command(DaemonCommand.build(), "0.0.0.0", 8480)
+    runner = RecordingRunner()
+    result = hooks.install("windows", runner, built, "api")
+    xml = Path(os.environ["XDG_DATA_HOME"]) / "amx-studio" / "amx-api-task.xml"
+    assert result.ok and result.path == xml == windows.path("api")
+    raw = xml.read_bytes()
+    assert raw.startswith(b"\xff\xfe")
+    task = ET.fromstring(raw)
+
+    def find(path: str) -> str | None:
+        return task.findtext("/".join(NS + part for part in path.split("/")))
+
+    assert find("RegistrationInfo/URI") == f"\\{API_TASK}"
+    assert find("Triggers/LogonTrigger/UserId") == "CORP\\ann"
+    assert find("Settings/RestartOnFailure/Count") == "255"
+    assert find("Actions/Exec/Command") == PY
+    assert find("Actions/Exec/Arguments") == (
+        '-m daemon.api --host 0.0.0.0 --port 8480 --database-url "sqlite:////home/Ann Lee/amx.db"'
+    )
+    assert runner.calls == [
+        ["schtasks", "/Create", "/TN", API_TASK, "/XML", str(xml), "/F"],
+        ["schtasks", "/Run", "/TN", API_TASK],
+    ]
+    assert hooks.api_url("windows") == "http://0.0.0.0:8480"
+    runner = RecordingRunner()
+    gone = hooks.uninstall("windows", runner, "api")
+    assert gone.ok and gone.message == f"stopped the API and deleted the task '{API_TASK}'."
+    assert runner.calls == [
+        ["schtasks", "/End", "/TN", API_TASK],
+        ["schtasks", "/Delete", "/TN", API_TASK, "/F"],
+    ]
+    assert not xml.exists()
+
+
+@pytest.mark.parametrize("platform", hooks.PLATFORMS)
+def test_api_preview_shows_the_exact_commands_and_installs_nothing(
+    platform: hooks.Platform, api: DaemonCommand
+) -> None:
+    text = hooks.preview(platform, api, "api")
+    target = hooks.path(platform, "api")
+    assert f": {target}\n" in text and "for the API" in text
+    assert hooks.hook(platform).render(api, "api").rstrip("\n") in text
+    assert not target.exists()
+    shown = [line.split("    #")[0] for line in text.split("# and then run:\n")[1].splitlines()]
+    runner = RecordingRunner()
+    assert hooks.install(platform, runner, api, "api").ok
+    join = subprocess.list2cmdline if platform == "windows" else shlex.join
+    assert shown == [join(argv) for argv in runner.calls]
+
+
+def test_no_secret_reaches_an_api_hook(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in SECRETS.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("AMX_DATABASE_URL", "postgresql+psycopg://amx:env:PGPASSWORD@db/amx")
+    built = api_command(DaemonCommand.build(), "127.0.0.1", 8470)
+    for platform in hooks.PLATFORMS:
+        text = hooks.preview(platform, built, "api")
+        for name, value in SECRETS.items():
+            assert value not in text, f"{name} leaked into the {platform} API hook"
+        assert "env:PGPASSWORD" in text
+        warnings = hooks.install(platform, RecordingRunner(), built, "api").warnings
+        assert any("$PGPASSWORD" in w for w in warnings), platform

@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-import ipaddress
 import socket
 
 import uvicorn
 
 from core.api import Core
+from daemon.api.address import DEFAULT_HOST, DEFAULT_PORT, is_loopback
 from daemon.api.app import create_app
 
-DEFAULT_HOST = "127.0.0.1"
-DEFAULT_PORT = 8470
-
-
-def is_loopback(host: str) -> bool:
-    """Whether `host` names only this machine."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+__all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "bound_socket", "is_loopback", "server"]
 
 
 def server(core: Core, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> uvicorn.Server:

@@ -10,9 +10,12 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from daemon.hooks.spec import DaemonCommand
 
+# What a hook keeps running: the daemon, or the HTTP API beside it (`install-daemon --api`).
+Which = Literal["daemon", "api"]
 KEEP_QUEUED = "schedules stay queued; they fire again when the daemon is back"
 NO_MANAGER_HINT = (
     "run `amx daemon run` under tmux instead, or keep `amx studio` open so it ticks schedules "

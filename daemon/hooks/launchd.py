@@ -14,6 +14,7 @@ from daemon.hooks.base import (
     HookStatus,
     InstallResult,
     Step,
+    Which,
     format_preview,
     password_warnings,
     read_or_none,
@@ -25,6 +26,11 @@ from daemon.hooks.spec import DaemonCommand
 
 LABEL = "com.amx-studio.daemon"
 LOG_NAME = "daemon.log"
+LABELS: dict[Which, str] = {"daemon": LABEL, "api": "com.amx-studio.api"}
+LOG_NAMES: dict[Which, str] = {"daemon": LOG_NAME, "api": "api.log"}
+# The daemon stays down after a clean, deliberate exit; the API always comes back.
+KEEP_ALIVE: dict[Which, object] = {"daemon": {"SuccessfulExit": False}, "api": True}
+WHAT: dict[Which, str] = {"daemon": "daemon", "api": "API"}
 
 
 def _uid() -> int:
@@ -37,74 +43,86 @@ def domain() -> str:
     return f"gui/{_uid()}"
 
 
-def service() -> str:
+def service(which: Which = "daemon") -> str:
     """The service target, gui/UID/LABEL."""
-    return f"{domain()}/{LABEL}"
+    return f"{domain()}/{LABELS[which]}"
 
 
-def bootout() -> list[str]:
+def bootout(which: Which = "daemon") -> list[str]:
     """Unload the agent (stops the daemon)."""
-    return ["launchctl", "bootout", service()]
+    return ["launchctl", "bootout", service(which)]
 
 
-def bootstrap() -> list[str]:
+def bootstrap(which: Which = "daemon") -> list[str]:
     """Load the agent from its plist (starts the daemon: RunAtLoad)."""
-    return ["launchctl", "bootstrap", domain(), str(path())]
+    return ["launchctl", "bootstrap", domain(), str(path(which))]
 
 
-def print_service() -> list[str]:
+def print_service(which: Which = "daemon") -> list[str]:
     """Ask launchd about the agent."""
-    return ["launchctl", "print", service()]
+    return ["launchctl", "print", service(which)]
 
 
-def path() -> Path:
+def path(which: Which = "daemon") -> Path:
     """Where the agent's plist lives."""
-    return Path.home() / "Library" / "LaunchAgents" / f"{LABEL}.plist"
+    return Path.home() / "Library" / "LaunchAgents" / f"{LABELS[which]}.plist"
 
 
-def plist(cmd: DaemonCommand) -> dict[str, Any]:
+def plist(cmd: DaemonCommand, which: Which = "daemon") -> dict[str, Any]:
     """The agent's definition as a dict."""
-    log = str(cmd.log_directory / LOG_NAME)
+    log = str(cmd.log_directory / LOG_NAMES[which])
     return {
-        "Label": LABEL,
+        "Label": LABELS[which],
         "ProgramArguments": list(cmd.argv),
         "WorkingDirectory": str(cmd.working_directory),
         "EnvironmentVariables": cmd.env,
         "RunAtLoad": True,
-        # Restart after a crash, but not after a clean, deliberate exit.
-        "KeepAlive": {"SuccessfulExit": False},
+        "KeepAlive": KEEP_ALIVE[which],
         "StandardOutPath": log,
         "StandardErrorPath": log,
         "ProcessType": "Background",
     }
 
 
-def render(cmd: DaemonCommand) -> str:
+def render(cmd: DaemonCommand, which: Which = "daemon") -> str:
     """The plist file's text."""
-    return plistlib.dumps(plist(cmd), fmt=plistlib.FMT_XML).decode("utf-8")
+    return plistlib.dumps(plist(cmd, which), fmt=plistlib.FMT_XML).decode("utf-8")
 
 
-def _steps() -> list[Step]:
+def _steps(which: Which) -> list[Step]:
     return [
-        Step(bootout(), "unloads an earlier copy; failure is fine"),
-        Step(bootstrap()),
+        Step(bootout(which), "unloads an earlier copy; failure is fine"),
+        Step(bootstrap(which)),
     ]
 
 
-def preview(cmd: DaemonCommand) -> str:
+def preview(cmd: DaemonCommand, which: Which = "daemon") -> str:
     """What `--print` shows; installs nothing."""
-    return format_preview("launchd LaunchAgent", path(), render(cmd), _steps())
+    what = "launchd LaunchAgent" + (" for the API" if which == "api" else "")
+    return format_preview(what, path(which), render(cmd, which), _steps(which))
 
 
-def install(runner: CommandRunner, cmd: DaemonCommand) -> InstallResult:
+def installed_argv(which: Which = "daemon") -> list[str] | None:
+    """The installed agent's ProgramArguments, or None when there is no plist."""
+    raw = read_or_none(path(which))
+    if raw is None:
+        return None
+    try:
+        args = plistlib.loads(raw).get("ProgramArguments", [])
+    except (plistlib.InvalidFileException, ValueError, AttributeError):
+        return []
+    return [str(a) for a in args] if isinstance(args, list) else []
+
+
+def install(runner: CommandRunner, cmd: DaemonCommand, which: Which = "daemon") -> InstallResult:
     """Write the plist, unload any earlier copy and load it again."""
-    target = path()
+    target = path(which)
     previous = read_or_none(target)
     # launchd opens the log file but does not create its directory.
     cmd.log_directory.mkdir(parents=True, exist_ok=True)
-    write_atomic(target, render(cmd).encode("utf-8"), 0o644)
-    runner.run(bootout())
-    done = runner.run(bootstrap())
+    write_atomic(target, render(cmd, which).encode("utf-8"), 0o644)
+    runner.run(bootout(which))
+    done = runner.run(bootstrap(which))
     if not done.ok:
         restore(target, previous)
         if done.returncode == 127:
@@ -118,31 +136,35 @@ def install(runner: CommandRunner, cmd: DaemonCommand) -> InstallResult:
             else ""
         )
         return InstallResult(False, f"the LaunchAgent could not be loaded ({cause}){hint}.")
+    restarts = "restarts on failure" if which == "daemon" else "comes back whenever it stops"
     return InstallResult(
         True,
-        f"installed {target} and started {LABEL}; it starts at login and restarts on failure, "
-        f"logging to {cmd.log_directory / LOG_NAME}.",
+        f"installed {target} and started {LABELS[which]}; it starts at login and {restarts}, "
+        f"logging to {cmd.log_directory / LOG_NAMES[which]}.",
         target,
         password_warnings(cmd),
     )
 
 
-def uninstall(runner: CommandRunner) -> InstallResult:
+def uninstall(runner: CommandRunner, which: Which = "daemon") -> InstallResult:
     """Unload the agent and remove its plist; the schedules themselves are untouched."""
-    target = path()
+    target = path(which)
     existed = target.exists()
-    runner.run(bootout())
+    runner.run(bootout(which))
     target.unlink(missing_ok=True)
+    keep = f"; {KEEP_QUEUED}" if which == "daemon" else ""
     if not existed:
-        return InstallResult(True, f"no LaunchAgent was installed at {target}; {KEEP_QUEUED}.")
-    return InstallResult(True, f"stopped the daemon and removed {target}; {KEEP_QUEUED}.", target)
+        return InstallResult(True, f"no LaunchAgent was installed at {target}{keep}.")
+    return InstallResult(True, f"stopped the {WHAT[which]} and removed {target}{keep}.", target)
 
 
-def status(runner: CommandRunner) -> HookStatus:
+def status(runner: CommandRunner, which: Which = "daemon") -> HookStatus:
     """Ask launchd whether the agent is loaded and running."""
-    target = path()
+    target = path(which)
     installed = target.exists()
-    done = runner.run(print_service())
+    if which == "api" and not installed:
+        return HookStatus(False, False, f"not installed (no {target})")
+    done = runner.run(print_service(which))
     if done.returncode == 127:
         return HookStatus(installed, None, "launchctl is not installed")
     if not done.ok:

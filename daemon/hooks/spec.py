@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import sys
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import platformdirs
@@ -16,8 +17,10 @@ from sqlalchemy.exc import ArgumentError
 from core.errors import InvalidInput
 from core.secrets import literal_secrets
 from core.storage.engine import ENV_URL, default_url
+from daemon.api.address import check_host, check_port
 
 APP = "amx-studio"
+API_MODULE = "daemon.api"
 # Where libpq finds passwords and services: file locations and names, never a password itself.
 LIBPQ_ENV = ("PGPASSFILE", "PGSERVICEFILE", "PGSERVICE", "PGSYSCONFDIR")
 PASSED_ENV = ("PATH", "LANG", *LIBPQ_ENV)
@@ -140,3 +143,31 @@ class DaemonCommand:
             log_directory=Path(platformdirs.user_log_dir(APP)),
             environment=tuple(sorted(env.items())),
         )
+
+
+def api_command(daemon: DaemonCommand, host: str, port: int) -> DaemonCommand:
+    """The HTTP API's command beside the daemon's: the same program, database and environment,
+    running `python -m daemon.api --host HOST --port PORT`.
+
+    Raises InvalidInput when the host is not an address or the port not a TCP port.
+    """
+    program, *rest = daemon.argv
+    if rest[:2] == ["-m", "daemon"]:
+        rest = rest[2:]
+    host = check_host(host, "api_host")
+    port = check_port(port, "api_port")
+    return replace(
+        daemon, argv=(program, "-m", API_MODULE, *rest, "--host", host, "--port", str(port))
+    )
+
+
+def listens_on(argv: Sequence[str]) -> tuple[str, int] | None:
+    """The host and port an API command line names (its last --host and --port), if any."""
+    found: dict[str, str] = {}
+    for flag, value in itertools.pairwise(argv):
+        if flag in ("--host", "--port"):
+            found[flag] = value
+    host, port = found.get("--host"), found.get("--port", "")
+    if host is None or not port.isdigit():
+        return None
+    return host, int(port)

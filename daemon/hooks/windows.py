@@ -15,6 +15,7 @@ from daemon.hooks.base import (
     HookStatus,
     InstallResult,
     Step,
+    Which,
     format_preview,
     password_warnings,
     read_or_none,
@@ -28,20 +29,46 @@ TASK = "AMX Studio Daemon"
 NS = "http://schemas.microsoft.com/windows/2004/02/mit/task"
 XML_NAME = "amx-daemon-task.xml"
 DECLARATION = '<?xml version="1.0" encoding="UTF-16"?>\n'
-END = ["schtasks", "/End", "/TN", TASK]
-RUN = ["schtasks", "/Run", "/TN", TASK]
-DELETE = ["schtasks", "/Delete", "/TN", TASK, "/F"]
-QUERY = ["schtasks", "/Query", "/TN", TASK, "/FO", "LIST", "/V"]
+TASKS: dict[Which, str] = {"daemon": TASK, "api": "AMX Studio API"}
+XML_NAMES: dict[Which, str] = {"daemon": XML_NAME, "api": "amx-api-task.xml"}
+DESCRIPTIONS: dict[Which, str] = {
+    "daemon": "AMX Studio Schedules daemon: fires queued metadata analysis runs.",
+    "api": "AMX Studio Schedules HTTP API (amx serve).",
+}
+WHAT: dict[Which, str] = {"daemon": "daemon", "api": "API"}
 
 
-def create() -> list[str]:
+def end(which: Which = "daemon") -> list[str]:
+    """Stop the task's running instance."""
+    return ["schtasks", "/End", "/TN", TASKS[which]]
+
+
+def run(which: Which = "daemon") -> list[str]:
+    """Start the task now."""
+    return ["schtasks", "/Run", "/TN", TASKS[which]]
+
+
+def delete(which: Which = "daemon") -> list[str]:
+    """Unregister the task."""
+    return ["schtasks", "/Delete", "/TN", TASKS[which], "/F"]
+
+
+def query(which: Which = "daemon") -> list[str]:
+    """Ask Task Scheduler about the task."""
+    return ["schtasks", "/Query", "/TN", TASKS[which], "/FO", "LIST", "/V"]
+
+
+END, RUN, DELETE, QUERY = end(), run(), delete(), query()
+
+
+def create(which: Which = "daemon") -> list[str]:
     """Register (or replace) the task from its XML."""
-    return ["schtasks", "/Create", "/TN", TASK, "/XML", str(path()), "/F"]
+    return ["schtasks", "/Create", "/TN", TASKS[which], "/XML", str(path(which)), "/F"]
 
 
-def path() -> Path:
+def path(which: Which = "daemon") -> Path:
     """Where the task XML is kept (schtasks reads it from here)."""
-    return Path(platformdirs.user_data_dir(APP)) / XML_NAME
+    return Path(platformdirs.user_data_dir(APP)) / XML_NAMES[which]
 
 
 def user_id() -> str:
@@ -67,14 +94,14 @@ def _sub(parent: ET.Element, tag: str, text: str | None = None) -> ET.Element:
     return child
 
 
-def task_xml(cmd: DaemonCommand) -> ET.Element:
+def task_xml(cmd: DaemonCommand, which: Which = "daemon") -> ET.Element:
     """The task definition as an element tree."""
     # xmlns is written as a plain attribute: ElementTree's default_namespace option refuses the
     # schema's unqualified attributes (version, id, Context).
     task = ET.Element("Task", {"version": "1.2", "xmlns": NS})
     info = _sub(task, "RegistrationInfo")
-    _sub(info, "Description", "AMX Studio Schedules daemon: fires queued metadata analysis runs.")
-    _sub(info, "URI", f"\\{TASK}")
+    _sub(info, "Description", DESCRIPTIONS[which])
+    _sub(info, "URI", f"\\{TASKS[which]}")
     trigger = _sub(_sub(task, "Triggers"), "LogonTrigger")
     _sub(trigger, "Enabled", "true")
     _sub(trigger, "UserId", user_id())
@@ -111,86 +138,110 @@ def task_xml(cmd: DaemonCommand) -> ET.Element:
     return task
 
 
-def render(cmd: DaemonCommand) -> str:
+def render(cmd: DaemonCommand, which: Which = "daemon") -> str:
     """The task XML's text (declared UTF-16; install writes it in UTF-16, as schtasks wants)."""
-    tree = task_xml(cmd)
+    tree = task_xml(cmd, which)
     ET.indent(tree)
     return DECLARATION + ET.tostring(tree, encoding="unicode") + "\n"
 
 
-def _steps(reinstall: bool) -> list[Step]:
-    steps = [Step(create())]
+def _steps(reinstall: bool, which: Which) -> list[Step]:
+    steps = [Step(create(which))]
     if reinstall:
-        steps.append(Step(END, "already installed: stop the old daemon; failure is fine"))
-    return [*steps, Step(RUN)]
+        note = f"already installed: stop the old {WHAT[which]}; failure is fine"
+        steps.append(Step(end(which), note))
+    return [*steps, Step(run(which))]
 
 
-def preview(cmd: DaemonCommand) -> str:
+def preview(cmd: DaemonCommand, which: Which = "daemon") -> str:
     """What `--print` shows; installs nothing."""
+    what = "Task Scheduler task XML" + (" for the API" if which == "api" else "")
     return format_preview(
-        "Task Scheduler task XML (written as UTF-16)",
-        path(),
-        render(cmd),
-        _steps(path().exists()),
+        f"{what} (written as UTF-16)",
+        path(which),
+        render(cmd, which),
+        _steps(path(which).exists(), which),
         windows=True,
     )
 
 
-def install(runner: CommandRunner, cmd: DaemonCommand) -> InstallResult:
+def installed_argv(which: Which = "daemon") -> list[str] | None:
+    """The registered task's command and arguments, split on blanks (enough for its bare
+    flags), or None when there is no task XML."""
+    raw = read_or_none(path(which))
+    if raw is None:
+        return None
+    try:
+        task = ET.fromstring(raw)
+    except ET.ParseError:
+        return []
+    ns = f"{{{NS}}}"
+    command = task.findtext(f"{ns}Actions/{ns}Exec/{ns}Command") or ""
+    args = task.findtext(f"{ns}Actions/{ns}Exec/{ns}Arguments") or ""
+    return [command, *args.split()]
+
+
+def install(runner: CommandRunner, cmd: DaemonCommand, which: Which = "daemon") -> InstallResult:
     """Write the XML, register the task (replacing an earlier one) and start it."""
-    target = path()
+    task = TASKS[which]
+    target = path(which)
     previous = read_or_none(target)
-    write_atomic(target, render(cmd).encode("utf-16"), 0o644)
-    done = runner.run(create())
+    write_atomic(target, render(cmd, which).encode("utf-16"), 0o644)
+    done = runner.run(create(which))
     if not done.ok:
         restore(target, previous)
         return InstallResult(
             False, f"schtasks could not register the task ({done.reason()}); nothing was installed."
         )
     if previous is not None:
-        runner.run(END)
-    started = runner.run(RUN)
+        runner.run(end(which))
+    started = runner.run(run(which))
     if not started.ok:
         return InstallResult(
             False,
-            f"registered the task {TASK!r} but could not start it ({started.reason()}); "
+            f"registered the task {task!r} but could not start it ({started.reason()}); "
             "it starts at your next logon.",
             target,
         )
     return InstallResult(
         True,
-        f"registered and started the task {TASK!r}; it starts at logon and restarts on failure.",
+        f"registered and started the task {task!r}; it starts at logon and restarts on failure.",
         target,
         password_warnings(cmd),
     )
 
 
-def uninstall(runner: CommandRunner) -> InstallResult:
+def uninstall(runner: CommandRunner, which: Which = "daemon") -> InstallResult:
     """End and delete the task and remove its XML; the schedules themselves are untouched."""
-    target = path()
-    runner.run(END)
-    done = runner.run(DELETE)
+    task = TASKS[which]
+    keep = f"; {KEEP_QUEUED}" if which == "daemon" else ""
+    target = path(which)
+    runner.run(end(which))
+    done = runner.run(delete(which))
     if not done.ok and "cannot find" not in done.stderr.lower():
         return InstallResult(
-            False, f"schtasks could not delete the task {TASK!r} ({done.reason()}); {KEEP_QUEUED}."
+            False, f"schtasks could not delete the task {task!r} ({done.reason()}){keep}."
         )
     target.unlink(missing_ok=True)
     if not done.ok:
-        return InstallResult(True, f"no task {TASK!r} was registered; {KEEP_QUEUED}.")
-    return InstallResult(True, f"stopped the daemon and deleted the task {TASK!r}; {KEEP_QUEUED}.")
+        return InstallResult(True, f"no task {task!r} was registered{keep}.")
+    return InstallResult(True, f"stopped the {WHAT[which]} and deleted the task {task!r}{keep}.")
 
 
-def status(runner: CommandRunner) -> HookStatus:
+def status(runner: CommandRunner, which: Which = "daemon") -> HookStatus:
     """Ask Task Scheduler whether the task exists and is running."""
-    done = runner.run(QUERY)
+    task = TASKS[which]
+    if which == "api" and not path(which).exists():
+        return HookStatus(False, False, f"no task {task!r} is registered")
+    done = runner.run(query(which))
     if done.returncode == 127:
         return HookStatus(False, None, "schtasks is not available")
     if not done.ok:
-        return HookStatus(False, False, f"no task {TASK!r} is registered")
+        return HookStatus(False, False, f"no task {task!r} is registered")
     fields = dict(
         (key.strip(), value.strip())
         for key, sep, value in (line.partition(":") for line in done.stdout.splitlines())
         if sep
     )
     state = fields.get("Status", "unknown")
-    return HookStatus(True, state == "Running", f"task {TASK!r}: {state}")
+    return HookStatus(True, state == "Running", f"task {task!r}: {state}")

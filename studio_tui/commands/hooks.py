@@ -1,13 +1,18 @@
-"""`amx schedule install-daemon | uninstall-daemon | status`: the OS hook and the firing state."""
+"""`amx schedule install-daemon | uninstall-daemon | status`: the OS hooks (the daemon's, and
+the HTTP API's beside it with `--api`) and the firing state."""
 
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
+from core.errors import InvalidInput
 from daemon import hooks
-from daemon.hooks import DaemonCommand, SubprocessRunner
+from daemon.api.address import DEFAULT_HOST, DEFAULT_PORT, exposure_warning
+from daemon.hooks import DaemonCommand, InstallResult, SubprocessRunner, api_command
 from daemon.overview import in_words, overview
 from studio_tui.commands.base import EXIT_OK, EXIT_REFUSED, Context
+from studio_tui.commands.serve import port_number
 
 PLATFORM_CHOICES = list(hooks.PLATFORMS)
 
@@ -23,35 +28,99 @@ def _runner(ctx: Context) -> hooks.CommandRunner:
     return ctx.os_hooks.runner if ctx.os_hooks else SubprocessRunner()
 
 
-def cmd_install(ctx: Context) -> int:
-    platform = _platform(ctx)
-    command = DaemonCommand.build(ctx.database_url)
-    if ctx.args.print:
-        ctx.out.write(hooks.preview(platform, command))
-        return EXIT_OK
-    result = hooks.install(platform, _runner(ctx), command)
+def _api(ctx: Context, command: DaemonCommand) -> DaemonCommand | None:
+    """The API's command when `--api` is given; refuses API options given without it."""
+    args = ctx.args
+    if not args.api:
+        if args.api_host is not None or args.api_port is not None:
+            raise InvalidInput(
+                "api",
+                "--api-host and --api-port set up the API's hook; add --api to install it too.",
+            )
+        return None
+    host = DEFAULT_HOST if args.api_host is None else args.api_host
+    return api_command(command, host, DEFAULT_PORT if args.api_port is None else args.api_port)
+
+
+def _report(ctx: Context, result: InstallResult, said: set[str]) -> None:
     (ctx.print if result.ok else ctx.err)(
         result.message if result.ok else f"error: {result.message}"
     )
     for warning in result.warnings:
+        if warning not in said:
+            said.add(warning)
+            ctx.err(f"warning: {warning}")
+
+
+def cmd_install(ctx: Context) -> int:
+    platform = _platform(ctx)
+    command = DaemonCommand.build(ctx.database_url)
+    api = _api(ctx, command)
+    api_left = api is None and hooks.path(platform, "api").exists()
+    if ctx.args.print:
+        ctx.out.write(hooks.preview(platform, command))
+        if api is not None:
+            ctx.out.write("\n" + hooks.preview(platform, api, "api"))
+        elif api_left:
+            ctx.out.write(f"\n# the API's hook at {hooks.path(platform, 'api')} is left as it is\n")
+        return EXIT_OK
+    runner = _runner(ctx)
+    said: set[str] = set()
+    result = hooks.install(platform, runner, command)
+    _report(ctx, result, said)
+    if not result.ok:
+        return EXIT_REFUSED
+    if api is None:
+        if api_left:
+            ctx.print(
+                f"left the API's hook at {hooks.path(platform, 'api')} as it is, on the database "
+                "it was installed with; `--api` reinstalls it, `amx schedule uninstall-daemon "
+                "--api-only` removes it."
+            )
+        return EXIT_OK
+    api_result = hooks.install(platform, runner, api, "api")
+    _report(ctx, api_result, said)
+    if not api_result.ok:
+        return EXIT_REFUSED
+    ctx.print(f"the API answers at {hooks.api_url(platform)} (OpenAPI at /docs).")
+    warning = exposure_warning(ctx.args.api_host or DEFAULT_HOST)
+    if warning:
         ctx.err(f"warning: {warning}")
-    return EXIT_OK if result.ok else EXIT_REFUSED
+    return EXIT_OK
 
 
 def cmd_uninstall(ctx: Context) -> int:
-    result = hooks.uninstall(_platform(ctx), _runner(ctx))
-    if not result.ok:
-        ctx.err(f"error: {result.message}")
-        return EXIT_REFUSED
-    ctx.print(result.message)
-    return EXIT_OK
+    platform, runner = _platform(ctx), _runner(ctx)
+    results: list[InstallResult] = []
+    if hooks.path(platform, "api").exists() or ctx.args.api_only:
+        results.append(hooks.uninstall(platform, runner, "api"))
+    if not ctx.args.api_only:
+        results.append(hooks.uninstall(platform, runner))
+    for result in results:
+        if not result.ok:
+            ctx.err(f"error: {result.message}")
+        else:
+            ctx.print(result.message)
+    return EXIT_OK if all(r.ok for r in results) else EXIT_REFUSED
+
+
+def _api_hook(ctx: Context) -> dict[str, Any]:
+    platform = _platform(ctx)
+    state = hooks.status(platform, _runner(ctx), "api")
+    return {
+        "installed": state.installed,
+        "active": state.active,
+        "detail": state.detail,
+        "url": hooks.api_url(platform) if state.installed else None,
+    }
 
 
 def cmd_status(ctx: Context) -> int:
     hook = hooks.status(_platform(ctx), _runner(ctx))
     data = overview(ctx.core, hook)
+    api = _api_hook(ctx)
     if ctx.args.json:
-        ctx.json(data.as_json())
+        ctx.json({**data.as_json(), "api_hook": api})
         return EXIT_OK
     if hook.installed:
         state = {True: "active", False: "installed but not active", None: "installed"}[hook.active]
@@ -60,6 +129,13 @@ def cmd_status(ctx: Context) -> int:
         ctx.print("daemon hook   not installed; `amx schedule install-daemon` installs it")
         if hook.active is None:
             ctx.print(f"              {hook.detail.split('; ', 1)[-1]}")
+    if api["installed"]:
+        state = {True: "active", False: "installed but not active", None: "installed"}[
+            api["active"]
+        ]
+        ctx.print(
+            f"api hook      {state} at {api['url'] or 'an unknown address'} ({api['detail']})"
+        )
     if data.last_seen:
         ago = in_words(int((data.last_seen - ctx.clock.now()).total_seconds()))
         alive = f"alive, {len(data.workers)} worker(s)" if data.alive else "not alive"
@@ -93,9 +169,33 @@ def register(sched: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         "--print", action="store_true", help="show what would be installed; install nothing"
     )
     p.add_argument("--platform", choices=PLATFORM_CHOICES, help="with --print: another OS's hook")
+    p.add_argument(
+        "--api",
+        action="store_true",
+        help="also keep `amx serve` (the HTTP API) running, under a second hook",
+    )
+    p.add_argument(
+        "--api-host",
+        metavar="ADDRESS",
+        help=f"with --api: the address it listens on (default {DEFAULT_HOST}; another one "
+        "reaches other machines)",
+    )
+    p.add_argument(
+        "--api-port",
+        metavar="PORT",
+        type=port_number,
+        help=f"with --api: the port (default {DEFAULT_PORT})",
+    )
     p.set_defaults(handler=cmd_install)
-    p = sched.add_parser("uninstall-daemon", help="remove the OS hook (schedules stay queued)")
+    p = sched.add_parser(
+        "uninstall-daemon", help="remove the OS hooks, the API's too (schedules stay queued)"
+    )
     p.add_argument("--platform", choices=PLATFORM_CHOICES, help=argparse.SUPPRESS)
+    p.add_argument(
+        "--api-only",
+        action="store_true",
+        help="remove only the API's hook; the daemon keeps running",
+    )
     p.set_defaults(handler=cmd_uninstall)
     p = sched.add_parser("status", help="the daemon hook, liveness, the next fire and counts")
     p.add_argument("--json", action="store_true")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-from core.errors import InvalidInput
 from studio_tui.commands.base import EXIT_OK, Context, Subparsers, whole_number
 
 
@@ -18,30 +17,14 @@ def port_number(text: str) -> int:
 
 def cmd_serve(ctx: Context) -> int:
     # Only `serve` needs the web framework: loaded here, not with the command tree.
-    from daemon.api.server import DEFAULT_HOST, bound_socket, is_loopback, server
+    from daemon.api.main import serve
+    from daemon.api.server import DEFAULT_HOST
 
-    host = ctx.args.host or DEFAULT_HOST
-    try:
-        sock = bound_socket(host, ctx.args.port)
-    except OSError as exc:
-        raise InvalidInput(
-            "port",
-            f"cannot listen on {host} port {ctx.args.port}: {exc.strerror or exc}; choose "
-            "another port or address.",
-        ) from None
-    api = server(ctx.core, host, ctx.args.port)
-    if not is_loopback(host):
-        ctx.err(
-            f"warning: serving on {host}, reachable from other machines; tokens travel in "
-            "clear text unless a TLS proxy stands in front."
-        )
-    shown = f"[{host}]" if ":" in host else host
-    ctx.print(f"serving the AMX API on http://{shown}:{ctx.args.port} (OpenAPI at /docs)")
-    ctx.out.flush()
-    try:
-        api.run(sockets=[sock])
-    finally:
-        sock.close()
+    def say(text: str) -> None:
+        ctx.print(text)
+        ctx.out.flush()
+
+    serve(ctx.core, ctx.args.host or DEFAULT_HOST, ctx.args.port, say=say, warn=ctx.err)
     return EXIT_OK
 
 
