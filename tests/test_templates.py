@@ -100,8 +100,9 @@ def test_a_required_parameter_without_value_is_refused() -> None:
     with pytest.raises(InvalidInput) as refused:
         parameter_values(template, {})
     assert refused.value.message == (
-        "template 't' needs parameter 'mail' (string), which has no default; give --param mail=…."
+        "template 't' needs parameter 'mail' (string), which has no default; give it a value."
     )
+    assert refused.value.field == "mail"
 
 
 def _with_step(step: dict[str, Any], parameters: list[dict[str, Any]] | None = None) -> TemplateDef:

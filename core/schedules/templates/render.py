@@ -30,13 +30,31 @@ def instance_name(slug: str, profile: str) -> str:
     return f"{slug} · {profile}"
 
 
+class ParameterRefused(InvalidInput):
+    """A parameter's value refused (of the wrong type, unknown to the template, or missing);
+    `field` is the parameter's name."""
+
+
+class MissingParameter(ParameterRefused):
+    """A parameter without a default that instantiating needs and was not given; a front end
+    says how to give it."""
+
+    def __init__(self, template: TemplateDef, name: str, kind: str) -> None:
+        super().__init__(
+            name,
+            f"template {template.slug!r} needs parameter {name!r} ({kind}), which has no "
+            "default; give it a value.",
+        )
+        self.template = template.slug
+
+
 def parameter_values(template: TemplateDef, given: Mapping[str, Any]) -> dict[str, Any]:
     """Every parameter's value: the given one in its type, else its default; a parameter the
     template lacks, or a required one without a value, is refused naming it."""
     unknown = sorted(set(given) - {p.name for p in template.parameters})
     if unknown:
         names = ", ".join(p.name for p in template.parameters) or "none"
-        raise InvalidInput(
+        raise ParameterRefused(
             unknown[0],
             f"template {template.slug!r} has no parameter {unknown[0]!r}; its parameters: {names}.",
         )
@@ -46,17 +64,13 @@ def parameter_values(template: TemplateDef, given: Mapping[str, Any]) -> dict[st
             try:
                 values[parameter.name] = coerce(parameter, given[parameter.name])
             except InvalidInput as exc:
-                raise InvalidInput(
+                raise ParameterRefused(
                     parameter.name, f"template {template.slug!r}: {exc.message}"
                 ) from None
         elif parameter.default is not None:
             values[parameter.name] = parameter.default
         elif parameter.required:
-            raise InvalidInput(
-                parameter.name,
-                f"template {template.slug!r} needs parameter {parameter.name!r} "
-                f"({parameter.type}), which has no default; give --param {parameter.name}=….",
-            )
+            raise MissingParameter(template, parameter.name, parameter.type)
     return values
 
 
