@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from typing import Any, Literal, TypeGuard
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -54,9 +54,14 @@ class TemplateDef(BaseModel):
         return next((p for p in self.parameters if p.name == name), None)
 
 
+def is_slug(slug: Any) -> TypeGuard[str]:
+    """Whether `slug` has a template slug's shape."""
+    return isinstance(slug, str) and _SLUG.fullmatch(slug) is not None
+
+
 def check_slug(slug: Any) -> str:
     """A template slug: lower-case letters, digits and '-', up to 80 characters."""
-    if not isinstance(slug, str) or not _SLUG.match(slug):
+    if not is_slug(slug):
         raise InvalidInput(
             "slug",
             f"slug {slug!r} is not usable; use up to 80 lower-case letters, digits and '-', "
