@@ -128,6 +128,14 @@ def test_create_then_show_the_template_and_its_document(client: httpx.Client) ->
             "parameter 'hour' is an int; 'two' is not a number.",
         ),
         ({**nightly_check(), "colour": "red"}, 422, "colour", "colour is not accepted"),
+        (nightly_check(name="Night\x00ly"), 422, "name", "name holds a NUL character"),
+        (
+            nightly_check(steps=[{"kind": "analyze", "scope": ["main", "x\x00"]}]),
+            422,
+            "steps[1].scope[2]",
+            "steps[1].scope[2] holds a NUL character; remove it.",
+        ),
+        (nightly_check(name="a\u202eb"), 422, "name", "name holds the bidirectional control"),
         ({"slug": "no-steps", "trigger": {"cron": "0 2 * * *"}}, 422, "steps", "steps is required"),
     ],
 )
@@ -176,6 +184,11 @@ def test_enable_needs_the_parameters_without_default(client: httpx.Client) -> No
     )
     assert unknown.status_code == 422 and unknown.json()["field"] == "params.day"
     assert "has no parameter 'day'; its parameters: hour, to." in unknown.json()["detail"]
+    nul = client.post(
+        f"{TEMPLATES}/nightly-check/enable/shop", json={"params": {"to": "a@b.eu\x00"}}
+    )
+    assert nul.status_code == 422 and nul.json()["field"] == "params.to"
+    assert "parameter 'to' holds a NUL character" in nul.json()["detail"]
     assert _scenarios(client) == []
 
 
