@@ -28,8 +28,8 @@ from daemon.api.template_models import (
 )
 
 router = APIRouter(prefix="/api/scheduler/templates", tags=["templates"])
-Slug = Annotated[str, Path(description="the template's slug, such as `nightly-pii`")]
-Profile = Annotated[str, Path(description="the DB profile's name")]
+Slug = Annotated[str, Path(description="the template's slug", examples=["nightly-pii"])]
+Profile = Annotated[str, Path(description="the DB profile's name", examples=["shop"])]
 
 
 def _template(core: Core, slug: str) -> TemplateOut:
