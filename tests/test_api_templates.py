@@ -5,6 +5,7 @@ replacing templates, and turning cells on and off as `amx template enable/disabl
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -329,3 +330,12 @@ def test_delete_removes_the_template_and_its_instances(client: httpx.Client) -> 
     assert client.get(f"{SCENARIOS}/{sid}/runs").status_code == 200  # its history stays
     again = client.post(TEMPLATES, json=nightly_check())
     assert again.status_code == 201 and again.json()["matrix"][0]["state"] == "off"
+
+
+def test_two_clients_enabling_one_cell_get_one_instance(client: httpx.Client) -> None:
+    url = f"{TEMPLATES}/daily-catalog-refresh/enable/shop"
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        answers = list(pool.map(lambda _: client.post(url), range(4)))
+    assert [a.status_code for a in answers] == [200] * 4, [a.text for a in answers]
+    assert len({a.json()["schedule_id"] for a in answers}) == 1
+    assert [s["name"] for s in _scenarios(client)] == ["daily-catalog-refresh · shop"]

@@ -60,7 +60,7 @@ class EnableIn(BaseModel):
     """Values for the template's parameters (those without a default must be given once)."""
 
     model_config = ConfigDict(extra="forbid")
-    params: dict[str, Any] = Field(default_factory=dict, examples=[{"hour": 3, "to": "a@b.eu"}])
+    params: dict[str, Any] = Field(default_factory=dict, examples=[{"hour": 3, "scope": ["main"]}])
 
 
 class ParameterOut(BaseModel):
