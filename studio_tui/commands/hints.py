@@ -5,7 +5,7 @@ on the command line."""
 from __future__ import annotations
 
 from core.errors import AmxError, Conflict, InvalidInput, NotFound, StorageError
-from core.schedules.templates.render import MissingParameter
+from core.schedules.templates.errors import MissingParameter
 
 # The option that sets each input the core may refuse.
 OPTIONS = {

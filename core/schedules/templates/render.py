@@ -14,6 +14,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from core.errors import InvalidInput
 from core.schedules.scenario.files import spec_of_document
 from core.schedules.spec import ScheduleSpec
+from core.schedules.templates.errors import MissingParameter, ParameterRefused
 from core.schedules.templates.model import TemplateDef, coerce
 
 _ENV = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
@@ -28,24 +29,6 @@ _TRIGGER_FIELDS = ("trigger", "timezone", "fire_at", "cron", "every", "anchor", 
 def instance_name(slug: str, profile: str) -> str:
     """The name of a template's instance for a DB profile."""
     return f"{slug} · {profile}"
-
-
-class ParameterRefused(InvalidInput):
-    """A parameter's value refused (of the wrong type, unknown to the template, or missing);
-    `field` is the parameter's name."""
-
-
-class MissingParameter(ParameterRefused):
-    """A parameter without a default that instantiating needs and was not given; a front end
-    says how to give it."""
-
-    def __init__(self, template: TemplateDef, name: str, kind: str) -> None:
-        super().__init__(
-            name,
-            f"template {template.slug!r} needs parameter {name!r} ({kind}), which has no "
-            "default; give it a value.",
-        )
-        self.template = template.slug
 
 
 def parameter_values(template: TemplateDef, given: Mapping[str, Any]) -> dict[str, Any]:
@@ -70,7 +53,7 @@ def parameter_values(template: TemplateDef, given: Mapping[str, Any]) -> dict[st
         elif parameter.default is not None:
             values[parameter.name] = parameter.default
         elif parameter.required:
-            raise MissingParameter(template, parameter.name, parameter.type)
+            raise MissingParameter(template.slug, parameter.name, parameter.type)
     return values
 
 

@@ -19,8 +19,9 @@ from core.schedules.scenario.files import changed_keys
 from core.schedules.service import ScheduleService
 from core.schedules.status import Status, check
 from core.schedules.templates.builtin import builtin_templates
+from core.schedules.templates.errors import ParameterRefused
 from core.schedules.templates.model import KEYS, TemplateDef, is_slug
-from core.schedules.templates.render import ParameterRefused, parameter_values, render_spec
+from core.schedules.templates.render import parameter_values, render_spec
 from core.schedules.views import ScheduleInfo
 from core.storage.engine import Database
 from core.storage.tables import DbProfile, Schedule, Template

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Path, Query, Response
 
 from core.api import Core
 from core.errors import InvalidInput
+from core.schedules.templates.errors import ParameterRefused
 from core.schedules.templates.model import template_def
-from core.schedules.templates.render import ParameterRefused
 from core.schedules.templates.service import Cell
 from daemon.api.deps import CoreDep, Reader, Writer
 from daemon.api.models import ScenarioOut
