@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from core.api import Core
-from core.storage.tables import ApiToken, Run, Schedule
+from core.storage.tables import ApiToken, Run, Schedule, Template
 from tests.support.api_server import served
 from tests.support.cli import Amx
 
@@ -22,6 +22,13 @@ BODY = {
     "trigger": {"cron": "0 2 * * *", "timezone": "UTC"},
     "steps": [{"kind": "analyze", "profile": "shop", "scope": ["main"]}],
 }
+TEMPLATE = {
+    "slug": "nightly-check",
+    "name": "Nightly check",
+    "parameters": [{"name": "hour", "type": "int", "default": 2}],
+    "trigger": {"cron": "0 {{ param.hour }} * * *", "timezone": "UTC"},
+    "steps": [{"kind": "analyze", "profile": "{{ profile.name }}", "scope": ["main"]}],
+}
 WRITES: list[tuple[str, str, dict[str, Any] | None]] = [
     ("POST", "/api/scheduler/scenarios", {**BODY, "name": "other"}),
     ("PATCH", "/api/scheduler/scenarios/{id}", {"retries": 1}),
@@ -29,11 +36,19 @@ WRITES: list[tuple[str, str, dict[str, Any] | None]] = [
     ("POST", "/api/scheduler/scenarios/{id}/run", None),
     ("POST", "/api/scheduler/scenarios/{id}/pause", None),
     ("POST", "/api/scheduler/scenarios/{id}/resume", None),
+    ("POST", "/api/scheduler/templates", {**TEMPLATE, "slug": "other"}),
+    ("PUT", "/api/scheduler/templates/nightly-check", {**TEMPLATE, "name": "Changed"}),
+    ("DELETE", "/api/scheduler/templates/nightly-check", None),
+    ("POST", "/api/scheduler/templates/nightly-check/enable/shop", {"params": {"hour": 4}}),
+    ("POST", "/api/scheduler/templates/nightly-check/disable/shop", None),
+    ("POST", "/api/scheduler/templates/nightly-pii/enable/shop", None),
 ]
 READS = [
     "/api/scheduler/scenarios",
     "/api/scheduler/scenarios/{id}",
     "/api/scheduler/scenarios/{id}/runs",
+    "/api/scheduler/templates",
+    "/api/scheduler/templates/nightly-check",
 ]
 
 
@@ -45,6 +60,10 @@ def site(core: Core) -> Iterator[tuple[httpx.Client, Core, int]]:
             "/api/scheduler/scenarios", json=BODY, headers={"Authorization": f"Bearer {writer}"}
         )
         assert made.status_code == 201, made.text
+        template = http.post(
+            "/api/scheduler/templates", json=TEMPLATE, headers={"Authorization": f"Bearer {writer}"}
+        )
+        assert template.status_code == 201, template.text
         yield http, core, made.json()["id"]
 
 
@@ -54,7 +73,10 @@ def _state(core: Core) -> tuple[Any, ...]:
             select(Schedule.id, Schedule.status, Schedule.version, Schedule.deleted_at)
         ).all()
         runs = session.scalar(select(Run.id).order_by(Run.id.desc()).limit(1))
-    return tuple(schedules), runs
+        templates = session.execute(
+            select(Template.slug, Template.version, Template.deleted_at).order_by(Template.slug)
+        ).all()
+    return tuple(schedules), runs, tuple(templates)
 
 
 def _bad_tokens(core: Core) -> dict[str, dict[str, str]]:
@@ -96,7 +118,7 @@ def test_no_endpoint_answers_data_without_a_token(site: tuple[httpx.Client, Core
         for why, headers in _bad_tokens(core).items():
             answer = http.get(path.format(id=sid), headers=headers)
             assert answer.status_code == 401, (path, why)
-            assert "nightly" not in answer.text
+            assert "nightly" not in answer.text and "Nightly" not in answer.text
     reader = core.tokens.create("reader", read_only=True).secret
     for path in READS:
         answer = http.get(path.format(id=sid), headers={"Authorization": f"Bearer {reader}"})

@@ -100,8 +100,9 @@ def test_a_required_parameter_without_value_is_refused() -> None:
     with pytest.raises(InvalidInput) as refused:
         parameter_values(template, {})
     assert refused.value.message == (
-        "template 't' needs parameter 'mail' (string), which has no default; give --param mail=…."
+        "template 't' needs parameter 'mail' (string), which has no default; give it a value."
     )
+    assert refused.value.field == "mail"
 
 
 def _with_step(step: dict[str, Any], parameters: list[dict[str, Any]] | None = None) -> TemplateDef:
@@ -282,3 +283,37 @@ def test_an_edit_waits_for_a_running_instance(core: Core, clock: FrozenClock) ->
     execute(core, claim)
     (done,) = core.templates.apply(parse_templates(edited, "n.yaml"))
     assert done.action == "updated" and done.instances[0].changed == ["trigger"]
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "said"),
+    [
+        ({"name": "Night\x00ly"}, "name", "name holds a NUL character; remove it."),
+        ({"description": "half \ud800"}, "description", "holds a lone surrogate \\ud800"),
+        (
+            {"steps": [{"kind": "analyze", "scope": ["main", "x\x00"]}]},
+            "steps[1].scope[2]",
+            "steps[1].scope[2] holds a NUL character; remove it.",
+        ),
+        ({"name": "a\u202eb"}, "name", "name holds the bidirectional control \\u202e"),
+    ],
+)
+def test_text_no_database_can_store_is_refused_naming_its_place(
+    data: dict[str, Any], field: str, said: str
+) -> None:
+    document = {"slug": "t", "trigger": {"cron": "0 2 * * *"},
+                "steps": [{"kind": "cache_refresh", "profile": "x"}], **data}  # fmt: skip
+    with pytest.raises(InvalidInput) as refused:
+        template_def(document)
+    assert refused.value.field == field and said in refused.value.message
+
+
+def test_a_parameter_value_holding_a_nul_is_refused() -> None:
+    template = template_def(
+        {"slug": "t", "parameters": [{"name": "note"}], "trigger": {"cron": "0 2 * * *"},
+         "steps": [{"kind": "cache_refresh", "profile": "x"}]}
+    )  # fmt: skip
+    with pytest.raises(InvalidInput) as refused:
+        parameter_values(template, {"note": "a\x00b"})
+    assert refused.value.field == "note"
+    assert "parameter 'note' holds a NUL character; remove it." in refused.value.message

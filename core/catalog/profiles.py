@@ -254,8 +254,10 @@ class ProfileService:
 
     def get_db(self, name: str) -> DbProfile:
         """The stored DB profile row, or NotFound."""
-        with self.db.read() as session:
-            row = session.scalar(select(DbProfile).where(DbProfile.name == name))
+        row = None
+        if "\x00" not in name:  # a NUL names no profile, and PostgreSQL refuses it in SQL
+            with self.db.read() as session:
+                row = session.scalar(select(DbProfile).where(DbProfile.name == name))
         if row is None:
             raise NotFound(
                 f"no DB profile named {name!r}; use an existing DB profile or add it first.",

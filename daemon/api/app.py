@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from core.api import Core
 from daemon.api import problems
-from daemon.api.routes import health, scenarios
+from daemon.api.routes import health, scenarios, templates
 
 
 def create_app(core: Core) -> FastAPI:
@@ -14,11 +14,13 @@ def create_app(core: Core) -> FastAPI:
     pages at /docs."""
     app = FastAPI(
         title="AMX Studio Schedules",
-        summary="Scenarios, their runs and the scheduler's health, as the `amx` commands see them.",
+        summary="Scenarios, their runs, templates and their enable matrix, and the scheduler's "
+        "health, as the `amx` commands see them.",
         version="1",
     )
     app.state.core = core
     problems.install(app)
     app.include_router(scenarios.router)
+    app.include_router(templates.router)
     app.include_router(health.router)
     return app

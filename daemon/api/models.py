@@ -13,6 +13,7 @@ from core.schedules.scenario.files import trigger_document
 from core.schedules.scenario.model import step_data
 from core.schedules.step_runs import StepRunInfo
 from core.schedules.views import RunInfo, ScheduleInfo
+from daemon.api.problems import MEDIA_TYPE
 from daemon.health import Health, WorkerInfo
 
 Steps = list[dict[str, Any]]
@@ -215,3 +216,15 @@ class Problem(BaseModel):
     status: int
     detail: str
     field: str | None = None
+
+
+def problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI `responses` of an endpoint's refusals: 400, 401, 422 and `codes`, each a
+    problem+json `Problem`."""
+    return {
+        code: {
+            "model": Problem,
+            "content": {MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+        for code in sorted({400, 401, 422, *codes})
+    }

@@ -5,6 +5,7 @@ on the command line."""
 from __future__ import annotations
 
 from core.errors import AmxError, Conflict, InvalidInput, NotFound, StorageError
+from core.schedules.templates.errors import MissingParameter
 
 # The option that sets each input the core may refuse.
 OPTIONS = {
@@ -35,6 +36,8 @@ COMMANDS: tuple[tuple[type[AmxError], str, str], ...] = (
 def explain(error: AmxError) -> str:
     """The core's sentence with the command line's hint for its input, when there is one."""
     message = error.message
+    if isinstance(error, MissingParameter):
+        return message.replace("give it a value", f"give --param {error.field}=…")
     option = OPTIONS.get(error.field or "")
     if isinstance(error, InvalidInput) and option is not None and option not in message:
         return f"{message.removesuffix('.')} ({option})."

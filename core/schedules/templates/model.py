@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from typing import Any, Literal, TypeGuard
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from core.errors import InvalidInput
 from core.schedules.triggers import format_interval, parse_interval
+from core.text import name_problem
 
 ParamType = Literal["profile", "scope", "string", "email", "int", "duration"]
 PARAM_TYPES: tuple[str, ...] = ("profile", "scope", "string", "email", "int", "duration")
@@ -54,15 +55,43 @@ class TemplateDef(BaseModel):
         return next((p for p in self.parameters if p.name == name), None)
 
 
+def is_slug(slug: Any) -> TypeGuard[str]:
+    """Whether `slug` has a template slug's shape."""
+    return isinstance(slug, str) and _SLUG.fullmatch(slug) is not None
+
+
 def check_slug(slug: Any) -> str:
     """A template slug: lower-case letters, digits and '-', up to 80 characters."""
-    if not isinstance(slug, str) or not _SLUG.match(slug):
+    if not is_slug(slug):
         raise InvalidInput(
             "slug",
             f"slug {slug!r} is not usable; use up to 80 lower-case letters, digits and '-', "
             "such as 'nightly-pii'.",
         )
     return slug
+
+
+def _unstorable(value: Any, field: str) -> tuple[str, str] | None:
+    """The first text in `value` no database can store (a NUL, or half of a UTF-16 pair), as
+    (field, what it holds)."""
+    if isinstance(value, str):
+        for char in value:
+            if char == "\x00":
+                return field, "a NUL character"
+            if "\ud800" <= char <= "\udfff":
+                return field, f"a lone surrogate \\u{ord(char):04x}"
+        return None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found = _unstorable(key, field) or _unstorable(item, f"{field}.{key}")
+            if found:
+                return found
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            found = _unstorable(item, f"{field}[{index + 1}]")
+            if found:
+                return found
+    return None
 
 
 def template_def(data: dict[str, Any]) -> TemplateDef:
@@ -72,10 +101,17 @@ def template_def(data: dict[str, Any]) -> TemplateDef:
         raise InvalidInput(
             unknown[0], f"{unknown[0]!r} is not a key of a template; use {', '.join(KEYS)}."
         )
+    for key, value in data.items():
+        found = _unstorable(value, key)
+        if found:
+            raise InvalidInput(found[0], f"{found[0]} holds {found[1]}; remove it.")
     slug = check_slug(data.get("slug"))
     name = data.get("name", slug)
     if not isinstance(name, str) or not name.strip() or len(name) > 120:
         raise InvalidInput("name", "name is the template's display name, 1 to 120 characters.")
+    problem = name_problem(name, "name")
+    if problem:
+        raise InvalidInput("name", problem)
     description = data.get("description") or ""
     if not isinstance(description, str):
         raise InvalidInput("description", "description is text.")
@@ -151,6 +187,9 @@ def coerce(parameter: Parameter, value: Any) -> Any:
     """A parameter's value in its type (text from a command line is converted); a wrong value
     is refused in one sentence naming the parameter."""
     name, kind = parameter.name, parameter.type
+    found = _unstorable(value, name)
+    if found:
+        raise InvalidInput(name, f"parameter {name!r} holds {found[1]}; remove it.")
     if kind == "int":
         if isinstance(value, bool):
             value = None

@@ -14,6 +14,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from core.errors import InvalidInput
 from core.schedules.scenario.files import spec_of_document
 from core.schedules.spec import ScheduleSpec
+from core.schedules.templates.errors import MissingParameter, ParameterRefused
 from core.schedules.templates.model import TemplateDef, coerce
 
 _ENV = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
@@ -36,7 +37,7 @@ def parameter_values(template: TemplateDef, given: Mapping[str, Any]) -> dict[st
     unknown = sorted(set(given) - {p.name for p in template.parameters})
     if unknown:
         names = ", ".join(p.name for p in template.parameters) or "none"
-        raise InvalidInput(
+        raise ParameterRefused(
             unknown[0],
             f"template {template.slug!r} has no parameter {unknown[0]!r}; its parameters: {names}.",
         )
@@ -46,17 +47,13 @@ def parameter_values(template: TemplateDef, given: Mapping[str, Any]) -> dict[st
             try:
                 values[parameter.name] = coerce(parameter, given[parameter.name])
             except InvalidInput as exc:
-                raise InvalidInput(
+                raise ParameterRefused(
                     parameter.name, f"template {template.slug!r}: {exc.message}"
                 ) from None
         elif parameter.default is not None:
             values[parameter.name] = parameter.default
         elif parameter.required:
-            raise InvalidInput(
-                parameter.name,
-                f"template {template.slug!r} needs parameter {parameter.name!r} "
-                f"({parameter.type}), which has no default; give --param {parameter.name}=….",
-            )
+            raise MissingParameter(template.slug, parameter.name, parameter.type)
     return values
 
 

@@ -19,7 +19,8 @@ from core.schedules.scenario.files import changed_keys
 from core.schedules.service import ScheduleService
 from core.schedules.status import Status, check
 from core.schedules.templates.builtin import builtin_templates
-from core.schedules.templates.model import KEYS, TemplateDef
+from core.schedules.templates.errors import ParameterRefused
+from core.schedules.templates.model import KEYS, TemplateDef, is_slug
 from core.schedules.templates.render import parameter_values, render_spec
 from core.schedules.views import ScheduleInfo
 from core.storage.engine import Database
@@ -211,8 +212,10 @@ class TemplateService:
         )
 
     def _row(self, session: Session, slug: str, *, lock: bool = False) -> Template:
-        query = select(Template).where(Template.slug == slug, Template.deleted_at.is_(None))
-        row = session.scalar(query.with_for_update() if lock else query)
+        row = None
+        if is_slug(slug):  # anything else names no template (and may not reach SQL: NUL)
+            query = select(Template).where(Template.slug == slug, Template.deleted_at.is_(None))
+            row = session.scalar(query.with_for_update() if lock else query)
         if row is None:
             known = session.scalars(
                 select(Template.slug).where(Template.deleted_at.is_(None)).order_by(Template.slug)
@@ -238,6 +241,40 @@ class TemplateService:
         with self.db.read() as session:
             self._row(session, slug)
             return [ScheduleInfo.of(row) for row in self._instances(session, slug)]
+
+    def create(self, definition: TemplateDef) -> TemplateInfo:
+        """Store a new template; a live template with its slug already is a Conflict (apply
+        the changed definition to update one)."""
+        self.ensure_builtins()
+        now = self.clock.now()
+        taken = Conflict(
+            f"a template {definition.slug!r} exists already; choose another slug, or apply the "
+            "changed template to update it.",
+            field="slug",
+        )
+        try:
+            with self.db.write() as session:
+                row = session.scalar(
+                    select(Template).where(Template.slug == definition.slug).with_for_update()
+                )
+                if row is not None and row.deleted_at is None:
+                    raise taken
+                if row is None:
+                    row = Template(
+                        slug=definition.slug, builtin=False, version=0, created_at=now, body={}
+                    )
+                    session.add(row)
+                row.name = definition.name
+                row.description = definition.description
+                row.body = _stored_body(definition)
+                row.default_enabled = definition.default_enabled
+                row.version = (row.version or 0) + 1
+                row.updated_at = now
+                row.deleted_at = None
+                session.flush()
+                return self._info(session, row)
+        except IntegrityError:  # created by another request at the same moment
+            raise taken from None
 
     def apply(
         self, definitions: Sequence[TemplateDef], *, dry_run: bool = False
@@ -392,8 +429,10 @@ class TemplateService:
         self.ensure_builtins()
         given = dict(params or {})
         with self.db.read() as session:  # checked first: the scope check reads no store lock
+            template = self._row(session, slug)
+            self._profile(session, profile)
             kept = self._live_instance(session, slug, profile)
-            spec, _ = self._render(session, self._row(session, slug), profile, given, kept)
+            spec, _ = self._render(session, template, profile, given, kept)
         self.schedules.check_scope(spec)
         with self.db.write() as session:
             template = self._row(session, slug, lock=True)
@@ -467,7 +506,9 @@ class TemplateService:
         )
 
     def _profile(self, session: Session, name: str) -> DbProfile:
-        row = session.scalar(select(DbProfile).where(DbProfile.name == name))
+        row = None
+        if "\x00" not in name:  # a NUL names no profile, and PostgreSQL refuses it in SQL
+            row = session.scalar(select(DbProfile).where(DbProfile.name == name))
         if row is None:
             known = session.scalars(select(DbProfile.name).order_by(DbProfile.name).limit(5))
             raise NotFound(
@@ -499,7 +540,7 @@ class TemplateService:
             if parameter.type == "profile" and parameter.name in values:
                 name = values[parameter.name]
                 if session.scalar(select(DbProfile.id).where(DbProfile.name == name)) is None:
-                    raise InvalidInput(
+                    raise ParameterRefused(
                         parameter.name,
                         f"template {definition.slug!r}: parameter {parameter.name!r} names "
                         f"no DB profile ({name!r}); give the name of an existing one.",

@@ -4,7 +4,7 @@ scenarios, and read their run history."""
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query, Response
 
@@ -15,7 +15,6 @@ from core.schedules.scenario.files import spec_from_document
 from core.schedules.service import ListQuery
 from daemon.api.deps import CoreDep, Reader, Writer
 from daemon.api.models import (
-    Problem,
     RunPage,
     RunRequested,
     RunWithSteps,
@@ -25,20 +24,11 @@ from daemon.api.models import (
     ScenarioPage,
     ScenarioPatch,
 )
-from daemon.api.problems import MEDIA_TYPE, ApiProblem
+from daemon.api.models import problem_responses as _problems
+from daemon.api.problems import ApiProblem
 
 PAGE_MAX = 500
 HISTORY = 100
-
-
-def _problems(*codes: int) -> dict[int | str, dict[str, Any]]:
-    return {
-        code: {
-            "model": Problem,
-            "content": {MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
-        }
-        for code in sorted({400, 401, 422, *codes})
-    }
 
 
 router = APIRouter(prefix="/api/scheduler/scenarios", tags=["scenarios"])
