@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-import ipaddress
-import socket
-
 import uvicorn
 
 from core.api import Core
 from daemon.api.app import create_app
+from daemon.sockets import DEFAULT_HOST as DEFAULT_HOST
+from daemon.sockets import bound_socket as bound_socket
+from daemon.sockets import is_loopback as is_loopback
 
-DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8470
-
-
-def is_loopback(host: str) -> bool:
-    """Whether `host` names only this machine."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def server(core: Core, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> uvicorn.Server:
@@ -30,13 +19,3 @@ def server(core: Core, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> uv
         create_app(core), host=host, port=port, log_level="warning", access_log=False
     )
     return uvicorn.Server(config)
-
-
-def bound_socket(host: str, port: int) -> socket.socket:
-    """A listening socket on host:port (port 0: a free one)."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.listen(2048)
-    return sock
