@@ -7,6 +7,7 @@ import io
 import os
 import shlex
 import socket
+import subprocess
 import sys
 
 import httpx
@@ -160,3 +161,18 @@ def test_a_page_from_another_site_is_refused_a_studio(sqlite_url: str) -> None:
         assert foreign.status_code == 403
     assert "refused a studio to a page from http://evil.example" in studio.err
     assert "Traceback" not in studio.err
+
+
+def test_the_terminal_studio_never_loads_the_web_server() -> None:
+    probe = (
+        "import sys\n"
+        "from studio_tui.cli import build_parser\n"
+        "import studio_tui.web.tab\n"
+        "build_parser().parse_args(['studio', '--demo'])\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('textual_serve', 'aiohttp', 'aiohttp_jinja2')))\n"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert found.stdout.strip() == "[]", found.stdout
