@@ -70,7 +70,11 @@ class StudioServer(Server):
         keys and screens between them until the tab or the server closes."""
         origin = request.headers.get("Origin")
         if not page_may_connect(origin, request.host, public_url=self.fixed_url, names=self.names):
-            log.warning("refused a studio to a page from %s (not this server's page)", origin)
+            log.warning(
+                "refused a studio to a page from %s: not this server's own page (when that is "
+                "the address people use, give it with --public-url)",
+                origin,
+            )
             raise web.HTTPForbidden(
                 text="This server starts a studio only for its own page; open it from there.\n"
             )
