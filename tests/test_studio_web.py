@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Page, sync_playwright
 
 from core.api import Core
 from core.demo import create_demo
@@ -70,11 +71,9 @@ def chromium() -> str:
 
 
 @pytest.fixture
-def browser_page(tmp_path: Path) -> Iterator[object]:
+def browser_page(tmp_path: Path) -> Iterator[Page]:
     """A page in headless Chromium with a fresh profile, driven by Playwright."""
     executable = chromium()
-    from playwright.sync_api import sync_playwright
-
     with sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
             str(tmp_path / "chromium-profile"),
@@ -117,11 +116,8 @@ def only_here(url: str) -> None:
 
 
 def test_the_studio_opens_in_a_browser_and_n_opens_the_new_schedule_dialog(
-    browser_page: object, tmp_path: Path, sqlite_url: str
+    browser_page: Page, tmp_path: Path, sqlite_url: str
 ) -> None:
-    from playwright.sync_api import Page
-
-    assert isinstance(browser_page, Page)
     page = browser_page
     only_here(sqlite_url)
     with web_studio("--database-url", sqlite_url, "studio", "--web", "--demo") as studio:
