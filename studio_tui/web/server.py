@@ -12,6 +12,7 @@ from aiohttp import WSCloseCode, web
 from textual_serve.app_service import AppService
 from textual_serve.server import Server, to_int
 
+from core.text import printable
 from studio_tui.web.origin import machine_names, page_may_connect
 
 TITLE = "AMX Studio"
@@ -73,7 +74,7 @@ class StudioServer(Server):
             log.warning(
                 "refused a studio to a page from %s: not this server's own page (when that is "
                 "the address people use, give it with --public-url)",
-                origin,
+                printable(origin or "nowhere"),
             )
             raise web.HTTPForbidden(
                 text="This server starts a studio only for its own page; open it from there.\n"
