@@ -9,20 +9,20 @@ import ipaddress
 import re
 
 from core.errors import InvalidInput
+from daemon.sockets import DEFAULT_HOST, is_loopback
 
-DEFAULT_HOST = "127.0.0.1"
+__all__ = [
+    "DEFAULT_HOST",
+    "DEFAULT_PORT",
+    "base_url",
+    "check_host",
+    "check_port",
+    "exposure_warning",
+    "is_loopback",
+]
+
 DEFAULT_PORT = 8470
 _HOSTNAME = re.compile(r"(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?")
-
-
-def is_loopback(host: str) -> bool:
-    """Whether `host` names only this machine."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def check_host(host: str, field: str = "host") -> str:

@@ -37,6 +37,9 @@ HOOK_WAIT_S = 2.0
 class SchedulesScreen(Screen[None]):
     """The main page."""
 
+    # When nothing holds focus (the terminal or browser tab lost it while a dialog was open),
+    # the table takes it back, not the first focusable widget (the hidden filter box).
+    AUTO_FOCUS = "#table"
     DEFAULT_CSS = """
     SchedulesScreen #filter { display: none; height: 3; margin: 0 1; }
     SchedulesScreen #filter.-open { display: block; }

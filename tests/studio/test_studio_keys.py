@@ -289,3 +289,26 @@ async def test_help_shows_every_schedules_page_key_under_a_heading(
         await settle(pilot)
         titles = [str(t.render()) for t in app.screen.query(".title").results(Static)]
         assert titles == list(found)
+
+
+async def test_table_takes_focus_back_when_the_studio_lost_focus_behind_a_dialog(
+    make_studio: MakeStudio,
+) -> None:
+    # A browser tab or a terminal that reports focus blurs the studio while a dialog is open;
+    # once it is back and the dialog is closed, `n` must reach the table, not the filter box.
+    from textual import events
+
+    app = make_studio(ask_missed=True)
+    async with app.run_test(size=(120, 35)) as pilot:
+        app.post_message(events.AppBlur())
+        await settle(pilot)
+        assert isinstance(app.screen, MissedScreen)
+        app.post_message(events.AppFocus())
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, SchedulesScreen)
+        assert isinstance(app.focused, ScheduleTable)
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, ScheduleDialog)

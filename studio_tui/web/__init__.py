@@ -1,0 +1,1 @@
+"""`amx studio --web`: the studio served to web browsers, one studio process per tab."""
