@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
-from daemon import hooks
-from daemon.hooks import DaemonCommand, SubprocessRunner
-from daemon.overview import in_words, overview
 from studio_tui.commands.base import EXIT_OK, EXIT_REFUSED, Context
 
-PLATFORM_CHOICES = list(hooks.PLATFORMS)
+if TYPE_CHECKING:
+    from daemon import hooks
+
+# daemon.hooks.PLATFORMS, written out: that package loads the storage layer, which the parser
+# never needs (tests/test_cli_lazy.py keeps the two the same).
+PLATFORM_CHOICES = ["linux", "macos", "windows"]
 
 
 def _platform(ctx: Context) -> hooks.Platform:
+    from daemon import hooks
+
     chosen = getattr(ctx.args, "platform", None)
     if chosen in hooks.PLATFORMS:
         return chosen  # type: ignore[no-any-return]
@@ -20,10 +25,15 @@ def _platform(ctx: Context) -> hooks.Platform:
 
 
 def _runner(ctx: Context) -> hooks.CommandRunner:
+    from daemon.hooks import SubprocessRunner
+
     return ctx.os_hooks.runner if ctx.os_hooks else SubprocessRunner()
 
 
 def cmd_install(ctx: Context) -> int:
+    from daemon import hooks
+    from daemon.hooks import DaemonCommand
+
     platform = _platform(ctx)
     command = DaemonCommand.build(ctx.database_url)
     if ctx.args.print:
@@ -39,6 +49,8 @@ def cmd_install(ctx: Context) -> int:
 
 
 def cmd_uninstall(ctx: Context) -> int:
+    from daemon import hooks
+
     result = hooks.uninstall(_platform(ctx), _runner(ctx))
     if not result.ok:
         ctx.err(f"error: {result.message}")
@@ -48,6 +60,9 @@ def cmd_uninstall(ctx: Context) -> int:
 
 
 def cmd_status(ctx: Context) -> int:
+    from daemon import hooks
+    from daemon.overview import in_words, overview
+
     hook = hooks.status(_platform(ctx), _runner(ctx))
     data = overview(ctx.core, hook)
     if ctx.args.json:
