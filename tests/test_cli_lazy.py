@@ -129,3 +129,26 @@ def test_a_core_makes_each_service_once_even_when_threads_ask_at_once(db_url: st
         assert core.catalog.profiles is core.profiles
     finally:
         core.close()
+
+
+def test_a_command_that_keeps_running_gets_garbage_collection_back() -> None:
+    # Collection pauses while a command starts, and resumes for one that keeps running.
+    code = (
+        "import gc, sys, time\n"
+        "import studio_tui.commands.schedule as schedule\n"
+        "def long_running(ctx):\n"
+        "    paused = not gc.isenabled()\n"
+        "    deadline = time.monotonic() + 60\n"
+        "    while not gc.isenabled() and time.monotonic() < deadline:\n"
+        "        time.sleep(0.05)\n"
+        "    print(paused, gc.isenabled())\n"
+        "    return 0\n"
+        "schedule.cmd_next = long_running\n"
+        "sys.argv = ['amx', 'schedule', 'next', '--every', '1h']\n"
+        "from studio_tui.cli import main\n"
+        "print(main(), gc.isenabled())\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
+    )
+    assert done.stdout.split() == ["True", "True", "0", "True"]
