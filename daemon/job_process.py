@@ -38,6 +38,7 @@ from core.schedules.run_log import RunLog
 from core.schedules.status import RunStatus
 from daemon.claim import Claimed
 from daemon.dbfile import FileIdentity, existing_only
+from daemon.options import IDLE_EXIT_S
 from daemon.settle import RETRY_BASE, finish_and_settle, release
 from daemon.tick import until_recorded
 
@@ -45,7 +46,6 @@ log = logging.getLogger("amx.daemon")
 _ROOT = Path(__file__).resolve().parent.parent
 
 
-IDLE_EXIT_S = 30.0
 WATCH_S = 0.5  # how often the job process checks its database file and its daemon
 EXIT_LOST = 4  # the job process stopped because its database file or its daemon went away
 

@@ -24,7 +24,8 @@ from core.schedules.queue import QueueSite
 from core.storage.engine import Database
 from daemon import logs
 from daemon.heartbeat import new_worker_id
-from daemon.job_process import IDLE_EXIT_S, ChildProcessRunner
+from daemon.job_process import ChildProcessRunner
+from daemon.options import IDLE_EXIT_S, add_arguments
 from daemon.worker import Worker, WorkerConfig
 
 PROG = "python -m daemon"
@@ -66,49 +67,6 @@ class DaemonOptions:
             health_port=args.health_port,
             log_file=Path(args.log_file) if args.log_file else None,
         )
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The daemon's options (all but `--database-url`), shared with `amx daemon run`."""
-    defaults = WorkerConfig(worker_id="defaults")
-    parser.add_argument(
-        "--concurrency",
-        type=int,
-        default=defaults.concurrency,
-        help=f"jobs at once (default {defaults.concurrency})",
-    )
-    parser.add_argument(
-        "--poll",
-        type=float,
-        default=defaults.poll,
-        help=f"seconds between polls (default {defaults.poll:g})",
-    )
-    parser.add_argument(
-        "--heartbeat", type=float, default=defaults.heartbeat, help="seconds between heartbeats"
-    )
-    parser.add_argument(
-        "--lease", type=float, default=defaults.lease, help="seconds a claim stays valid unrenewed"
-    )
-    parser.add_argument(
-        "--grace", type=float, default=defaults.grace, help="seconds to let jobs finish on stop"
-    )
-    parser.add_argument(
-        "--retry-base",
-        type=float,
-        default=defaults.retry_base,
-        help="seconds before the first retry; doubles each time up to 1 h "
-        f"(default {defaults.retry_base:g})",
-    )
-    parser.add_argument(
-        "--jobs-idle-exit",
-        type=float,
-        default=IDLE_EXIT_S,
-        help="jobs run in a helper process, which exits after this many seconds without work "
-        f"(default {IDLE_EXIT_S:g})",
-    )
-    parser.add_argument("--health-port", type=int, help="serve GET /health on 127.0.0.1:PORT")
-    parser.add_argument("--worker-id", help="a stable id for this worker (default: host:pid:nonce)")
-    parser.add_argument("--log-file", help="log here instead of the user log directory")
 
 
 def build_parser() -> argparse.ArgumentParser:

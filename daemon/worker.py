@@ -22,6 +22,7 @@ from daemon import heartbeat
 from daemon.claim import Claim, Claimed, claim_due
 from daemon.dbfile import FileIdentity
 from daemon.heartbeat import new_worker_id
+from daemon.options import CONCURRENCY, GRACE_S, HEARTBEAT_S, LEASE_S, POLL_S, RETRY_BASE_S
 from daemon.settle import finish_and_settle, release
 from daemon.tick import tick
 from daemon.trouble import Trouble
@@ -38,12 +39,12 @@ class WorkerConfig:
     lease must outlast the heartbeat that renews it.
     """
 
-    concurrency: int = 2
-    poll: float = 1.0
-    heartbeat: float = 30.0
-    lease: float = 90.0
-    grace: float = 30.0
-    retry_base: float = 30.0
+    concurrency: int = CONCURRENCY
+    poll: float = POLL_S
+    heartbeat: float = HEARTBEAT_S
+    lease: float = LEASE_S
+    grace: float = GRACE_S
+    retry_base: float = RETRY_BASE_S
     worker_id: str = field(default_factory=new_worker_id)
 
     def __post_init__(self) -> None:

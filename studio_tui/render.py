@@ -6,17 +6,18 @@ from __future__ import annotations
 import shlex
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from rich.cells import cell_len, set_cell_size
 
-from core.schedules.run_history import RunDetail, RunRow, ScheduleRef
-from core.schedules.scenario import SECTIONS, Step
-from core.schedules.scenario.model import step_data
-from core.schedules.step_runs import StepRunInfo
-from core.schedules.triggers import OnceTrigger
-from core.schedules.views import RunInfo, ScheduleDetail, ScheduleInfo
 from core.text import printable
+
+if TYPE_CHECKING:  # the command line imports this module before it knows it needs the core
+    from core.schedules.run_history import RunDetail, RunRow, ScheduleRef
+    from core.schedules.scenario import Step
+    from core.schedules.step_runs import StepRunInfo
+    from core.schedules.views import RunInfo, ScheduleDetail, ScheduleInfo
 
 GAP = 2  # spaces between table columns
 # What `amx schedule list` gives up first in a narrow terminal; the name keeps the most.
@@ -45,6 +46,8 @@ def clip(text: str, width: int) -> str:
 
 def fire_line(s: ScheduleInfo) -> tuple[str, str]:
     """("next fire", when), or for a one-shot that has fired ("was set for", its time)."""
+    from core.schedules.triggers import OnceTrigger
+
     if s.next_fire_at is None and isinstance(s.trigger, OnceTrigger):
         return "was set for", f"{s.trigger.fire_at:%Y-%m-%d %H:%M} {s.timezone}"
     return "next fire", local_time(s.next_fire_at, s.timezone)
@@ -158,6 +161,8 @@ def _setting(value: object) -> str:
 
 def step_line(position: int, step: Step, width: int | None = None) -> str:
     """One step of a scenario: position, kind, parallel mark (∥) and its key settings."""
+    from core.schedules.scenario.model import step_data
+
     data = {k: v for k, v in step_data(step).items() if k not in _MARKED}
     # A command reads best as a shell would show it.
     argv = data.pop("argv", None)
@@ -171,6 +176,8 @@ def step_line(position: int, step: Step, width: int | None = None) -> str:
 
 def scenario_lines(s: ScheduleInfo, width: int | None = None) -> list[str]:
     """The scenario's sections, a line a step (∥ marks steps that run in parallel)."""
+    from core.schedules.scenario import SECTIONS
+
     lines: list[str] = []
     for section in SECTIONS:
         steps: list[Step] = list(getattr(s, section))

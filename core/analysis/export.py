@@ -12,10 +12,8 @@ from typing import Any
 
 from core.analysis.annotated import AnnotatedTable, group_tables
 from core.analysis.review import ReviewService
+from core.choices import DBT_SHAPES, FORMATS
 from core.errors import AmxError, InvalidInput, NotFound
-
-FORMATS = ("json", "dbt")
-DBT_SHAPES = ("models", "sources")
 
 
 def export(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
 from pydantic import (
     BaseModel,
@@ -13,11 +13,10 @@ from pydantic import (
     model_validator,
 )
 
+from core.choices import PROVIDERS, Provider
 from core.errors import InvalidInput
 from core.secrets import ENV_NAME, KEY_WAY, http_secrets
 
-Provider = Literal["heuristic", "openai-compatible"]
-PROVIDERS: tuple[Provider, ...] = ("heuristic", "openai-compatible")
 MAX_CONCURRENCY = 32
 MAX_TIMEOUT_S = 600.0
 

@@ -10,15 +10,15 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
 from core.catalog.profiles import _check_name, _schedules_naming
+from core.choices import SECURITIES, Security
 from core.clock import Clock
 from core.errors import Conflict, InvalidInput, NotFound
-from core.notify.smtp import MailError, MailSettings, Security, probe
+from core.notify.smtp import MailError, MailSettings, probe
 from core.secrets import ENV_NAME
 from core.storage.engine import Database
 from core.storage.tables import MailProfile
 from core.text import name_key
 
-SECURITIES: tuple[Security, ...] = ("starttls", "ssl", "none")
 DEFAULT_PORTS: dict[str, int] = {"starttls": 587, "ssl": 465, "none": 25}
 _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 _HOST = re.compile(r"^[A-Za-z0-9._:\[\]-]+$")

@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from typing import Literal
 
-Security = Literal["starttls", "ssl", "none"]
+from core.choices import Security
+
 SayLevel = Literal["info", "warning"]
 
 TIMEOUT_S = 30.0

@@ -32,6 +32,7 @@ from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from core.choices import DEFAULT_DAYS, MAX_DAYS
 from core.errors import InvalidInput
 from core.schedules.triggers import Trigger, describe, dst_note, next_fire_times, zone
 from core.schedules.triggers.cron import _hour_is_wildcard
@@ -39,8 +40,6 @@ from core.schedules.triggers.dst import _cron_walls_between, _Transition, _trans
 from core.schedules.triggers.model import CronTrigger, OnceTrigger
 from core.schedules.triggers.zones import _as_utc, _fmt_clock, _resolve
 
-MAX_DAYS = 31
-DEFAULT_DAYS = 7
 # More fires than this for one schedule in one viewer day are shown as one line.
 DENSE_PER_DAY = 6
 # A run without history is expected to take this long (and fires in one minute always clash).

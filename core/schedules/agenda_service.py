@@ -10,8 +10,9 @@ from statistics import median
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.choices import DEFAULT_DAYS
 from core.clock import Clock
-from core.schedules.agenda import DEFAULT_DAYS, FIRING, Agenda, AgendaSource, build_agenda
+from core.schedules.agenda import FIRING, Agenda, AgendaSource, build_agenda
 from core.schedules.status import RunStatus
 from core.schedules.triggers import default_zone_name
 from core.storage.engine import Database

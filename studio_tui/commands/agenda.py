@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import shutil
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from core.schedules.agenda import DEFAULT_DAYS, MAX_DAYS, Agenda, check_days
-from core.schedules.triggers import default_zone_name
+from core.choices import DEFAULT_DAYS, MAX_DAYS
 from studio_tui import render
-from studio_tui.agenda_text import agenda_data, day_title, line_text, summary
 from studio_tui.commands.base import EXIT_OK, Context, Subparsers, whole_number
 from studio_tui.commands.width import output_width
+
+if TYPE_CHECKING:
+    from core.schedules.agenda import Agenda
 
 # Narrower terminals than this still get every line, cut at this width.
 MIN_WIDTH = 60
@@ -24,6 +26,8 @@ def _width(ctx: Context) -> int:
 def render_agenda(agenda: Agenda, days: int, width: int) -> str:
     """The agenda as lines no wider than `width`: a day title, then one line per fire (or per
     dense schedule), its marks after it or, when they do not fit, on the next line."""
+    from studio_tui.agenda_text import day_title, line_text, summary
+
     viewer = ZoneInfo(agenda.zone)
     today = agenda.start.astimezone(viewer).date()
     texts = {d.day: [line_text(x, viewer, agenda.names) for x in d.lines] for d in agenda.days}
@@ -63,6 +67,10 @@ def render_agenda(agenda: Agenda, days: int, width: int) -> str:
 
 
 def cmd_agenda(ctx: Context) -> int:
+    from core.schedules.agenda import check_days
+    from core.schedules.triggers import default_zone_name
+    from studio_tui.agenda_text import agenda_data
+
     days = check_days(ctx.args.days)
     agenda = ctx.core.agenda.upcoming(ctx.args.timezone or default_zone_name(), days)
     if ctx.args.json:

@@ -4,19 +4,26 @@ restore)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from core.analysis.export import DBT_SHAPES, FORMATS, export, write_atomically
-from core.analysis.revisions import RevisionService
+from core.choices import DBT_SHAPES, FORMATS
 from studio_tui import render
 from studio_tui.commands.base import EXIT_OK, Context, Subparsers, positive_id, subcommands
 
+if TYPE_CHECKING:
+    from core.analysis.revisions import RevisionService
+
 
 def _revisions(ctx: Context) -> RevisionService:
+    from core.analysis.revisions import RevisionService
+
     core = ctx.core
     return RevisionService(core.db, core.clock, core.review)
 
 
 def cmd_export(ctx: Context) -> int:
+    from core.analysis.export import export, write_atomically
+
     text = export(
         ctx.core.review,
         ctx.args.profile,

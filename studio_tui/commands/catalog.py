@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from core.catalog.scope import parse_path
-from core.catalog.service import CatalogNode, Listing
 from studio_tui.commands.base import EXIT_OK, Context, Subparsers, subcommands
+
+if TYPE_CHECKING:
+    from core.catalog.service import CatalogNode, Listing
 
 KIND_MARK = {"database": "database", "schema": "schema", "table": "table", "view": "view"}
 
@@ -54,6 +56,8 @@ def _to_json(node: CatalogNode) -> dict[str, object]:
 
 
 def cmd_show(ctx: Context) -> int:
+    from core.catalog.scope import parse_path
+
     profile = ctx.args.profile
     path = parse_path(ctx.args.path) if ctx.args.path else ()
     tree = ctx.core.catalog.tree(profile, path, depth=ctx.args.depth)

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from core.clock import iso_utc
-from daemon.heartbeat import new_worker_id
-from daemon.main import DaemonOptions, add_arguments, serve
-from daemon.tick import tick
+from daemon.options import add_arguments
 from studio_tui.commands.base import EXIT_OK, EXIT_REFUSED, Context, Subparsers, subcommands
 
 # `amx daemon run` is `python -m daemon` (daemon.main) under another name: it loads none of the
@@ -13,11 +11,15 @@ from studio_tui.commands.base import EXIT_OK, EXIT_REFUSED, Context, Subparsers,
 
 
 def cmd_run(ctx: Context) -> int:
+    from daemon.main import DaemonOptions, serve
+
     return serve(DaemonOptions.from_args(ctx.args), clock=ctx.clock, err=ctx.error_out)
 
 
 def cmd_tick(ctx: Context) -> int:
     from daemon.execute import execute
+    from daemon.heartbeat import new_worker_id
+    from daemon.tick import tick
 
     worker_id = new_worker_id()
     report = tick(ctx.core, worker_id, slots=ctx.args.max)

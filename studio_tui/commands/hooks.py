@@ -4,20 +4,25 @@ the HTTP API's beside it with `--api`) and the firing state."""
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from core.errors import InvalidInput
-from daemon import hooks
-from daemon.api.address import DEFAULT_HOST, DEFAULT_PORT, exposure_warning
-from daemon.hooks import DaemonCommand, InstallResult, SubprocessRunner, api_command
-from daemon.overview import in_words, overview
 from studio_tui.commands.base import EXIT_OK, EXIT_REFUSED, Context
 from studio_tui.commands.serve import port_number
 
-PLATFORM_CHOICES = list(hooks.PLATFORMS)
+if TYPE_CHECKING:
+    from daemon import hooks
+    from daemon.hooks import DaemonCommand, InstallResult
+
+# daemon.hooks.PLATFORMS and the API's default address, written out: those modules load the
+# storage layer, which the parser never needs (tests/test_cli_lazy.py keeps them the same).
+PLATFORM_CHOICES = ["linux", "macos", "windows"]
+API_HOST = "127.0.0.1"
+API_PORT = 8470
 
 
 def _platform(ctx: Context) -> hooks.Platform:
+    from daemon import hooks
+
     chosen = getattr(ctx.args, "platform", None)
     if chosen in hooks.PLATFORMS:
         return chosen  # type: ignore[no-any-return]
@@ -25,11 +30,16 @@ def _platform(ctx: Context) -> hooks.Platform:
 
 
 def _runner(ctx: Context) -> hooks.CommandRunner:
+    from daemon.hooks import SubprocessRunner
+
     return ctx.os_hooks.runner if ctx.os_hooks else SubprocessRunner()
 
 
 def _api(ctx: Context, command: DaemonCommand) -> DaemonCommand | None:
     """The API's command when `--api` is given; refuses API options given without it."""
+    from core.errors import InvalidInput
+    from daemon.hooks import api_command
+
     args = ctx.args
     if not args.api:
         if args.api_host is not None or args.api_port is not None:
@@ -38,8 +48,8 @@ def _api(ctx: Context, command: DaemonCommand) -> DaemonCommand | None:
                 "--api-host and --api-port set up the API's hook; add --api to install it too.",
             )
         return None
-    host = DEFAULT_HOST if args.api_host is None else args.api_host
-    return api_command(command, host, DEFAULT_PORT if args.api_port is None else args.api_port)
+    host = API_HOST if args.api_host is None else args.api_host
+    return api_command(command, host, API_PORT if args.api_port is None else args.api_port)
 
 
 def _report(ctx: Context, result: InstallResult, said: set[str]) -> None:
@@ -53,6 +63,10 @@ def _report(ctx: Context, result: InstallResult, said: set[str]) -> None:
 
 
 def cmd_install(ctx: Context) -> int:
+    from daemon import hooks
+    from daemon.api.address import exposure_warning
+    from daemon.hooks import DaemonCommand
+
     platform = _platform(ctx)
     command = DaemonCommand.build(ctx.database_url)
     api = _api(ctx, command)
@@ -83,13 +97,15 @@ def cmd_install(ctx: Context) -> int:
     if not api_result.ok:
         return EXIT_REFUSED
     ctx.print(f"the API answers at {hooks.api_url(platform)} (OpenAPI at /docs).")
-    warning = exposure_warning(ctx.args.api_host or DEFAULT_HOST)
+    warning = exposure_warning(ctx.args.api_host or API_HOST)
     if warning:
         ctx.err(f"warning: {warning}")
     return EXIT_OK
 
 
 def cmd_uninstall(ctx: Context) -> int:
+    from daemon import hooks
+
     platform, runner = _platform(ctx), _runner(ctx)
     results: list[InstallResult] = []
     if hooks.path(platform, "api").exists() or ctx.args.api_only:
@@ -105,6 +121,8 @@ def cmd_uninstall(ctx: Context) -> int:
 
 
 def _api_hook(ctx: Context) -> dict[str, Any]:
+    from daemon import hooks
+
     platform = _platform(ctx)
     state = hooks.status(platform, _runner(ctx), "api")
     return {
@@ -116,6 +134,9 @@ def _api_hook(ctx: Context) -> dict[str, Any]:
 
 
 def cmd_status(ctx: Context) -> int:
+    from daemon import hooks
+    from daemon.overview import in_words, overview
+
     hook = hooks.status(_platform(ctx), _runner(ctx))
     data = overview(ctx.core, hook)
     api = _api_hook(ctx)
@@ -177,14 +198,14 @@ def register(sched: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument(
         "--api-host",
         metavar="ADDRESS",
-        help=f"with --api: the address it listens on (default {DEFAULT_HOST}; another one "
+        help=f"with --api: the address it listens on (default {API_HOST}; another one "
         "reaches other machines)",
     )
     p.add_argument(
         "--api-port",
         metavar="PORT",
         type=port_number,
-        help=f"with --api: the port (default {DEFAULT_PORT})",
+        help=f"with --api: the port (default {API_PORT})",
     )
     p.set_defaults(handler=cmd_install)
     p = sched.add_parser(

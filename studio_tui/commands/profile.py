@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from core.catalog.llm_profiles import PROVIDERS
-from core.notify.mail_profiles import SECURITIES
-from core.storage.engine import masked
+from core.choices import PROVIDERS, SECURITIES
 from studio_tui import render
 from studio_tui.commands.base import EXIT_OK, Context, Subparsers, subcommands
 
@@ -58,6 +56,7 @@ def cmd_db_test(ctx: Context) -> int:
 def cmd_llm_test(ctx: Context) -> int:
     from core.analysis.llm.factory import annotator_for_profile
     from core.catalog.metadata import ColumnMeta, TableMeta
+    from core.storage.engine import masked
 
     row = ctx.core.profiles.get_llm(ctx.args.name)
     annotator = annotator_for_profile(row)

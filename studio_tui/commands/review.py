@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from core.analysis.review import ProposalInfo, show_value
+from typing import TYPE_CHECKING
+
 from studio_tui import render
 from studio_tui.commands.base import (
     EXIT_OK,
@@ -13,8 +14,13 @@ from studio_tui.commands.base import (
     subcommands,
 )
 
+if TYPE_CHECKING:
+    from core.analysis.review import ProposalInfo
+
 
 def _rows(items: list[ProposalInfo]) -> str:
+    from core.analysis.review import show_value
+
     rows = [
         [
             str(p.id),
@@ -46,6 +52,8 @@ def cmd_list(ctx: Context) -> int:
 
 
 def cmd_show(ctx: Context) -> int:
+    from core.analysis.review import show_value
+
     p = ctx.core.review.get(ctx.args.id)
     if ctx.args.json:
         ctx.json(p.model_dump(mode="json"))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from core.schedules.run_history import RunQuery
 from core.schedules.status import RunStatus
 from studio_tui import render
 from studio_tui.commands.base import (
@@ -18,6 +17,8 @@ from studio_tui.commands.width import output_width
 
 
 def cmd_list(ctx: Context) -> int:
+    from core.schedules.run_history import RunQuery
+
     args = ctx.args
     schedule = ctx.core.runs.schedule_of(args.schedule) if args.schedule else None
     statuses = frozenset(s.strip().lower() for s in (args.status or "").split(",") if s.strip())

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core.errors import AmxError, InvalidInput
-from core.schedules.scenario.apply import Applied, apply_documents, exported
-from core.schedules.scenario.files import ScenarioDocument, dump, parse_documents
 from studio_tui.commands.base import EXIT_OK, EXIT_REFUSED, Context, Subparsers, subcommands
+
+if TYPE_CHECKING:
+    from core.schedules.scenario.apply import Applied
+    from core.schedules.scenario.files import ScenarioDocument
 
 
 def _read(path: str) -> tuple[str, str]:
@@ -36,6 +39,9 @@ def _line(applied: Applied, dry_run: bool) -> str:
 
 
 def cmd_apply(ctx: Context) -> int:
+    from core.schedules.scenario.apply import apply_documents
+    from core.schedules.scenario.files import parse_documents
+
     documents: list[ScenarioDocument] = []
     for path in ctx.args.file:
         text, source = _read(path)
@@ -61,6 +67,9 @@ def cmd_apply(ctx: Context) -> int:
 
 
 def cmd_export(ctx: Context) -> int:
+    from core.schedules.scenario.apply import exported
+    from core.schedules.scenario.files import dump
+
     specs = exported(ctx.core.schedules, ctx.args.names)
     if not specs:
         ctx.err("no schedules to export")

@@ -4,21 +4,9 @@ from __future__ import annotations
 
 import argparse
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.errors import InvalidInput, NotFound
-from core.schedules.service import ListQuery
-from core.schedules.spec import build_spec
-from core.schedules.triggers import (
-    Trigger,
-    default_zone_name,
-    next_fire_times,
-    parse_start,
-    parse_trigger,
-    zone,
-)
-from core.schedules.views import ScheduleInfo
-from core.schedules.zone_default import configured_zone_name
 from studio_tui import render
 from studio_tui.commands import agenda, hooks, schedule_logs
 from studio_tui.commands.base import (
@@ -32,12 +20,17 @@ from studio_tui.commands.base import (
     subcommands,
     whole_number,
 )
-from studio_tui.commands.here import run_here
 from studio_tui.commands.schedule_ref import add_ref, target
 from studio_tui.commands.width import output_width
 
+if TYPE_CHECKING:  # the handlers load the core when they run; the parser never needs it
+    from core.schedules.triggers import Trigger
+    from core.schedules.views import ScheduleInfo
+
 
 def _trigger_from(args: argparse.Namespace, now: datetime, zone_name: str | None) -> Trigger | None:
+    from core.schedules.triggers import default_zone_name, parse_trigger
+
     # --fire-at takes the studio's shortcuts too: +1h, tomorrow 09:00, today 18:30.
     given: list[tuple[str, str | None]] = [
         ("once", args.fire_at),
@@ -91,6 +84,9 @@ def _said(ctx: Context, info: ScheduleInfo, verb: str) -> int:
 
 
 def cmd_add(ctx: Context) -> int:
+    from core.schedules.spec import build_spec
+    from core.schedules.zone_default import configured_zone_name
+
     zone_name = ctx.args.timezone or configured_zone_name()
     fields = _spec_fields(ctx.args, ctx.clock.now(), zone_name)
     fields.setdefault("timezone", zone_name)
@@ -110,6 +106,8 @@ def cmd_edit(ctx: Context) -> int:
 
 
 def cmd_list(ctx: Context) -> int:
+    from core.schedules.service import ListQuery
+
     statuses = frozenset(s for s in (ctx.args.status or "").split(",") if s.strip())
     query = ListQuery(
         statuses=statuses,
@@ -204,6 +202,8 @@ def _simple(method: str, verb: str) -> Handler:
 def cmd_run_now(ctx: Context) -> int:
     schedule_id = target(ctx)
     if ctx.args.here:
+        from studio_tui.commands.here import run_here
+
         return run_here(ctx, schedule_id)
     result = ctx.core.schedules.run_now(schedule_id)
     s = result.schedule
@@ -225,6 +225,8 @@ def cmd_run_now(ctx: Context) -> int:
 
 
 def cmd_next(ctx: Context) -> int:
+    from core.schedules.triggers import default_zone_name, next_fire_times, parse_start, zone
+
     args = ctx.args
     trigger = _trigger_from(args, ctx.clock.now(), args.timezone)
     if trigger is None:

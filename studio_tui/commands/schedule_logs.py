@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import json
 import time
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from core.errors import NotFound
-from core.schedules.run_log import LogLine
 from core.schedules.status import RunStatus
-from core.schedules.views import RunInfo
 from core.text import printable
 from studio_tui import render
 from studio_tui.commands.base import EXIT_OK, Context, Subparsers, positive_id
 from studio_tui.commands.schedule_ref import add_ref, target
+
+if TYPE_CHECKING:
+    from core.schedules.run_log import LogLine
+    from core.schedules.views import RunInfo
 
 FOLLOW_EVERY_S = 0.5
 _GOING = (RunStatus.RUNNING, RunStatus.QUEUED)

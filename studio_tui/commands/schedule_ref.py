@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-from core.schedules.lookup import resolve_schedule
 from studio_tui.commands.base import Context, positive_id
 
 METAVAR = "ID|NAME"
@@ -27,4 +26,6 @@ def add_ref(parser: argparse.ArgumentParser) -> None:
 
 def target(ctx: Context) -> int:
     """The id of the schedule the command line names."""
+    from core.schedules.lookup import resolve_schedule
+
     return resolve_schedule(ctx.core.db, str(ctx.args.id))

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core.errors import InvalidInput
-from core.schedules.templates.files import dump, parse_templates
-from core.schedules.templates.model import TemplateDef
-from core.schedules.templates.service import Cell, TemplateApplied
 from studio_tui import render
 from studio_tui.commands.base import (
     EXIT_OK,
@@ -18,6 +16,10 @@ from studio_tui.commands.base import (
     subcommands,
 )
 from studio_tui.commands.scenario import _read
+
+if TYPE_CHECKING:
+    from core.schedules.templates.model import TemplateDef
+    from core.schedules.templates.service import Cell, TemplateApplied
 
 _MARK = {"on": "on", "off": "off", None: "·"}
 
@@ -36,6 +38,8 @@ def _applied_lines(applied: TemplateApplied, dry_run: bool) -> list[str]:
 
 
 def cmd_apply(ctx: Context) -> int:
+    from core.schedules.templates.files import parse_templates
+
     definitions: list[TemplateDef] = []
     for path in ctx.args.file:
         text, source = _read(path)
@@ -55,6 +59,8 @@ def cmd_apply(ctx: Context) -> int:
 
 
 def cmd_export(ctx: Context) -> int:
+    from core.schedules.templates.files import dump
+
     found = ctx.core.templates.all()
     if ctx.args.slugs:
         found = [ctx.core.templates.get(slug) for slug in ctx.args.slugs]
@@ -93,6 +99,8 @@ def cmd_list(ctx: Context) -> int:
 
 
 def cmd_show(ctx: Context) -> int:
+    from core.schedules.templates.files import dump
+
     info = ctx.core.templates.get(ctx.args.slug)
     instances = ctx.core.templates.instances(ctx.args.slug)
     if ctx.args.json:

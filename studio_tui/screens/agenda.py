@@ -15,8 +15,9 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from core.api import Core
+from core.choices import DEFAULT_DAYS
 from core.errors import AmxError
-from core.schedules.agenda import DEFAULT_DAYS, Agenda, AgendaLine
+from core.schedules.agenda import Agenda, AgendaLine
 from core.schedules.triggers import default_zone_name
 from studio_tui.agenda_text import LineText, day_title, line_text, summary
 from studio_tui.keys import key_label

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import zoneinfo
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -101,8 +103,35 @@ def _load_zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
 
 
+def _is_zone_file(name: str) -> bool:
+    """Whether `name` is spelt exactly as a zone file of the system's zone database: the same
+    answer as looking it up in `available_timezones()` for a name it holds, found by reading the
+    few folders on its path instead of every file of the database."""
+    parts = name.split("/")
+    if name in _NOT_ZONES or parts[0] in ("posix", "right") or {"", ".", ".."} & set(parts):
+        return False
+    for root in zoneinfo.TZPATH:
+        folder = root
+        for part in parts:
+            try:
+                if part not in os.listdir(folder):
+                    break
+            except OSError:
+                break
+            folder = os.path.join(folder, part)
+        else:
+            try:
+                with open(folder, "rb") as file:
+                    return file.read(4) == b"TZif"
+            except OSError:
+                return False
+    return False
+
+
 def zone(name: str) -> ZoneInfo:
     """The ZoneInfo for an exact IANA zone name such as 'Europe/Paris'; refuses anything else."""
+    if _is_zone_file(name):
+        return _load_zone(name)
     known = _known_zones()
     # Exact spelling only: callers store the name as given and reload it with ZoneInfo later.
     if known and name not in known.values():
