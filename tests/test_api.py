@@ -18,7 +18,7 @@ import pytest
 from core.api import Core
 from core.clock import FrozenClock
 from daemon import heartbeat
-from tests.support.api_server import served
+from tests.support.api_server import api_client, served
 
 PROBLEM = "application/problem+json"
 
@@ -38,13 +38,7 @@ def nightly(name: str = "nightly", **extra: Any) -> dict[str, Any]:
 
 @pytest.fixture
 def client(core: Core) -> Iterator[httpx.Client]:
-    secret = core.tokens.create("tests").secret
-    with (
-        served(core) as url,
-        httpx.Client(
-            base_url=url, headers={"Authorization": f"Bearer {secret}"}, timeout=30
-        ) as http,
-    ):
+    with api_client(core) as http:
         yield http
 
 

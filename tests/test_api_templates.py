@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from core.api import Core
-from tests.support.api_server import served
+from tests.support.api_server import api_client
 
 PROBLEM = "application/problem+json"
 TEMPLATES = "/api/scheduler/templates"
@@ -39,13 +39,7 @@ def nightly_check(**extra: Any) -> dict[str, Any]:
 
 @pytest.fixture
 def client(core: Core) -> Iterator[httpx.Client]:
-    secret = core.tokens.create("tests").secret
-    with (
-        served(core) as url,
-        httpx.Client(
-            base_url=url, headers={"Authorization": f"Bearer {secret}"}, timeout=30
-        ) as http,
-    ):
+    with api_client(core) as http:
         yield http
 
 

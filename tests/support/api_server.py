@@ -7,6 +7,8 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import httpx
+
 from core.api import Core
 from daemon.api.server import bound_socket, server
 
@@ -30,3 +32,12 @@ def served(core: Core) -> Iterator[str]:
         api.should_exit = True
         thread.join(timeout=20)
         sock.close()
+
+
+@contextmanager
+def api_client(core: Core, token_name: str = "tests") -> Iterator[httpx.Client]:
+    """An httpx client of the API over `core`, with a fresh read-write token."""
+    secret = core.tokens.create(token_name).secret
+    headers = {"Authorization": f"Bearer {secret}"}
+    with served(core) as url, httpx.Client(base_url=url, headers=headers, timeout=30) as http:
+        yield http

@@ -5,6 +5,7 @@ template's row first, so toggles of a template follow one another and the last o
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -130,6 +131,23 @@ def _definition(row: Template) -> TemplateDef:
         default_enabled=row.default_enabled,
         body={k: v for k, v in row.body.items() if k != "parameters"},
     )
+
+
+def _write_row(
+    session: Session, row: Template | None, definition: TemplateDef, now: datetime
+) -> Template:
+    """`row` (or a new one) holding `definition`, one version on, live again."""
+    if row is None:
+        row = Template(slug=definition.slug, builtin=False, version=0, created_at=now, body={})
+        session.add(row)
+    row.name = definition.name
+    row.description = definition.description
+    row.body = _stored_body(definition)
+    row.default_enabled = definition.default_enabled
+    row.version = (row.version or 0) + 1
+    row.updated_at = now
+    row.deleted_at = None
+    return row
 
 
 def _stored_body(definition: TemplateDef) -> dict[str, Any]:
@@ -259,18 +277,7 @@ class TemplateService:
                 )
                 if row is not None and row.deleted_at is None:
                     raise taken
-                if row is None:
-                    row = Template(
-                        slug=definition.slug, builtin=False, version=0, created_at=now, body={}
-                    )
-                    session.add(row)
-                row.name = definition.name
-                row.description = definition.description
-                row.body = _stored_body(definition)
-                row.default_enabled = definition.default_enabled
-                row.version = (row.version or 0) + 1
-                row.updated_at = now
-                row.deleted_at = None
+                row = _write_row(session, row, definition, now)
                 session.flush()
                 return self._info(session, row)
         except IntegrityError:  # created by another request at the same moment
@@ -359,18 +366,7 @@ class TemplateService:
             row = session.scalar(
                 select(Template).where(Template.slug == definition.slug).with_for_update()
             )
-            if row is None:
-                row = Template(
-                    slug=definition.slug, builtin=False, version=0, created_at=now, body={}
-                )
-                session.add(row)
-            row.name = definition.name
-            row.description = definition.description
-            row.body = _stored_body(definition)
-            row.default_enabled = definition.default_enabled
-            row.version = (row.version or 0) + 1
-            row.updated_at = now
-            row.deleted_at = None
+            row = _write_row(session, row, definition, now)
             for schedule_id, version, spec in updates:
                 instance = session.get(Schedule, schedule_id)
                 if instance is not None and instance.deleted_at is None:
