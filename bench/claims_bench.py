@@ -69,6 +69,7 @@ def release(core: Core) -> None:
 
 def measure(folder: Path, rows: int, seconds: float, rounds: int) -> tuple[float, float, float]:
     """Best claims/s for batches of 1 and 10, and best plain writes/s, over `rounds` rounds."""
+    folder.mkdir(parents=True, exist_ok=True)
     core = Core.open(f"sqlite:///{folder / 'claims.db'}")
     try:
         core.profiles.add_db("shop", f"sqlite:///{folder / 'shop.db'}", create=True)
@@ -86,6 +87,13 @@ def measure(folder: Path, rows: int, seconds: float, rounds: int) -> tuple[float
         core.close()
 
 
+def claims_line(one: float, ten: float, baseline: float) -> str:
+    """The figures as one line, with the ratio and its target."""
+    return (f"claims per second on SQLite: {one:,.0f} (batches of 1), {ten:,.0f} (batches of 10); "
+            f"baseline single-row write transactions {baseline:,.0f}/s "
+            f"(claim/baseline {one / baseline:.2f}x, target >= {TARGET:g}x)")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=100_000)
@@ -94,9 +102,7 @@ def main() -> None:
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="amx-bench-"))
     one, ten, baseline = measure(folder, args.rows, args.seconds, args.rounds)
-    print(f"claims per second on SQLite: {one:,.0f} (batches of 1), {ten:,.0f} (batches of 10); "
-          f"baseline single-row write transactions {baseline:,.0f}/s "
-          f"(claim/baseline {one / baseline:.2f}x, target >= {TARGET:g}x)")  # fmt: skip
+    print(claims_line(one, ten, baseline))
 
 
 if __name__ == "__main__":
