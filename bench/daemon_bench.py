@@ -25,7 +25,7 @@ from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.claims_bench import claims_line, measure
+from bench.claims_bench import claims_lines, measure
 from bench.queue_probe import fill, pct
 from core.api import Core
 from core.schedules.spec import build_spec
@@ -163,7 +163,7 @@ def main() -> None:
                         args.jobs, args)  # fmt: skip
         finally:
             cluster.stop()
-    print(claims_line(*measure(folder / "claims", rows=100_000, seconds=3, rounds=1)))
+    print(claims_lines(*measure(folder / "claims", rows=100_000, seconds=3, rounds=1)))
 
 
 if __name__ == "__main__":
