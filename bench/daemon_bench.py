@@ -3,8 +3,8 @@
 Prints: firing lateness p50/p99 over 1,000 fires at the default 1 s poll and at a 50 ms poll;
 idle worker RSS and CPU over 60 s with 10,000 pending schedules, before any job ran and after 20
 jobs (once their job process has exited), and the latter on PostgreSQL too when its server
-programs are installed; claims per second, with a baseline of plain
-single-row updates measured in the same run.
+programs are installed; claims per second, with a baseline of plain single-row write
+transactions measured in the same run (bench/claims_bench.py, which also runs alone).
 
     .venv/bin/python bench/daemon_bench.py [--fires 1000] [--idle 60]
 """
@@ -25,12 +25,12 @@ from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.claims_bench import claims_lines, measure
 from bench.queue_probe import fill, pct
 from core.api import Core
 from core.schedules.spec import build_spec
 from core.schedules.triggers import once
 from core.storage.tables import Run
-from daemon.claim import claim_due
 from tests.support.daemons import start, wait_until
 from tests.support.pg import find_bindir, start_cluster
 from tests.support.shop import make_shop
@@ -121,29 +121,6 @@ def idle(
     return rss, 100 * used / wall, job_peak
 
 
-def claims_per_second(folder: Path, rows: int) -> tuple[float, float, float]:
-    url = f"sqlite:///{folder / 'claims.db'}"
-    core = Core.open(url)
-    core.profiles.add_db("shop", f"sqlite:///{folder / 'shop.db'}", create=True)
-    fill(core, rows)
-    now = datetime(2027, 1, 1, tzinfo=UTC)  # every pending row is due
-    lease = timedelta(seconds=90)
-    rates = []
-    for batch in (1, 10):
-        claimed, started = 0, time.perf_counter()
-        while time.perf_counter() - started < 3:
-            claimed += len(claim_due(core.db, now, "bench", batch, lease))
-        rates.append(claimed / (time.perf_counter() - started))
-    updates, started = 0, time.perf_counter()
-    while time.perf_counter() - started < 3:
-        with core.db.write() as session:
-            session.execute(text("UPDATE workers SET pid = pid WHERE id = 'none'"))
-        updates += 1
-    baseline = updates / (time.perf_counter() - started)
-    core.close()
-    return rates[0], rates[1], baseline
-
-
 def report_idle(
     where: str, figures: tuple[float, float, float | None], jobs: int, args: argparse.Namespace
 ) -> None:
@@ -186,10 +163,7 @@ def main() -> None:
                         args.jobs, args)  # fmt: skip
         finally:
             cluster.stop()
-    one, ten, baseline = claims_per_second(folder, 20_000)
-    print(f"claims per second on SQLite: {one:,.0f} (batches of 1), {ten:,.0f} (batches of 10); "
-          f"baseline single-row write transactions {baseline:,.0f}/s "
-          f"(claim/baseline {one / baseline:.2f}x)")  # fmt: skip
+    print(claims_lines(*measure(folder / "claims", rows=100_000, seconds=3, rounds=1)))
 
 
 if __name__ == "__main__":

@@ -2,10 +2,11 @@
 
 PostgreSQL: one statement, a CTE that picks due rows `FOR UPDATE SKIP LOCKED`, an `UPDATE …
 RETURNING` that claims them and an `INSERT … SELECT` of their Run rows, in one round trip.
-SQLite: inside a `BEGIN IMMEDIATE` transaction (one writer at a time, so the due rows cannot
-change between the pick and the claim), one `UPDATE … WHERE id IN (the due rows) RETURNING` and
-one multi-row `INSERT … RETURNING` of the Run rows, sent straight to the driver: a claim is the
-daemon's hottest write and SQLAlchemy's statement handling cost several times the SQLite work.
+SQLite: on a pooled driver connection inside `BEGIN IMMEDIATE` (one writer at a time, so the
+rows picked cannot change before they are claimed), one `UPDATE … RETURNING` of the run-now
+requests, one `UPDATE … WHERE id IN (the due rows) RETURNING` of the schedules and one multi-row
+`INSERT … RETURNING` of their Run rows. A claim is the daemon's hottest write: a session's
+bookkeeping and SQLAlchemy's statement handling cost several times the SQLite work.
 Either way the runs go in with the claim, and their UNIQUE (schedule_id, scheduled_for) is the
 backstop.
 """
@@ -83,10 +84,17 @@ _SQLITE_RUN_COLUMNS = (
     "lease_s, created_at"
 )
 
-_SQLITE_QUEUED_ANY = (
-    "SELECT 1 FROM runs r JOIN schedules s ON s.id = r.schedule_id "
-    "WHERE r.status = 'queued' AND s.deleted_at IS NULL LIMIT 1"
+# Run-now requests. The writer holds the lock, so the rows picked are the rows changed.
+_SQLITE_QUEUED = """
+UPDATE runs
+SET status = 'running', worker_id = ?, started_at = ?, lease_until = ?, lease_s = ?
+WHERE id IN (
+    SELECT r.id FROM runs r JOIN schedules s ON s.id = r.schedule_id
+    WHERE r.status = 'queued' AND s.deleted_at IS NULL AND r.scheduled_for <= ?
+    ORDER BY r.id LIMIT ?
 )
+RETURNING id, schedule_id, scheduled_for, trigger, attempt
+"""
 
 _QUEUED = """
 SELECT r.id FROM runs r JOIN schedules s ON s.id = r.schedule_id
@@ -115,26 +123,22 @@ def claim_due(
     """Claim up to `limit` units: queued run-now requests first, then due occurrences."""
     if limit <= 0:
         return []
+    if db.is_sqlite:
+        with db.sqlite_write() as driver:
+            return _claim_sqlite(driver, now, worker_id, limit, lease)
     claimed: list[Claimed] = []
     with db.write() as session:
-        if _is_pg(session):
-            claimed += _claim_queued(session, now, worker_id, limit, lease)
-            if len(claimed) < limit:
-                claimed += _claim_schedules(session, now, worker_id, limit - len(claimed), lease)
-            return claimed
-        driver = session.connection().connection.driver_connection  # BEGIN IMMEDIATE is sent
-        assert isinstance(driver, sqlite3.Connection)
-        if driver.execute(_SQLITE_QUEUED_ANY).fetchone():  # run-now requests: rare, via the ORM
-            claimed += _claim_queued(session, now, worker_id, limit, lease)
+        claimed += _claim_queued(session, now, worker_id, limit, lease)
         if len(claimed) < limit:
-            claimed += _claim_sqlite(driver, now, worker_id, limit - len(claimed), lease)
+            claimed += _claim_schedules(session, now, worker_id, limit - len(claimed), lease)
     return claimed
 
 
 def _claim_queued(
     session: Session, now: datetime, worker_id: str, limit: int, lease: timedelta
 ) -> list[Claimed]:
-    sql = _QUEUED + (" FOR UPDATE OF r SKIP LOCKED" if _is_pg(session) else "")
+    """PostgreSQL: run-now requests, each claimed if still queued."""
+    sql = _QUEUED + " FOR UPDATE OF r SKIP LOCKED"
     ids = [row[0] for row in session.execute(_sql(sql), {"n": limit, "now": now})]
     found = []
     for run_id in ids:
@@ -183,37 +187,41 @@ def _stamp(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
+def _time(stamp: str) -> datetime:
+    """A time read back from a UTC column on SQLite, aware."""
+    return datetime.fromisoformat(stamp).replace(tzinfo=UTC)
+
+
 def _claim_sqlite(
     driver: sqlite3.Connection, now: datetime, worker_id: str, limit: int, lease: timedelta
 ) -> list[Claimed]:
+    """SQLite, inside the caller's BEGIN IMMEDIATE: run-now requests, then due occurrences
+    and the runs they start."""
     check("claim", Status.PENDING, Status.RUNNING, what="a due schedule")
-    at, until = _stamp(now), _stamp(now + lease)
-    won = driver.execute(_SQLITE_CLAIM, (worker_id, until, at, at, limit)).fetchall()
+    at, until, lease_s = _stamp(now), _stamp(now + lease), lease.total_seconds()
+    queued = driver.execute(_SQLITE_QUEUED, (worker_id, at, until, lease_s, at, limit)).fetchall()
+    claimed = [
+        Claimed(rid, sid, _time(due), trigger, attempt)
+        for rid, sid, due, trigger, attempt in sorted(queued)
+    ]
+    if len(claimed) >= limit:
+        return claimed
+    won = driver.execute(_SQLITE_CLAIM, (worker_id, until, at, at, limit - len(claimed))).fetchall()
     if not won:
-        return []
+        return claimed
     won.sort(key=lambda row: (row[1], row[0]))
     values: list[Any] = []
     for sid, due, retries, *_ in won:
         trigger = "retry" if retries else "schedule"
         values += [sid, due, trigger, retries + 1, RunStatus.RUNNING.value, worker_id, at, until]
-        values += [lease.total_seconds(), at]
+        values += [lease_s, at]
     rows = ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(won))
     inserted = driver.execute(
         f"INSERT INTO runs ({_SQLITE_RUN_COLUMNS}) VALUES {rows} RETURNING id, schedule_id",
         values,
     ).fetchall()
     run_of = {sid: run_id for run_id, sid in inserted}
-    return [
-        Claimed(
-            run_of[sid],
-            sid,
-            datetime.fromisoformat(due).replace(tzinfo=UTC),
-            "retry" if retries else "schedule",
-            retries + 1,
-        )
+    return claimed + [
+        Claimed(run_of[sid], sid, _time(due), "retry" if retries else "schedule", retries + 1)
         for sid, due, retries, *_ in won
     ]
-
-
-def _is_pg(session: Session) -> bool:
-    return session.get_bind().dialect.name == "postgresql"

@@ -353,6 +353,41 @@ class Database:
             yield session
 
     @contextmanager
+    def sqlite_write(self) -> Iterator[sqlite3.Connection]:
+        """SQLite only: a `BEGIN IMMEDIATE` write transaction on a pooled driver connection,
+        committed when the block ends and rolled back on any error. For the hottest writes,
+        where a session's own bookkeeping would cost more than the statements; a lock held past
+        the busy timeout is the same StorageError as from `write`."""
+        if not self.is_sqlite:
+            raise StorageError("a driver-level SQLite write was asked of a non-SQLite database.")
+        try:
+            pooled = self.engine.raw_connection()
+        except DBAPIError as exc:
+            if _is_sqlite_locked(exc):
+                raise StorageError(self._locked(), field="busy") from None
+            raise StorageError(self._unreachable(exc)) from None
+        try:
+            driver = pooled.driver_connection
+            assert isinstance(driver, sqlite3.Connection)
+            try:
+                driver.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                if _is_sqlite_locked(exc):
+                    raise StorageError(self._locked(), field="busy") from None
+                raise
+            try:
+                yield driver
+                driver.execute("COMMIT")
+            except BaseException as exc:
+                if driver.in_transaction:
+                    driver.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.Error) and _is_sqlite_locked(exc):
+                    raise StorageError(self._locked(), field="busy") from None
+                raise
+        finally:
+            pooled.close()
+
+    @contextmanager
     def _guard(self) -> Iterator[None]:
         try:
             yield
