@@ -27,6 +27,7 @@ from core.schedules.spec import (
     with_anchor,
 )
 from core.schedules.status import RunStatus, Status, check
+from core.schedules.text_search import text_filter, uses_index
 from core.schedules.triggers import (
     AfterTrigger,
     IntervalTrigger,
@@ -134,6 +135,7 @@ class ScheduleService:
         self.db = db
         self.clock = clock
         self.scope_check = scope_check
+        self._scan_text = False  # benchmarks: the text filter's full-scan baseline
 
     # -- creating and editing -------------------------------------------------------------
 
@@ -471,13 +473,7 @@ class ScheduleService:
             )
         text = query.text.strip()
         if text:
-            like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            # SQLite's LIKE ignores ASCII case already; its ILIKE would wrap both sides in lower().
-            columns = (Schedule.name, cast(Schedule.scope, String))
-            if self.db.is_sqlite:
-                where.append(or_(*(c.like(like, escape="\\") for c in columns)))
-            else:
-                where.append(or_(*(c.ilike(like, escape="\\") for c in columns)))
+            where.extend(text_filter(self.db, text, scan=self._scan_text))
         return where
 
     def list(self, query: ListQuery | None = None) -> Page:
@@ -498,8 +494,9 @@ class ScheduleService:
         page = select(Schedule).where(*where).order_by(*order).offset(query.offset)
         with self.db.read() as session:
             total: int | None = None
-            if query.text.strip():
-                # A text filter scans the table anyway: count in the same pass.
+            text = query.text.strip()
+            if text and not uses_index(self.db, text, scan=self._scan_text):
+                # A text filter that scans the table counts in the same pass.
                 found = session.execute(
                     page.add_columns(func.count().over().label("total")).limit(query.limit)
                 ).all()
