@@ -149,7 +149,7 @@ def scan_timings(core: Core, query: ListQuery, repeat: int) -> tuple[object, lis
     with core.db.engine.begin() as conn:
         kept = conn.exec_driver_sql(
             "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'schedules' "
-            "AND indexname LIKE '%\\_trgm'"
+            "AND right(indexname, 5) = '_trgm'"
         ).all()
         for name, _ in kept:
             conn.exec_driver_sql(f"DROP INDEX {name}")

@@ -71,13 +71,15 @@ def upgrade() -> None:
                 for statement in SQLITE_UP:
                     bind.exec_driver_sql(statement)
         except DBAPIError as exc:  # an SQLite built without FTS5 or its trigram tokenizer
-            log.warning("schedule text index not created (%s); the text filter scans", exc.orig)
+            log.warning(
+                "schedule text index not created (%s); the text filter scans", _first_line(exc)
+            )
         return
     try:
         with bind.begin_nested():
             bind.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
     except DBAPIError as exc:  # no privilege, or the extension is not installed
-        log.warning("pg_trgm not available (%s); the text filter scans", exc.orig)
+        log.warning("pg_trgm not available (%s); the text filter scans", _first_line(exc))
         return
     for statement in POSTGRES_UP:
         bind.exec_driver_sql(statement)
@@ -87,3 +89,7 @@ def downgrade() -> None:
     bind = op.get_bind()
     for statement in SQLITE_DOWN if bind.dialect.name == "sqlite" else POSTGRES_DOWN:
         bind.exec_driver_sql(statement)
+
+
+def _first_line(exc: DBAPIError) -> str:
+    return str(exc.orig).strip().splitlines()[0]
