@@ -502,6 +502,19 @@ class ScheduleService:
                 ).all()
                 rows = [r[0] for r in found]
                 total = int(found[0][1]) if found else None
+            elif text:
+                # Through the index: the page's ids and the total in one pass over the matches,
+                # then only the page's rows are read whole.
+                ids = page.with_only_columns(Schedule.id, func.count().over().label("total"))
+                found = session.execute(ids.limit(query.limit)).all()
+                total = int(found[0][1]) if found else None
+                by_id = {
+                    r.id: r
+                    for r in session.scalars(
+                        select(Schedule).where(Schedule.id.in_([f[0] for f in found]))
+                    )
+                }
+                rows = [by_id[f[0]] for f in found if f[0] in by_id]  # gone since: left out
             else:
                 rows = list(session.scalars(page.limit(query.limit)).all())
             if total is None:

@@ -49,4 +49,6 @@ def text_filter(db: Database, text: str, *, scan: bool = False) -> list[ColumnEl
 
 def uses_index(db: Database, text: str, *, scan: bool = False) -> bool:
     """Whether `text_filter` reads the trigram table for `text`."""
-    return db.is_sqlite and not scan and len(text) >= INDEXED_LENGTH and db.has_text_index
+    if not db.is_sqlite:
+        return not scan and len(text) >= INDEXED_LENGTH
+    return not scan and len(text) >= INDEXED_LENGTH and db.has_text_index
