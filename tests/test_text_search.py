@@ -29,7 +29,7 @@ from tests.test_service import spec
 ODD = [
     "100% done", "under_score", "back\\slash", "it's quoted", 'say "hi"', 'a""b', "a AND b",
     "x OR y", "NOT this", "star*", "NEAR(a b)", "col:umn", "^caret", "{x y}", "(paren)",
-    "Crème brûlée", "CRÈME", "Straße", "STRASSE", "İstanbul", "ıi", "K kelvin", "ſ long s",  # noqa: RUF001
+    "Crème brûlée", "CRÈME", "Straße", "STRASSE", "İstanbul", "ıi", "\u212aelvin sign", "ſ long s",  # noqa: RUF001
     "日本語テーブル", "emoji 🎉 party", "tab\there", "naïve café", "%_\\", "'''", '"""',
     "ab", "a", "Ünïcödé", "ünïcödé", "MiXeD CaSe", "mixed case",
 ]  # fmt: skip
@@ -41,7 +41,7 @@ QUERIES = [
     "{x", "(paren)", "crème", "CRÈME", "Crè", "brû", "straße", "strasse", "İst", "ist", "kel",
     "KELVIN", "long", "ſ l", "日本語", "本語テ", "🎉", "🎉 p", "tab\th", "café", "CAFÉ", "ünï",  # noqa: RUF001
     "ÜNÏ", "mixed", "MIXED CASE", "ed ca", "refunds_20", "\\u00e9", "u00", "zzz-nothing", "ab",
-    "a", "ü", "  orders  ", "[\"", "\", \"",
+    "a", "ü", "  orders  ", "[\"", "\", \"", '"""', "'''", "%_\\", 'a""b',
 ]  # fmt: skip
 
 

@@ -48,7 +48,8 @@ def text_filter(db: Database, text: str, *, scan: bool = False) -> list[ColumnEl
 
 
 def uses_index(db: Database, text: str, *, scan: bool = False) -> bool:
-    """Whether `text_filter` reads the trigram table for `text`."""
+    """Whether `text` takes the indexed path: SQLite's trigram table, or on PostgreSQL any text
+    the pg_trgm indexes can serve (they may be missing; the same query then scans)."""
     if not db.is_sqlite:
         return not scan and len(text) >= INDEXED_LENGTH
     return not scan and len(text) >= INDEXED_LENGTH and db.has_text_index
