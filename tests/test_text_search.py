@@ -203,6 +203,21 @@ def test_sqlite_text_of_three_characters_reads_the_trigram_table(
     core.close()
 
 
+def test_sqlite_without_the_triggers_scans_instead_of_reading_a_stale_index(
+    sqlite_url: str, clock: FrozenClock
+) -> None:
+    core = Core.open(sqlite_url, clock)
+    _fill(core, 40)
+    core.close()
+    with create_engine(sqlite_url).begin() as conn:  # as a table rebuild would leave it
+        conn.exec_driver_sql("DROP TRIGGER schedule_text_update")
+        conn.exec_driver_sql("UPDATE schedules SET name = 'renamed ' || id WHERE id = 5")
+    core = Core.open(sqlite_url, clock)
+    assert not core.db.has_text_index
+    assert _matching(core, "renamed") == [5]
+    core.close()
+
+
 @pytest.mark.postgres
 def test_postgres_text_filter_uses_the_trigram_indexes(
     pg_cluster: object, clock: FrozenClock

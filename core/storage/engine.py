@@ -320,15 +320,20 @@ class Database:
 
     @property
     def has_text_index(self) -> bool:
-        """Whether SQLite's trigram table `schedule_text` is there (an SQLite built without FTS5
-        upgrades without it); looked up once."""
+        """Whether SQLite's trigram table `schedule_text` is there with the triggers that keep it
+        in step (an SQLite built without FTS5 upgrades without it; an upgrade that rebuilt the
+        schedules table without its triggers leaves it stale); looked up once."""
         if self._text_index is None:
             with self.engine.connect() as conn:
-                found = conn.exec_driver_sql(
-                    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schedule_text'"
-                ).first()
+                found = {
+                    name
+                    for (name,) in conn.exec_driver_sql(
+                        "SELECT name FROM sqlite_master WHERE name IN ('schedule_text', "
+                        "'schedule_text_insert', 'schedule_text_update', 'schedule_text_delete')"
+                    )
+                }
                 conn.rollback()
-            self._text_index = found is not None
+            self._text_index = len(found) == 4
         return self._text_index
 
     @property

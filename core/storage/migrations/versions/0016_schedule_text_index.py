@@ -26,6 +26,8 @@ log = logging.getLogger("amx.storage")
 
 # Only rows whose deleted_at is null are in the index: a soft delete takes a row out, an undo
 # puts it back. The update trigger fires only when a searched column or deleted_at is set.
+# A later upgrade that rebuilds the schedules table (batch mode) drops these triggers and must
+# create them again; until then the filter scans (Database.has_text_index).
 SQLITE_UP = [
     "CREATE VIRTUAL TABLE schedule_text USING fts5(name, scope, content='schedules', "
     "content_rowid='id', tokenize='trigram case_sensitive 0')",
