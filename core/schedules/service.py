@@ -502,9 +502,10 @@ class ScheduleService:
                 ).all()
                 rows = [r[0] for r in found]
                 total = int(found[0][1]) if found else None
-            elif text:
-                # Through the index: the page's ids and the total in one pass over the matches,
-                # then only the page's rows are read whole.
+            elif text and self.db.is_sqlite:
+                # Through the trigram table: the page's ids and the total in one pass over the
+                # matches, then only the page's rows are read whole. (PostgreSQL does better
+                # with a top-N sort for the page and a bitmap count for the total.)
                 ids = page.with_only_columns(Schedule.id, func.count().over().label("total"))
                 found = session.execute(ids.limit(query.limit)).all()
                 total = int(found[0][1]) if found else None
