@@ -135,7 +135,7 @@ def test_indexed_pages_equal_the_full_scan(core: Core, sort: SortKey) -> None:
     else:
         indexed_first = [core.schedules.list(q) for q in queries]
         _drop_trigram_indexes(core)
-        scans = [core.schedules.list(q) for q in queries]
+        scans = [_scanned(core, q) for q in queries]
     found = 0
     for i, (query, scan) in enumerate(zip(queries, scans, strict=True)):
         indexed = core.schedules.list(query) if core.db.is_sqlite else indexed_first[i]

@@ -480,17 +480,7 @@ class ScheduleService:
         """One filtered, sorted page of schedules and how many matched in all."""
         query = query or ListQuery()
         where = self._filters(query)
-        column = getattr(Schedule, query.sort)
-        if query.sort == "status":  # by severity: what needs a person first
-            column = case(
-                {status.value: rank for rank, status in enumerate(SEVERITY)},
-                value=Schedule.status,
-                else_=len(SEVERITY),
-            )
-        ordered = column.desc() if query.descending else column.asc()
-        order = [ordered, Schedule.id]
-        if query.sort == "next_fire_at":
-            order.insert(0, Schedule.next_fire_at.is_(None))
+        order = _order(query, Schedule)
         page = select(Schedule).where(*where).order_by(*order).offset(query.offset)
         with self.db.read() as session:
             total: int | None = None
@@ -504,18 +494,25 @@ class ScheduleService:
                 total = int(found[0][1]) if found else None
             elif text and self.db.is_sqlite:
                 # Through the trigram table: the page's ids and the total in one pass over the
-                # matches, then only the page's rows are read whole. (PostgreSQL does better
-                # with a top-N sort for the page and a bitmap count for the total.)
+                # matches, then only the page's rows are read whole.
                 ids = page.with_only_columns(Schedule.id, func.count().over().label("total"))
                 found = session.execute(ids.limit(query.limit)).all()
                 total = int(found[0][1]) if found else None
-                by_id = {
-                    r.id: r
-                    for r in session.scalars(
-                        select(Schedule).where(Schedule.id.in_([f[0] for f in found]))
-                    )
-                }
-                rows = [by_id[f[0]] for f in found if f[0] in by_id]  # gone since: left out
+                rows = _rows_by_id(session, [f[0] for f in found])
+            elif text:
+                # Through the pg_trgm indexes: the matches' ids and sort keys are read once, then
+                # sorted top-N for the page and counted for the total.
+                keys = (Schedule.id, *(getattr(Schedule, k) for k in SORT_KEYS if k != "id"))
+                matched = select(*keys).where(*where).cte("matched").prefix_with("MATERIALIZED")
+                counted = select(func.count()).select_from(matched).scalar_subquery()
+                found = session.execute(
+                    select(matched.c.id, counted)
+                    .order_by(*_order(query, matched.c))
+                    .offset(query.offset)
+                    .limit(query.limit)
+                ).all()
+                total = int(found[0][1]) if found else None
+                rows = _rows_by_id(session, [f[0] for f in found])
             else:
                 rows = list(session.scalars(page.limit(query.limit)).all())
             if total is None:
@@ -555,6 +552,28 @@ class ScheduleService:
                 .order_by(Schedule.id)
             ).all()
             return [ScheduleInfo.of(r) for r in rows]
+
+
+def _order(query: ListQuery, columns: Any) -> list[ColumnElement[Any]]:
+    """The page's ORDER BY over `columns` (the Schedule entity, or a subquery's columns)."""
+    column = getattr(columns, query.sort)
+    if query.sort == "status":  # by severity: what needs a person first
+        column = case(
+            {status.value: rank for rank, status in enumerate(SEVERITY)},
+            value=columns.status,
+            else_=len(SEVERITY),
+        )
+    ordered = column.desc() if query.descending else column.asc()
+    order = [ordered, columns.id]
+    if query.sort == "next_fire_at":
+        order.insert(0, columns.next_fire_at.is_(None))
+    return order
+
+
+def _rows_by_id(session: Session, ids: list[int]) -> list[Schedule]:
+    """The schedules of `ids` in that order (one deleted since is left out)."""
+    by_id = {r.id: r for r in session.scalars(select(Schedule).where(Schedule.id.in_(ids)))}
+    return [by_id[i] for i in ids if i in by_id]
 
 
 def _like_escaped(text: str) -> str:
