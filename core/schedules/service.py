@@ -27,6 +27,7 @@ from core.schedules.spec import (
     with_anchor,
 )
 from core.schedules.status import RunStatus, Status, check
+from core.schedules.text_search import text_filter, uses_index
 from core.schedules.triggers import (
     AfterTrigger,
     IntervalTrigger,
@@ -134,6 +135,7 @@ class ScheduleService:
         self.db = db
         self.clock = clock
         self.scope_check = scope_check
+        self._scan_text = False  # benchmarks: the text filter's full-scan baseline
 
     # -- creating and editing -------------------------------------------------------------
 
@@ -471,40 +473,46 @@ class ScheduleService:
             )
         text = query.text.strip()
         if text:
-            like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            # SQLite's LIKE ignores ASCII case already; its ILIKE would wrap both sides in lower().
-            columns = (Schedule.name, cast(Schedule.scope, String))
-            if self.db.is_sqlite:
-                where.append(or_(*(c.like(like, escape="\\") for c in columns)))
-            else:
-                where.append(or_(*(c.ilike(like, escape="\\") for c in columns)))
+            where.extend(text_filter(self.db, text, scan=self._scan_text))
         return where
 
     def list(self, query: ListQuery | None = None) -> Page:
         """One filtered, sorted page of schedules and how many matched in all."""
         query = query or ListQuery()
         where = self._filters(query)
-        column = getattr(Schedule, query.sort)
-        if query.sort == "status":  # by severity: what needs a person first
-            column = case(
-                {status.value: rank for rank, status in enumerate(SEVERITY)},
-                value=Schedule.status,
-                else_=len(SEVERITY),
-            )
-        ordered = column.desc() if query.descending else column.asc()
-        order = [ordered, Schedule.id]
-        if query.sort == "next_fire_at":
-            order.insert(0, Schedule.next_fire_at.is_(None))
+        order = _order(query, Schedule)
         page = select(Schedule).where(*where).order_by(*order).offset(query.offset)
         with self.db.read() as session:
             total: int | None = None
-            if query.text.strip():
-                # A text filter scans the table anyway: count in the same pass.
+            text = query.text.strip()
+            if text and not uses_index(self.db, text, scan=self._scan_text):
+                # A text filter that scans the table counts in the same pass.
                 found = session.execute(
                     page.add_columns(func.count().over().label("total")).limit(query.limit)
                 ).all()
                 rows = [r[0] for r in found]
                 total = int(found[0][1]) if found else None
+            elif text and self.db.is_sqlite:
+                # Through the trigram table: the page's ids and the total in one pass over the
+                # matches, then only the page's rows are read whole.
+                ids = page.with_only_columns(Schedule.id, func.count().over().label("total"))
+                found = session.execute(ids.limit(query.limit)).all()
+                total = int(found[0][1]) if found else None
+                rows = _rows_by_id(session, [f[0] for f in found])
+            elif text:
+                # Through the pg_trgm indexes: the matches' ids and sort keys are read once, then
+                # sorted top-N for the page and counted for the total.
+                keys = (Schedule.id, *(getattr(Schedule, k) for k in SORT_KEYS if k != "id"))
+                matched = select(*keys).where(*where).cte("matched").prefix_with("MATERIALIZED")
+                counted = select(func.count()).select_from(matched).scalar_subquery()
+                found = session.execute(
+                    select(matched.c.id, counted)
+                    .order_by(*_order(query, matched.c))
+                    .offset(query.offset)
+                    .limit(query.limit)
+                ).all()
+                total = int(found[0][1]) if found else None
+                rows = _rows_by_id(session, [f[0] for f in found])
             else:
                 rows = list(session.scalars(page.limit(query.limit)).all())
             if total is None:
@@ -544,6 +552,28 @@ class ScheduleService:
                 .order_by(Schedule.id)
             ).all()
             return [ScheduleInfo.of(r) for r in rows]
+
+
+def _order(query: ListQuery, columns: Any) -> list[ColumnElement[Any]]:
+    """The page's ORDER BY over `columns` (the Schedule entity, or a subquery's columns)."""
+    column = getattr(columns, query.sort)
+    if query.sort == "status":  # by severity: what needs a person first
+        column = case(
+            {status.value: rank for rank, status in enumerate(SEVERITY)},
+            value=columns.status,
+            else_=len(SEVERITY),
+        )
+    ordered = column.desc() if query.descending else column.asc()
+    order = [ordered, columns.id]
+    if query.sort == "next_fire_at":
+        order.insert(0, columns.next_fire_at.is_(None))
+    return order
+
+
+def _rows_by_id(session: Session, ids: list[int]) -> list[Schedule]:
+    """The schedules of `ids` in that order (one deleted since is left out)."""
+    by_id = {r.id: r for r in session.scalars(select(Schedule).where(Schedule.id.in_(ids)))}
+    return [by_id[i] for i in ids if i in by_id]
 
 
 def _like_escaped(text: str) -> str:

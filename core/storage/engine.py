@@ -302,6 +302,7 @@ class Database:
                 ) from None
             if self.engine.dialect.name == "postgresql":
                 _limit_postgres_sessions(self.engine)
+        self._text_index: bool | None = None if self.is_sqlite else False
         self._read = sessionmaker(self.engine, expire_on_commit=False)
         self._write = sessionmaker(
             self.engine.execution_options(sqlite_begin="IMMEDIATE"), expire_on_commit=False
@@ -316,6 +317,24 @@ class Database:
             except BaseException:
                 self.dispose()
                 raise
+
+    @property
+    def has_text_index(self) -> bool:
+        """Whether SQLite's trigram table `schedule_text` is there with the triggers that keep it
+        in step (an SQLite built without FTS5 upgrades without it; an upgrade that rebuilt the
+        schedules table without its triggers leaves it stale); looked up once."""
+        if self._text_index is None:
+            with self.engine.connect() as conn:
+                found = {
+                    name
+                    for (name,) in conn.exec_driver_sql(
+                        "SELECT name FROM sqlite_master WHERE name IN ('schedule_text', "
+                        "'schedule_text_insert', 'schedule_text_update', 'schedule_text_delete')"
+                    )
+                }
+                conn.rollback()
+            self._text_index = len(found) == 4
+        return self._text_index
 
     @property
     def is_postgres(self) -> bool:

@@ -1,0 +1,324 @@
+"""The list's text filter through the trigram index (SQLite FTS5, PostgreSQL pg_trgm): the same
+pages and totals as a full scan, the index kept in step with every change, and migration 0016
+up and down on both backends."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic import command
+from sqlalchemy import create_engine, select, text
+
+from core.api import Core
+from core.catalog.scope import format_path
+from core.clock import FrozenClock
+from core.schedules.service import ListQuery, SortKey
+from core.schedules.text_search import fts_phrase, text_filter
+from core.schedules.views import Page
+from core.storage.engine import _alembic_config
+from core.storage.tables import Schedule
+from tests.support.shop import make_shop
+from tests.test_service import spec
+
+# Names meant to trip a substring filter: wildcards, escapes, quotes, FTS5 syntax, unicode.
+ODD = [
+    "100% done", "under_score", "back\\slash", "it's quoted", 'say "hi"', 'a""b', "a AND b",
+    "x OR y", "NOT this", "star*", "NEAR(a b)", "col:umn", "^caret", "{x y}", "(paren)",
+    "Crème brûlée", "CRÈME", "Straße", "STRASSE", "İstanbul", "ıi", "\u212aelvin sign", "ſ long s",  # noqa: RUF001
+    "日本語テーブル", "emoji 🎉 party", "tab\there", "naïve café", "%_\\", "'''", '"""',
+    "ab", "a", "Ünïcödé", "ünïcödé", "MiXeD CaSe", "mixed case",
+]  # fmt: skip
+WORDS = ["orders", "users", "Nightly", "refunds", "eu-west", "sales", "ops", "finance"]
+QUERIES = [
+    "orders", "ORDERS", "Nightly", "nightly ops", "users", "public.users", "eu-", '"public',
+    "100%", "%", "_", "\\", "under_score", "under-score", "back\\slash", "'s q", 'y "h', '""',
+    '"', "a AND b", "AND", "OR y", "NOT", "star*", "*", "NEAR(", "NEAR(a", "col:umn", ":", "^",
+    "{x", "(paren)", "crème", "CRÈME", "Crè", "brû", "straße", "strasse", "İst", "ist", "kel",
+    "KELVIN", "long", "ſ l", "日本語", "本語テ", "🎉", "🎉 p", "tab\th", "café", "CAFÉ", "ünï",  # noqa: RUF001
+    "ÜNÏ", "mixed", "MIXED CASE", "ed ca", "refunds_20", "\\u00e9", "u00", "zzz-nothing", "ab",
+    "a", "ü", "  orders  ", "[\"", "\", \"", '"""', "'''", "%_\\", 'a""b',
+]  # fmt: skip
+
+
+def _fill(core: Core, count: int = 300, seed: int = 11) -> None:
+    """`count` schedules with varied names and scopes, written as the product stores them."""
+    rng = random.Random(seed)
+    sqlite = core.db.is_sqlite
+    rows: list[dict[str, Any]] = []
+    for i in range(count):
+        parts = [rng.choice(ODD), rng.choice(WORDS), f"#{i}"]
+        rng.shuffle(parts)
+        scope = [f"public.{rng.choice(WORDS).lower()}"]
+        if i % 7 == 0:
+            scope.append(format_path(("archive", rng.choice(ODD))))
+        stamp = f"2026-11-{1 + i % 28:02d} 0{i % 10}:00:00"
+        rows.append(
+            {
+                "name": " ".join(parts),
+                # The JSON column writes with json.dumps: non-ASCII as \u escapes.
+                "scope": json.dumps(scope, ensure_ascii=i % 2 == 0),
+                "scenario": json.dumps(
+                    {"steps": [{"kind": "analyze", "profile": "shop", "scope": ["public.users"]}]}
+                ),
+                "status": rng.choice(["pending", "paused", "failed", "completed"]),
+                "due": None if i % 9 == 0 else (stamp if sqlite else stamp + "+00"),
+                "now": stamp if sqlite else stamp + "+00",
+                "deleted": (stamp if sqlite else stamp + "+00") if i % 13 == 0 else None,
+                "kind": "analyze" if i % 11 else "cache_refresh",
+            }
+        )
+    with core.db.engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO schedules (name, name_key, kind, trigger, timezone, db_profile, "
+                "scope, scenario, status, next_fire_at, missed_policy, misfire_grace_s, "
+                "max_retries, retry_count, version, created_at, updated_at, deleted_at) VALUES "
+                '(:name, :name, :kind, \'{"kind": "cron", "expr": "0 2 * * *"}\', \'UTC\', '
+                "'shop', :scope, :scenario, :status, :due, 'ask', 60, 3, 0, 1, :now, :now, "
+                ":deleted)"
+            ),
+            rows,
+        )
+
+
+def _scanned(core: Core, query: ListQuery) -> Page:
+    service = core.schedules
+    service._scan_text = True
+    try:
+        return service.list(query)
+    finally:
+        service._scan_text = False
+
+
+def _drop_trigram_indexes(core: Core) -> None:
+    with core.db.engine.begin() as conn:
+        conn.exec_driver_sql("DROP INDEX ix_schedules_name_trgm")
+        conn.exec_driver_sql("DROP INDEX ix_schedules_scope_trgm")
+
+
+def _ids(page: Page) -> list[int]:
+    return [s.id for s in page.items]
+
+
+def _matching(core: Core, word: str) -> list[int]:
+    return _ids(core.schedules.list(ListQuery(text=word, sort="id", kind=None)))
+
+
+def _indexed_ids(core: Core, word: str) -> set[int]:
+    """What the trigram table itself finds (SQLite), before the substring check."""
+    with core.db.engine.connect() as conn:
+        found = conn.exec_driver_sql(
+            "SELECT rowid FROM schedule_text WHERE schedule_text MATCH ?", (fts_phrase(word),)
+        ).all()
+    return {r[0] for r in found}
+
+
+def test_fts_phrase_quotes_the_whole_text() -> None:
+    assert fts_phrase('say "hi" AND *') == '"say ""hi"" AND *"'
+
+
+@pytest.mark.parametrize("sort", ["next_fire_at", "name", "status", "id"])
+def test_indexed_pages_equal_the_full_scan(core: Core, sort: SortKey) -> None:
+    _fill(core)
+    queries = [
+        ListQuery(text=word, sort=sort, kind=kind, limit=limit, offset=offset, descending=desc)
+        for word in QUERIES
+        for kind, limit, offset, desc in [("analyze", 200, 0, False), (None, 7, 3, True)]
+    ]
+    if core.db.is_sqlite:
+        scans = [_scanned(core, q) for q in queries]
+    else:
+        indexed_first = [core.schedules.list(q) for q in queries]
+        _drop_trigram_indexes(core)
+        scans = [_scanned(core, q) for q in queries]
+    found = 0
+    for i, (query, scan) in enumerate(zip(queries, scans, strict=True)):
+        indexed = core.schedules.list(query) if core.db.is_sqlite else indexed_first[i]
+        assert (query.text, _ids(indexed), indexed.total) == (query.text, _ids(scan), scan.total)
+        assert indexed == scan
+        found += scan.total
+    assert found > 1000  # the words do match rows
+
+
+def test_statuses_and_step_filters_combine_with_the_index(core: Core) -> None:
+    _fill(core)
+    query = ListQuery(text="orders", statuses=frozenset({"failed"}), profile="shop")
+    page = core.schedules.list(query)
+    assert page.total > 0 and {s.status for s in page.items} == {"failed"}
+    if core.db.is_sqlite:
+        assert page == _scanned(core, query)
+
+
+def test_the_index_follows_create_rename_scope_delete_and_undelete(core: Core) -> None:
+    made = core.schedules.create(spec("Nightly orders"))
+    other = core.schedules.create(spec("weekly users"))
+    assert _matching(core, "orders") == [made.id]
+    assert _matching(core, "public.users") == [made.id, other.id]
+
+    renamed = core.schedules.edit(
+        made.id, {"name": "Hourly invoices"}, expected_version=made.version
+    )
+    assert _matching(core, "orders") == []
+    assert _matching(core, "invoices") == [made.id]
+
+    core.schedules.edit(made.id, {"scope": ["public.orders"]}, expected_version=renamed.version)
+    assert _matching(core, "public.users") == [other.id]
+    assert _matching(core, "public.orders") == [made.id]
+
+    core.schedules.pause(made.id)  # a change outside name and scope leaves the index alone
+    assert _matching(core, "invoices") == [made.id]
+
+    core.schedules.delete(made.id)
+    assert _matching(core, "invoices") == []
+    if core.db.is_sqlite:
+        assert _indexed_ids(core, "invoices") == set()
+    with core.db.engine.begin() as conn:  # undo a delete, as a restore from a backup would
+        conn.execute(text("UPDATE schedules SET deleted_at = NULL WHERE id = :id"), {"id": made.id})
+    assert _matching(core, "invoices") == [made.id]
+    if core.db.is_sqlite:
+        assert _indexed_ids(core, "invoices") == {made.id}
+        with core.db.engine.begin() as conn:
+            conn.execute(text("DELETE FROM schedules WHERE id = :id"), {"id": other.id})
+        assert _indexed_ids(core, "weekly") == set()
+
+
+def test_sqlite_text_of_three_characters_reads_the_trigram_table(
+    sqlite_url: str, clock: FrozenClock
+) -> None:
+    core = Core.open(sqlite_url, clock)
+
+    def plan(word: str) -> str:
+        statement = select(Schedule.id).where(*text_filter(core.db, word))
+        with core.db.engine.connect() as conn:
+            sql = str(statement.compile(conn, compile_kwargs={"literal_binds": True}))
+            return " ".join(str(r) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql))
+
+    assert "schedule_text" in plan("ord")
+    assert "schedule_text" not in plan("or")  # trigrams need three characters: a scan
+    core.close()
+
+
+def test_sqlite_without_the_triggers_scans_instead_of_reading_a_stale_index(
+    sqlite_url: str, clock: FrozenClock
+) -> None:
+    core = Core.open(sqlite_url, clock)
+    _fill(core, 40)
+    core.close()
+    with create_engine(sqlite_url).begin() as conn:  # as a table rebuild would leave it
+        conn.exec_driver_sql("DROP TRIGGER schedule_text_update")
+        conn.exec_driver_sql("UPDATE schedules SET name = 'renamed ' || id WHERE id = 5")
+    core = Core.open(sqlite_url, clock)
+    assert not core.db.has_text_index
+    assert _matching(core, "renamed") == [5]
+    core.close()
+
+
+@pytest.mark.postgres
+def test_postgres_text_filter_uses_the_trigram_indexes(
+    pg_cluster: object, clock: FrozenClock
+) -> None:
+    from tests.support.pg import Cluster
+
+    assert isinstance(pg_cluster, Cluster)
+    core = Core.open(pg_cluster.create_database("trgm_plan"), clock)
+    _fill(core, 500)
+    with core.db.engine.connect() as conn:
+        conn.exec_driver_sql("ANALYZE schedules")
+        conn.exec_driver_sql("SET enable_seqscan = off")
+        statement = select(Schedule.id).where(*text_filter(core.db, "orders"))
+        sql = str(statement.compile(conn, compile_kwargs={"literal_binds": True}))
+        plan = " ".join(str(r) for r in conn.exec_driver_sql("EXPLAIN " + sql))
+    assert "ix_schedules_name_trgm" in plan and "ix_schedules_scope_trgm" in plan
+    core.close()
+
+
+def _index_objects(url: str) -> set[str]:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            if conn.dialect.name == "sqlite":
+                found = conn.exec_driver_sql(
+                    "SELECT name FROM sqlite_master WHERE name LIKE 'schedule_text%'"
+                ).all()
+            else:
+                found = conn.exec_driver_sql(
+                    "SELECT indexname FROM pg_indexes WHERE right(indexname, 5) = '_trgm'"
+                ).all()
+        return {r[0] for r in found}
+    finally:
+        engine.dispose()
+
+
+def _migrate(url: str, revision: str, *, down: bool = False) -> None:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            step = command.downgrade if down else command.upgrade
+            step(_alembic_config(conn), revision)
+            conn.commit()
+    finally:
+        engine.dispose()
+
+
+def test_migration_0016_up_down_and_up_fills_the_index(db_url: str, clock: FrozenClock) -> None:
+    core = Core.open(db_url, clock)
+    _fill(core, 60)
+    expected = {w: _matching(core, w) for w in ("orders", "Nightly", "public.users", "crème")}
+    core.close()
+    created = _index_objects(db_url)
+    if db_url.startswith("sqlite"):
+        assert {"schedule_text", "schedule_text_insert", "schedule_text_update"} <= created
+    else:
+        assert created == {"ix_schedules_name_trgm", "ix_schedules_scope_trgm"}
+
+    _migrate(db_url, "0015", down=True)
+    assert _index_objects(db_url) == set()
+    _migrate(db_url, "head")  # what an upgrade of a database full of schedules does
+    assert _index_objects(db_url) == created
+    core = Core.open(db_url, clock)
+    assert {w: _matching(core, w) for w in expected} == expected
+    assert all(expected.values())
+    if core.db.is_sqlite:
+        assert _indexed_ids(core, "orders") >= set(expected["orders"])
+    core.close()
+
+
+@pytest.fixture
+def database_without_trgm_rights(pg_cluster: object) -> Iterator[str]:
+    """A database where the role amx works as may create tables but not extensions."""
+    from tests.support.pg import Cluster
+
+    assert isinstance(pg_cluster, Cluster)
+    pg_cluster.create_database("no_trgm")
+    with pg_cluster.connect("no_trgm") as conn:
+        found = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = 'plain'").fetchone()
+        if not found:
+            conn.execute("CREATE ROLE plain LOGIN")
+        conn.execute("REVOKE CREATE ON DATABASE no_trgm FROM PUBLIC")
+        conn.execute("GRANT CREATE, USAGE ON SCHEMA public TO plain")
+    yield pg_cluster.url("no_trgm").replace("amx@", "plain@")
+
+
+@pytest.mark.postgres
+def test_postgres_without_pg_trgm_upgrades_and_scans(
+    database_without_trgm_rights: str,
+    clock: FrozenClock,
+    caplog: pytest.LogCaptureFixture,
+    tmp_path: Path,
+) -> None:
+    with caplog.at_level("WARNING", logger="amx.storage"):
+        core = Core.open(database_without_trgm_rights, clock)
+    core.profiles.add_db("shop", make_shop(tmp_path / "shop"))
+    assert "pg_trgm not available" in caplog.text
+    assert _index_objects(database_without_trgm_rights) == set()
+    made = core.schedules.create(spec("Nightly orders"))
+    assert _matching(core, "orders") == [made.id]
+    core.close()
+    reopened = Core.open(database_without_trgm_rights, clock)  # the drift check accepts it
+    assert _matching(reopened, "night") == [made.id]
+    reopened.close()
