@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import String, case, cast, func, or_, select
+from sqlalchemy import String, case, cast, column, func, or_, select
+from sqlalchemy import table as sql_table
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -16,7 +17,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from core.clock import Clock
 from core.errors import Conflict, InvalidInput, NameTaken, NotFound, StaleEdit
-from core.schedules import after, queue
+from core.schedules import after, queue, stored
 from core.schedules.scenario import SECTIONS, STEP_KINDS
 from core.schedules.scenario.model import first_analysis
 from core.schedules.spec import (
@@ -27,6 +28,7 @@ from core.schedules.spec import (
     with_anchor,
 )
 from core.schedules.status import RunStatus, Status, check
+from core.schedules.stored import stored_columns
 from core.schedules.text_search import text_filter, uses_index
 from core.schedules.triggers import (
     AfterTrigger,
@@ -50,6 +52,8 @@ SEVERITY = (
     Status.COMPLETED,
     Status.CANCELLED,
 )
+# How many live schedules stand in each kind and status, kept by triggers (SQLite only).
+_COUNTS = sql_table("schedule_counts", column("kind"), column("status"), column("n"))
 SortKey = Literal["next_fire_at", "name", "status", "id", "created_at", "updated_at"]
 HISTORY = 100
 ProfileTable = type[DbProfile | LlmProfile | MailProfile]
@@ -481,7 +485,7 @@ class ScheduleService:
         query = query or ListQuery()
         where = self._filters(query)
         order = _order(query, Schedule)
-        page = select(Schedule).where(*where).order_by(*order).offset(query.offset)
+        page = select(*stored_columns()).where(*where).order_by(*order).offset(query.offset)
         with self.db.read() as session:
             total: int | None = None
             text = query.text.strip()
@@ -490,8 +494,8 @@ class ScheduleService:
                 found = session.execute(
                     page.add_columns(func.count().over().label("total")).limit(query.limit)
                 ).all()
-                rows = [r[0] for r in found]
-                total = int(found[0][1]) if found else None
+                rows: Sequence[Sequence[Any]] = [r[:-1] for r in found]
+                total = int(found[0][-1]) if found else None
             elif text and self.db.is_sqlite:
                 # Through the trigram table: the page's ids and the total in one pass over the
                 # matches, then only the page's rows are read whole.
@@ -514,30 +518,48 @@ class ScheduleService:
                 total = int(found[0][1]) if found else None
                 rows = _rows_by_id(session, [f[0] for f in found])
             else:
-                rows = list(session.scalars(page.limit(query.limit)).all())
+                rows = session.execute(page.limit(query.limit)).all()
             if total is None:
-                total = session.scalar(select(func.count(Schedule.id)).where(*where)) or 0
-            return Page(
-                items=[ScheduleInfo.of(r) for r in rows],
-                total=total,
-                offset=query.offset,
-                limit=query.limit,
-            )
+                total = self._total(session, query, where)
+        return Page.model_construct(
+            items=stored.infos(rows, self.db.engine.dialect),
+            total=total,
+            offset=query.offset,
+            limit=query.limit,
+        )
+
+    def _total(
+        self, session: Session, query: ListQuery, where: Sequence[ColumnElement[bool]]
+    ) -> int:
+        """How many schedules `where` matches: from the kept counts when only the kind and the
+        statuses narrow the list, else counted."""
+        if self.db.has_counts and not (query.text.strip() or query.step_kind or query.profile):
+            counted = select(func.coalesce(func.sum(_COUNTS.c.n), 0))
+            if query.kind:
+                counted = counted.where(_COUNTS.c.kind == query.kind)
+            if query.statuses:
+                counted = counted.where(_COUNTS.c.status.in_(sorted(query.statuses)))
+            return int(session.scalar(counted) or 0)
+        return session.scalar(select(func.count(Schedule.id)).where(*where)) or 0
 
     def counts(self, kind: str | None = "analyze") -> dict[str, int]:
         """How many live schedules stand in each status (every status present, zeros included)."""
-        where = list(self._live())
-        if kind:
-            where.append(Schedule.kind == kind)
-        with self.db.read() as session:
-            found = dict(
-                session.execute(
-                    select(Schedule.status, func.count(Schedule.id))
-                    .where(*where)
-                    .group_by(Schedule.status)
-                ).all()
+        if self.db.has_counts:
+            counted = select(_COUNTS.c.status, func.sum(_COUNTS.c.n)).group_by(_COUNTS.c.status)
+            if kind:
+                counted = counted.where(_COUNTS.c.kind == kind)
+        else:
+            where = list(self._live())
+            if kind:
+                where.append(Schedule.kind == kind)
+            counted = (
+                select(Schedule.status, func.count(Schedule.id))
+                .where(*where)
+                .group_by(Schedule.status)
             )
-        return {s.value: int(found.get(s.value, 0)) for s in Status}
+        with self.db.read() as session:
+            found = dict(session.execute(counted).all())
+        return {s.value: int(found.get(s.value, 0) or 0) for s in Status}
 
     def next_due(self) -> tuple[int, datetime] | None:
         """The earliest Pending fire time: one probe of the partial due index."""
@@ -570,9 +592,10 @@ def _order(query: ListQuery, columns: Any) -> list[ColumnElement[Any]]:
     return order
 
 
-def _rows_by_id(session: Session, ids: list[int]) -> list[Schedule]:
-    """The schedules of `ids` in that order (one deleted since is left out)."""
-    by_id = {r.id: r for r in session.scalars(select(Schedule).where(Schedule.id.in_(ids)))}
+def _rows_by_id(session: Session, ids: list[int]) -> list[Sequence[Any]]:
+    """The stored rows of `ids` in that order (one deleted since is left out)."""
+    found = session.execute(select(*stored_columns()).where(Schedule.id.in_(ids)))
+    by_id = {row[0]: row for row in found}
     return [by_id[i] for i in ids if i in by_id]
 
 

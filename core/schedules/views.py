@@ -139,13 +139,14 @@ class ScheduleInfo(BaseModel):
 
     @classmethod
     def of(cls, row: Schedule) -> ScheduleInfo:
-        """The view of a stored schedule."""
+        """The view of a stored schedule (its values are the store's, already typed: not
+        validated again)."""
         scenario = _scenario(_frozen(row.scenario))
         lead = first_analysis(scenario.steps)
         local = None
         if row.next_fire_at is not None:
             local = row.next_fire_at.astimezone(_zone(row.timezone)).isoformat()
-        return cls(
+        return cls.model_construct(
             id=row.id,
             name=row.name,
             kind=row.kind,

@@ -255,6 +255,21 @@ _CONNECTION_LOST = (
 )
 
 
+# The SQLite objects that make an index usable: a table and the triggers that keep it in step.
+_TEXT_INDEX = (
+    "schedule_text",
+    "schedule_text_insert",
+    "schedule_text_update",
+    "schedule_text_delete",
+)
+_COUNTS = (
+    "schedule_counts",
+    "schedule_counts_insert",
+    "schedule_counts_update",
+    "schedule_counts_delete",
+)
+
+
 def _is_sqlite_locked(exc: DBAPIError | sqlite3.Error) -> bool:
     """Whether SQLite gave up waiting for a lock another connection holds (SQLITE_BUSY or
     SQLITE_LOCKED, after the busy timeout)."""
@@ -303,6 +318,7 @@ class Database:
             if self.engine.dialect.name == "postgresql":
                 _limit_postgres_sessions(self.engine)
         self._text_index: bool | None = None if self.is_sqlite else False
+        self._counts: bool | None = None if self.is_sqlite else False
         self._read = sessionmaker(self.engine, expire_on_commit=False)
         self._write = sessionmaker(
             self.engine.execution_options(sqlite_begin="IMMEDIATE"), expire_on_commit=False
@@ -324,17 +340,25 @@ class Database:
         in step (an SQLite built without FTS5 upgrades without it; an upgrade that rebuilt the
         schedules table without its triggers leaves it stale); looked up once."""
         if self._text_index is None:
-            with self.engine.connect() as conn:
-                found = {
-                    name
-                    for (name,) in conn.exec_driver_sql(
-                        "SELECT name FROM sqlite_master WHERE name IN ('schedule_text', "
-                        "'schedule_text_insert', 'schedule_text_update', 'schedule_text_delete')"
-                    )
-                }
-                conn.rollback()
-            self._text_index = len(found) == 4
+            self._text_index = self._sqlite_has(_TEXT_INDEX)
         return self._text_index
+
+    @property
+    def has_counts(self) -> bool:
+        """Whether SQLite's `schedule_counts` is there with the triggers that keep it in step
+        (PostgreSQL counts its index instead); looked up once."""
+        if self._counts is None:
+            self._counts = self._sqlite_has(_COUNTS)
+        return self._counts
+
+    def _sqlite_has(self, names: tuple[str, ...]) -> bool:
+        marks = ", ".join("?" for _ in names)
+        with self.engine.connect() as conn:
+            found = conn.exec_driver_sql(
+                f"SELECT count(*) FROM sqlite_master WHERE name IN ({marks})", names
+            ).scalar()
+            conn.rollback()
+        return found == len(names)
 
     @property
     def is_postgres(self) -> bool:

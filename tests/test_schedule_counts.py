@@ -1,0 +1,127 @@
+"""The kept schedule counts (SQLite's `schedule_counts`, migration 0017): the chips' counts and
+an unfiltered page's total agree with counting the rows after every kind of write, whoever makes
+it; a database without the triggers counts its rows instead; the migration fills the table from
+the schedules already there."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import create_engine
+
+from core.api import Core
+from core.clock import FrozenClock
+from core.schedules.service import ListQuery
+from core.schedules.spec import build_spec
+from core.schedules.status import Status
+from core.schedules.triggers import cron
+from daemon.claim import claim_due
+from tests.support.shop import make_shop
+from tests.test_service import spec
+from tests.test_text_search import _migrate
+
+KINDS = ("analyze", "cache_refresh", None)
+
+
+def _scanned(core: Core, kind: str | None) -> dict[str, int]:
+    """The counts by reading every row, as the kept counts must say."""
+    found = {s.value: 0 for s in Status}
+    with core.db.engine.connect() as conn:
+        rows = conn.exec_driver_sql(
+            "SELECT kind, status, count(*) FROM schedules WHERE deleted_at IS NULL "
+            "GROUP BY kind, status"
+        ).all()
+    for row_kind, status, n in rows:
+        if kind is None or row_kind == kind:
+            found[status] += n
+    return found
+
+
+def _agree(core: Core) -> None:
+    for kind in KINDS:
+        expected = _scanned(core, kind)
+        assert core.schedules.counts(kind) == expected, kind
+        for statuses in (frozenset(), frozenset({"pending", "missed"}), frozenset({"paused"})):
+            page = core.schedules.list(ListQuery(statuses=statuses, kind=kind, limit=1))
+            assert page.total == sum(
+                n for s, n in expected.items() if s in statuses or not statuses
+            )
+
+
+def test_kept_counts_follow_every_write(
+    sqlite_url: str, clock: FrozenClock, tmp_path: object
+) -> None:
+    core = Core.open(sqlite_url, clock)
+    core.profiles.add_db("shop", make_shop(tmp_path / "shop"))  # type: ignore[operator]
+    assert core.db.has_counts
+    ids = [core.schedules.create(spec(f"s{i}")).id for i in range(8)]
+    refresh = core.schedules.create(
+        build_spec(
+            name="refresh",
+            trigger=cron("0 1 * * *"),
+            steps=[{"kind": "cache_refresh", "profile": "shop"}],
+        )
+    )
+    assert refresh.kind == "cache_refresh"
+    _agree(core)
+    core.schedules.pause(ids[0])
+    core.schedules.pause(ids[1])
+    core.schedules.resume(ids[1])
+    core.schedules.delete(ids[2])
+    _agree(core)
+    clock.advance(timedelta(days=2))  # every pending fire time passes: missed detection
+    assert core.schedules.detect_missed()
+    _agree(core)
+    core.schedules.run_now(ids[3])
+    assert claim_due(core.db, clock.now(), "w1", 3, timedelta(seconds=90))
+    gone = core.schedules.create(spec("gone")).id
+    _agree(core)
+    with core.db.engine.begin() as conn:  # writes from elsewhere: the triggers see them too
+        conn.exec_driver_sql(f"DELETE FROM schedules WHERE id = {gone}")
+        conn.exec_driver_sql(f"UPDATE schedules SET deleted_at = NULL WHERE id = {ids[2]}")
+        conn.exec_driver_sql(f"UPDATE schedules SET kind = 'cache_refresh' WHERE id = {ids[5]}")
+        conn.exec_driver_sql(f"UPDATE schedules SET note = 'unrelated' WHERE id = {ids[6]}")
+    _agree(core)
+    core.close()
+
+
+def test_postgres_and_a_database_without_the_triggers_count_the_rows(
+    db_url: str, clock: FrozenClock, tmp_path: object
+) -> None:
+    core = Core.open(db_url, clock)
+    core.profiles.add_db("shop", make_shop(tmp_path / "shop"))  # type: ignore[operator]
+    first = core.schedules.create(spec("first")).id
+    core.schedules.create(spec("second"))
+    core.close()
+    if db_url.startswith("sqlite"):
+        with create_engine(db_url).begin() as conn:  # as a table rebuild would leave it
+            conn.exec_driver_sql("DROP TRIGGER schedule_counts_update")
+    core = Core.open(db_url, clock)
+    assert not core.db.has_counts
+    core.schedules.pause(first)
+    assert core.schedules.counts() == _scanned(core, "analyze")
+    assert core.schedules.counts()["paused"] == 1
+    assert core.schedules.list(ListQuery(statuses=frozenset({"paused"}))).total == 1
+    core.close()
+
+
+def test_migration_0017_fills_the_counts_from_the_schedules_there(
+    sqlite_url: str, clock: FrozenClock, tmp_path: object
+) -> None:
+    core = Core.open(sqlite_url, clock)
+    core.profiles.add_db("shop", make_shop(tmp_path / "shop"))  # type: ignore[operator]
+    ids = [core.schedules.create(spec(f"s{i}")).id for i in range(5)]
+    core.close()
+    _migrate(sqlite_url, "0016", down=True)
+    with create_engine(sqlite_url).begin() as conn:
+        assert not conn.exec_driver_sql(
+            "SELECT name FROM sqlite_master WHERE name LIKE 'schedule_counts%'"
+        ).all()
+        conn.exec_driver_sql(f"UPDATE schedules SET status = 'paused' WHERE id = {ids[0]}")
+        conn.exec_driver_sql(f"UPDATE schedules SET deleted_at = updated_at WHERE id = {ids[1]}")
+    _migrate(sqlite_url, "head")
+    core = Core.open(sqlite_url, clock)
+    assert core.db.has_counts
+    assert core.schedules.counts() == _scanned(core, "analyze")
+    assert (core.schedules.counts()["pending"], core.schedules.counts()["paused"]) == (3, 1)
+    core.close()
