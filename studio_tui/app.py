@@ -22,6 +22,7 @@ from studio_tui.command_history import History
 from studio_tui.embedded import EmbeddedTicker
 from studio_tui.messages import (
     DataChanged,
+    HookKnown,
     MissedFound,
     OpenDetails,
     OpenDialog,
@@ -126,7 +127,13 @@ class StudioApp(App[None]):
             self.hook = hooks.status(self.platform, self.runner or SubprocessRunner())
         finally:
             self.hook_known.set()
-        self.post_message(DataChanged())  # the top bar says what the hook's state means
+        self.post_message(HookKnown())
+
+    def on_hook_known(self, _: HookKnown) -> None:
+        """The top bar says what the hook's state means: show it where it is not shown yet."""
+        for screen in self.screen_stack:
+            if isinstance(screen, SchedulesScreen):
+                screen.hook_arrived()
 
     def on_data_changed(self, _: DataChanged) -> None:
         """Every screen on the stack that shows data loads it again."""

@@ -21,6 +21,11 @@ class DataChanged(Message):
     the app asks every screen on the stack that shows data to load it again."""
 
 
+class HookKnown(Message):
+    """The OS has said whether the daemon hook is installed: a board drawn before it came in
+    loads again (one drawn after already says it)."""
+
+
 class OpenDetails(Message):
     """Show a schedule's configuration, run history and log."""
 

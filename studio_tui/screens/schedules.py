@@ -229,6 +229,12 @@ class SchedulesScreen(Screen[None]):
             return
         self.app.call_from_thread(self.show_board, board)
 
+    def hook_arrived(self) -> None:
+        """The daemon hook's state came in: reload if the board on screen was drawn without it
+        (a board still loading waits for it, or reloads when it is shown)."""
+        if self.board is not None and self.board.firing.hook_installed is None:
+            self.reload()
+
     def show_lost(self, sentence: str) -> None:
         """The database stopped answering: say so once, keep the last board, keep retrying."""
         bar = self.query_one(StatusBar)
@@ -239,6 +245,8 @@ class SchedulesScreen(Screen[None]):
     def show_board(self, board: Board) -> None:
         """Put a loaded board on screen."""
         self.board = board
+        if board.firing.hook_installed is None and self.studio.hook_known.is_set():
+            self.reload()  # the hook's state came in while this board loaded without it
         bar = self.query_one(StatusBar)
         if bar.lost_since is not None:
             bar.lost_since = None
