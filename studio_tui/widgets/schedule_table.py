@@ -8,6 +8,7 @@ review columns below 150 columns; at 80 columns the details say them).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -309,6 +310,13 @@ class ScheduleTable(DataTable[object]):
             self._rows, self._order = rows, order
             if keep in rows:
                 self.move_cursor(row=self.get_row_index(RowKey(keep)), scroll=False)
+
+    def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
+        # Every column has a fixed width and every row one line, so DataTable's measuring of
+        # each new cell (most of the cost of showing a page) would change nothing.
+        if not any(column.auto_width for column in self.columns.values()):
+            new_rows = ()
+        super()._update_dimensions(new_rows)
 
     def on_resize(self, _event: events.Resize) -> None:
         if self.items:
