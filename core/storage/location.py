@@ -10,8 +10,9 @@ from pathlib import Path
 import platformdirs
 
 ENV_URL = "AMX_DATABASE_URL"
-# A SQLite URL on the default driver whose database part is a plain path, with no query.
-_PLAIN_SQLITE = re.compile(r"^sqlite(?:\+pysqlite)?:///(?P<database>[^?]*)$")
+# A SQLite URL on the default driver whose database part is a plain path: no query, and no
+# %-escape (SQLAlchemy decodes those).
+_PLAIN_SQLITE = re.compile(r"^sqlite(?:\+pysqlite)?:///(?P<database>[^?%]*)$")
 
 
 def default_url() -> str:
@@ -27,7 +28,7 @@ def resolve_url(explicit: str | None = None) -> str:
 def plain_sqlite_file(url: str) -> Path | None:
     """The file a plain SQLite URL names (`sqlite:///rel.db`, `sqlite:////abs/amx.db`, `~`
     expanded), as the engine opens it; None for any other URL: another database, another
-    driver, query options, an in-memory or URI database."""
+    driver, query options, %-escapes, an in-memory or URI database."""
     found = _PLAIN_SQLITE.match(url)
     if found is None:
         return None
