@@ -407,3 +407,18 @@ def test_both_backends_list_the_same_through_the_command(db_url: str, tmp_path: 
     core.close()
     for argv in [(), ("--sort", "status", "--desc"), ("--status", "pending,failed")]:
         assert _listed(db_url, *argv) == _listed_by_service(db_url, *argv)
+
+
+def test_the_database_is_found_where_the_engine_finds_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert quick_list(None, NOW) is None  # the default file is not there yet
+    Core.open().close()  # the default file in the (isolated) user data directory
+    assert quick_list(None, NOW) is not None
+    other = tmp_path / "other.db"
+    monkeypatch.setenv("AMX_DATABASE_URL", f"sqlite:///{other}")
+    assert quick_list(None, NOW) is None
+    out = io.StringIO()
+    assert run(["schedule", "list"], out=out, clock=FrozenClock(NOW)) == 0
+    assert other.exists() and out.getvalue().startswith("no schedules yet")
+    assert quick_list(None, NOW) is not None
