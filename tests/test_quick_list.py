@@ -422,3 +422,12 @@ def test_the_database_is_found_where_the_engine_finds_it(
     assert run(["schedule", "list"], out=out, clock=FrozenClock(NOW)) == 0
     assert other.exists() and out.getvalue().startswith("no schedules yet")
     assert quick_list(None, NOW) is not None
+
+
+def test_a_database_not_in_wal_mode_is_switched_by_the_service(sqlite_url: str) -> None:
+    Core.open(sqlite_url).close()
+    with sqlite3.connect(sqlite_url.removeprefix("sqlite:///")) as conn:
+        conn.execute("PRAGMA journal_mode = DELETE")
+    assert _quick(sqlite_url, ()) is None
+    assert _listed(sqlite_url)[0] == 0
+    assert _quick(sqlite_url, ()) is not None

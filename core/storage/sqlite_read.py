@@ -1,7 +1,7 @@
 """Reading the product's SQLite file with the standard library alone, for answers that must
 come faster than SQLAlchemy loads. Only a file the engine would open as it is qualifies: one
-at the head schema revision, that the engine would neither create, refuse nor tighten; the
-caller falls back to the engine for anything else."""
+in WAL mode at the head schema revision, that the engine would neither create, refuse, tighten
+nor switch; the caller falls back to the engine for anything else."""
 
 from __future__ import annotations
 
@@ -58,12 +58,14 @@ def open_at_head(url: str | None = None) -> sqlite3.Connection | None:
     except sqlite3.Error:
         return None
     try:
+        # The engine switches a file to WAL on open, which needs the write lock.
+        journal = conn.execute("PRAGMA journal_mode").fetchone()
         conn.execute("BEGIN")  # one snapshot for every statement of the answer
         found = conn.execute("SELECT version_num FROM alembic_version").fetchall()
     except sqlite3.Error:
         conn.close()
         return None
-    if found != [(head_revision(),)]:
+    if journal != ("wal",) or found != [(head_revision(),)]:
         conn.close()
         return None
     return conn
