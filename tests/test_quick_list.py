@@ -24,9 +24,9 @@ from sqlalchemy.engine import make_url
 from core.api import Core
 from core.clock import FrozenClock
 from core.demo import create_demo
-from core.schedules.quick_list import quick_list
+from core.schedules.quick_list import _rule, quick_list
 from core.schedules.spec import build_spec
-from core.schedules.triggers import after, cron, interval, once
+from core.schedules.triggers import after, cron, describe, interval, once, trigger_from_data
 from core.secrets import literal_secrets, may_hold_literal_secret
 from core.storage.engine import _alembic_config, _sqlite_path
 from core.storage.location import plain_sqlite_file
@@ -431,3 +431,37 @@ def test_a_database_not_in_wal_mode_is_switched_by_the_service(sqlite_url: str) 
     assert _quick(sqlite_url, ()) is None
     assert _listed(sqlite_url)[0] == 0
     assert _quick(sqlite_url, ()) is not None
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        {"kind": "once", "fire_at": "2026-12-03T09:00:00"},
+        {"kind": "cron", "expr": "0 9 * * 1-5"},
+        {"kind": "cron", "expr": "  0   9 * *  1-5 "},
+        {"kind": "cron", "expr": "@DAILY"},
+        {"kind": "interval", "every_seconds": 5400, "anchor": "2026-11-21T02:00:00Z"},
+        {"kind": "interval", "every_seconds": 604800 + 60},
+        {"kind": "after", "upstream": "  nightly   sweep ", "upstream_id": 4},
+        {"kind": "after", "upstream": "", "upstream_id": 4},
+        {"kind": "after", "upstream": "nightly"},
+    ],
+)
+def test_a_stored_rule_reads_as_the_trigger_describes_it(stored: dict[str, Any]) -> None:
+    assert _rule(stored) == describe(trigger_from_data(stored), "UTC")
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        {"kind": "once"},
+        {"kind": "cron", "expr": 5},
+        {"kind": "interval", "every_seconds": True},
+        {"kind": "after", "upstream": ""},
+        {"kind": "after", "upstream": "x", "upstream_id": "4"},
+        {"kind": "weekly"},
+        ["once"],
+    ],
+)
+def test_a_stored_rule_of_another_shape_is_left_to_the_trigger_models(stored: Any) -> None:
+    assert _rule(stored) is None

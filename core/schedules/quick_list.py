@@ -148,20 +148,26 @@ def _secret_to_warn_about(conn: sqlite3.Connection) -> bool:
     return any(http_secrets(str(base)) for (base,) in bases.fetchall())
 
 
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def _rule(data: Any) -> str | None:
-    """A stored trigger's rule as `triggers.describe` words it; None for an unknown shape."""
+    """A stored trigger's rule as `triggers.describe` words it; None for a shape that only the
+    trigger models can judge."""
     kind = data.get("kind") if isinstance(data, dict) else None
-    if kind == "once":
+    if kind == "once" and isinstance(data.get("fire_at"), str):
         return ONCE_RULE
     if kind == "cron" and isinstance(data.get("expr"), str):
         return cron_rule(cron_spelling(data["expr"]))
-    every = data.get("every_seconds") if kind == "interval" else None
-    if isinstance(every, int) and not isinstance(every, bool):
-        return interval_rule(every)
-    if kind == "after" and isinstance(data.get("upstream", ""), str):
-        upstream_id = data.get("upstream_id")
-        if upstream_id is None or (isinstance(upstream_id, int) and upstream_id is not True):
-            return after_rule(upstream_spelling(data.get("upstream", "")), upstream_id)
+    if kind == "interval" and _whole(data.get("every_seconds")):
+        return interval_rule(data["every_seconds"])
+    if kind == "after":
+        upstream, upstream_id = data.get("upstream", ""), data.get("upstream_id")
+        if not isinstance(upstream, str) or not (upstream_id is None or _whole(upstream_id)):
+            return None
+        if upstream_spelling(upstream) or upstream_id is not None:
+            return after_rule(upstream_spelling(upstream), upstream_id)
     return None
 
 
