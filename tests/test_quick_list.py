@@ -12,6 +12,7 @@ import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -465,3 +466,13 @@ def test_a_stored_rule_reads_as_the_trigger_describes_it(stored: dict[str, Any])
 )
 def test_a_stored_rule_of_another_shape_is_left_to_the_trigger_models(stored: Any) -> None:
     assert _rule(stored) is None
+
+
+def test_a_half_upgraded_database_is_refused_by_the_service(sqlite_url: str) -> None:
+    Core.open(sqlite_url).close()
+    with closing(sqlite3.connect(sqlite_url.removeprefix("sqlite:///"))) as conn:
+        conn.execute("ALTER TABLE schedules ADD COLUMN llm_profile VARCHAR(120)")
+        conn.commit()
+    assert _quick(sqlite_url, ()) is None
+    code, _, err = _listed(sqlite_url)
+    assert code == 1 and "schedules.llm_profile is still there" in err

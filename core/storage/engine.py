@@ -21,7 +21,7 @@ from core.errors import StorageError
 from core.private_files import create_private_file, make_private_dir, tighten
 from core.secrets import LIBPQ_WAY, is_credential_key, literal_secrets, resolve_secret
 from core.storage.location import ENV_URL, default_url, resolve_url
-from core.storage.revisions import MIGRATIONS, known_revisions
+from core.storage.revisions import MIGRATIONS, RETIRED_COLUMNS, known_revisions
 from core.storage.tables import Base, Run, Schedule
 
 if TYPE_CHECKING:
@@ -29,9 +29,6 @@ if TYPE_CHECKING:
 
 BUSY_TIMEOUT_MS = 5000
 IDLE_IN_TX_MS = 60_000
-# Columns that upgrades moved elsewhere and dropped: one still there means an upgrade stopped
-# half-way, and this version would leave what it holds behind.
-RETIRED_COLUMNS = {"schedules": ("llm_profile", "review_strategy")}
 
 
 HIDDEN = "***"

@@ -6,6 +6,9 @@ import re
 from pathlib import Path
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# Columns that upgrades moved elsewhere and dropped: one still there means an upgrade stopped
+# half-way, and this version would leave what it holds behind.
+RETIRED_COLUMNS = {"schedules": ("llm_profile", "review_strategy")}
 _REVISION = re.compile(r"^revision = ['\"]([^'\"]+)['\"]", re.MULTILINE)
 _DOWN = re.compile(r"^down_revision = (?:['\"]([^'\"]+)['\"]|None)", re.MULTILINE)
 

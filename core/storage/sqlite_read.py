@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 from core.private_files import is_loose
 from core.storage.location import default_url, plain_sqlite_file, resolve_url
-from core.storage.revisions import head_revision
+from core.storage.revisions import RETIRED_COLUMNS, head_revision
 
 # A quick read gives way at once to a writer holding the file: the engine waits its turn.
 QUICK_BUSY_S = 0.05
@@ -58,14 +58,30 @@ def open_at_head(url: str | None = None) -> sqlite3.Connection | None:
     except sqlite3.Error:
         return None
     try:
-        # The engine switches a file to WAL on open, which needs the write lock.
-        journal = conn.execute("PRAGMA journal_mode").fetchone()
-        conn.execute("BEGIN")  # one snapshot for every statement of the answer
-        found = conn.execute("SELECT version_num FROM alembic_version").fetchall()
+        if _at_head(conn):
+            return conn
     except sqlite3.Error:
-        conn.close()
-        return None
-    if journal != ("wal",) or found != [(head_revision(),)]:
-        conn.close()
-        return None
-    return conn
+        pass
+    conn.close()
+    return None
+
+
+def _at_head(conn: sqlite3.Connection) -> bool:
+    """Whether the engine would use the file as it is: in WAL mode (it switches a file to WAL on
+    open, which needs the write lock), at the head revision and not half-upgraded; begins the
+    read transaction that gives every later statement one snapshot."""
+    if conn.execute("PRAGMA journal_mode").fetchone() != ("wal",):
+        return False
+    conn.execute("BEGIN")
+    found = conn.execute("SELECT version_num FROM alembic_version").fetchall()
+    return found == [(head_revision(),)] and not _half_upgraded(conn)
+
+
+def _half_upgraded(conn: sqlite3.Connection) -> bool:
+    """Whether a column that the upgrades drop is still there (the engine refuses the file)."""
+    for table, retired in RETIRED_COLUMNS.items():
+        found = conn.execute("SELECT name FROM pragma_table_info(?)", [table])
+        columns = {name for (name,) in found}
+        if columns.intersection(retired):
+            return True
+    return False
