@@ -1,7 +1,8 @@
 """How long a whole `amx` process takes to answer: `--help`, `schedule --help`, `schedule next`
-(no database), and `schedule list` and `schedule status` on the demo database, created in a
-temporary HOME. Each figure is the median of N runs after a warm-up, beside two baselines
-measured in the same run: the bare interpreter (`python -c pass`) and `import sqlalchemy`.
+(no database), and `schedule list` (the quick SQLite read, and `--json` through the schedule
+service) and `schedule status` on the demo database, created in a temporary HOME. Each figure
+is the median of N runs after a warm-up, beside two baselines measured in the same run: the
+bare interpreter (`python -c pass`) and `import sqlalchemy`.
 
     .venv/bin/python bench/cli_startup.py [--runs 15]
     .venv/bin/python bench/cli_startup.py --importtime [--top 15]   # where `schedule list`'s
@@ -42,6 +43,9 @@ CASES: list[tuple[str, list[str], float | None]] = [
         0.150,
     ),
     ("amx schedule list (demo database)", [*AMX, "schedule", "list"], 0.250),
+    # The same page through the schedule service (JSON always takes it): the quick read's
+    # baseline, measured in the same run.
+    ("amx schedule list --json (the service)", [*AMX, "schedule", "list", "--json"], None),
     ("amx schedule status (demo database)", [*AMX, "schedule", "status"], None),
 ]
 

@@ -39,6 +39,15 @@ def create_private_file(path: Path) -> None:
     os.close(fd)  # brand new and empty: no lock of this process can be on it yet
 
 
+def is_loose(path: Path) -> bool:
+    """Whether `path` exists and its group or others have any access to it (what `tighten`
+    takes away)."""
+    try:
+        return bool(stat.S_IMODE(os.stat(path).st_mode) & 0o077)
+    except FileNotFoundError:
+        return False
+
+
 def tighten(path: Path) -> bool:
     """Take group and other access away from an existing file or directory, with one log line
     saying so; False when it does not exist or needed nothing."""

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import os
 import re
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlsplit
 
-from sqlalchemy.engine import URL
-
 from core.errors import InvalidInput
+
+if TYPE_CHECKING:  # a type only: the quick read paths use this module without SQLAlchemy
+    from sqlalchemy.engine import URL
 
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -50,6 +52,21 @@ def literal_secrets(url: URL) -> list[str]:
         if is_credential_key(key) and not all(is_reference(v) for v in _values(value)):
             found.append(f"a {key!r} query parameter")
     return found
+
+
+# A SQLAlchemy URL's user-info with a password: `name://user:password@` (SQLAlchemy's own
+# reading allows any character but '@' in the password).
+_WITH_PASSWORD = re.compile(r"^[\w+]+://[^:/]*:[^@]*@")
+
+
+def may_hold_literal_secret(url: str) -> bool:
+    """A quick screen of a SQLAlchemy URL's text, without SQLAlchemy: False only when
+    `literal_secrets` surely finds nothing in it (no password at all, and no credential query
+    parameter, even as a reference); True asks for the full reading."""
+    if _WITH_PASSWORD.match(url):
+        return True
+    query = url.partition("?")[2]
+    return any(is_credential_key(k) for k, _ in parse_qsl(query, keep_blank_values=True))
 
 
 def http_secrets(url: str) -> list[str]:

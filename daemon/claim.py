@@ -24,8 +24,9 @@ from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeEngine
 
 from core.schedules.status import RunStatus, Status, check
+from core.storage.due_index import DUE_PREDICATE
 from core.storage.engine import Database
-from core.storage.tables import DUE_PREDICATE, Run
+from core.storage.tables import Run
 from core.storage.utc import UTCDateTime
 
 

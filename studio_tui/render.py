@@ -6,7 +6,7 @@ from __future__ import annotations
 import shlex
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo
 
 from rich.cells import cell_len, set_cell_size
@@ -111,7 +111,32 @@ def table(
     return "\n".join(lines)
 
 
-def schedule_rows(items: Sequence[ScheduleInfo], width: int | None = None) -> str:
+class ListedRow(Protocol):
+    """What the schedule table reads of a schedule: a ScheduleInfo, or the quick list's row."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def next_fire_at(self) -> datetime | None: ...
+    @property
+    def timezone(self) -> str: ...
+    @property
+    def rule(self) -> str: ...
+    @property
+    def scope_summary(self) -> str: ...
+    @property
+    def steps_summary(self) -> str: ...
+    @property
+    def llm_shown(self) -> str: ...
+    @property
+    def review_shown(self) -> str: ...
+
+
+def schedule_rows(items: Sequence[ListedRow], width: int | None = None) -> str:
     """The `amx schedule list` table (with a STEPS column where the width allows)."""
     steps = width is None or width >= STEPS_FROM
     headers = ["ID", "NAME", "STATUS", "NEXT FIRE", "RULE", "SCOPE", "LLM", "REVIEW"]

@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core.errors import InvalidInput
-from core.storage.engine import default_url
+from core.storage.location import default_url
 from daemon import hooks
 from daemon.hooks import (
     KEEP_QUEUED,

@@ -63,3 +63,34 @@ def test_product_code_uses_no_private_textual_module() -> None:
         if private.search(path.read_text(encoding="utf-8"))
     ]
     assert found == []
+
+
+# What `amx schedule list` reads a SQLite file with: none of it may load the database layer,
+# the models or croniter, or the quick list would be no quicker than the service.
+QUICK_READ = (
+    "core.storage.location",
+    "core.storage.revisions",
+    "core.storage.due_index",
+    "core.storage.sqlite_read",
+    "core.schedules.rule_text",
+    "core.schedules.list_order",
+    "core.schedules.step_outline",
+    "core.schedules.quick_list",
+    "core.secrets",
+    "studio_tui.render",
+)
+
+
+def test_the_quick_read_modules_load_no_database_layer_models_or_croniter() -> None:
+    code = (
+        f"import sys, importlib; [importlib.import_module(m) for m in {QUICK_READ!r}]; "
+        "heavy = {'sqlalchemy', 'pydantic', 'alembic', 'croniter', 'dateutil', 'tzlocal'}; "
+        "ours = {'core.storage.engine', 'core.storage.tables', 'core.schedules.views', "
+        "'core.schedules.triggers', 'core.schedules.scenario', 'core.api'}; "
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in heavy or m in ours); "
+        "print(','.join(bad))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
+    )
+    assert result.stdout.strip() == "", f"the quick read loads {result.stdout.strip()}"

@@ -6,7 +6,8 @@ from pathlib import Path
 
 from core.api import Core
 from core.demo import create_demo
-from core.schedules.service import SEVERITY, ListQuery
+from core.schedules.list_order import SEVERITY
+from core.schedules.service import ListQuery
 
 RANK = [s.value for s in SEVERITY]
 

@@ -13,7 +13,8 @@ from core.api import Core
 from core.clock import FrozenClock
 from core.errors import StorageError
 from core.schedules.queue import due_statement
-from core.storage.engine import Database, head_revision
+from core.storage.engine import Database
+from core.storage.revisions import head_revision
 from core.storage.tables import Base, Worker
 
 

@@ -17,7 +17,8 @@ from sqlalchemy import create_engine, select, text
 from core.api import Core
 from core.catalog.scope import format_path
 from core.clock import FrozenClock
-from core.schedules.service import ListQuery, SortKey
+from core.schedules.list_order import SortKey
+from core.schedules.service import ListQuery
 from core.schedules.text_search import fts_phrase, text_filter
 from core.schedules.views import Page
 from core.storage.engine import _alembic_config

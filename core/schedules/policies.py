@@ -7,3 +7,8 @@ from typing import Literal
 Kind = Literal["analyze", "cache_refresh"]
 Review = Literal["auto", "manual"]
 MissedPolicy = Literal["ask", "skip", "run_once"]
+REVIEWS: tuple[Review, ...] = ("auto", "manual")
+
+# An analyze step's settings where its scenario leaves them out (stored scenarios omit defaults).
+DEFAULT_LLM_PROFILE = "heuristic"
+DEFAULT_REVIEW: Review = "manual"

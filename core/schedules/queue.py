@@ -18,8 +18,9 @@ from sqlalchemy.sql.selectable import TextualSelect
 from core.clock import Clock
 from core.schedules.status import RunStatus, Status, check
 from core.schedules.triggers import next_fire_time, next_fire_times
+from core.storage.due_index import DUE_PREDICATE
 from core.storage.engine import QUEUE_CHANNEL, Database
-from core.storage.tables import DUE_PREDICATE, Run, Schedule, Worker
+from core.storage.tables import Run, Schedule, Worker
 from core.storage.utc import UTCDateTime
 
 

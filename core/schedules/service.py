@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy import String, case, cast, column, func, or_, select
 from sqlalchemy import table as sql_table
@@ -18,6 +18,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from core.clock import Clock
 from core.errors import Conflict, InvalidInput, NameTaken, NotFound, StaleEdit
 from core.schedules import after, queue, stored
+from core.schedules.list_order import SEVERITY, SORT_KEYS, SortKey
 from core.schedules.scenario import SECTIONS, STEP_KINDS
 from core.schedules.scenario.model import first_analysis
 from core.schedules.spec import (
@@ -42,31 +43,10 @@ from core.storage.engine import Database
 from core.storage.tables import DbProfile, LlmProfile, MailProfile, Run, Schedule
 from core.text import name_key
 
-# The status sort: what needs a person first.
-SEVERITY = (
-    Status.FAILED,
-    Status.MISSED,
-    Status.RUNNING,
-    Status.PENDING,
-    Status.PAUSED,
-    Status.COMPLETED,
-    Status.CANCELLED,
-)
 # How many live schedules stand in each kind and status, kept by triggers (SQLite only).
 _COUNTS = sql_table("schedule_counts", column("kind"), column("status"), column("n"))
-SortKey = Literal["next_fire_at", "name", "status", "id", "created_at", "updated_at"]
 HISTORY = 100
 ProfileTable = type[DbProfile | LlmProfile | MailProfile]
-
-
-SORT_KEYS: tuple[SortKey, ...] = (
-    "next_fire_at",
-    "name",
-    "status",
-    "id",
-    "created_at",
-    "updated_at",
-)
 
 
 @dataclass(frozen=True)

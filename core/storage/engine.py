@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
@@ -13,7 +12,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote_plus, urlsplit, urlunsplit
 
-import platformdirs
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
@@ -22,28 +20,15 @@ from sqlalchemy.orm import Session, sessionmaker
 from core.errors import StorageError
 from core.private_files import create_private_file, make_private_dir, tighten
 from core.secrets import LIBPQ_WAY, is_credential_key, literal_secrets, resolve_secret
+from core.storage.location import ENV_URL, default_url, resolve_url
+from core.storage.revisions import MIGRATIONS, RETIRED_COLUMNS, known_revisions
 from core.storage.tables import Base, Run, Schedule
 
 if TYPE_CHECKING:
     from alembic.config import Config
 
-ENV_URL = "AMX_DATABASE_URL"
 BUSY_TIMEOUT_MS = 5000
 IDLE_IN_TX_MS = 60_000
-MIGRATIONS = Path(__file__).parent / "migrations"
-# Columns that upgrades moved elsewhere and dropped: one still there means an upgrade stopped
-# half-way, and this version would leave what it holds behind.
-RETIRED_COLUMNS = {"schedules": ("llm_profile", "review_strategy")}
-
-
-def default_url() -> str:
-    """The embedded default: a SQLite file in the user data directory."""
-    return f"sqlite:///{Path(platformdirs.user_data_dir('amx-studio')) / 'amx.db'}"
-
-
-def resolve_url(explicit: str | None = None) -> str:
-    """The URL a front end was given, else `AMX_DATABASE_URL`, else the embedded default."""
-    return explicit or os.environ.get(ENV_URL) or default_url()
 
 
 HIDDEN = "***"
@@ -89,31 +74,6 @@ def _alembic_config(connection: Connection | None = None) -> Config:
     if connection is not None:
         config.attributes["connection"] = connection
     return config
-
-
-_REVISION = re.compile(r"^revision = ['\"]([^'\"]+)['\"]", re.MULTILINE)
-_DOWN = re.compile(r"^down_revision = (?:['\"]([^'\"]+)['\"]|None)", re.MULTILINE)
-
-
-def known_revisions() -> list[str]:
-    """The shipped migration revisions, oldest first (read from the files, without alembic)."""
-    parents: dict[str, str | None] = {}
-    for path in sorted((MIGRATIONS / "versions").glob("*.py")):
-        source = path.read_text(encoding="utf-8")
-        found, down = _REVISION.search(source), _DOWN.search(source)
-        if found and down:
-            parents[found[1]] = down[1]
-    ordered, current = [], None
-    children = {parent: rev for rev, parent in parents.items()}
-    while current in children:
-        current = children[current]
-        ordered.append(current)
-    return ordered
-
-
-def head_revision() -> str:
-    """The newest schema revision this version knows."""
-    return known_revisions()[-1]
 
 
 def _sqlite_path(url: URL) -> Path | None:

@@ -24,13 +24,13 @@ from sqlalchemy.types import TypeDecorator
 
 from core.schedules.policies import Kind, MissedPolicy
 from core.schedules.triggers.model import AfterTrigger, Trigger, trigger_from_data, trigger_to_data
+from core.storage.due_index import DUE_PREDICATE
 from core.storage.utc import UTCDateTime
 from core.text import NAME_KEY_MAX, name_key
 
 # Room for a key the migration to 0006 had to make unique (the key, "\x1f" and the row id).
 NAME_KEY_COLUMN = NAME_KEY_MAX + 40
 
-DUE_PREDICATE = "status = 'pending' AND deleted_at IS NULL"
 LIVE_INSTANCE = "template_slug IS NOT NULL AND deleted_at IS NULL"
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.exc import ArgumentError
 
 from core.errors import InvalidInput
 from core.secrets import literal_secrets
-from core.storage.engine import ENV_URL, default_url
+from core.storage.location import ENV_URL, default_url
 from daemon.api.address import check_host, check_port
 
 APP = "amx-studio"

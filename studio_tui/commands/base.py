@@ -83,6 +83,11 @@ class Context:
         return url
 
     @property
+    def has_core(self) -> bool:
+        """Whether a core is open: handed in, or opened by an earlier use of `core`."""
+        return self._core is not None
+
+    @property
     def core(self) -> Core:
         """The core: the one handed in, else opened on first use (commands like `next` never
         touch the database)."""

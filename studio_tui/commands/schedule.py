@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -106,9 +107,25 @@ def cmd_edit(ctx: Context) -> int:
 
 
 def cmd_list(ctx: Context) -> int:
+    statuses = frozenset(s for s in (ctx.args.status or "").split(",") if s.strip())
+    if not ctx.has_core and not ctx.args.json and not ctx.args.filter:
+        # A plain SQLite file is listed without loading the database layer when that gives the
+        # service's answer (the JSON form and the text filter always ask the service).
+        from core.schedules.quick_list import quick_list
+
+        quick = quick_list(
+            ctx.args.database_url,
+            ctx.clock.now(),
+            statuses=statuses,
+            sort=ctx.args.sort,
+            descending=ctx.args.desc,
+            offset=ctx.args.offset,
+            limit=ctx.args.limit,
+        )
+        if quick is not None:
+            return _print_list(ctx, quick.items, quick.total, quick.offset, bool(statuses))
     from core.schedules.service import ListQuery
 
-    statuses = frozenset(s for s in (ctx.args.status or "").split(",") if s.strip())
     query = ListQuery(
         statuses=statuses,
         text=ctx.args.filter or "",
@@ -128,16 +145,21 @@ def cmd_list(ctx: Context) -> int:
             }
         )
         return EXIT_OK
-    if not page.items:
+    return _print_list(ctx, page.items, page.total, page.offset, bool(statuses or query.text))
+
+
+def _print_list(
+    ctx: Context, items: Sequence[render.ListedRow], total: int, offset: int, filtered: bool
+) -> int:
+    if not items:
         ctx.print(
-            "no schedules"
-            + (" match" if statuses or query.text else " yet; add one with `amx schedule add`")
+            "no schedules" + (" match" if filtered else " yet; add one with `amx schedule add`")
         )
         return EXIT_OK
-    ctx.print(render.schedule_rows(page.items, output_width(ctx.out, ctx.width)))
-    if page.total > len(page.items):
-        shown = f"{page.offset + 1}-{page.offset + len(page.items)}"
-        ctx.print(f"\n{shown} of {page.total}; page on with --offset {page.offset + page.limit}")
+    ctx.print(render.schedule_rows(items, output_width(ctx.out, ctx.width)))
+    if total > len(items):
+        shown = f"{offset + 1}-{offset + len(items)}"
+        ctx.print(f"\n{shown} of {total}; page on with --offset {offset + ctx.args.limit}")
     return EXIT_OK
 
 

@@ -14,7 +14,8 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
 from core.errors import AmxError, StorageError
-from core.schedules.service import ListQuery, SortKey
+from core.schedules.list_order import SortKey
+from core.schedules.service import ListQuery
 from core.schedules.status import can
 from core.schedules.triggers import default_zone_name
 from core.schedules.views import ScheduleInfo

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from collections.abc import Sequence
 
-from core.storage.engine import ENV_URL
+from core.storage.location import ENV_URL
 
 
 def studio_argv(*, demo: bool, theme: str | None) -> list[str]:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from core.schedules.service import SEVERITY
+from core.schedules.list_order import SEVERITY
 from studio_tui.screens.schedules import SchedulesScreen
 from studio_tui.widgets.schedule_table import ScheduleTable
 from tests.studio.conftest import MakeStudio, settle

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from core.errors import InvalidInput
 from core.schedules.scenario.steps import STEP_KINDS, AnalyzeStep, Step
+from core.schedules.step_outline import kinds_summary
 
 Section = Literal["steps", "on_failure", "on_missed"]
 SECTIONS: tuple[Section, ...] = ("steps", "on_failure", "on_missed")
@@ -128,9 +129,7 @@ def groups(steps: Sequence[Step]) -> list[list[tuple[int, Step]]]:
 
 def steps_summary(steps: Sequence[Step], shown: int = 2) -> str:
     """The steps in a few words: "analyze → export_docs, +2"."""
-    kinds = [step.kind for step in steps]
-    text = " → ".join(kinds[:shown])
-    return text + (f", +{len(kinds) - shown}" if len(kinds) > shown else "")
+    return kinds_summary([step.kind for step in steps], shown)
 
 
 def first_analysis(steps: Sequence[Step]) -> AnalyzeStep | None:

@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from core.catalog.scope import normalize_paths
-from core.schedules.policies import Review
+from core.schedules.policies import DEFAULT_LLM_PROFILE, DEFAULT_REVIEW, Review
 from core.secrets import ENV_NAME, is_credential_key
 
 StepKind = Literal[
@@ -77,8 +77,8 @@ class AnalyzeStep(_OnProfile):
     """The LLM analysis of a scope: proposals, applied at once with review auto."""
 
     kind: Literal["analyze"] = "analyze"
-    llm_profile: str = Field(default="heuristic", min_length=1, max_length=120)
-    review: Review = "manual"
+    llm_profile: str = Field(default=DEFAULT_LLM_PROFILE, min_length=1, max_length=120)
+    review: Review = DEFAULT_REVIEW
 
 
 class CacheRefreshStep(_OnProfile):

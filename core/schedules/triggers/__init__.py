@@ -16,6 +16,7 @@ Rules (the documented contract):
 Fire times are returned as aware UTC datetimes, strictly increasing, without duplicates.
 """
 
+from core.schedules.rule_text import format_interval
 from core.schedules.triggers.cron import CRON_ALIASES
 from core.schedules.triggers.describe import describe_after, describe_cron
 from core.schedules.triggers.dst import dst_note
@@ -28,7 +29,6 @@ from core.schedules.triggers.fire_times import (
 from core.schedules.triggers.intervals import (
     MAX_INTERVAL_SECONDS,
     MIN_INTERVAL_SECONDS,
-    format_interval,
     parse_interval,
 )
 from core.schedules.triggers.model import (

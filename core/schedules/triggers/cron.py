@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from croniter import CroniterBadDateError, CroniterError, croniter
 
 from core.errors import InvalidInput
+from core.schedules.rule_text import cron_spelling
 from core.schedules.triggers.zones import LAST_YEAR, LATEST, _resolve
 
 CRON_ALIASES: dict[str, str] = {
@@ -73,7 +74,7 @@ def _normalise_cron(expr: str) -> str:
     if not cleaned:
         raise _cron_refusal(cleaned, "it is empty")
     if cleaned.startswith("@"):
-        alias = cleaned.lower()
+        alias = cron_spelling(cleaned)
         if alias not in CRON_ALIASES:
             supported = ", ".join(CRON_ALIASES)
             raise _cron_refusal(cleaned, f"{cleaned} is not supported (only {supported})")

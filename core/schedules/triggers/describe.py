@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from croniter import croniter
 
+from core.schedules.rule_text import after_rule
 from core.schedules.triggers.cron import CRON_ALIASES, _normalise_cron
 from core.schedules.triggers.model import AfterTrigger
 
@@ -155,5 +156,4 @@ def describe_cron(expr: str) -> str:
 
 def describe_after(trigger: AfterTrigger) -> str:
     """'after «nightly» succeeds' (the upstream's id when its name is not known)."""
-    name = trigger.upstream or f"schedule {trigger.upstream_id}"
-    return f"after «{name}» succeeds"
+    return after_rule(trigger.upstream, trigger.upstream_id)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from core.errors import InvalidInput
+from core.schedules.rule_text import ONCE_RULE, cron_rule, interval_rule
 from core.schedules.triggers.cron import _cron_fire_times
 from core.schedules.triggers.describe import describe_after
-from core.schedules.triggers.intervals import format_interval
 from core.schedules.triggers.model import (
     AfterTrigger,
     CronTrigger,
@@ -58,12 +58,12 @@ def describe(trigger: Trigger, tz_name: str) -> str:
     """A short rule for tables: 'once', 'cron 0 9 * * 1-5', 'every 15m', 'after «nightly»
     succeeds'."""
     if isinstance(trigger, OnceTrigger):
-        return "once"
+        return ONCE_RULE
     if isinstance(trigger, AfterTrigger):
         return describe_after(trigger)
     if isinstance(trigger, CronTrigger):
-        return f"cron {trigger.expr}"
-    return f"every {format_interval(trigger.every_seconds)}"
+        return cron_rule(trigger.expr)
+    return interval_rule(trigger.every_seconds)
 
 
 def validate_once_in_future(trigger: Trigger, tz_name: str, now: datetime) -> None:

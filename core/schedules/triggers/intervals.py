@@ -5,37 +5,16 @@ from __future__ import annotations
 import re
 
 from core.errors import InvalidInput
+from core.schedules.rule_text import INTERVAL_UNITS, format_interval
 
 MIN_INTERVAL_SECONDS = 60
 # Beyond a year an interval is almost certainly a typo, and huge values overflow datetime.
 MAX_INTERVAL_SECONDS = 52 * 604800
 
-_INTERVAL_UNITS: tuple[tuple[str, int], ...] = (
-    ("w", 604800),
-    ("d", 86400),
-    ("h", 3600),
-    ("m", 60),
-    ("s", 1),
-)
 _INTERVAL_PART = re.compile(r"([0-9]+)\s*([wdhms])")
 # More digits than any interval up to the maximum needs: refused before int() sees them.
 _MAX_DIGITS = 12
 _INTERVAL_HINT = "write it like 90s, 15m, 2h, 1d, 1w or 1h30m"
-
-
-def format_interval(seconds: int) -> str:
-    """The shortest unit form of `seconds`: 90 -> '1m30s', 5400 -> '1h30m', 86400 -> '1d'."""
-    if seconds < 0:
-        raise ValueError("an interval cannot be negative")
-    if seconds == 0:
-        return "0s"
-    parts: list[str] = []
-    rest = seconds
-    for unit, size in _INTERVAL_UNITS:
-        count, rest = divmod(rest, size)
-        if count:
-            parts.append(f"{count}{unit}")
-    return "".join(parts)
 
 
 def _check_interval_seconds(seconds: int) -> int:
@@ -79,8 +58,8 @@ def interval_seconds(text: str) -> int | None:
     total = 0
     position = 0
     last_rank = -1
-    ranks = {unit: rank for rank, (unit, _size) in enumerate(_INTERVAL_UNITS)}
-    sizes = dict(_INTERVAL_UNITS)
+    ranks = {unit: rank for rank, (unit, _size) in enumerate(INTERVAL_UNITS)}
+    sizes = dict(INTERVAL_UNITS)
     for match in _INTERVAL_PART.finditer(cleaned):
         gap = cleaned[position : match.start()]
         rank = ranks[match.group(2)]

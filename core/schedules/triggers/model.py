@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from core.clock import iso_utc
 from core.errors import InvalidInput
+from core.schedules.rule_text import upstream_spelling
 from core.schedules.triggers.cron import _CRON_EXAMPLE, _normalise_cron
 from core.schedules.triggers.intervals import (
     _INTERVAL_HINT,
@@ -103,7 +104,7 @@ class AfterTrigger:
             raise InvalidInput("after", f"upstream {name!r} is not a schedule name.")
         if ident is not None and (isinstance(ident, bool) or not isinstance(ident, int)):
             raise InvalidInput("after", f"upstream id {ident!r} is not a whole number.")
-        name = " ".join(name.split())
+        name = upstream_spelling(name)
         if not name and ident is None:
             raise InvalidInput(
                 "after", "an after trigger needs the name of the schedule it runs after."
