@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 Kind = Literal["analyze", "cache_refresh"]
+KINDS: tuple[Kind, ...] = get_args(Kind)
 Review = Literal["auto", "manual"]
 MissedPolicy = Literal["ask", "skip", "run_once"]
 REVIEWS: tuple[Review, ...] = ("auto", "manual")

@@ -199,6 +199,14 @@ class Schedule(Base):
         Index("ix_schedules_list", "kind", "status", "deleted_at"),
         # "(next_fire_at IS NULL), next_fire_at" is the list's sort: dated rows first, in order.
         Index("ix_schedules_next", text("(next_fire_at IS NULL)"), "next_fire_at"),
+        # A page of one kind and status by next fire: a walk of its own part, however rare.
+        Index(
+            "ix_schedules_status_next",
+            "kind",
+            "status",
+            text("(next_fire_at IS NULL)"),
+            "next_fire_at",
+        ),
         Index("ix_schedules_name", "name"),
         Index("ix_schedules_upstream", "upstream_id"),
         Index("ix_schedules_template", "template_slug"),

@@ -1,0 +1,90 @@
+"""Pages by next fire time: each kind and status walks its own part of the (kind, status, next
+fire) index and the parts are merged (migration 0018). The pages are those of the one plain
+ORDER BY, across statuses, kinds, directions and offsets; and on SQLite without statistics (no
+ANALYZE has ever run on a user's file) no page walks the whole table."""
+
+from __future__ import annotations
+
+from itertools import combinations
+
+import pytest
+from sqlalchemy import select
+
+from core.api import Core
+from core.clock import FrozenClock
+from core.schedules.service import ListQuery, _order
+from core.storage.tables import Schedule
+from tests.test_text_search import _fill
+
+STATUS_SETS = [
+    frozenset(),
+    frozenset({"failed"}),
+    frozenset({"cancelled"}),  # none at all
+    frozenset({"pending", "failed"}),
+    frozenset({"paused", "completed", "missed"}),
+]
+
+
+def _plain(core: Core, query: ListQuery) -> list[int]:
+    """The page's ids by the one ORDER BY over every matching row."""
+    service = core.schedules
+    statement = (
+        select(Schedule.id)
+        .where(*service._filters(query))
+        .order_by(*_order(query, Schedule))
+        .offset(query.offset)
+        .limit(query.limit)
+    )
+    with core.db.read() as session:
+        return list(session.scalars(statement))
+
+
+def test_pages_by_next_fire_are_those_of_the_plain_order(db_url: str, clock: FrozenClock) -> None:
+    core = Core.open(db_url, clock)
+    _fill(core, 300)
+    checked = 0
+    for statuses in STATUS_SETS:
+        for kind in ("analyze", "cache_refresh", None):
+            for descending in (False, True):
+                for offset, limit in ((0, 200), (0, 7), (35, 20), (250, 50)):
+                    query = ListQuery(statuses=statuses, kind=kind, descending=descending,
+                                      offset=offset, limit=limit)  # fmt: skip
+                    page = core.schedules.list(query)
+                    assert [s.id for s in page.items] == _plain(core, query), query
+                    checked += len(page.items)
+    assert checked > 1000
+    core.close()
+
+
+def test_without_statistics_no_page_walks_the_whole_table(
+    sqlite_url: str, clock: FrozenClock
+) -> None:
+    core = Core.open(sqlite_url, clock)
+    _fill(core, 300)
+    with core.db.engine.begin() as conn:
+        stats = conn.exec_driver_sql(
+            "SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'"
+        ).scalar()
+        assert stats == 0  # as on a user's file: nothing ever ran ANALYZE
+    statuses = ["pending", "paused", "failed", "cancelled"]
+    sets = [frozenset(c) for n in (1, 2) for c in combinations(statuses, n)] + [frozenset()]
+    for chosen in sets:
+        for kind in ("analyze", None):
+            statement = core.schedules._by_next_fire(ListQuery(statuses=chosen, kind=kind))
+            with core.db.engine.connect() as conn:
+                sql = str(statement.compile(conn, compile_kwargs={"literal_binds": True}))
+                plan = [row[3] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql)]
+            reads = [line for line in plan if "schedules" in line]
+            assert reads, plan
+            assert all("USING INDEX ix_schedules_status_next" in line for line in reads), plan
+    core.close()
+
+
+@pytest.mark.parametrize("sort", ["name", "status", "updated_at"])
+def test_other_sorts_keep_the_plain_order(db_url: str, clock: FrozenClock, sort: str) -> None:
+    core = Core.open(db_url, clock)
+    _fill(core, 120)
+    for statuses in STATUS_SETS[:4]:
+        query = ListQuery(statuses=statuses, kind=None, sort=sort, offset=5, limit=40)  # type: ignore[arg-type]
+        assert [s.id for s in core.schedules.list(query).items] == _plain(core, query)
+    core.close()
