@@ -44,6 +44,8 @@ from core.storage.engine import Database
 from core.storage.tables import DbProfile, LlmProfile, MailProfile, Run, Schedule
 from core.text import name_key
 
+# Sorts an index serves in order: a page of common statuses walks it rather than sorting.
+WALKED = frozenset({"next_fire_at", "name", "id"})
 # How many live schedules stand in each kind and status, kept by triggers (SQLite only).
 _COUNTS = sql_table("schedule_counts", column("kind"), column("status"), column("n"))
 HISTORY = 100
@@ -439,12 +441,22 @@ class ScheduleService:
                 runs_total=total or 0,
             )
 
-    def _filters(self, query: ListQuery) -> list[ColumnElement[bool]]:
+    def _filters(self, query: ListQuery, *, walk: bool = False) -> list[ColumnElement[bool]]:
+        """The WHERE of `query`; with `walk`, its kind and statuses are written so that no index
+        serves them (SQLite then walks the next-fire index in order instead of sorting)."""
         where: list[ColumnElement[bool]] = list(self._live())
+        kind, status = (
+            (Schedule.kind + "", Schedule.status + "")
+            if walk
+            else (
+                Schedule.kind,
+                Schedule.status,
+            )
+        )
         if query.kind:
-            where.append(Schedule.kind == query.kind)
+            where.append(kind == query.kind)
         if query.statuses:
-            where.append(Schedule.status.in_(sorted(query.statuses)))
+            where.append(status.in_(sorted(query.statuses)))
         # The stored scenario is JSON written by json.dumps: a step's setting reads `"key": value`.
         stored = cast(Schedule.scenario, String)
         if query.step_kind:
@@ -498,6 +510,15 @@ class ScheduleService:
                 ).all()
                 total = int(found[0][1]) if found else None
                 rows = _rows_by_id(session, [f[0] for f in found])
+            elif query.sort in WALKED and self._common(session, query):
+                walk = (
+                    select(*stored_columns())
+                    .where(*self._filters(query, walk=True))
+                    .order_by(*order)
+                    .offset(query.offset)
+                    .limit(query.limit)
+                )
+                rows = session.execute(walk).all()
             elif query.sort == "next_fire_at":
                 rows = session.execute(self._by_next_fire(query)).all()
             else:
@@ -511,30 +532,56 @@ class ScheduleService:
             limit=query.limit,
         )
 
+    def _common(self, session: Session, query: ListQuery) -> bool:
+        """Whether a quarter or more of the live schedules match the page's kind and statuses
+        (SQLite's kept counts say), so that a walk of the sort's index finds the page within a
+        few of its entries; rarer ones are found by their own index and only they are sorted."""
+        if not self.db.has_counts or query.step_kind or query.profile or query.text.strip():
+            return False
+        everything = self._total(session, ListQuery(statuses=frozenset(), kind=None), [])
+        matched = self._total(session, query, [])
+        return matched > 0 and matched * 4 >= everything
+
     def _by_next_fire(self, query: ListQuery) -> Select[Any]:
         """A page by next fire time that reads the (kind, status, next fire) index: each kind and
-        status walks its own part in order for no more rows than the page needs, and the parts
-        are merged. Whatever the statistics say and however rare a status is, no page reads
-        more than that (a walk of the whole next-fire index looking for a rare status would)."""
+        status walks its own part in order for no more entries than the page needs, and the
+        parts are merged; only then are the page's rows read. Whatever the statistics say and
+        however rare a status is, no page reads more than that (a walk of the whole next-fire
+        index looking for a rare status would)."""
         statuses = sorted(query.statuses) or [s.value for s in Status]
         kinds = [query.kind] if query.kind else list(KINDS)
         order = _order(query, Schedule)
+        if len(statuses) == 1 and len(kinds) == 1:
+            one = replace(query, statuses=frozenset(statuses), kind=kinds[0])
+            return (
+                select(*stored_columns())
+                .where(*self._filters(one))
+                .order_by(*order)
+                .offset(query.offset)
+                .limit(query.limit)
+            )
         parts = [
-            select(*stored_columns())
+            select(Schedule.id, Schedule.next_fire_at)
             .where(*self._filters(replace(query, statuses=frozenset({status}), kind=kind)))
             .order_by(*order)
             .limit(query.offset + query.limit)
+            .subquery()
             for kind in kinds
             for status in statuses
         ]
-        if len(parts) == 1:
-            return parts[0].offset(query.offset).limit(query.limit)
-        merged = union_all(*(select(part.subquery()) for part in parts)).subquery("page")
-        return (
-            select(*merged.c)
+        merged = union_all(*(select(part) for part in parts)).subquery("page")
+        ids = (
+            select(merged.c.id)
             .order_by(*_order(query, merged.c))
             .offset(query.offset)
             .limit(query.limit)
+            .subquery("ids")
+        )
+        # The page's rows in its order: joined back by id and sorted as the ids were.
+        return (
+            select(*stored_columns())
+            .join_from(ids, Schedule.__table__, ids.c.id == Schedule.id)
+            .order_by(*order)
         )
 
     def _total(

@@ -206,6 +206,8 @@ class Schedule(Base):
             "status",
             text("(next_fire_at IS NULL)"),
             "next_fire_at",
+            postgresql_where=text("deleted_at IS NULL"),
+            sqlite_where=text("deleted_at IS NULL"),
         ),
         Index("ix_schedules_name", "name"),
         Index("ix_schedules_upstream", "upstream_id"),
