@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 import textual.constants
@@ -148,3 +149,12 @@ def core(db_url: str, clock: FrozenClock, tmp_path: Path) -> Iterator[Core]:
     opened.profiles.add_db("shop", make_shop(tmp_path / "shop"))
     yield opened
     opened.close()
+
+
+@pytest.fixture
+def client(core: Core) -> Iterator[Any]:
+    """An HTTP client (httpx) of `amx serve`'s app on `core`, with a read-write token."""
+    from tests.support.api_server import api_client
+
+    with api_client(core) as http:
+        yield http

@@ -7,18 +7,16 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
 from core.api import Core
 from core.clock import FrozenClock
 from daemon import heartbeat
-from tests.support.api_server import api_client, served
+from tests.support.api_server import served
 
 PROBLEM = "application/problem+json"
 
@@ -34,12 +32,6 @@ def nightly(name: str = "nightly", **extra: Any) -> dict[str, Any]:
     }
     body.update(extra)
     return body
-
-
-@pytest.fixture
-def client(core: Core) -> Iterator[httpx.Client]:
-    with api_client(core) as http:
-        yield http
 
 
 def test_create_read_and_list_a_scenario(client: httpx.Client) -> None:

@@ -4,7 +4,6 @@ replacing templates, and turning cells on and off as `amx template enable/disabl
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -12,7 +11,6 @@ import httpx
 import pytest
 
 from core.api import Core
-from tests.support.api_server import api_client
 
 PROBLEM = "application/problem+json"
 TEMPLATES = "/api/scheduler/templates"
@@ -35,12 +33,6 @@ def nightly_check(**extra: Any) -> dict[str, Any]:
     }
     body.update(extra)
     return body
-
-
-@pytest.fixture
-def client(core: Core) -> Iterator[httpx.Client]:
-    with api_client(core) as http:
-        yield http
 
 
 def _made(client: httpx.Client) -> dict[str, Any]:

@@ -13,3 +13,13 @@ REVIEWS: tuple[Review, ...] = ("auto", "manual")
 # An analyze step's settings where its scenario leaves them out (stored scenarios omit defaults).
 DEFAULT_LLM_PROFILE = "heuristic"
 DEFAULT_REVIEW: Review = "manual"
+
+
+def llm_shown(profile: str | None) -> str:
+    """An LLM profile as lists show it ("—" when no step analyses)."""
+    return profile or "—"
+
+
+def review_shown(review: str | None) -> str:
+    """A review strategy as lists show it: Auto, Manual, or "—"."""
+    return review.capitalize() if review else "—"

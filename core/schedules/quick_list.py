@@ -17,6 +17,7 @@ from typing import Any
 from core.catalog.scope import from_texts, summary
 from core.errors import AmxError
 from core.schedules.list_order import SORT_KEYS, SortKey, order_by_sql
+from core.schedules.policies import llm_shown, review_shown
 from core.schedules.rule_text import (
     ONCE_RULE,
     after_rule,
@@ -56,12 +57,12 @@ class ListedSchedule:
     @property
     def llm_shown(self) -> str:
         """The LLM profile as lists show it ("—" when no step analyses)."""
-        return self.llm_profile or "—"
+        return llm_shown(self.llm_profile)
 
     @property
     def review_shown(self) -> str:
         """The review strategy as lists show it: Auto, Manual, or "—"."""
-        return self.review_strategy.capitalize() if self.review_strategy else "—"
+        return review_shown(self.review_strategy)
 
 
 @dataclass(frozen=True)

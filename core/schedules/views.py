@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict
 
 from core.catalog.scope import from_texts, summary
-from core.schedules.policies import Kind, MissedPolicy, Review
+from core.schedules.policies import Kind, MissedPolicy, Review, llm_shown, review_shown
 from core.schedules.scenario import Scenario, Step, parse_steps, steps_summary
 from core.schedules.scenario.model import first_analysis
 from core.schedules.spec import TriggerField
@@ -130,12 +130,12 @@ class ScheduleInfo(BaseModel):
     @property
     def llm_shown(self) -> str:
         """The LLM profile as lists show it ("—" when no step analyses)."""
-        return self.llm_profile or "—"
+        return llm_shown(self.llm_profile)
 
     @property
     def review_shown(self) -> str:
         """The review strategy as lists show it: Auto, Manual, or "—"."""
-        return self.review_strategy.capitalize() if self.review_strategy else "—"
+        return review_shown(self.review_strategy)
 
     @classmethod
     def of(cls, row: Schedule) -> ScheduleInfo:
