@@ -113,3 +113,16 @@ def test_a_common_status_walks_the_next_fire_index_without_statistics(
     with core.db.read() as session:
         assert not service._common(session, ListQuery(statuses=frozenset({"cancelled"})))
     core.close()
+
+
+def test_an_offset_near_the_largest_integer_gives_an_empty_page(
+    db_url: str, clock: FrozenClock
+) -> None:
+    core = Core.open(db_url, clock)
+    _fill(core, 40)
+    for statuses in (frozenset(), frozenset({"failed"}), frozenset({"cancelled", "paused"})):
+        query = ListQuery(statuses=statuses, offset=2**63 - 2, limit=50)
+        page = core.schedules.list(query)
+        assert page.items == []
+        assert page.total == core.schedules.list(ListQuery(statuses=statuses, limit=1)).total
+    core.close()

@@ -44,6 +44,8 @@ from core.storage.engine import Database
 from core.storage.tables import DbProfile, LlmProfile, MailProfile, Run, Schedule
 from core.text import name_key
 
+# No table holds more rows; a part's LIMIT past it would overflow the engines' 64-bit integers.
+LARGEST_ROW_COUNT = 2**62
 # Sorts an index serves in order: a page of common statuses walks it rather than sorting.
 WALKED = frozenset({"next_fire_at", "name", "id"})
 # How many live schedules stand in each kind and status, kept by triggers (SQLite only).
@@ -564,7 +566,7 @@ class ScheduleService:
             select(Schedule.id, Schedule.next_fire_at)
             .where(*self._filters(replace(query, statuses=frozenset({status}), kind=kind)))
             .order_by(*order)
-            .limit(query.offset + query.limit)
+            .limit(min(query.offset + query.limit, LARGEST_ROW_COUNT))
             .subquery()
             for kind in kinds
             for status in statuses
