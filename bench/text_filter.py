@@ -2,6 +2,10 @@
 the trigram index (SQLite FTS5, PostgreSQL pg_trgm) beside the full scan of the same query,
 measured in the same run. Prints p50/p99, the ratio and PASS/FAIL against p99 ≤ 5 ms.
 
+The page is timed as the studio asks for it while one types (`exact_total=False`: a total past
+1,000 matches is given as "1000+"), and again with the exact total that the command line and
+the HTTP API count; both must give the same rows.
+
     .venv/bin/python bench/text_filter.py [--rows 100000] [--runs 200] [--pg URL | --pg-temp]
 
 --pg takes an empty PostgreSQL database; --pg-temp starts a throwaway cluster as the tests do.
@@ -116,19 +120,32 @@ def run(core: Core, rows: int, runs: int) -> bool:
     print(
         f"text filter, page of 200 with its total ({runs} runs indexed, {max(5, runs // 20)} scan)"
     )
+    print(
+        f"  {'':<32} {'total':>12}  {'as typed (studio)':>28}   {'exact total':>12}   "
+        f"{'full scan':>28}"
+    )
     for label, word in QUERIES:
         query = ListQuery(text=word, limit=200)
-        indexed_page = service.list(query)
-        indexed = timings(lambda q=query: service.list(q), runs)  # type: ignore[misc]
+        typed = ListQuery(text=word, limit=200, exact_total=False)
+        indexed_page, typed_page = service.list(query), service.list(typed)
+        indexed = timings(lambda q=typed: service.list(q), runs)  # type: ignore[misc]
+        exact = timings(lambda q=query: service.list(q), max(5, runs // 4))  # type: ignore[misc]
         scan_page, baseline = scan_timings(core, query, max(5, runs // 20))
-        same = scan_page == indexed_page
+        same = scan_page == indexed_page and typed_page.items == indexed_page.items
+        same = same and (
+            typed_page.total == indexed_page.total
+            if typed_page.total_exact
+            else indexed_page.total > typed_page.total
+        )
         p50, p99 = pct(indexed, 0.5), pct(indexed, 0.99)
         passed = p99 <= TARGET_P99_MS and same
         ok = ok and passed
+        shown = f"{typed_page.total}" + ("" if typed_page.total_exact else "+")
         print(
-            f"  {label:<32} {indexed_page.total:>6} match  "
-            f"indexed p50 {p50:7.3f} p99 {p99:7.3f} ms   "
-            f"scan p50 {pct(baseline, 0.5):7.3f} p99 {pct(baseline, 0.99):7.3f} ms   "
+            f"  {label:<32} {indexed_page.total:>6} {shown:>5}  "
+            f"p50 {p50:7.3f} p99 {p99:7.3f} ms   "
+            f"p99 {pct(exact, 0.99):7.3f} ms   "
+            f"p50 {pct(baseline, 0.5):7.3f} p99 {pct(baseline, 0.99):7.3f} ms   "
             f"{pct(baseline, 0.5) / p50:6.1f}x  {'PASS' if passed else 'FAIL'}"
             + ("" if same else "  (pages differ!)")
         )

@@ -14,10 +14,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.expression import Executable
 
 from core.clock import Clock
 from core.errors import Conflict, InvalidInput, NameTaken, NotFound, StaleEdit
-from core.schedules import after, queue, stored
+from core.schedules import after, queue, stored, text_page
 from core.schedules.list_order import SEVERITY, SORT_KEYS, SortKey
 from core.schedules.policies import KINDS
 from core.schedules.scenario import SECTIONS, STEP_KINDS
@@ -31,6 +32,7 @@ from core.schedules.spec import (
 )
 from core.schedules.status import RunStatus, Status, check
 from core.schedules.stored import stored_columns
+from core.schedules.text_page import TOTAL_CAP
 from core.schedules.text_search import text_filter, uses_index
 from core.schedules.triggers import (
     AfterTrigger,
@@ -68,6 +70,9 @@ class ListQuery:
     limit: int = 200
     step_kind: str | None = None  # a step of this kind in any section
     profile: str | None = None  # a step on this DB profile
+    # False: a text filter's total may be "more than TOTAL_CAP" (Page.total_exact), which
+    # keeps a page of a word found in thousands of schedules quick (the studio as one types).
+    exact_total: bool = True
 
     def __post_init__(self) -> None:
         if self.step_kind is not None and self.step_kind not in STEP_KINDS:
@@ -443,9 +448,12 @@ class ScheduleService:
                 runs_total=total or 0,
             )
 
-    def _filters(self, query: ListQuery, *, walk: bool = False) -> list[ColumnElement[bool]]:
+    def _filters(
+        self, query: ListQuery, *, walk: bool = False, like_only: bool = False
+    ) -> list[ColumnElement[bool]]:
         """The WHERE of `query`; with `walk`, its kind and statuses are written so that no index
-        serves them (SQLite then walks the next-fire index in order instead of sorting)."""
+        serves them (SQLite then walks the next-fire index in order instead of sorting); with
+        `like_only`, the text is tested by its substring test alone, not through an index."""
         where: list[ColumnElement[bool]] = list(self._live())
         kind, status = (
             (Schedule.kind + "", Schedule.status + "")
@@ -472,67 +480,109 @@ class ScheduleService:
             )
         text = query.text.strip()
         if text:
-            where.extend(text_filter(self.db, text, scan=self._scan_text))
+            where.extend(text_filter(self.db, text, scan=self._scan_text or like_only))
         return where
 
     def list(self, query: ListQuery | None = None) -> Page:
         """One filtered, sorted page of schedules and how many matched in all."""
         query = query or ListQuery()
-        where = self._filters(query)
-        order = _order(query, Schedule)
-        page = select(*stored_columns()).where(*where).order_by(*order).offset(query.offset)
         with self.db.read() as session:
-            total: int | None = None
-            text = query.text.strip()
-            if text and not uses_index(self.db, text, scan=self._scan_text):
-                # A text filter that scans the table counts in the same pass.
-                found = session.execute(
-                    page.add_columns(func.count().over().label("total")).limit(query.limit)
-                ).all()
-                rows: Sequence[Sequence[Any]] = [r[:-1] for r in found]
-                total = int(found[0][-1]) if found else None
-            elif text and self.db.is_sqlite:
-                # Through the trigram table: the page's ids and the total in one pass over the
-                # matches, then only the page's rows are read whole.
-                ids = page.with_only_columns(Schedule.id, func.count().over().label("total"))
-                found = session.execute(ids.limit(query.limit)).all()
-                total = int(found[0][1]) if found else None
-                rows = _rows_by_id(session, [f[0] for f in found])
-            elif text:
-                # Through the pg_trgm indexes: the matches' ids and sort keys are read once, then
-                # sorted top-N for the page and counted for the total.
-                keys = (Schedule.id, *(getattr(Schedule, k) for k in SORT_KEYS if k != "id"))
-                matched = select(*keys).where(*where).cte("matched").prefix_with("MATERIALIZED")
-                counted = select(func.count()).select_from(matched).scalar_subquery()
-                found = session.execute(
-                    select(matched.c.id, counted)
-                    .order_by(*_order(query, matched.c))
-                    .offset(query.offset)
-                    .limit(query.limit)
-                ).all()
-                total = int(found[0][1]) if found else None
-                rows = _rows_by_id(session, [f[0] for f in found])
-            elif query.sort in WALKED and self._common(session, query):
-                walk = (
-                    select(*stored_columns())
-                    .where(*self._filters(query, walk=True))
-                    .order_by(*order)
-                    .offset(query.offset)
-                    .limit(query.limit)
-                )
-                rows = session.execute(walk).all()
-            elif query.sort == "next_fire_at":
-                rows = session.execute(self._by_next_fire(query)).all()
+            if self._common_text(session, query):
+                rows, total, exact = self._common_text_page(session, query)
             else:
-                rows = session.execute(page.limit(query.limit)).all()
-            if total is None:
-                total = self._total(session, query, where)
+                rows, total = self._page(session, query)
+                exact = True
         return Page.model_construct(
             items=stored.infos(rows, self.db.engine.dialect),
             total=total,
+            total_exact=exact,
             offset=query.offset,
             limit=query.limit,
         )
+
+    def _page(self, session: Session, query: ListQuery) -> tuple[Sequence[Sequence[Any]], int]:
+        """The page's stored rows and the exact total, by the cheapest path for the query."""
+        where = self._filters(query)
+        order = _order(query, Schedule)
+        page = select(*stored_columns()).where(*where).order_by(*order).offset(query.offset)
+        total: int | None = None
+        text = query.text.strip()
+        if text and not uses_index(self.db, text, scan=self._scan_text):
+            # A text filter that scans the table counts in the same pass.
+            found = _all(session, page.add_columns(func.count().over()).limit(query.limit))
+            rows: Sequence[Sequence[Any]] = [r[:-1] for r in found]
+            total = int(found[0][-1]) if found else None
+        elif text and self.db.is_sqlite:
+            # Through the trigram table: the page's ids and the total in one pass over the
+            # matches, then only the page's rows are read whole.
+            ids = page.with_only_columns(Schedule.id, func.count().over().label("total"))
+            found = _all(session, ids.limit(query.limit))
+            total = int(found[0][1]) if found else None
+            rows = _rows_by_id(session, [f[0] for f in found])
+        elif text:
+            # Through the pg_trgm indexes: the matches' ids and sort keys are read once, then
+            # sorted top-N for the page and counted for the total.
+            keys = (Schedule.id, *(getattr(Schedule, k) for k in SORT_KEYS if k != "id"))
+            matched = select(*keys).where(*where).cte("matched").prefix_with("MATERIALIZED")
+            counted = select(func.count()).select_from(matched).scalar_subquery()
+            found = _all(
+                session,
+                select(matched.c.id, counted)
+                .order_by(*_order(query, matched.c))
+                .offset(query.offset)
+                .limit(query.limit),
+            )
+            total = int(found[0][1]) if found else None
+            rows = _rows_by_id(session, [f[0] for f in found])
+        elif query.sort in WALKED and self._common(session, query):
+            walk = (
+                select(*stored_columns())
+                .where(*self._filters(query, walk=True))
+                .order_by(*order)
+                .offset(query.offset)
+                .limit(query.limit)
+            )
+            rows = _all(session, walk)
+        elif query.sort == "next_fire_at":
+            rows = _all(session, self._by_next_fire(query))
+        else:
+            rows = _all(session, page.limit(query.limit))
+        if total is None:
+            total = self._total(session, query, where)
+        return rows, total
+
+    def _common_text(self, session: Session, query: ListQuery) -> bool:
+        """Whether `query` need not count exactly and filters by a text that SQLite's trigram
+        table finds in so many schedules that walking the sort's index for the page reads
+        fewer rows than sorting every match."""
+        text = query.text.strip()
+        if query.exact_total or not self.db.is_sqlite or query.sort not in WALKED:
+            return False
+        if not text or not uses_index(self.db, text, scan=self._scan_text):
+            return False
+        return text_page.spread(session, text).worth_walking(query.offset + query.limit)
+
+    def _common_text_page(
+        self, session: Session, query: ListQuery
+    ) -> tuple[Sequence[Sequence[Any]], int, bool]:
+        """The page of a common text, found by walking the sort's index and testing each row,
+        and its total: exact up to TOTAL_CAP, else TOTAL_CAP and not exact."""
+        capped = text_page.counted_up_to(query.text.strip(), self._filters(query, like_only=True))
+        if query.sort == "next_fire_at" and query.statuses:
+            page = self._by_next_fire(query, like_only=True)
+        else:
+            page = (
+                select(*stored_columns())
+                .where(*self._filters(query, walk=True, like_only=True))
+                .order_by(*_order(query, Schedule))
+                .offset(query.offset)
+                .limit(query.limit)
+            )
+        # The capped count rides along as a column (SQLite runs the subquery once).
+        found = _all(session, page.add_columns(capped.label("counted")))
+        rows = [row[:-1] for row in found]
+        counted = int(found[0][-1]) if found else int(_all(session, select(capped))[0][0])
+        return rows, min(counted, TOTAL_CAP), counted <= TOTAL_CAP
 
     def _common(self, session: Session, query: ListQuery) -> bool:
         """Whether a quarter or more of the live schedules match the page's kind and statuses
@@ -544,7 +594,7 @@ class ScheduleService:
         matched = self._total(session, query, [])
         return matched > 0 and matched * 4 >= everything
 
-    def _by_next_fire(self, query: ListQuery) -> Select[Any]:
+    def _by_next_fire(self, query: ListQuery, *, like_only: bool = False) -> Select[Any]:
         """A page by next fire time that reads the (kind, status, next fire) index: each kind and
         status walks its own part in order for no more entries than the page needs, and the
         parts are merged; only then are the page's rows read. Whatever the statistics say and
@@ -557,14 +607,18 @@ class ScheduleService:
             one = replace(query, statuses=frozenset(statuses), kind=kinds[0])
             return (
                 select(*stored_columns())
-                .where(*self._filters(one))
+                .where(*self._filters(one, like_only=like_only))
                 .order_by(*order)
                 .offset(query.offset)
                 .limit(query.limit)
             )
         parts = [
             select(Schedule.id, Schedule.next_fire_at)
-            .where(*self._filters(replace(query, statuses=frozenset({status}), kind=kind)))
+            .where(
+                *self._filters(
+                    replace(query, statuses=frozenset({status}), kind=kind), like_only=like_only
+                )
+            )
             .order_by(*order)
             .limit(min(query.offset + query.limit, LARGEST_ROW_COUNT))
             .subquery()
@@ -650,9 +704,14 @@ def _order(query: ListQuery, columns: Any) -> list[ColumnElement[Any]]:
     return order
 
 
+def _all(session: Session, statement: Executable) -> Sequence[Sequence[Any]]:
+    """The rows of a Core SELECT, run on the session's connection (no ORM result to build)."""
+    return session.connection().execute(statement).all()
+
+
 def _rows_by_id(session: Session, ids: list[int]) -> list[Sequence[Any]]:
     """The stored rows of `ids` in that order (one deleted since is left out)."""
-    found = session.execute(select(*stored_columns()).where(Schedule.id.in_(ids)))
+    found = _all(session, select(*stored_columns()).where(Schedule.id.in_(ids)))
     by_id = {row[0]: row for row in found}
     return [by_id[i] for i in ids if i in by_id]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 from sqlalchemy import JSON, String, Text, cast, type_coerce
@@ -50,7 +50,8 @@ SHOWN = (
 CACHED_ROWS = 2048
 
 
-def stored_columns() -> list[ColumnElement[Any]]:
+@cache
+def stored_columns() -> tuple[ColumnElement[Any], ...]:
     """The SELECT list of a stored row: JSON columns as text, times as the driver gives them."""
     table = Schedule.__table__
     columns: list[ColumnElement[Any]] = []
@@ -62,7 +63,7 @@ def stored_columns() -> list[ColumnElement[Any]]:
             columns.append(type_coerce(column, String).label(name))
         else:
             columns.append(column)
-    return columns
+    return tuple(columns)
 
 
 def infos(rows: Sequence[Sequence[Any]], dialect: Dialect) -> list[ScheduleInfo]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy import Text, cast, column, literal_column, or_, select, table
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.expression import TableClause
 
 from core.storage.engine import Database
 from core.storage.tables import Schedule
@@ -41,10 +42,15 @@ def text_filter(db: Database, text: str, *, scan: bool = False) -> list[ColumnEl
     matches = or_(*(c.like(like, escape="\\") for c in columns))
     if scan or len(text) < INDEXED_LENGTH or not db.has_text_index:
         return [matches]
-    candidates = select(_schedule_text.c.rowid).where(
-        literal_column("schedule_text").op("MATCH")(fts_phrase(text))
-    )
+    source, match = trigram_source(text)
+    candidates = select(source.c.rowid).where(match)
     return [Schedule.id.in_(candidates), matches]
+
+
+def trigram_source(text: str) -> tuple[TableClause, ColumnElement[bool]]:
+    """SQLite's trigram table and its MATCH for `text`, for a join driven from the table (its
+    rowid is the schedule's id; it yields matches in id order, as it finds them)."""
+    return _schedule_text, literal_column("schedule_text").op("MATCH")(fts_phrase(text))
 
 
 def uses_index(db: Database, text: str, *, scan: bool = False) -> bool:

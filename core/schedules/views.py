@@ -182,11 +182,13 @@ class ScheduleInfo(BaseModel):
 
 
 class Page(BaseModel):
-    """One page of a filtered, sorted schedule list, with the total that matched."""
+    """One page of a filtered, sorted schedule list, with the total that matched: exactly, or
+    (`total_exact` false) at least that many and more."""
 
     model_config = ConfigDict(frozen=True)
     items: list[ScheduleInfo]
     total: int
+    total_exact: bool = True
     offset: int
     limit: int
 

@@ -170,6 +170,10 @@ def _limit_postgres_sessions(engine: Engine) -> None:
         dbapi_connection.autocommit = autocommit
 
 
+# How much of an SQLite file reads may map (a larger file maps its first part).
+SQLITE_MMAP_BYTES = 256 * 1024 * 1024
+
+
 def _tune_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -179,6 +183,10 @@ def _tune_sqlite(engine: Engine) -> None:
         cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.execute("PRAGMA foreign_keys = ON")
+        # Reads map the file rather than copy each page into the connection's small cache (2 MB
+        # by default): a page of a large queue reads rows spread over the whole file, and every
+        # pooled connection shares the one mapping kept by the operating system.
+        cursor.execute(f"PRAGMA mmap_size = {SQLITE_MMAP_BYTES}")
         cursor.close()
 
     @event.listens_for(engine, "begin")

@@ -201,6 +201,7 @@ class SchedulesScreen(Screen[None]):
             descending=self.descending,
             offset=self.page_offset,
             limit=PAGE,
+            exact_total=False,  # "1000+" for a common text keeps each keystroke's page quick
         )
 
     def reload(self) -> None:
@@ -270,8 +271,10 @@ class SchedulesScreen(Screen[None]):
             self.query_one("#empty", Static).update(
                 f"No schedules yet — press {new} to create one."
             )
-        first = board.page.offset + 1 if board.page.items else 0
-        last = board.page.offset + len(board.page.items)
+        page = board.page
+        first = page.offset + 1 if page.items else 0
+        last = page.offset + len(page.items)
+        total = f"{page.total}" if page.total_exact else f"{page.total}+"
         sort = {"next_fire_at": "next fire", "updated_at": "last change"}.get(self.sort, self.sort)
         if self.sort == "status":
             sort = "severity"
@@ -281,9 +284,9 @@ class SchedulesScreen(Screen[None]):
         pages = f"  ·  {self.key('schedules.prev')} {self.key('schedules.next')} pages"
         self.query_one("#pager", Static).update(
             Text(
-                f"{first}-{last} of {board.page.total}  ·  sorted by {sort}{way} ({sort_keys})"
+                f"{first}-{last} of {total}  ·  sorted by {sort}{way} ({sort_keys})"
                 f"  ·  times in {zones} ({self.key('schedules.zone')})"
-                + (pages if board.page.total > PAGE else "")
+                + (pages if page.total > PAGE else "")
             )
         )
         missed = frozenset(s.id for s in board.missed)
@@ -384,7 +387,10 @@ class SchedulesScreen(Screen[None]):
             self.reload_page()
 
     def action_page(self, step: int) -> None:
-        total = self.board.page.total if self.board else 0
+        page = self.board.page if self.board else None
+        total = page.total if page else 0
+        if page is not None and not page.total_exact and len(page.items) == page.limit:
+            total = max(total, page.offset + page.limit + 1)  # at least one more page may follow
         offset = self.page_offset + step * PAGE
         if 0 <= offset < max(total, 1):
             self.page_offset = offset

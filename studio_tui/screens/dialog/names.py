@@ -30,7 +30,7 @@ class ScheduleNames(Suggester):
     def _first(self, typed: str) -> str | None:
         try:
             page = self.core.schedules.list(
-                ListQuery(kind=None, text=typed, sort="name", limit=SHOWN)
+                ListQuery(kind=None, text=typed, sort="name", limit=SHOWN, exact_total=False)
             )
         except AmxError:
             return None

@@ -1,0 +1,70 @@
+"""A text-filtered page whose total may be a lower bound, as the studio asks while one types.
+
+Counting every match of a word found in thousands of schedules reads each of them, and so does
+sorting them all for the page. Here a first look at the trigram table says how common the text
+is: how far into the ids its first `SAMPLE` matches reach. A common text's page is then found
+by walking the sort's index and testing each row (about `wanted * rows / matches` rows read
+rather than every match), and its matches are counted only up to `TOTAL_CAP`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.selectable import ScalarSelect
+
+from core.schedules.text_search import trigram_source
+from core.storage.tables import Schedule
+
+# A page's total beyond this many matches is given as "more than TOTAL_CAP".
+TOTAL_CAP = 1000
+# How many of the trigram table's matches the first look reads.
+SAMPLE = 201
+
+
+@dataclass(frozen=True)
+class Spread:
+    """How many schedules the trigram table matches, estimated from its first matches."""
+
+    estimate: int
+    highest_id: int
+
+    def worth_walking(self, wanted: int) -> bool:
+        """Whether walking the sort's index for `wanted` matches reads fewer rows (about
+        wanted * highest id / estimate) than sorting every match (about the estimate)."""
+        return self.estimate * self.estimate >= wanted * self.highest_id
+
+
+def spread(session: Session, text: str) -> Spread:
+    """Read the trigram table's first `SAMPLE` matches of `text` (it yields them in id order)
+    and estimate how many match in all from the id where they ran out."""
+    source, match = trigram_source(text)
+    first = select(source.c.rowid.label("id")).where(match).limit(SAMPLE).subquery()
+    highest = select(func.max(Schedule.id)).scalar_subquery()
+    found, last, top = (
+        session.connection().execute(select(func.count(), func.max(first.c.id), highest)).one()
+    )
+    top = int(top or 0)
+    if found < SAMPLE:
+        return Spread(found, top)
+    # Ids are handed out in order and a text's matches spread over them.
+    return Spread(found * top // max(int(last), 1), top)
+
+
+def counted_up_to(text: str, where: Sequence[ColumnElement[bool]]) -> ScalarSelect[int]:
+    """How many schedules match `text` and `where` (which must hold the exact substring test),
+    counted through the trigram table up to one past `TOTAL_CAP`: a subquery to select."""
+    source, match = trigram_source(text)
+    ids = (
+        select(Schedule.id)
+        .select_from(source)
+        .join(Schedule.__table__, Schedule.id == source.c.rowid)
+        .where(match, *where)
+        .limit(TOTAL_CAP + 1)
+        .subquery()
+    )
+    return select(func.count()).select_from(ids).scalar_subquery()

@@ -1,0 +1,98 @@
+"""A text-filtered page that need not count exactly (`exact_total=False`, as the studio asks
+while one types): the same rows as the exact page for every sort, status set, direction and
+offset; the total exact up to TOTAL_CAP and "more than TOTAL_CAP" beyond; a common text's page
+walks the sort's index rather than sorting every match."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event
+
+from core.api import Core
+from core.clock import FrozenClock
+from core.schedules.list_order import SortKey
+from core.schedules.service import ListQuery
+from core.schedules.text_page import TOTAL_CAP
+from tests.test_text_search import _fill
+
+# "public." is in every scope (common: more than TOTAL_CAP match), "orders" in about a quarter,
+# the rest are rare; some are odd on purpose (case, unicode folding, LIKE's wildcards).
+TEXTS = ["public.", "PUBLIC.US", "orders", "Nightly", "#12", "kel", "🎉", "_", "zzz-none"]
+SORTS: list[SortKey] = ["next_fire_at", "name", "id", "status"]
+STATUS_SETS = [frozenset(), frozenset({"failed"}), frozenset({"pending", "paused"})]
+
+
+def test_pages_are_those_of_the_exact_list_and_totals_are_capped(
+    sqlite_url: str, clock: FrozenClock
+) -> None:
+    core = Core.open(sqlite_url, clock)
+    _fill(core, 3000)
+    capped = exact = 0
+    for text in TEXTS:
+        for sort in SORTS:
+            for statuses in STATUS_SETS:
+                for descending in (False, True):
+                    for offset, limit in ((0, 200), (0, 7), (990, 30)):
+                        query = ListQuery(text=text, sort=sort, statuses=statuses,
+                                          descending=descending, offset=offset, limit=limit)  # fmt: skip
+                        quick = core.schedules.list(
+                            ListQuery(**{**query.__dict__, "exact_total": False})
+                        )
+                        page = core.schedules.list(query)
+                        assert [s.id for s in quick.items] == [s.id for s in page.items], query
+                        if quick.total_exact:
+                            assert quick.total == page.total, query
+                            exact += 1
+                        else:
+                            assert page.total > TOTAL_CAP == quick.total, query
+                            capped += 1
+    assert capped > 30 and exact > 500
+    core.close()
+
+
+def test_a_common_text_page_sorts_nothing(sqlite_url: str, clock: FrozenClock) -> None:
+    """The page of a text found in most schedules walks the next-fire (or name) index and stops
+    after the page; the exact list sorts every match."""
+    core = Core.open(sqlite_url, clock)
+    _fill(core, 3000)
+    plans: list[str] = []
+
+    def explain(conn: Any, cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        if statement.startswith("SELECT") and "sqlite_master" not in statement:
+            found = cursor.connection.execute("EXPLAIN QUERY PLAN " + statement, parameters)
+            plans.extend(row[3] for row in found)
+
+    event.listen(core.db.engine, "before_cursor_execute", explain)
+    for sort in ("next_fire_at", "name"):
+        plans.clear()
+        page = core.schedules.list(ListQuery(text="public.", sort=sort, exact_total=False))
+        assert len(page.items) == 200 and not page.total_exact
+        assert not [line for line in plans if "TEMP B-TREE" in line], plans
+        plans.clear()
+        core.schedules.list(ListQuery(text="public.", sort=sort))
+        assert [line for line in plans if "TEMP B-TREE" in line], plans
+    core.close()
+
+
+def test_postgres_and_a_scan_count_exactly(db_url: str, clock: FrozenClock) -> None:
+    """Where the trigram table is not there to estimate from (PostgreSQL, or SQLite scanning
+    a text shorter than three characters), the total is exact as asked or not."""
+    core = Core.open(db_url, clock)
+    _fill(core, 1300)
+    for text in ("public.", "s", "#1"):
+        query = ListQuery(text=text, limit=20)
+        quick = core.schedules.list(ListQuery(text=text, limit=20, exact_total=False))
+        page = core.schedules.list(query)
+        if core.db.is_sqlite and len(text) >= 3 and page.total > TOTAL_CAP:
+            continue
+        assert quick.total_exact and quick.total == page.total
+        assert [s.id for s in quick.items] == [s.id for s in page.items]
+    core.close()
+
+
+def test_reads_map_the_sqlite_file(sqlite_url: str, clock: FrozenClock) -> None:
+    core = Core.open(sqlite_url, clock)
+    with core.db.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA mmap_size").scalar() == 256 * 1024 * 1024
+    core.close()
