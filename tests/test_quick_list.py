@@ -476,3 +476,64 @@ def test_a_half_upgraded_database_is_refused_by_the_service(sqlite_url: str) -> 
     assert _quick(sqlite_url, ()) is None
     code, _, err = _listed(sqlite_url)
     assert code == 1 and "schedules.llm_profile is still there" in err
+
+
+def _file(url: str) -> Path:
+    path = _sqlite_path(make_url(url))
+    assert path is not None
+    return path
+
+
+def _copy(url: str, to: Path) -> str:
+    """A copy of the SQLite file `url` names (through SQLite's backup, so WAL content too)."""
+    target = to / "copy.db"
+    with closing(sqlite3.connect(_file(url))) as src, closing(sqlite3.connect(target)) as dst:
+        src.backup(dst)
+    with closing(sqlite3.connect(target)) as conn:
+        conn.execute("PRAGMA journal_mode = WAL")
+    target.chmod(0o600)  # as the engine makes it: a looser file is the service's to tighten
+    return f"sqlite:///{target}"
+
+
+def test_where_the_counts_are_not_kept_the_quick_list_counts_its_rows(
+    many: str, tmp_path: Path
+) -> None:
+    url = _copy(many, tmp_path)
+    with closing(sqlite3.connect(_file(url))) as conn:
+        conn.execute("DROP TRIGGER schedule_counts_update")  # as a table rebuild would
+    for argv in [(), ("--status", "pending,failed"), ("--sort", "name", "--status", "missed")]:
+        assert _quick(url, argv) is not None
+        assert _listed(url, *argv) == _listed_by_service(url, *argv)
+
+
+def test_without_statistics_a_common_page_walks_its_sort_index(
+    many: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nothing runs ANALYZE on a user's file: a page of most schedules must still read its
+    sort's index in order, not sort every row (and its total comes from the kept counts)."""
+    import core.schedules.quick_list as quick_module
+
+    url = _copy(many, tmp_path)
+    path = _file(url)
+    with closing(sqlite3.connect(path)) as conn:
+        assert not conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'"
+        ).fetchall()
+    run_sql: list[str] = []
+    opened = quick_module.open_at_head
+
+    def traced(given: str | None = None) -> sqlite3.Connection | None:
+        conn = opened(given)
+        if conn is not None:
+            conn.set_trace_callback(run_sql.append)
+        return conn
+
+    monkeypatch.setattr(quick_module, "open_at_head", traced)
+    for sort in ("next_fire_at", "name", "id"):
+        run_sql.clear()
+        assert _quick(url, ("--sort", sort)) is not None
+        listing = [s for s in run_sql if " OFFSET " in s]
+        assert len(listing) == 1 and not [s for s in run_sql if "count(id)" in s], run_sql
+        with closing(sqlite3.connect(path)) as conn:
+            plan = [row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + listing[0])]
+        assert not [line for line in plan if "TEMP B-TREE" in line], (sort, plan)

@@ -28,6 +28,9 @@ SORT_KEYS: tuple[SortKey, ...] = (
     "updated_at",
 )
 
+# Sorts an index serves in order: a page of common statuses walks it rather than sorting.
+WALKED: frozenset[SortKey] = frozenset({"next_fire_at", "name", "id"})
+
 
 def order_by_sql(sort: SortKey, descending: bool) -> str:
     """The ORDER BY terms over the schedules table's columns: the key (statuses by SEVERITY),

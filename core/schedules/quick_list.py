@@ -16,7 +16,7 @@ from typing import Any
 
 from core.catalog.scope import from_texts, summary
 from core.errors import AmxError
-from core.schedules.list_order import SORT_KEYS, SortKey, order_by_sql
+from core.schedules.list_order import SORT_KEYS, WALKED, SortKey, order_by_sql
 from core.schedules.policies import llm_shown, review_shown
 from core.schedules.rule_text import (
     ONCE_RULE,
@@ -30,7 +30,7 @@ from core.schedules.status import Status
 from core.schedules.step_outline import stored_outline
 from core.secrets import http_secrets, may_hold_literal_secret
 from core.storage.due_index import DUE_PREDICATE
-from core.storage.sqlite_read import open_at_head, utc_from_text
+from core.storage.sqlite_read import kept_counts, open_at_head, utc_from_text
 
 _COLUMNS = "id, name, status, next_fire_at, timezone, trigger, scope, scenario"
 _DUE = (
@@ -118,14 +118,22 @@ def _read(
         return None  # missed detection would run first and may change what the list shows
     if _secret_to_warn_about(conn):
         return None
-    where = "deleted_at IS NULL AND kind = 'analyze'"
+    marks = ", ".join("?" for _ in statuses)
+    kept = _kept_totals(conn, statuses, marks)
+    # As the service does: a page of statuses that hold a quarter or more of the schedules
+    # walks its sort's index, its kind and status terms written so that no other index serves.
+    walk = kept is not None and sort in WALKED and kept[0] > 0 and kept[0] * 4 >= kept[1]
+    plain = "" if not walk else " || ''"
+    where = f"deleted_at IS NULL AND kind{plain} = 'analyze'"
     params: list[Any] = []
     if statuses:
-        where += f" AND status IN ({', '.join('?' for _ in statuses)})"
+        where += f" AND status{plain} IN ({marks})"
         params += statuses
-    total = int(
-        conn.execute(f"SELECT count(id) FROM schedules WHERE {where}", params).fetchone()[0]
-    )
+    if kept is not None:
+        total = kept[0]
+    else:
+        found = conn.execute(f"SELECT count(id) FROM schedules WHERE {where}", params)
+        total = int(found.fetchone()[0])
     rows = conn.execute(
         f"SELECT {_COLUMNS} FROM schedules WHERE {where} "
         f"ORDER BY {order_by_sql(sort, descending)} LIMIT ? OFFSET ?",
@@ -138,6 +146,22 @@ def _read(
             return None
         items.append(item)
     return QuickPage(items=items, total=total, offset=offset, limit=limit)
+
+
+def _kept_totals(
+    conn: sqlite3.Connection, statuses: list[str], marks: str
+) -> tuple[int, int] | None:
+    """From the kept counts: how many analysis schedules stand in `statuses` (all when none),
+    and how many live schedules there are; None where the counts are not kept."""
+    if not kept_counts(conn):
+        return None
+    where = " AND status IN (" + marks + ")" if statuses else ""
+    matched = conn.execute(
+        f"SELECT coalesce(sum(n), 0) FROM schedule_counts WHERE kind = 'analyze'{where}",
+        statuses,
+    ).fetchone()[0]
+    everything = conn.execute("SELECT coalesce(sum(n), 0) FROM schedule_counts").fetchone()[0]
+    return int(matched), int(everything)
 
 
 def _secret_to_warn_about(conn: sqlite3.Connection) -> bool:

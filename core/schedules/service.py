@@ -19,7 +19,7 @@ from sqlalchemy.sql.expression import Executable
 from core.clock import Clock
 from core.errors import Conflict, InvalidInput, NameTaken, NotFound, StaleEdit
 from core.schedules import after, queue, stored, text_page
-from core.schedules.list_order import SEVERITY, SORT_KEYS, SortKey
+from core.schedules.list_order import SEVERITY, SORT_KEYS, WALKED, SortKey
 from core.schedules.policies import KINDS
 from core.schedules.scenario import SECTIONS, STEP_KINDS
 from core.schedules.scenario.model import first_analysis
@@ -48,8 +48,6 @@ from core.text import name_key
 
 # No table holds more rows; a part's LIMIT past it would overflow the engines' 64-bit integers.
 LARGEST_ROW_COUNT = 2**62
-# Sorts an index serves in order: a page of common statuses walks it rather than sorting.
-WALKED = frozenset({"next_fire_at", "name", "id"})
 # How many live schedules stand in each kind and status, kept by triggers (SQLite only).
 _COUNTS = sql_table("schedule_counts", column("kind"), column("status"), column("n"))
 HISTORY = 100

@@ -22,6 +22,7 @@ from core.private_files import create_private_file, make_private_dir, tighten
 from core.secrets import LIBPQ_WAY, is_credential_key, literal_secrets, resolve_secret
 from core.storage.location import ENV_URL, default_url, resolve_url
 from core.storage.revisions import MIGRATIONS, RETIRED_COLUMNS, known_revisions
+from core.storage.sqlite_read import COUNTS_OBJECTS
 from core.storage.tables import Base, Run, Schedule
 
 if TYPE_CHECKING:
@@ -230,12 +231,7 @@ _TEXT_INDEX = (
     "schedule_text_update",
     "schedule_text_delete",
 )
-_COUNTS = (
-    "schedule_counts",
-    "schedule_counts_insert",
-    "schedule_counts_update",
-    "schedule_counts_delete",
-)
+_COUNTS = COUNTS_OBJECTS
 
 
 def _is_sqlite_locked(exc: DBAPIError | sqlite3.Error) -> bool:

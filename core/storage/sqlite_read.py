@@ -17,6 +17,13 @@ from core.storage.revisions import RETIRED_COLUMNS, head_revision
 
 # A quick read gives way at once to a writer holding the file: the engine waits its turn.
 QUICK_BUSY_S = 0.05
+# The kept per-kind, per-status counts and the triggers that keep them in step (migration 0017).
+COUNTS_OBJECTS = (
+    "schedule_counts",
+    "schedule_counts_insert",
+    "schedule_counts_update",
+    "schedule_counts_delete",
+)
 # How the engine stores times in SQLite: naive UTC text (core.storage.utc, SQLAlchemy's format).
 _STORED = "%Y-%m-%d %H:%M:%S.%f"
 
@@ -85,3 +92,13 @@ def _half_upgraded(conn: sqlite3.Connection) -> bool:
         if columns.intersection(retired):
             return True
     return False
+
+
+def kept_counts(conn: sqlite3.Connection) -> bool:
+    """Whether `schedule_counts` is there with every trigger that keeps it in step (a table
+    rebuild by a later upgrade drops them)."""
+    marks = ", ".join("?" for _ in COUNTS_OBJECTS)
+    found = conn.execute(
+        f"SELECT count(*) FROM sqlite_master WHERE name IN ({marks})", COUNTS_OBJECTS
+    ).fetchone()
+    return bool(found and found[0] == len(COUNTS_OBJECTS))
