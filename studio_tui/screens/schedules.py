@@ -13,6 +13,7 @@ from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
+from textual.worker import get_current_worker
 
 from core.errors import AmxError, StorageError
 from core.schedules.list_order import SortKey
@@ -226,6 +227,8 @@ class SchedulesScreen(Screen[None]):
                 if self.board is None and not self._first_page_shown:
                     self._first_page(query, watched)
                 studio.hook_known.wait(HOOK_WAIT_S)  # the first picture says whether it fires
+                if get_current_worker().is_cancelled:
+                    return  # a newer load (a chip, a filter) took over meanwhile
                 board = load_board(
                     studio.core, query, studio.hook, embedded=studio.ticking_here, also=watched
                 )
@@ -234,6 +237,8 @@ class SchedulesScreen(Screen[None]):
         except StorageError as exc:
             self.app.call_from_thread(self.show_lost, str(exc))
             return
+        if get_current_worker().is_cancelled:
+            return  # the newer load shows its own board, not this older one
         self.app.call_from_thread(self.show_board, board)
 
     def _first_page(self, query: ListQuery, watched: list[int]) -> None:

@@ -129,3 +129,30 @@ async def test_the_table_is_drawn_before_the_rest_of_the_board(
         assert screen.query_one(StatusBar).firing.hook_installed is False
         assert sorted(s.name for s in table.items.values()) == names
     core.close()
+
+
+@pytest.mark.anyio
+async def test_a_chip_pressed_before_the_board_came_is_the_one_shown(
+    tmp_path: Path, clock: FrozenClock
+) -> None:
+    runner = HeldRunner()
+    app, core = _studio(tmp_path, clock, runner)
+    paused = sorted(s.name for s in core.schedules.list().items if s.status == "paused")
+    assert paused
+    async with app.run_test(size=(120, 35)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, SchedulesScreen)
+        table = screen.query_one(ScheduleTable)
+        for _ in range(100):
+            await pilot.pause(0.02)
+            if table.row_count:
+                break
+        assert screen.board is None
+        screen.action_chip("paused")  # while the first board still waits for the hook
+        runner.answer.set()
+        await settle(pilot)
+        await pilot.pause(0.1)
+        await settle(pilot)
+        assert screen.board is not None
+        assert sorted(s.name for s in table.items.values()) == paused
+    core.close()
