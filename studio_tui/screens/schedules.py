@@ -237,9 +237,13 @@ class SchedulesScreen(Screen[None]):
         except StorageError as exc:
             self.app.call_from_thread(self.show_lost, str(exc))
             return
-        if get_current_worker().is_cancelled:
-            return  # the newer load shows its own board, not this older one
-        self.app.call_from_thread(self.show_board, board)
+        self.app.call_from_thread(self._loaded, board, query)
+
+    def _loaded(self, board: Board, query: ListQuery) -> None:
+        """Show a loaded board, unless the person has changed the chips, filter, sort or page
+        since it was asked for (the load for their change shows its own)."""
+        if query == self.list_query():
+            self.show_board(board)
 
     def _first_page(self, query: ListQuery, watched: list[int]) -> None:
         """In the board's worker: the table first, on its own; the rest of the board (counts,
