@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections.abc import Iterable
 from functools import partial
@@ -72,6 +73,10 @@ class StudioApp(App[None]):
         ask_missed: bool = True,
     ) -> None:
         super().__init__()
+        # What is loaded by now (the modules, the core) lives as long as the studio: the
+        # collector leaves it be, or a full collection over it (as long as drawing the first
+        # table) falls in the middle of the start-up. Thawed when the studio ends.
+        gc.freeze()
         self.core = core
         self.clock = clock or core.clock or SystemClock()
         self.platform: Platform = platform or current_platform()
@@ -266,6 +271,7 @@ class StudioApp(App[None]):
 
     def on_unmount(self) -> None:
         self.ticker.stop()
+        gc.unfreeze()
 
     def install_daemon(self, install: bool) -> None:
         """Install or uninstall the OS hook, after a confirmation."""

@@ -4,20 +4,23 @@ from __future__ import annotations
 
 import os
 import socket
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 from core.clock import Clock
 from core.errors import Conflict, NotFound
-from core.schedules.outcome import finish_run
-from core.schedules.run_history import RunDetail, RunHistory, RunPage, RunQuery, ScheduleRef
-from core.schedules.run_log import RunLog
+from core.schedules import last_runs
 from core.schedules.status import RunStatus, Status
-from core.schedules.step_runs import StepRunService
 from core.schedules.views import RunInfo
 from core.storage.engine import Database
 from core.storage.tables import Run, Schedule
+
+if TYPE_CHECKING:
+    from core.schedules.run_history import RunDetail, RunHistory, RunPage, RunQuery, ScheduleRef
+    from core.schedules.run_log import RunLog
+    from core.schedules.step_runs import StepRunService
 
 
 def here_worker_id() -> str:
@@ -31,9 +34,27 @@ class RunService:
     def __init__(self, db: Database, clock: Clock) -> None:
         self.db = db
         self.clock = clock
-        self.log = RunLog(db, clock)  # each run's log lines
-        self.steps = StepRunService(db, clock)  # each run's step runs
-        self._history = RunHistory(db, self.steps, self.log)
+
+    # Made, and their modules loaded, on first use: the lists only read the last runs.
+    @cached_property
+    def log(self) -> RunLog:
+        """Each run's log lines."""
+        from core.schedules.run_log import RunLog
+
+        return RunLog(self.db, self.clock)
+
+    @cached_property
+    def steps(self) -> StepRunService:
+        """Each run's step runs."""
+        from core.schedules.step_runs import StepRunService
+
+        return StepRunService(self.db, self.clock)
+
+    @cached_property
+    def _history(self) -> RunHistory:
+        from core.schedules.run_history import RunHistory
+
+        return RunHistory(self.db, self.steps, self.log)
 
     def start_here(self, schedule_id: int) -> RunInfo:
         """A manual run of a live schedule, started now in this process."""
@@ -70,6 +91,8 @@ class RunService:
         error: str | None = None,
     ) -> RunInfo:
         """Write a run's outcome once; a run that already finished is left as it is."""
+        from core.schedules.outcome import finish_run
+
         with self.db.write() as session:
             run = finish_run(session, run_id, status, self.clock.now(), summary, error)
             return RunInfo.of(run)
@@ -85,33 +108,11 @@ class RunService:
 
     def running_progress(self, schedule_ids: list[int]) -> dict[int, tuple[int, int]]:
         """{schedule id: (tables done, total)} for the running runs of these schedules."""
-        if not schedule_ids:
-            return {}
-        found: dict[int, tuple[int, int]] = {}
-        with self.db.read() as session:
-            rows = session.execute(
-                select(Run.schedule_id, Run.summary)
-                .where(Run.schedule_id.in_(schedule_ids), Run.status == RunStatus.RUNNING)
-                .order_by(Run.id)
-            ).all()
-        for schedule_id, summary in rows:
-            step = (summary or {}).get("progress")
-            if isinstance(step, dict):
-                found[schedule_id] = (int(step.get("done", 0)), int(step.get("total", 0)))
-        return found
+        return last_runs.running_progress(self.db, schedule_ids)
 
     def last_runs(self, schedule_ids: list[int]) -> dict[int, RunInfo]:
         """{schedule id: its newest run that has started or ended} (queued ones wait aside)."""
-        if not schedule_ids:
-            return {}
-        newest = (
-            select(func.max(Run.id))
-            .where(Run.schedule_id.in_(schedule_ids), Run.status != RunStatus.QUEUED)
-            .group_by(Run.schedule_id)
-        )
-        with self.db.read() as session:
-            rows = session.scalars(select(Run).where(Run.id.in_(newest))).all()
-            return {run.schedule_id: RunInfo.of(run) for run in rows}
+        return last_runs.last_runs(self.db, schedule_ids)
 
     def get(self, run_id: int) -> RunInfo:
         """One run, or NotFound."""
@@ -131,6 +132,8 @@ class RunService:
 
     def history(self, query: RunQuery | None = None) -> RunPage:
         """A page of run history, newest first (a deleted schedule's runs included)."""
+        from core.schedules.run_history import RunQuery
+
         return self._history.page(query or RunQuery())
 
     def detail(self, run_id: int) -> RunDetail:

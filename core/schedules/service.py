@@ -50,6 +50,9 @@ from core.text import name_key
 LARGEST_ROW_COUNT = 2**62
 # How many live schedules stand in each kind and status, kept by triggers (SQLite only).
 _COUNTS = sql_table("schedule_counts", column("kind"), column("status"), column("n"))
+# Those counts read whole (a few rows a kind and status): one statement serves every total.
+_KEPT = select(_COUNTS.c.kind, _COUNTS.c.status, _COUNTS.c.n)
+Kept = list[tuple[str, str, int]]  # (kind, status, how many) rows of the kept counts
 HISTORY = 100
 ProfileTable = type[DbProfile | LlmProfile | MailProfile]
 
@@ -503,6 +506,7 @@ class ScheduleService:
         where = self._filters(query)
         order = _order(query, Schedule)
         page = select(*stored_columns()).where(*where).order_by(*order).offset(query.offset)
+        kept = self._kept(session) if self._counted(query) else None
         total: int | None = None
         text = query.text.strip()
         if text and not uses_index(self.db, text, scan=self._scan_text):
@@ -532,7 +536,7 @@ class ScheduleService:
             )
             total = int(found[0][1]) if found else None
             rows = _rows_by_id(session, [f[0] for f in found])
-        elif query.sort in WALKED and self._common(session, query):
+        elif query.sort in WALKED and self._common(session, query, kept):
             walk = (
                 select(*stored_columns())
                 .where(*self._filters(query, walk=True))
@@ -546,7 +550,7 @@ class ScheduleService:
         else:
             rows = _all(session, page.limit(query.limit))
         if total is None:
-            total = self._total(session, query, where)
+            total = self._total(session, query, where, kept)
         return rows, total
 
     def _common_text(self, session: Session, query: ListQuery) -> bool:
@@ -582,15 +586,27 @@ class ScheduleService:
         counted = int(found[0][-1]) if found else int(_all(session, select(capped))[0][0])
         return rows, min(counted, TOTAL_CAP), counted <= TOTAL_CAP
 
-    def _common(self, session: Session, query: ListQuery) -> bool:
+    def _common(self, session: Session, query: ListQuery, kept: Kept | None = None) -> bool:
         """Whether a quarter or more of the live schedules match the page's kind and statuses
-        (SQLite's kept counts say), so that a walk of the sort's index finds the page within a
-        few of its entries; rarer ones are found by their own index and only they are sorted."""
-        if not self.db.has_counts or query.step_kind or query.profile or query.text.strip():
+        (SQLite's kept counts say, `kept` when already read), so that a walk of the sort's index
+        finds the page within a few of its entries; rarer ones are found by their own index and
+        only they are sorted."""
+        if not self._counted(query):
             return False
-        everything = self._total(session, ListQuery(statuses=frozenset(), kind=None), [])
-        matched = self._total(session, query, [])
+        kept = kept if kept is not None else self._kept(session)
+        everything = _kept_total(kept, None, frozenset())
+        matched = _kept_total(kept, query.kind, query.statuses)
         return matched > 0 and matched * 4 >= everything
+
+    def _counted(self, query: ListQuery) -> bool:
+        """Whether the kept counts (SQLite) answer `query`'s total: only its kind and statuses
+        narrow it."""
+        return self.db.has_counts and not (query.text.strip() or query.step_kind or query.profile)
+
+    @staticmethod
+    def _kept(session: Session) -> Kept:
+        """The kept counts as (kind, status, how many) rows."""
+        return [(kind, status, int(n or 0)) for kind, status, n in session.execute(_KEPT)]
 
     def _by_next_fire(self, query: ListQuery, *, like_only: bool = False) -> Select[Any]:
         """A page by next fire time that reads the (kind, status, next fire) index: each kind and
@@ -639,34 +655,30 @@ class ScheduleService:
         )
 
     def _total(
-        self, session: Session, query: ListQuery, where: Sequence[ColumnElement[bool]]
+        self,
+        session: Session,
+        query: ListQuery,
+        where: Sequence[ColumnElement[bool]],
+        kept: Kept | None,
     ) -> int:
-        """How many schedules `where` matches: from the kept counts when only the kind and the
-        statuses narrow the list, else counted."""
-        if self.db.has_counts and not (query.text.strip() or query.step_kind or query.profile):
-            counted = select(func.coalesce(func.sum(_COUNTS.c.n), 0))
-            if query.kind:
-                counted = counted.where(_COUNTS.c.kind == query.kind)
-            if query.statuses:
-                counted = counted.where(_COUNTS.c.status.in_(sorted(query.statuses)))
-            return int(session.scalar(counted) or 0)
+        """How many schedules `where` matches: from the kept counts when they answer `query`,
+        else counted."""
+        if kept is not None:
+            return _kept_total(kept, query.kind, query.statuses)
         return session.scalar(select(func.count(Schedule.id)).where(*where)) or 0
 
     def counts(self, kind: str | None = "analyze") -> dict[str, int]:
         """How many live schedules stand in each status (every status present, zeros included)."""
         if self.db.has_counts:
-            counted = select(_COUNTS.c.status, func.sum(_COUNTS.c.n)).group_by(_COUNTS.c.status)
-            if kind:
-                counted = counted.where(_COUNTS.c.kind == kind)
-        else:
-            where = list(self._live())
-            if kind:
-                where.append(Schedule.kind == kind)
-            counted = (
-                select(Schedule.status, func.count(Schedule.id))
-                .where(*where)
-                .group_by(Schedule.status)
-            )
+            with self.db.read() as session:
+                kept = self._kept(session)
+            return {s.value: _kept_total(kept, kind, frozenset({s.value})) for s in Status}
+        where = list(self._live())
+        if kind:
+            where.append(Schedule.kind == kind)
+        counted = (
+            select(Schedule.status, func.count(Schedule.id)).where(*where).group_by(Schedule.status)
+        )
         with self.db.read() as session:
             found = dict(session.execute(counted).all())
         return {s.value: int(found.get(s.value, 0) or 0) for s in Status}
@@ -684,6 +696,12 @@ class ScheduleService:
                 .order_by(Schedule.id)
             ).all()
             return [ScheduleInfo.of(r) for r in rows]
+
+
+def _kept_total(kept: Kept, kind: str | None, statuses: frozenset[str]) -> int:
+    """How many of the kept counts' schedules are of `kind` (any when None) and in `statuses`
+    (any when empty)."""
+    return sum(n for k, s, n in kept if (not kind or k == kind) and (not statuses or s in statuses))
 
 
 def _order(query: ListQuery, columns: Any) -> list[ColumnElement[Any]]:

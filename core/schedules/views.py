@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict
+from sqlalchemy import Row
 
 from core.catalog.scope import from_texts, summary
 from core.schedules.policies import Kind, MissedPolicy, Review, llm_shown, review_shown
@@ -69,8 +70,8 @@ class RunInfo(BaseModel):
     note: str | None
 
     @classmethod
-    def of(cls, row: Run) -> RunInfo:
-        """The view of a stored run."""
+    def of(cls, row: Run | Row[Any]) -> RunInfo:
+        """The view of a stored run (its ORM row, or a row of the runs table's columns)."""
         duration = None
         if row.started_at and row.finished_at:
             duration = (row.finished_at - row.started_at).total_seconds()

@@ -55,6 +55,21 @@ def load_board(
     return load_page(core, query, empty, also=also)
 
 
+def first_page(core: Core, query: ListQuery, *, also: list[int] | None = None) -> Board:
+    """The table's first page alone, drawn before the rest of the board is loaded: missed
+    detection (bounded, so the page shows what is missed), the page and its runs. Its counts,
+    firing state and missed list are empty."""
+    core.schedules.detect_missed_within(MISSED_CHECK_S)
+    empty = Board(
+        page=Page(items=[], total=0, offset=0, limit=query.limit),
+        counts={},
+        firing=Firing(),
+        missed=[],
+        now=core.clock.now(),
+    )
+    return load_page(core, query, empty, also=also)
+
+
 def load_page(
     core: Core, query: ListQuery, previous: Board, *, also: list[int] | None = None
 ) -> Board:

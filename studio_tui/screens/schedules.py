@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any, cast
@@ -12,6 +13,7 @@ from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
+from textual.worker import get_current_worker
 
 from core.errors import AmxError, StorageError
 from core.schedules.list_order import SortKey
@@ -21,7 +23,7 @@ from core.schedules.triggers import default_zone_name
 from core.schedules.views import ScheduleInfo
 from studio_tui.keys import key_label
 from studio_tui.messages import MissedFound, OpenDetails, OpenDialog, OpenReview, ToggleTicking
-from studio_tui.screens.board import Board, load_board, load_page
+from studio_tui.screens.board import Board, first_page, load_board, load_page
 from studio_tui.screens.confirm import ConfirmScreen
 from studio_tui.shell import Studio
 from studio_tui.widgets.chips import CHIPS, Chip, FilterChips
@@ -33,6 +35,8 @@ SORTS: tuple[SortKey, ...] = ("next_fire_at", "name", "status", "updated_at")
 
 
 HOOK_WAIT_S = 2.0
+# How long the first board waits for the first page's table to be drawn before it loads the rest.
+FIRST_PAINT_WAIT_S = 1.0
 
 
 class SchedulesScreen(Screen[None]):
@@ -145,6 +149,7 @@ class SchedulesScreen(Screen[None]):
         self.watching: dict[int, datetime] = {}
         self.page_offset = 0
         self.board: Board | None = None
+        self._first_page_shown = False
         self._missed_shown: frozenset[int] = frozenset()
 
     @property
@@ -220,7 +225,11 @@ class SchedulesScreen(Screen[None]):
             if previous is not None and previous.firing.hook_installed is None:
                 previous = None  # the hook's answer has come in since: load the top bar too
             if previous is None:
+                if self.board is None and not self._first_page_shown:
+                    self._first_page(query, watched)
                 studio.hook_known.wait(HOOK_WAIT_S)  # the first picture says whether it fires
+                if get_current_worker().is_cancelled:
+                    return  # a newer load (a chip, a filter) took over meanwhile
                 board = load_board(
                     studio.core, query, studio.hook, embedded=studio.ticking_here, also=watched
                 )
@@ -229,7 +238,30 @@ class SchedulesScreen(Screen[None]):
         except StorageError as exc:
             self.app.call_from_thread(self.show_lost, str(exc))
             return
-        self.app.call_from_thread(self.show_board, board)
+        self.app.call_from_thread(self._loaded, board, query)
+
+    def _loaded(self, board: Board, query: ListQuery) -> None:
+        """Show a loaded board, unless the person has changed the chips, filter, sort or page
+        since it was asked for (the load for their change shows its own)."""
+        if query == self.list_query():
+            self.show_board(board)
+
+    def _first_page(self, query: ListQuery, watched: list[int]) -> None:
+        """In the board's worker: the table first, on its own; the rest of the board (counts,
+        the daemon's state, the missed list) is loaded once that table has been drawn, so its
+        reads do not slow the drawing down."""
+        page = first_page(self.studio.core, query, also=watched)
+        drawn = threading.Event()
+        self.app.call_from_thread(self.show_first_page, page, drawn)
+        drawn.wait(FIRST_PAINT_WAIT_S)
+
+    def show_first_page(self, page: Board, drawn: threading.Event) -> None:
+        """Put the first page's table on screen (the rest of the board follows); `drawn` is set
+        once the screen has been refreshed with it."""
+        if self.board is None:
+            self._first_page_shown = True
+            self._show_table(page)
+        self.call_after_refresh(drawn.set)
 
     def hook_arrived(self) -> None:
         """The daemon hook's state came in: reload if the board on screen was drawn without it
@@ -253,10 +285,7 @@ class SchedulesScreen(Screen[None]):
         if bar.lost_since is not None:
             bar.lost_since = None
             self.notify("The database answers again.")
-        table = self.query_one(ScheduleTable)
-        table.action_key_labels = self.action_key_labels()
-        table.view = View(self.viewer_zone, self.own_zone, self.sort, self.descending, board.now)
-        table.show(board.page.items, board.progress, board.last_runs)
+        self._show_table(board)
         self._tell_outcomes(board)
         self.query_one(FilterChips).show(self.active, board.counts, self.text, self.chip_keys())
         bar = self.query_one(StatusBar)
@@ -264,6 +293,17 @@ class SchedulesScreen(Screen[None]):
         bar.tick_key = self.key("schedules.tick")
         bar.now = board.now
         bar.firing = board.firing
+        missed = frozenset(s.id for s in board.missed)
+        if missed and not missed <= self._missed_shown and self.studio.ask_missed:
+            self._missed_shown = missed
+            self.post_message(MissedFound(board.missed))
+
+    def _show_table(self, board: Board) -> None:
+        """The table of a board's page, the empty page's hint and the pager under it."""
+        table = self.query_one(ScheduleTable)
+        table.action_key_labels = self.action_key_labels()
+        table.view = View(self.viewer_zone, self.own_zone, self.sort, self.descending, board.now)
+        table.show(board.page.items, board.progress, board.last_runs)
         empty = board.page.total == 0 and not self.active and not self.text
         self.set_class(empty, "-empty")
         if empty:
@@ -289,10 +329,6 @@ class SchedulesScreen(Screen[None]):
                 + (pages if page.total > PAGE else "")
             )
         )
-        missed = frozenset(s.id for s in board.missed)
-        if missed and not missed <= self._missed_shown and self.studio.ask_missed:
-            self._missed_shown = missed
-            self.post_message(MissedFound(board.missed))
 
     def _tell_outcomes(self, board: Board) -> None:
         """A toast for each run a person started here that has ended."""

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.widgets import Static
 
 from core.api import Core
 from core.clock import FrozenClock
@@ -16,6 +17,7 @@ from daemon.hooks import Completed, RecordingRunner
 from studio_tui.app import StudioApp
 from studio_tui.screens import schedules
 from studio_tui.screens.schedules import SchedulesScreen
+from studio_tui.widgets.schedule_table import ScheduleTable
 from studio_tui.widgets.status_bar import StatusBar
 from tests.studio.conftest import hook_runner, settle
 
@@ -94,4 +96,63 @@ async def test_a_late_hook_answer_loads_the_board_again(
         await settle(pilot)
         assert screen.query_one(StatusBar).firing.hook_installed is False
         assert len(loads) == 2
+    core.close()
+
+
+@pytest.mark.anyio
+async def test_the_table_is_drawn_before_the_rest_of_the_board(
+    tmp_path: Path, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    loads = _counting(monkeypatch)
+    runner = HeldRunner()  # the rest of the board waits for the hook's answer
+    app, core = _studio(tmp_path, clock, runner)
+    names = sorted(s.name for s in core.schedules.list().items)
+    async with app.run_test(size=(120, 35)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, SchedulesScreen)
+        table = screen.query_one(ScheduleTable)
+        for _ in range(100):
+            await pilot.pause(0.02)
+            if table.row_count:
+                break
+        assert sorted(s.name for s in table.items.values()) == names
+        assert screen.board is None and not loads  # counts, firing and missed still to come
+        pager = str(screen.query_one("#pager", Static).render())
+        assert pager.startswith(f"1-{len(names)} of {len(names)}")
+        runner.answer.set()
+        for _ in range(100):
+            await pilot.pause(0.02)
+            if screen.board is not None:
+                break
+        await settle(pilot)
+        assert screen.board is not None and len(loads) == 1
+        assert screen.query_one(StatusBar).firing.hook_installed is False
+        assert sorted(s.name for s in table.items.values()) == names
+    core.close()
+
+
+@pytest.mark.anyio
+async def test_a_chip_pressed_before_the_board_came_is_the_one_shown(
+    tmp_path: Path, clock: FrozenClock
+) -> None:
+    runner = HeldRunner()
+    app, core = _studio(tmp_path, clock, runner)
+    paused = sorted(s.name for s in core.schedules.list().items if s.status == "paused")
+    assert paused
+    async with app.run_test(size=(120, 35)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, SchedulesScreen)
+        table = screen.query_one(ScheduleTable)
+        for _ in range(100):
+            await pilot.pause(0.02)
+            if table.row_count:
+                break
+        assert screen.board is None
+        screen.action_chip("paused")  # while the first board still waits for the hook
+        runner.answer.set()
+        await settle(pilot)
+        await pilot.pause(0.1)
+        await settle(pilot)
+        assert screen.board is not None
+        assert sorted(s.name for s in table.items.values()) == paused
     core.close()
