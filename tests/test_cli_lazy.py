@@ -5,17 +5,13 @@ Each check runs in a fresh interpreter, so nothing another test imported can hid
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import threading
-from pathlib import Path
 
 import pytest
 
 from core.api import Core
 from studio_tui.cli import COMMANDS
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support.child import python
 
 # What printing help or building the parser must never load.
 HEAVY = (
@@ -48,9 +44,7 @@ def loaded_after(argv: list[str]) -> tuple[int, str, list[str]]:
         "bad = sorted(m for m in sys.modules if any(m == h or m.startswith(h + '.') for h in heavy))\n"
         "print(json.dumps([code, out.getvalue(), bad]))\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
-    )
+    done = python(code)
     found = json.loads(done.stdout)
     return found[0], found[1], found[2]
 
@@ -155,7 +149,5 @@ def test_a_command_that_keeps_running_gets_garbage_collection_back() -> None:
         "from studio_tui.cli import main\n"
         "print(main(), gc.isenabled())\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
-    )
+    done = python(code)
     assert done.stdout.split() == ["True", "True", "0", "True"]

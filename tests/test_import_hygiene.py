@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pkgutil
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.support.child import python
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -29,9 +29,7 @@ def test_headless_module_never_imports_textual(module: str) -> None:
         "bad = sorted(m for m in sys.modules if m == 'textual' or m.startswith('textual.')); "
         "print(','.join(bad))"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
-    )
+    result = python(code)
     assert result.stdout.strip() == "", f"{module} imports {result.stdout.strip()}"
 
 
@@ -48,9 +46,7 @@ def test_the_resident_daemon_loads_neither_pydantic_nor_the_analysis_code() -> N
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in heavy or m in ours); "
         "print(','.join(bad))"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
-    )
+    result = python(code)
     assert result.stdout.strip() == "", f"the daemon loads {result.stdout.strip()}"
 
 
@@ -90,7 +86,5 @@ def test_the_quick_read_modules_load_no_database_layer_models_or_croniter() -> N
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in heavy or m in ours); "
         "print(','.join(bad))"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
-    )
+    result = python(code)
     assert result.stdout.strip() == "", f"the quick read loads {result.stdout.strip()}"

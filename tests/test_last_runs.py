@@ -5,8 +5,6 @@ mappers nor loads the run history's modules."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -16,8 +14,7 @@ from core.demo import create_demo
 from core.schedules.status import RunStatus
 from core.schedules.views import RunInfo
 from core.storage.tables import Run
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support.child import python
 
 
 def orm_last_runs(core: Core, ids: list[int]) -> dict[int, RunInfo]:
@@ -76,9 +73,7 @@ def test_a_first_list_loads_no_orm_mappers_nor_run_history(tmp_path: Path) -> No
         "print(json.dumps([len(last), len(progress), Schedule.__mapper__.configured,\n"
         "    'core.schedules.run_history' in sys.modules]))\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
-    )
+    done = python(code)
     last, progress, configured, history = json.loads(done.stdout)
     assert last > 0 and progress > 0
     assert not configured

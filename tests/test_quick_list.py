@@ -9,8 +9,6 @@ import io
 import json
 import os
 import sqlite3
-import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import closing
 from datetime import UTC, datetime, timedelta
@@ -32,9 +30,9 @@ from core.secrets import literal_secrets, may_hold_literal_secret
 from core.storage.engine import _alembic_config, _sqlite_path
 from core.storage.location import plain_sqlite_file
 from studio_tui.cli import run
+from tests.support.child import python
 from tests.support.shop import make_shop
 
-ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 11, 21, 2, 0, tzinfo=UTC)
 ZONES = ("UTC", "Asia/Jakarta", "Europe/Berlin", "America/New_York")
 STATUSES = ("pending", "paused", "running", "completed", "failed", "missed", "cancelled")
@@ -384,9 +382,7 @@ def test_listing_a_current_database_loads_no_database_layer_or_models(tmp_path: 
         "bad = sorted(m for m in sys.modules if any(m == h or m.startswith(h + '.') for h in heavy))\n"
         "print(json.dumps([code, bad]), file=sys.stderr)\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
-    )
+    done = python(code)
     assert json.loads(done.stderr.splitlines()[-1]) == [0, []]
     assert "Quarter-end" in done.stdout
     assert done.stdout == _listed_by_service_now(url)

@@ -4,10 +4,12 @@ loaded again when the answer comes in after the board was drawn without it."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import Static
 
 from core.api import Core
@@ -47,6 +49,14 @@ def _counting(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return loads
 
 
+async def _until(pilot: Pilot[Any], check: Callable[[], object]) -> None:
+    """Let the app run until `check` holds (two seconds at most; the test's asserts then say)."""
+    for _ in range(100):
+        if check():
+            return
+        await pilot.pause(0.02)
+
+
 def _studio(tmp_path: Path, clock: FrozenClock, runner: RecordingRunner) -> tuple[StudioApp, Core]:
     core = Core.open(f"sqlite:///{tmp_path / 'amx.db'}", clock)
     create_demo(core, tmp_path / "demo")
@@ -82,17 +92,11 @@ async def test_a_late_hook_answer_loads_the_board_again(
     async with app.run_test(size=(120, 35)) as pilot:
         screen = app.screen
         assert isinstance(screen, SchedulesScreen)
-        for _ in range(100):
-            await pilot.pause(0.02)
-            if screen.board is not None:
-                break
+        await _until(pilot, lambda: screen.board is not None)
         assert screen.board is not None
         assert screen.query_one(StatusBar).firing.hook_installed is None  # not known yet
         runner.answer.set()
-        for _ in range(100):
-            await pilot.pause(0.02)
-            if screen.query_one(StatusBar).firing.hook_installed is not None:
-                break
+        await _until(pilot, lambda: screen.query_one(StatusBar).firing.hook_installed is not None)
         await settle(pilot)
         assert screen.query_one(StatusBar).firing.hook_installed is False
         assert len(loads) == 2
@@ -111,19 +115,13 @@ async def test_the_table_is_drawn_before_the_rest_of_the_board(
         screen = app.screen
         assert isinstance(screen, SchedulesScreen)
         table = screen.query_one(ScheduleTable)
-        for _ in range(100):
-            await pilot.pause(0.02)
-            if table.row_count:
-                break
+        await _until(pilot, lambda: table.row_count)
         assert sorted(s.name for s in table.items.values()) == names
         assert screen.board is None and not loads  # counts, firing and missed still to come
         pager = str(screen.query_one("#pager", Static).render())
         assert pager.startswith(f"1-{len(names)} of {len(names)}")
         runner.answer.set()
-        for _ in range(100):
-            await pilot.pause(0.02)
-            if screen.board is not None:
-                break
+        await _until(pilot, lambda: screen.board is not None)
         await settle(pilot)
         assert screen.board is not None and len(loads) == 1
         assert screen.query_one(StatusBar).firing.hook_installed is False
@@ -143,10 +141,7 @@ async def test_a_chip_pressed_before_the_board_came_is_the_one_shown(
         screen = app.screen
         assert isinstance(screen, SchedulesScreen)
         table = screen.query_one(ScheduleTable)
-        for _ in range(100):
-            await pilot.pause(0.02)
-            if table.row_count:
-                break
+        await _until(pilot, lambda: table.row_count)
         assert screen.board is None
         screen.action_chip("paused")  # while the first board still waits for the hook
         runner.answer.set()
