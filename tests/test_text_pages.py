@@ -59,7 +59,7 @@ def test_a_common_text_page_sorts_nothing(sqlite_url: str, clock: FrozenClock) -
     plans: list[str] = []
 
     def explain(conn: Any, cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
-        if statement.startswith("SELECT") and "sqlite_master" not in statement:
+        if statement.startswith(("SELECT", "WITH")) and "sqlite_master" not in statement:
             found = cursor.connection.execute("EXPLAIN QUERY PLAN " + statement, parameters)
             plans.extend(row[3] for row in found)
 
@@ -72,6 +72,26 @@ def test_a_common_text_page_sorts_nothing(sqlite_url: str, clock: FrozenClock) -
         plans.clear()
         core.schedules.list(ListQuery(text="public.", sort=sort))
         assert [line for line in plans if "TEMP B-TREE" in line], plans
+    core.close()
+
+
+def test_a_rare_text_reads_the_trigram_table_once(sqlite_url: str, clock: FrozenClock) -> None:
+    """The first look at a rare text's matches reads them all; its page is found among those
+    ids rather than by asking the trigram table again."""
+    core = Core.open(sqlite_url, clock)
+    _fill(core, 3000)
+    asked: list[str] = []
+
+    def note(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        asked.append(statement)
+
+    event.listen(core.db.engine, "before_cursor_execute", note)
+    for text in ("#12", "kel", "zzz-none"):
+        asked.clear()
+        quick = core.schedules.list(ListQuery(text=text, exact_total=False))
+        assert len([s for s in asked if "MATCH" in s]) == 1, asked
+        page = core.schedules.list(ListQuery(text=text))
+        assert quick.total_exact and quick.total == page.total and quick.items == page.items
     core.close()
 
 

@@ -19,7 +19,7 @@ from core.catalog.scope import format_path
 from core.clock import FrozenClock
 from core.schedules.list_order import SortKey
 from core.schedules.service import ListQuery
-from core.schedules.text_search import fts_phrase, text_filter
+from core.schedules.text_search import covering_trigrams, fts_phrase, fts_query, text_filter
 from core.schedules.views import Page
 from core.storage.engine import _alembic_config
 from core.storage.tables import Schedule
@@ -121,6 +121,15 @@ def _indexed_ids(core: Core, word: str) -> set[int]:
 
 def test_fts_phrase_quotes_the_whole_text() -> None:
     assert fts_phrase('say "hi" AND *') == '"say ""hi"" AND *"'
+
+
+def test_the_trigram_table_is_asked_for_trigrams_that_cover_the_text() -> None:
+    assert covering_trigrams("abc") == ["abc"]
+    assert covering_trigrams("abcd") == ["abc", "bcd"]
+    assert covering_trigrams("abcdef") == ["abc", "def"]
+    assert covering_trigrams("risk oslo") == ["ris", "k o", "slo"]
+    assert covering_trigrams("n-0042517x") == ["n-0", "042", "517", "17x"]
+    assert fts_query('a"b OR *') == '"a""b" AND " OR" AND "R *"'
 
 
 @pytest.mark.parametrize("sort", ["next_fire_at", "name", "status", "id"])

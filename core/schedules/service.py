@@ -450,11 +450,17 @@ class ScheduleService:
             )
 
     def _filters(
-        self, query: ListQuery, *, walk: bool = False, like_only: bool = False
+        self,
+        query: ListQuery,
+        *,
+        walk: bool = False,
+        like_only: bool = False,
+        among: Sequence[int] | None = None,
     ) -> list[ColumnElement[bool]]:
         """The WHERE of `query`; with `walk`, its kind and statuses are written so that no index
         serves them (SQLite then walks the next-fire index in order instead of sorting); with
-        `like_only`, the text is tested by its substring test alone, not through an index."""
+        `like_only`, the text is tested by its substring test alone, not through an index;
+        `among` holds the trigram table's every match of the text, when already read."""
         where: list[ColumnElement[bool]] = list(self._live())
         kind, status = (
             (Schedule.kind + "", Schedule.status + "")
@@ -481,17 +487,19 @@ class ScheduleService:
             )
         text = query.text.strip()
         if text:
-            where.extend(text_filter(self.db, text, scan=self._scan_text or like_only))
+            scan = self._scan_text or like_only
+            where.extend(text_filter(self.db, text, scan=scan, among=among))
         return where
 
     def list(self, query: ListQuery | None = None) -> Page:
         """One filtered, sorted page of schedules and how many matched in all."""
         query = query or ListQuery()
         with self.db.read() as session:
-            if self._common_text(session, query):
+            look = self._look(session, query)
+            if look is not None and look.worth_walking(query.offset + query.limit):
                 rows, total, exact = self._common_text_page(session, query)
             else:
-                rows, total = self._page(session, query)
+                rows, total = self._page(session, query, look.every if look else None)
                 exact = True
         return Page.model_construct(
             items=stored.infos(rows, self.db.engine.dialect),
@@ -501,9 +509,12 @@ class ScheduleService:
             limit=query.limit,
         )
 
-    def _page(self, session: Session, query: ListQuery) -> tuple[Sequence[Sequence[Any]], int]:
-        """The page's stored rows and the exact total, by the cheapest path for the query."""
-        where = self._filters(query)
+    def _page(
+        self, session: Session, query: ListQuery, among: Sequence[int] | None = None
+    ) -> tuple[Sequence[Sequence[Any]], int]:
+        """The page's stored rows and the exact total, by the cheapest path for the query;
+        `among` holds the trigram table's every match of its text, when already read."""
+        where = self._filters(query, among=among)
         order = _order(query, Schedule)
         page = select(*stored_columns()).where(*where).order_by(*order).offset(query.offset)
         kept = self._kept(session) if self._counted(query) else None
@@ -514,17 +525,11 @@ class ScheduleService:
             found = _all(session, page.add_columns(func.count().over()).limit(query.limit))
             rows: Sequence[Sequence[Any]] = [r[:-1] for r in found]
             total = int(found[0][-1]) if found else None
-        elif text and self.db.is_sqlite:
-            # Through the trigram table: the page's ids and the total in one pass over the
-            # matches, then only the page's rows are read whole.
-            ids = page.with_only_columns(Schedule.id, func.count().over().label("total"))
-            found = _all(session, ids.limit(query.limit))
-            total = int(found[0][1]) if found else None
-            rows = _rows_by_id(session, [f[0] for f in found])
         elif text:
-            # Through the pg_trgm indexes: the matches' ids and sort keys are read once, then
-            # sorted top-N for the page and counted for the total.
-            keys = (Schedule.id, *(getattr(Schedule, k) for k in SORT_KEYS if k != "id"))
+            # Through the trigram index: the matches' ids and sort keys are read once, then
+            # sorted top-N for the page and counted for the total (one pass over the matches,
+            # no window over all of them); only the page's rows are read whole.
+            keys = [Schedule.id] + ([getattr(Schedule, query.sort)] if query.sort != "id" else [])
             matched = select(*keys).where(*where).cte("matched").prefix_with("MATERIALIZED")
             counted = select(func.count()).select_from(matched).scalar_subquery()
             found = _all(
@@ -553,16 +558,17 @@ class ScheduleService:
             total = self._total(session, query, where, kept)
         return rows, total
 
-    def _common_text(self, session: Session, query: ListQuery) -> bool:
-        """Whether `query` need not count exactly and filters by a text that SQLite's trigram
-        table finds in so many schedules that walking the sort's index for the page reads
-        fewer rows than sorting every match."""
+    def _look(self, session: Session, query: ListQuery) -> text_page.Spread | None:
+        """When `query` need not count exactly and filters by a text that SQLite's trigram
+        table serves: a first look at how many schedules it matches (whether walking the
+        sort's index for the page reads fewer rows than sorting every match), and every match
+        when there are few."""
         text = query.text.strip()
         if query.exact_total or not self.db.is_sqlite or query.sort not in WALKED:
-            return False
+            return None
         if not text or not uses_index(self.db, text, scan=self._scan_text):
-            return False
-        return text_page.spread(session, text).worth_walking(query.offset + query.limit)
+            return None
+        return text_page.spread(session, text)
 
     def _common_text_page(
         self, session: Session, query: ListQuery

@@ -28,14 +28,19 @@ SAMPLE = 201
 
 @dataclass(frozen=True)
 class Spread:
-    """How many schedules the trigram table matches, estimated from its first matches."""
+    """How many schedules the trigram table matches, estimated from its first matches, and
+    those matches themselves when they were all read (fewer than `SAMPLE`)."""
 
     estimate: int
     highest_id: int
+    every: tuple[int, ...] | None = None
 
     def worth_walking(self, wanted: int) -> bool:
         """Whether walking the sort's index for `wanted` matches reads fewer rows (about
-        wanted * highest id / estimate) than sorting every match (about the estimate)."""
+        wanted * highest id / estimate) than sorting every match (about the estimate); never
+        when every match was read already."""
+        if self.every is not None:
+            return False
         return self.estimate * self.estimate >= wanted * self.highest_id
 
 
@@ -43,16 +48,16 @@ def spread(session: Session, text: str) -> Spread:
     """Read the trigram table's first `SAMPLE` matches of `text` (it yields them in id order)
     and estimate how many match in all from the id where they ran out."""
     source, match = trigram_source(text)
-    first = select(source.c.rowid.label("id")).where(match).limit(SAMPLE).subquery()
     highest = select(func.max(Schedule.id)).scalar_subquery()
-    found, last, top = (
-        session.connection().execute(select(func.count(), func.max(first.c.id), highest)).one()
-    )
-    top = int(top or 0)
-    if found < SAMPLE:
-        return Spread(found, top)
+    first = session.connection().execute(select(source.c.rowid, highest).where(match).limit(SAMPLE))
+    found = first.all()
+    if not found:
+        return Spread(0, 0, ())
+    top = int(found[0][1] or 0)
+    if len(found) < SAMPLE:
+        return Spread(len(found), top, tuple(int(row[0]) for row in found))
     # Ids are handed out in order and a text's matches spread over them.
-    return Spread(found * top // max(int(last), 1), top)
+    return Spread(len(found) * top // max(int(found[-1][0]), 1), top)
 
 
 def counted_up_to(text: str, where: Sequence[ColumnElement[bool]]) -> ScalarSelect[int]:

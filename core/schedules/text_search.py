@@ -3,10 +3,14 @@
 Every backend keeps the same substring test (LIKE on SQLite, ILIKE on PostgreSQL, whose
 pg_trgm indexes serve it as written). On SQLite a text of three characters or more first
 narrows the rows through the trigram table `schedule_text`; the substring test then decides,
-so the matches are exactly those of a full scan.
+so the matches are exactly those of a full scan. The trigram table is asked only for rows that
+hold a few trigrams that together cover the text (a superset of the matches, found without
+reading each trigram's positions), since the substring test follows anyway.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from sqlalchemy import Text, cast, column, literal_column, or_, select, table
 from sqlalchemy.sql.elements import ColumnElement
@@ -31,8 +35,11 @@ def fts_phrase(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
-def text_filter(db: Database, text: str, *, scan: bool = False) -> list[ColumnElement[bool]]:
-    """The conditions for `text` (already stripped, not empty); `scan` skips the index."""
+def text_filter(
+    db: Database, text: str, *, scan: bool = False, among: Sequence[int] | None = None
+) -> list[ColumnElement[bool]]:
+    """The conditions for `text` (already stripped, not empty); `scan` skips the index;
+    `among` holds every id the trigram table matches, when they were already read."""
     like = like_pattern(text)
     columns = (Schedule.name, cast(Schedule.scope, Text))
     if not db.is_sqlite:
@@ -42,15 +49,33 @@ def text_filter(db: Database, text: str, *, scan: bool = False) -> list[ColumnEl
     matches = or_(*(c.like(like, escape="\\") for c in columns))
     if scan or len(text) < INDEXED_LENGTH or not db.has_text_index:
         return [matches]
+    if among is not None:
+        return [Schedule.id.in_(among), matches]
     source, match = trigram_source(text)
     candidates = select(source.c.rowid).where(match)
     return [Schedule.id.in_(candidates), matches]
 
 
+def covering_trigrams(text: str) -> list[str]:
+    """Trigrams of `text` (three characters or more) that together hold each of its
+    characters: one every three characters, and the last. A row holding the text holds them."""
+    starts = list(range(0, len(text) - 2, 3))
+    if starts[-1] != len(text) - 3:
+        starts.append(len(text) - 3)
+    return [text[i : i + 3] for i in starts]
+
+
+def fts_query(text: str) -> str:
+    """The FTS5 query for rows that hold every covering trigram of `text`, each quoted so that
+    none of it is query syntax."""
+    return " AND ".join(fts_phrase(trigram) for trigram in covering_trigrams(text))
+
+
 def trigram_source(text: str) -> tuple[TableClause, ColumnElement[bool]]:
     """SQLite's trigram table and its MATCH for `text`, for a join driven from the table (its
-    rowid is the schedule's id; it yields matches in id order, as it finds them)."""
-    return _schedule_text, literal_column("schedule_text").op("MATCH")(fts_phrase(text))
+    rowid is the schedule's id; it yields matches in id order, as it finds them). Its matches
+    are a superset of the text's: the substring test must follow."""
+    return _schedule_text, literal_column("schedule_text").op("MATCH")(fts_query(text))
 
 
 def uses_index(db: Database, text: str, *, scan: bool = False) -> bool:
