@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import TypeVar
 
 from core.errors import StorageError
+from core.schedules import kept_counts
 from core.schedules.queue import Site, detect_missed
 from daemon.claim import Claim, Claimed, claim_due
 from daemon.settle import RETRY_BASE, recover
@@ -41,12 +42,13 @@ def tick(
     retry_base: timedelta = RETRY_BASE,
     recover_lost: bool = True,
 ) -> TickReport:
-    """Recover lost runs (unless told not to this time), mark missed schedules, then claim up
-    to `slots` units of due work."""
+    """Recover lost runs and fold the kept counts (unless told not to this time), mark missed
+    schedules, then claim up to `slots` units of due work."""
     report = TickReport()
     now = site.clock.now()
     if recover_lost:
         report.recovered = recover(site.db, now, retry_base)
+        kept_counts.fold(site.db)
     for run_id in report.recovered:
         log.warning("recovered run %s from a lost worker", run_id)
     report.missed = [s.id for s in detect_missed(site.db, now)]

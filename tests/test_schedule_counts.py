@@ -1,26 +1,32 @@
-"""The kept schedule counts (SQLite's `schedule_counts`, migration 0017): the chips' counts and
-an unfiltered page's total agree with counting the rows after every kind of write, whoever makes
-it; a database without the triggers counts its rows instead; the migration fills the table from
-the schedules already there."""
+"""The kept schedule counts (`schedule_counts`: migration 0017 on SQLite, 0019 on PostgreSQL):
+the chips' counts and an unfiltered page's total agree with counting the rows after every kind
+of write, whoever makes it; a database without the triggers counts its rows instead; the
+migrations fill the table from the schedules already there; on PostgreSQL, writers do not wait
+on each other for it and its change rows fold into one a kind and status."""
 
 from __future__ import annotations
 
+import itertools
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import create_engine
 
 from core.api import Core
 from core.clock import FrozenClock
+from core.schedules import kept_counts
 from core.schedules.service import ListQuery
 from core.schedules.spec import build_spec
 from core.schedules.status import Status
 from core.schedules.triggers import cron
 from daemon.claim import claim_due
+from tests.support.pg import Cluster
 from tests.support.shop import make_shop
 from tests.test_service import spec
 from tests.test_text_search import _migrate
 
 KINDS = ("analyze", "cache_refresh", None)
+_names = itertools.count()
 
 
 def _scanned(core: Core, kind: str | None) -> dict[str, int]:
@@ -48,10 +54,8 @@ def _agree(core: Core) -> None:
             )
 
 
-def test_kept_counts_follow_every_write(
-    sqlite_url: str, clock: FrozenClock, tmp_path: object
-) -> None:
-    core = Core.open(sqlite_url, clock)
+def test_kept_counts_follow_every_write(db_url: str, clock: FrozenClock, tmp_path: object) -> None:
+    core = Core.open(db_url, clock)
     core.profiles.add_db("shop", make_shop(tmp_path / "shop"))  # type: ignore[operator]
     assert core.db.has_counts
     ids = [core.schedules.create(spec(f"s{i}")).id for i in range(8)]
@@ -81,11 +85,17 @@ def test_kept_counts_follow_every_write(
         conn.exec_driver_sql(f"UPDATE schedules SET deleted_at = NULL WHERE id = {ids[2]}")
         conn.exec_driver_sql(f"UPDATE schedules SET kind = 'cache_refresh' WHERE id = {ids[5]}")
         conn.exec_driver_sql(f"UPDATE schedules SET note = 'unrelated' WHERE id = {ids[6]}")
+        # One statement that moves some schedules and leaves others where they stand.
+        conn.exec_driver_sql(
+            "UPDATE schedules SET status = CASE WHEN mod(id, 2) = 0 THEN 'paused' ELSE status END"
+        )
+    _agree(core)
+    kept_counts.fold(core.db)
     _agree(core)
     core.close()
 
 
-def test_postgres_and_a_database_without_the_triggers_count_the_rows(
+def test_a_database_without_the_triggers_counts_the_rows(
     db_url: str, clock: FrozenClock, tmp_path: object
 ) -> None:
     core = Core.open(db_url, clock)
@@ -93,9 +103,9 @@ def test_postgres_and_a_database_without_the_triggers_count_the_rows(
     first = core.schedules.create(spec("first")).id
     core.schedules.create(spec("second"))
     core.close()
-    if db_url.startswith("sqlite"):
-        with create_engine(db_url).begin() as conn:  # as a table rebuild would leave it
-            conn.exec_driver_sql("DROP TRIGGER schedule_counts_update")
+    with create_engine(db_url).begin() as conn:  # as a table rebuild would leave it on SQLite
+        on = "" if db_url.startswith("sqlite") else " ON schedules"
+        conn.exec_driver_sql(f"DROP TRIGGER schedule_counts_update{on}")
     core = Core.open(db_url, clock)
     assert not core.db.has_counts
     core.schedules.pause(first)
@@ -121,6 +131,61 @@ def test_migration_0017_fills_the_counts_from_the_schedules_there(
         conn.exec_driver_sql(f"UPDATE schedules SET deleted_at = updated_at WHERE id = {ids[1]}")
     _migrate(sqlite_url, "head")
     core = Core.open(sqlite_url, clock)
+    assert core.db.has_counts
+    assert core.schedules.counts() == _scanned(core, "analyze")
+    assert (core.schedules.counts()["pending"], core.schedules.counts()["paused"]) == (3, 1)
+    core.close()
+
+
+@pytest.mark.postgres
+def test_postgres_writers_do_not_wait_on_the_counts_and_their_rows_fold(
+    pg_cluster: Cluster, clock: FrozenClock, tmp_path: object
+) -> None:
+    postgres_url = pg_cluster.create_database(f"counts_{next(_names)}")
+    core = Core.open(postgres_url, clock)
+    core.profiles.add_db("shop", make_shop(tmp_path / "shop"))  # type: ignore[operator]
+    ids = [core.schedules.create(spec(f"s{i}")).id for i in range(6)]
+    engine = create_engine(postgres_url)
+    first, second = engine.connect(), engine.connect()
+    # Two open transactions move schedules between the same statuses: neither waits.
+    for conn, schedule_id in ((first, ids[0]), (second, ids[1])):
+        conn.exec_driver_sql("SET lock_timeout = '2s'")
+        conn.exec_driver_sql(f"UPDATE schedules SET status = 'paused' WHERE id = {schedule_id}")
+    first.commit()
+    second.commit()
+    for schedule_id in ids[2:]:
+        core.schedules.pause(schedule_id)
+        core.schedules.resume(schedule_id)
+    with engine.connect() as conn:
+        changes = conn.exec_driver_sql("SELECT count(*) FROM schedule_counts").scalar()
+    assert changes is not None and changes > 4
+    kept_counts.fold(core.db)
+    with engine.connect() as conn:
+        rows = conn.exec_driver_sql("SELECT kind, status, n FROM schedule_counts").all()
+    assert sorted(rows) == [("analyze", "paused", 2), ("analyze", "pending", 4)]
+    _agree(core)
+    first.close()
+    second.close()
+    engine.dispose()
+    core.close()
+
+
+@pytest.mark.postgres
+def test_migration_0019_fills_the_postgres_counts_and_goes_down(
+    pg_cluster: Cluster, clock: FrozenClock, tmp_path: object
+) -> None:
+    postgres_url = pg_cluster.create_database(f"counts_{next(_names)}")
+    core = Core.open(postgres_url, clock)
+    core.profiles.add_db("shop", make_shop(tmp_path / "shop"))  # type: ignore[operator]
+    ids = [core.schedules.create(spec(f"s{i}")).id for i in range(5)]
+    core.close()
+    _migrate(postgres_url, "0018", down=True)
+    with create_engine(postgres_url).begin() as conn:
+        assert conn.exec_driver_sql("SELECT to_regclass('schedule_counts')").scalar() is None
+        conn.exec_driver_sql(f"UPDATE schedules SET status = 'paused' WHERE id = {ids[0]}")
+        conn.exec_driver_sql(f"UPDATE schedules SET deleted_at = updated_at WHERE id = {ids[1]}")
+    _migrate(postgres_url, "head")
+    core = Core.open(postgres_url, clock)
     assert core.db.has_counts
     assert core.schedules.counts() == _scanned(core, "analyze")
     assert (core.schedules.counts()["pending"], core.schedules.counts()["paused"]) == (3, 1)

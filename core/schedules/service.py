@@ -8,8 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, String, case, cast, column, func, or_, select, union_all
-from sqlalchemy import table as sql_table
+from sqlalchemy import Select, String, case, cast, func, or_, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -18,7 +17,7 @@ from sqlalchemy.sql.expression import Executable
 
 from core.clock import Clock
 from core.errors import Conflict, InvalidInput, NameTaken, NotFound, StaleEdit
-from core.schedules import after, queue, stored, text_page
+from core.schedules import after, kept_counts, queue, stored, text_page
 from core.schedules.list_order import SEVERITY, SORT_KEYS, WALKED, SortKey
 from core.schedules.policies import KINDS
 from core.schedules.scenario import SECTIONS, STEP_KINDS
@@ -48,11 +47,6 @@ from core.text import name_key
 
 # No table holds more rows; a part's LIMIT past it would overflow the engines' 64-bit integers.
 LARGEST_ROW_COUNT = 2**62
-# How many live schedules stand in each kind and status, kept by triggers (SQLite only).
-_COUNTS = sql_table("schedule_counts", column("kind"), column("status"), column("n"))
-# Those counts read whole (a few rows a kind and status): one statement serves every total.
-_KEPT = select(_COUNTS.c.kind, _COUNTS.c.status, _COUNTS.c.n)
-Kept = list[tuple[str, str, int]]  # (kind, status, how many) rows of the kept counts
 HISTORY = 100
 ProfileTable = type[DbProfile | LlmProfile | MailProfile]
 
@@ -517,7 +511,7 @@ class ScheduleService:
         where = self._filters(query, among=among)
         order = _order(query, Schedule)
         page = select(*stored_columns()).where(*where).order_by(*order).offset(query.offset)
-        kept = self._kept(session) if self._counted(query) else None
+        kept = kept_counts.read(session) if self._counted(query) else None
         total: int | None = None
         text = query.text.strip()
         if text and not uses_index(self.db, text, scan=self._scan_text):
@@ -592,27 +586,23 @@ class ScheduleService:
         counted = int(found[0][-1]) if found else int(_all(session, select(capped))[0][0])
         return rows, min(counted, TOTAL_CAP), counted <= TOTAL_CAP
 
-    def _common(self, session: Session, query: ListQuery, kept: Kept | None = None) -> bool:
-        """Whether a quarter or more of the live schedules match the page's kind and statuses
-        (SQLite's kept counts say, `kept` when already read), so that a walk of the sort's index
-        finds the page within a few of its entries; rarer ones are found by their own index and
-        only they are sorted."""
-        if not self._counted(query):
+    def _common(
+        self, session: Session, query: ListQuery, kept: kept_counts.Kept | None = None
+    ) -> bool:
+        """Whether, on SQLite, a quarter or more of the live schedules match the page's kind and
+        statuses (the kept counts say, `kept` when already read), so that a walk of the sort's
+        index finds the page within a few of its entries; rarer ones are found by their own
+        index and only they are sorted. PostgreSQL's planner chooses with its statistics."""
+        if not self.db.is_sqlite or not self._counted(query):
             return False
-        kept = kept if kept is not None else self._kept(session)
-        everything = _kept_total(kept, None, frozenset())
-        matched = _kept_total(kept, query.kind, query.statuses)
+        kept = kept if kept is not None else kept_counts.read(session)
+        everything = kept_counts.total(kept, None, frozenset())
+        matched = kept_counts.total(kept, query.kind, query.statuses)
         return matched > 0 and matched * 4 >= everything
 
     def _counted(self, query: ListQuery) -> bool:
-        """Whether the kept counts (SQLite) answer `query`'s total: only its kind and statuses
-        narrow it."""
+        """Whether the kept counts answer `query`'s total: only its kind and statuses narrow it."""
         return self.db.has_counts and not (query.text.strip() or query.step_kind or query.profile)
-
-    @staticmethod
-    def _kept(session: Session) -> Kept:
-        """The kept counts as (kind, status, how many) rows."""
-        return [(kind, status, int(n or 0)) for kind, status, n in session.execute(_KEPT)]
 
     def _by_next_fire(self, query: ListQuery, *, like_only: bool = False) -> Select[Any]:
         """A page by next fire time that reads the (kind, status, next fire) index: each kind and
@@ -665,20 +655,20 @@ class ScheduleService:
         session: Session,
         query: ListQuery,
         where: Sequence[ColumnElement[bool]],
-        kept: Kept | None,
+        kept: kept_counts.Kept | None,
     ) -> int:
         """How many schedules `where` matches: from the kept counts when they answer `query`,
         else counted."""
         if kept is not None:
-            return _kept_total(kept, query.kind, query.statuses)
+            return kept_counts.total(kept, query.kind, query.statuses)
         return session.scalar(select(func.count(Schedule.id)).where(*where)) or 0
 
     def counts(self, kind: str | None = "analyze") -> dict[str, int]:
         """How many live schedules stand in each status (every status present, zeros included)."""
         if self.db.has_counts:
             with self.db.read() as session:
-                kept = self._kept(session)
-            return {s.value: _kept_total(kept, kind, frozenset({s.value})) for s in Status}
+                kept = kept_counts.read(session)
+            return {s.value: kept_counts.total(kept, kind, frozenset({s.value})) for s in Status}
         where = list(self._live())
         if kind:
             where.append(Schedule.kind == kind)
@@ -702,12 +692,6 @@ class ScheduleService:
                 .order_by(Schedule.id)
             ).all()
             return [ScheduleInfo.of(r) for r in rows]
-
-
-def _kept_total(kept: Kept, kind: str | None, statuses: frozenset[str]) -> int:
-    """How many of the kept counts' schedules are of `kind` (any when None) and in `statuses`
-    (any when empty)."""
-    return sum(n for k, s, n in kept if (not kind or k == kind) and (not statuses or s in statuses))
 
 
 def _order(query: ListQuery, columns: Any) -> list[ColumnElement[Any]]:

@@ -282,7 +282,7 @@ class Database:
             if self.engine.dialect.name == "postgresql":
                 _limit_postgres_sessions(self.engine)
         self._text_index: bool | None = None if self.is_sqlite else False
-        self._counts: bool | None = None if self.is_sqlite else False
+        self._counts: bool | None = None
         self._read = sessionmaker(self.engine, expire_on_commit=False)
         self._write = sessionmaker(
             self.engine.execution_options(sqlite_begin="IMMEDIATE"), expire_on_commit=False
@@ -309,11 +309,24 @@ class Database:
 
     @property
     def has_counts(self) -> bool:
-        """Whether SQLite's `schedule_counts` is there with the triggers that keep it in step
-        (PostgreSQL counts its index instead); looked up once."""
+        """Whether `schedule_counts` is there with the triggers that keep it in step (migration
+        0017 on SQLite, 0019 on PostgreSQL); looked up once."""
         if self._counts is None:
-            self._counts = self._sqlite_has(_COUNTS)
+            self._counts = (
+                self._sqlite_has(_COUNTS) if self.is_sqlite else self._postgres_has_counts()
+            )
         return self._counts
+
+    def _postgres_has_counts(self) -> bool:
+        triggers = _COUNTS[1:]
+        with self.engine.connect() as conn:
+            found = conn.exec_driver_sql(
+                "SELECT to_regclass('schedule_counts') IS NOT NULL, (SELECT count(*) FROM "
+                "pg_trigger WHERE tgrelid = 'schedules'::regclass AND tgname = ANY(%(names)s))",
+                {"names": list(triggers)},
+            ).one()
+            conn.rollback()
+        return bool(found[0]) and found[1] == len(triggers)
 
     def _sqlite_has(self, names: tuple[str, ...]) -> bool:
         marks = ", ".join("?" for _ in names)

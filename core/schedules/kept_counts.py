@@ -1,0 +1,45 @@
+"""The kept per-kind, per-status counts of live schedules (migrations 0017 and 0019): read in
+one statement that answers every total, and on PostgreSQL folded now and then, since there each
+change is a row of its own."""
+
+from __future__ import annotations
+
+from sqlalchemy import column, func, select
+from sqlalchemy import table as sql_table
+from sqlalchemy.orm import Session
+
+from core.storage.engine import Database
+
+_COUNTS = sql_table("schedule_counts", column("kind"), column("status"), column("n"))
+# The counts read whole (a few rows a kind and status, fewer still once folded).
+_KEPT = select(_COUNTS.c.kind, _COUNTS.c.status, func.sum(_COUNTS.c.n)).group_by(
+    _COUNTS.c.kind, _COUNTS.c.status
+)
+# PostgreSQL's change rows folded into one a kind and status. Rows a writer inserts meanwhile
+# are not in this statement's snapshot and stay as they are; a second fold at the same time
+# skips the rows the first one took.
+_FOLD = (
+    "WITH taken AS (DELETE FROM schedule_counts RETURNING kind, status, n) "
+    "INSERT INTO schedule_counts (kind, status, n) "
+    "SELECT kind, status, sum(n) FROM taken GROUP BY kind, status HAVING sum(n) <> 0"
+)
+Kept = list[tuple[str, str, int]]  # (kind, status, how many) rows of the kept counts
+
+
+def read(session: Session) -> Kept:
+    """The kept counts as (kind, status, how many) rows."""
+    return [(kind, status, int(n or 0)) for kind, status, n in session.execute(_KEPT)]
+
+
+def total(kept: Kept, kind: str | None, statuses: frozenset[str]) -> int:
+    """How many of the kept counts' schedules are of `kind` (any when None) and in `statuses`
+    (any when empty)."""
+    return sum(n for k, s, n in kept if (not kind or k == kind) and (not statuses or s in statuses))
+
+
+def fold(db: Database) -> None:
+    """Fold PostgreSQL's change rows into one a kind and status (nothing to do on SQLite, or
+    where the counts are not kept)."""
+    if db.is_postgres and db.has_counts:
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql(_FOLD)
