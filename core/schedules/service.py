@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.expression import Executable
+from sqlalchemy.sql.selectable import ScalarSelect
 
 from core.clock import Clock
 from core.errors import Conflict, InvalidInput, NameTaken, NotFound, StaleEdit
@@ -492,6 +493,8 @@ class ScheduleService:
             look = self._look(session, query)
             if look is not None and look.worth_walking(query.offset + query.limit):
                 rows, total, exact = self._common_text_page(session, query)
+            elif self._postgres_text(query):
+                rows, total, exact = self._postgres_text_page(session, query)
             else:
                 rows, total = self._page(session, query, look.every if look else None)
                 exact = True
@@ -580,11 +583,34 @@ class ScheduleService:
                 .offset(query.offset)
                 .limit(query.limit)
             )
-        # The capped count rides along as a column (SQLite runs the subquery once).
-        found = _all(session, page.add_columns(capped.label("counted")))
-        rows = [row[:-1] for row in found]
-        counted = int(found[0][-1]) if found else int(_all(session, select(capped))[0][0])
-        return rows, min(counted, TOTAL_CAP), counted <= TOTAL_CAP
+        return _with_capped_total(session, query, page, capped)
+
+    def _postgres_text(self, query: ListQuery) -> bool:
+        """Whether `query` need not count exactly and filters by a text PostgreSQL's trigram
+        indexes serve."""
+        text = query.text.strip()
+        return (
+            not query.exact_total
+            and self.db.is_postgres
+            and bool(text)
+            and uses_index(self.db, text, scan=self._scan_text)
+        )
+
+    def _postgres_text_page(
+        self, session: Session, query: ListQuery
+    ) -> tuple[Sequence[Sequence[Any]], int, bool]:
+        """A text-filtered page on PostgreSQL with its total exact up to TOTAL_CAP: the planner
+        chooses between walking the sort's index (a common text) and sorting the matches its
+        trigram indexes find (a rare one), and no more matches than that are counted."""
+        where = self._filters(query)
+        page = (
+            select(*stored_columns())
+            .where(*where)
+            .order_by(*_order(query, Schedule))
+            .offset(query.offset)
+            .limit(query.limit)
+        )
+        return _with_capped_total(session, query, page, text_page.counted_up_to_any(where))
 
     def _common(
         self, session: Session, query: ListQuery, kept: kept_counts.Kept | None = None
@@ -708,6 +734,20 @@ def _order(query: ListQuery, columns: Any) -> list[ColumnElement[Any]]:
     if query.sort == "next_fire_at":
         order.insert(0, columns.next_fire_at.is_(None))
     return order
+
+
+def _with_capped_total(
+    session: Session, query: ListQuery, page: Select[Any], capped: ScalarSelect[int]
+) -> tuple[Sequence[Sequence[Any]], int, bool]:
+    """The page's rows and its total, exact up to TOTAL_CAP (else TOTAL_CAP and not exact)
+    and on the last page: the capped count rides along as a column, which the engines run
+    once."""
+    found = _all(session, page.add_columns(capped.label("counted")))
+    rows = [row[:-1] for row in found]
+    if rows and len(rows) < query.limit:  # the last page: every match is before its end
+        return rows, query.offset + len(rows), True
+    counted = int(found[0][-1]) if found else int(_all(session, select(capped))[0][0])
+    return rows, min(counted, TOTAL_CAP), counted <= TOTAL_CAP
 
 
 def _all(session: Session, statement: Executable) -> Sequence[Sequence[Any]]:

@@ -4,7 +4,9 @@ Counting every match of a word found in thousands of schedules reads each of the
 sorting them all for the page. Here a first look at the trigram table says how common the text
 is: how far into the ids its first `SAMPLE` matches reach. A common text's page is then found
 by walking the sort's index and testing each row (about `wanted * rows / matches` rows read
-rather than every match), and its matches are counted only up to `TOTAL_CAP`.
+rather than every match), and its matches are counted only up to `TOTAL_CAP`. PostgreSQL has
+no such table; there the planner's statistics choose the page's path, and the count is capped
+the same way.
 """
 
 from __future__ import annotations
@@ -72,4 +74,11 @@ def counted_up_to(text: str, where: Sequence[ColumnElement[bool]]) -> ScalarSele
         .limit(TOTAL_CAP + 1)
         .subquery()
     )
+    return select(func.count()).select_from(ids).scalar_subquery()
+
+
+def counted_up_to_any(where: Sequence[ColumnElement[bool]]) -> ScalarSelect[int]:
+    """How many schedules match `where`, counted up to one past `TOTAL_CAP` by whatever path
+    the planner chooses: a subquery to select."""
+    ids = select(Schedule.id).where(*where).limit(TOTAL_CAP + 1).subquery()
     return select(func.count()).select_from(ids).scalar_subquery()
