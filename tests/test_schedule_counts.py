@@ -171,6 +171,30 @@ def test_postgres_writers_do_not_wait_on_the_counts_and_their_rows_fold(
 
 
 @pytest.mark.postgres
+def test_a_read_folds_many_postgres_change_rows(
+    pg_cluster: Cluster, clock: FrozenClock, tmp_path: object
+) -> None:
+    """Without a daemon to fold them, single-row writes pile up change rows: a read past
+    FOLD_AFTER of them folds them."""
+    postgres_url = pg_cluster.create_database(f"counts_{next(_names)}")
+    core = Core.open(postgres_url, clock)
+    core.profiles.add_db("shop", make_shop(tmp_path / "shop"))  # type: ignore[operator]
+    first = core.schedules.create(spec("first")).id
+    with core.db.engine.begin() as conn:
+        for i in range(kept_counts.FOLD_AFTER // 2 + 1):
+            status = "paused" if i % 2 == 0 else "pending"
+            conn.exec_driver_sql(f"UPDATE schedules SET status = '{status}' WHERE id = {first}")
+        changes = conn.exec_driver_sql("SELECT count(*) FROM schedule_counts").scalar()
+    assert changes is not None and changes > kept_counts.FOLD_AFTER
+    assert core.schedules.counts()["paused"] == 1
+    with core.db.engine.connect() as conn:
+        rows = conn.exec_driver_sql("SELECT kind, status, n FROM schedule_counts").all()
+    assert rows == [("analyze", "paused", 1)]
+    _agree(core)
+    core.close()
+
+
+@pytest.mark.postgres
 def test_migration_0019_fills_the_postgres_counts_and_goes_down(
     pg_cluster: Cluster, clock: FrozenClock, tmp_path: object
 ) -> None:

@@ -4,17 +4,23 @@ change is a row of its own."""
 
 from __future__ import annotations
 
+import contextlib
+
 from sqlalchemy import column, func, select
 from sqlalchemy import table as sql_table
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from core.errors import StorageError
 from core.storage.engine import Database
 
 _COUNTS = sql_table("schedule_counts", column("kind"), column("status"), column("n"))
-# The counts read whole (a few rows a kind and status, fewer still once folded).
-_KEPT = select(_COUNTS.c.kind, _COUNTS.c.status, func.sum(_COUNTS.c.n)).group_by(
+# The counts read whole (a few rows a kind and status once folded), with how many rows held them.
+_KEPT = select(_COUNTS.c.kind, _COUNTS.c.status, func.sum(_COUNTS.c.n), func.count()).group_by(
     _COUNTS.c.kind, _COUNTS.c.status
 )
+# A read that finds more change rows than this folds them (a daemon that folds may not run).
+FOLD_AFTER = 1000
 # PostgreSQL's change rows folded into one a kind and status. Rows a writer inserts meanwhile
 # are not in this statement's snapshot and stay as they are; a second fold at the same time
 # skips the rows the first one took.
@@ -26,9 +32,15 @@ _FOLD = (
 Kept = list[tuple[str, str, int]]  # (kind, status, how many) rows of the kept counts
 
 
-def read(session: Session) -> Kept:
-    """The kept counts as (kind, status, how many) rows."""
-    return [(kind, status, int(n or 0)) for kind, status, n in session.execute(_KEPT)]
+def read(session: Session, db: Database) -> Kept:
+    """The kept counts as (kind, status, how many) rows; on PostgreSQL, change rows past
+    FOLD_AFTER are folded once read (in a transaction of their own)."""
+    found = session.execute(_KEPT).all()
+    if db.is_postgres and sum(int(row[3]) for row in found) > FOLD_AFTER:
+        # Busy, or folded by another at the same time: the next read tries again.
+        with contextlib.suppress(StorageError, DBAPIError):
+            fold(db)
+    return [(kind, status, int(n or 0)) for kind, status, n, _ in found]
 
 
 def total(kept: Kept, kind: str | None, statuses: frozenset[str]) -> int:

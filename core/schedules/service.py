@@ -514,7 +514,7 @@ class ScheduleService:
         where = self._filters(query, among=among)
         order = _order(query, Schedule)
         page = select(*stored_columns()).where(*where).order_by(*order).offset(query.offset)
-        kept = kept_counts.read(session) if self._counted(query) else None
+        kept = kept_counts.read(session, self.db) if self._counted(query) else None
         total: int | None = None
         text = query.text.strip()
         if text and not uses_index(self.db, text, scan=self._scan_text):
@@ -621,7 +621,7 @@ class ScheduleService:
         index and only they are sorted. PostgreSQL's planner chooses with its statistics."""
         if not self.db.is_sqlite or not self._counted(query):
             return False
-        kept = kept if kept is not None else kept_counts.read(session)
+        kept = kept if kept is not None else kept_counts.read(session, self.db)
         everything = kept_counts.total(kept, None, frozenset())
         matched = kept_counts.total(kept, query.kind, query.statuses)
         return matched > 0 and matched * 4 >= everything
@@ -693,7 +693,7 @@ class ScheduleService:
         """How many live schedules stand in each status (every status present, zeros included)."""
         if self.db.has_counts:
             with self.db.read() as session:
-                kept = kept_counts.read(session)
+                kept = kept_counts.read(session, self.db)
             return {s.value: kept_counts.total(kept, kind, frozenset({s.value})) for s in Status}
         where = list(self._live())
         if kind:
