@@ -512,14 +512,12 @@ class ScheduleService:
         """The page's stored rows and the exact total, by the cheapest path for the query;
         `among` holds the trigram table's every match of its text, when already read."""
         where = self._filters(query, among=among)
-        order = _order(query, Schedule)
-        page = select(*stored_columns()).where(*where).order_by(*order).offset(query.offset)
         kept = kept_counts.read(session, self.db) if self._counted(query) else None
         total: int | None = None
         text = query.text.strip()
         if text and not uses_index(self.db, text, scan=self._scan_text):
             # A text filter that scans the table counts in the same pass.
-            found = _all(session, page.add_columns(func.count().over()).limit(query.limit))
+            found = _all(session, _sorted(query, where).add_columns(func.count().over()))
             rows: Sequence[Sequence[Any]] = [r[:-1] for r in found]
             total = int(found[0][-1]) if found else None
         elif text:
@@ -539,18 +537,11 @@ class ScheduleService:
             total = int(found[0][1]) if found else None
             rows = _rows_by_id(session, [f[0] for f in found])
         elif query.sort in WALKED and self._common(session, query, kept):
-            walk = (
-                select(*stored_columns())
-                .where(*self._filters(query, walk=True))
-                .order_by(*order)
-                .offset(query.offset)
-                .limit(query.limit)
-            )
-            rows = _all(session, walk)
+            rows = _all(session, _sorted(query, self._filters(query, walk=True)))
         elif query.sort == "next_fire_at":
             rows = _all(session, self._by_next_fire(query))
         else:
-            rows = _all(session, page.limit(query.limit))
+            rows = _all(session, _sorted(query, where))
         if total is None:
             total = self._total(session, query, where, kept)
         return rows, total
@@ -576,13 +567,7 @@ class ScheduleService:
         if query.sort == "next_fire_at" and query.statuses:
             page = self._by_next_fire(query, like_only=True)
         else:
-            page = (
-                select(*stored_columns())
-                .where(*self._filters(query, walk=True, like_only=True))
-                .order_by(*_order(query, Schedule))
-                .offset(query.offset)
-                .limit(query.limit)
-            )
+            page = _sorted(query, self._filters(query, walk=True, like_only=True))
         return _with_capped_total(session, query, page, capped)
 
     def _postgres_text(self, query: ListQuery) -> bool:
@@ -603,14 +588,8 @@ class ScheduleService:
         chooses between walking the sort's index (a common text) and sorting the matches its
         trigram indexes find (a rare one), and no more matches than that are counted."""
         where = self._filters(query)
-        page = (
-            select(*stored_columns())
-            .where(*where)
-            .order_by(*_order(query, Schedule))
-            .offset(query.offset)
-            .limit(query.limit)
-        )
-        return _with_capped_total(session, query, page, text_page.counted_up_to_any(where))
+        capped = text_page.counted_up_to_any(where)
+        return _with_capped_total(session, query, _sorted(query, where), capped)
 
     def _common(
         self, session: Session, query: ListQuery, kept: kept_counts.Kept | None = None
@@ -641,13 +620,7 @@ class ScheduleService:
         order = _order(query, Schedule)
         if len(statuses) == 1 and len(kinds) == 1:
             one = replace(query, statuses=frozenset(statuses), kind=kinds[0])
-            return (
-                select(*stored_columns())
-                .where(*self._filters(one, like_only=like_only))
-                .order_by(*order)
-                .offset(query.offset)
-                .limit(query.limit)
-            )
+            return _sorted(query, self._filters(one, like_only=like_only))
         parts = [
             select(Schedule.id, Schedule.next_fire_at)
             .where(
@@ -718,6 +691,17 @@ class ScheduleService:
                 .order_by(Schedule.id)
             ).all()
             return [ScheduleInfo.of(r) for r in rows]
+
+
+def _sorted(query: ListQuery, where: Sequence[ColumnElement[bool]]) -> Select[Any]:
+    """The stored rows of `query`'s page among those `where` matches, in its order."""
+    return (
+        select(*stored_columns())
+        .where(*where)
+        .order_by(*_order(query, Schedule))
+        .offset(query.offset)
+        .limit(query.limit)
+    )
 
 
 def _order(query: ListQuery, columns: Any) -> list[ColumnElement[Any]]:
