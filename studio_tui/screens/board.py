@@ -36,23 +36,22 @@ def load_board(
     *,
     embedded: bool,
     also: list[int] | None = None,
+    shown: Board | None = None,
 ) -> Board:
-    """The whole board: missed detection (bounded), counts, the daemon's state and the page."""
+    """The whole board: missed detection (bounded), counts, the daemon's state and the page.
+    `shown` is a first page just loaded for the same query: it is kept unless missed detection
+    changed a schedule since."""
     # Bounded, so the first board after a long downtime comes at once; each refresh goes on.
-    core.schedules.detect_missed_within(MISSED_CHECK_S)
+    check = core.schedules.detect_missed_within(MISSED_CHECK_S)
     counts = core.schedules.counts()
     data = overview(core, hook, counts)
     missed = []
     if data.counts["missed"]:
         missed = core.schedules.list(ListQuery(statuses=frozenset({"missed"}), limit=50)).items
-    empty = Board(
-        page=Page(items=[], total=0, offset=0, limit=query.limit),
-        counts=counts,
-        firing=Firing.of(data, embedded=embedded),
-        missed=missed,
-        now=core.clock.now(),
-    )
-    return load_page(core, query, empty, also=also)
+    firing = Firing.of(data, embedded=embedded)
+    if shown is not None and not check.changed:
+        return replace(shown, counts=counts, firing=firing, missed=missed, now=core.clock.now())
+    return load_page(core, query, _blank(query, counts, firing, missed, core), also=also)
 
 
 def first_page(core: Core, query: ListQuery, *, also: list[int] | None = None) -> Board:
@@ -60,14 +59,24 @@ def first_page(core: Core, query: ListQuery, *, also: list[int] | None = None) -
     detection (bounded, so the page shows what is missed), the page and its runs. Its counts,
     firing state and missed list are empty."""
     core.schedules.detect_missed_within(MISSED_CHECK_S)
-    empty = Board(
+    return load_page(core, query, _blank(query, {}, Firing(), [], core), also=also)
+
+
+def _blank(
+    query: ListQuery,
+    counts: dict[str, int],
+    firing: Firing,
+    missed: list[ScheduleInfo],
+    core: Core,
+) -> Board:
+    """A board with no page yet."""
+    return Board(
         page=Page(items=[], total=0, offset=0, limit=query.limit),
-        counts={},
-        firing=Firing(),
-        missed=[],
+        counts=counts,
+        firing=firing,
+        missed=missed,
         now=core.clock.now(),
     )
-    return load_page(core, query, empty, also=also)
 
 
 def load_page(

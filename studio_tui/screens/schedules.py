@@ -225,13 +225,19 @@ class SchedulesScreen(Screen[None]):
             if previous is not None and previous.firing.hook_installed is None:
                 previous = None  # the hook's answer has come in since: load the top bar too
             if previous is None:
+                shown = None
                 if self.board is None and not self._first_page_shown:
-                    self._first_page(query, watched)
+                    shown = self._first_page(query, watched)
                 studio.hook_known.wait(HOOK_WAIT_S)  # the first picture says whether it fires
                 if get_current_worker().is_cancelled:
                     return  # a newer load (a chip, a filter) took over meanwhile
                 board = load_board(
-                    studio.core, query, studio.hook, embedded=studio.ticking_here, also=watched
+                    studio.core,
+                    query,
+                    studio.hook,
+                    embedded=studio.ticking_here,
+                    also=watched,
+                    shown=shown,
                 )
             else:
                 board = load_page(studio.core, query, previous, also=watched)
@@ -246,14 +252,15 @@ class SchedulesScreen(Screen[None]):
         if query == self.list_query():
             self.show_board(board)
 
-    def _first_page(self, query: ListQuery, watched: list[int]) -> None:
+    def _first_page(self, query: ListQuery, watched: list[int]) -> Board:
         """In the board's worker: the table first, on its own; the rest of the board (counts,
         the daemon's state, the missed list) is loaded once that table has been drawn, so its
-        reads do not slow the drawing down."""
+        reads do not slow the drawing down, and keeps this page."""
         page = first_page(self.studio.core, query, also=watched)
         drawn = threading.Event()
         self.app.call_from_thread(self.show_first_page, page, drawn)
         drawn.wait(FIRST_PAINT_WAIT_S)
+        return page
 
     def show_first_page(self, page: Board, drawn: threading.Event) -> None:
         """Put the first page's table on screen (the rest of the board follows); `drawn` is set

@@ -130,6 +130,33 @@ async def test_the_table_is_drawn_before_the_rest_of_the_board(
 
 
 @pytest.mark.anyio
+async def test_the_rest_of_the_board_keeps_the_first_page(
+    tmp_path: Path, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first start reads the table's page once: the rest of the board keeps the page just
+    drawn, as missed detection changed nothing since."""
+    app, core = _studio(tmp_path, clock, hook_runner(False))
+    listed: list[object] = []
+    service_list = core.schedules.list
+
+    def counted(query: Any = None) -> Any:
+        listed.append(query)
+        return service_list(query)
+
+    monkeypatch.setattr(core.schedules, "list", counted)
+    async with app.run_test(size=(120, 35)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, SchedulesScreen)
+        await _until(pilot, lambda: screen.board is not None)
+        await settle(pilot)
+        assert screen.board is not None and screen.board.counts
+        pages = [q for q in listed if q == screen.list_query()]
+        assert len(pages) == 1, listed
+        assert screen.query_one(ScheduleTable).row_count == len(screen.board.page.items)
+    core.close()
+
+
+@pytest.mark.anyio
 async def test_a_chip_pressed_before_the_board_came_is_the_one_shown(
     tmp_path: Path, clock: FrozenClock
 ) -> None:
