@@ -6,14 +6,16 @@ ANALYZE has ever run on a user's file) no page walks the whole table."""
 from __future__ import annotations
 
 from itertools import combinations
+from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from core.api import Core
 from core.clock import FrozenClock
 from core.schedules.service import ListQuery, _order
 from core.storage.tables import Schedule
+from tests.support.pg import Cluster
 from tests.test_text_search import _fill
 
 STATUS_SETS = [
@@ -112,6 +114,30 @@ def test_a_common_status_walks_the_next_fire_index_without_statistics(
         assert plan == ["SCAN schedules USING INDEX ix_schedules_next"], plan
     with core.db.read() as session:
         assert not service._common(session, ListQuery(statuses=frozenset({"cancelled"})))
+    core.close()
+
+
+@pytest.mark.postgres
+def test_postgres_pages_of_common_statuses_are_one_plain_statement(
+    pg_cluster: Cluster, clock: FrozenClock
+) -> None:
+    """PostgreSQL keeps the counts too: a page of common statuses is the one plain ORDER BY,
+    which its planner serves by walking the next-fire index, not a merge of every status's
+    part; a rare status's page is still merged from its parts."""
+    core = Core.open(pg_cluster.create_database("pages_common"), clock)
+    _fill(core, 300)
+    statements: list[str] = []
+
+    def note(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(statement)
+
+    event.listen(core.db.engine, "before_cursor_execute", note)
+    for statuses, merged in ((frozenset(), False), (frozenset({"pending", "paused"}), False),
+                             (frozenset({"failed", "missed"}), True)):  # fmt: skip
+        statements.clear()
+        query = ListQuery(statuses=statuses)
+        assert [s.id for s in core.schedules.list(query).items] == _plain(core, query)
+        assert any("UNION ALL" in s for s in statements) == merged, statements
     core.close()
 
 

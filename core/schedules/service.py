@@ -537,7 +537,9 @@ class ScheduleService:
             total = int(found[0][1]) if found else None
             rows = _rows_by_id(session, [f[0] for f in found])
         elif query.sort in WALKED and self._common(session, query, kept):
-            rows = _all(session, _sorted(query, self._filters(query, walk=True)))
+            # PostgreSQL's planner walks the sort's index itself, given the plain terms.
+            walk = self._filters(query, walk=True) if self.db.is_sqlite else where
+            rows = _all(session, _sorted(query, walk))
         elif query.sort == "next_fire_at":
             rows = _all(session, self._by_next_fire(query))
         else:
@@ -594,11 +596,11 @@ class ScheduleService:
     def _common(
         self, session: Session, query: ListQuery, kept: kept_counts.Kept | None = None
     ) -> bool:
-        """Whether, on SQLite, a quarter or more of the live schedules match the page's kind and
-        statuses (the kept counts say, `kept` when already read), so that a walk of the sort's
-        index finds the page within a few of its entries; rarer ones are found by their own
-        index and only they are sorted. PostgreSQL's planner chooses with its statistics."""
-        if not self.db.is_sqlite or not self._counted(query):
+        """Whether a quarter or more of the live schedules match the page's kind and statuses
+        (the kept counts say, `kept` when already read), so that a walk of the sort's index
+        finds the page within a few of its entries; rarer ones are found by their own index and
+        only they are sorted."""
+        if not self._counted(query):
             return False
         kept = kept if kept is not None else kept_counts.read(session, self.db)
         everything = kept_counts.total(kept, None, frozenset())
