@@ -43,6 +43,12 @@ def _scanned(core: Core, kind: str | None) -> dict[str, int]:
     return found
 
 
+def _shop_core(url: str, clock: FrozenClock, tmp_path: object) -> Core:
+    core = Core.open(url, clock)
+    core.profiles.add_db("shop", make_shop(tmp_path / "shop"))  # type: ignore[operator]
+    return core
+
+
 def _agree(core: Core) -> None:
     for kind in KINDS:
         expected = _scanned(core, kind)
@@ -115,22 +121,26 @@ def test_a_database_without_the_triggers_counts_the_rows(
     core.close()
 
 
-def test_migration_0017_fills_the_counts_from_the_schedules_there(
-    sqlite_url: str, clock: FrozenClock, tmp_path: object
+def test_the_migrations_fill_the_counts_from_the_schedules_there(
+    db_url: str, clock: FrozenClock, tmp_path: object
 ) -> None:
-    core = Core.open(sqlite_url, clock)
-    core.profiles.add_db("shop", make_shop(tmp_path / "shop"))  # type: ignore[operator]
+    """Migration 0017 (SQLite) and 0019 (PostgreSQL), from the revision before them."""
+    core = _shop_core(db_url, clock, tmp_path)
     ids = [core.schedules.create(spec(f"s{i}")).id for i in range(5)]
     core.close()
-    _migrate(sqlite_url, "0016", down=True)
-    with create_engine(sqlite_url).begin() as conn:
-        assert not conn.exec_driver_sql(
-            "SELECT name FROM sqlite_master WHERE name LIKE 'schedule_counts%'"
-        ).all()
+    sqlite = db_url.startswith("sqlite")
+    _migrate(db_url, "0016" if sqlite else "0018", down=True)
+    with create_engine(db_url).begin() as conn:
+        there = (
+            "SELECT count(*) FROM sqlite_master WHERE name LIKE 'schedule_counts%'"
+            if sqlite
+            else "SELECT count(*) FROM pg_class WHERE relname = 'schedule_counts'"
+        )
+        assert conn.exec_driver_sql(there).scalar() == 0
         conn.exec_driver_sql(f"UPDATE schedules SET status = 'paused' WHERE id = {ids[0]}")
         conn.exec_driver_sql(f"UPDATE schedules SET deleted_at = updated_at WHERE id = {ids[1]}")
-    _migrate(sqlite_url, "head")
-    core = Core.open(sqlite_url, clock)
+    _migrate(db_url, "head")
+    core = Core.open(db_url, clock)
     assert core.db.has_counts
     assert core.schedules.counts() == _scanned(core, "analyze")
     assert (core.schedules.counts()["pending"], core.schedules.counts()["paused"]) == (3, 1)
@@ -142,8 +152,7 @@ def test_postgres_writers_do_not_wait_on_the_counts_and_their_rows_fold(
     pg_cluster: Cluster, clock: FrozenClock, tmp_path: object
 ) -> None:
     postgres_url = pg_cluster.create_database(f"counts_{next(_names)}")
-    core = Core.open(postgres_url, clock)
-    core.profiles.add_db("shop", make_shop(tmp_path / "shop"))  # type: ignore[operator]
+    core = _shop_core(postgres_url, clock, tmp_path)
     ids = [core.schedules.create(spec(f"s{i}")).id for i in range(6)]
     engine = create_engine(postgres_url)
     first, second = engine.connect(), engine.connect()
@@ -177,8 +186,7 @@ def test_a_read_folds_many_postgres_change_rows(
     """Without a daemon to fold them, single-row writes pile up change rows: a read past
     FOLD_AFTER of them folds them."""
     postgres_url = pg_cluster.create_database(f"counts_{next(_names)}")
-    core = Core.open(postgres_url, clock)
-    core.profiles.add_db("shop", make_shop(tmp_path / "shop"))  # type: ignore[operator]
+    core = _shop_core(postgres_url, clock, tmp_path)
     first = core.schedules.create(spec("first")).id
     with core.db.engine.begin() as conn:
         for i in range(kept_counts.FOLD_AFTER // 2 + 1):
@@ -191,26 +199,4 @@ def test_a_read_folds_many_postgres_change_rows(
         rows = conn.exec_driver_sql("SELECT kind, status, n FROM schedule_counts").all()
     assert rows == [("analyze", "paused", 1)]
     _agree(core)
-    core.close()
-
-
-@pytest.mark.postgres
-def test_migration_0019_fills_the_postgres_counts_and_goes_down(
-    pg_cluster: Cluster, clock: FrozenClock, tmp_path: object
-) -> None:
-    postgres_url = pg_cluster.create_database(f"counts_{next(_names)}")
-    core = Core.open(postgres_url, clock)
-    core.profiles.add_db("shop", make_shop(tmp_path / "shop"))  # type: ignore[operator]
-    ids = [core.schedules.create(spec(f"s{i}")).id for i in range(5)]
-    core.close()
-    _migrate(postgres_url, "0018", down=True)
-    with create_engine(postgres_url).begin() as conn:
-        assert conn.exec_driver_sql("SELECT to_regclass('schedule_counts')").scalar() is None
-        conn.exec_driver_sql(f"UPDATE schedules SET status = 'paused' WHERE id = {ids[0]}")
-        conn.exec_driver_sql(f"UPDATE schedules SET deleted_at = updated_at WHERE id = {ids[1]}")
-    _migrate(postgres_url, "head")
-    core = Core.open(postgres_url, clock)
-    assert core.db.has_counts
-    assert core.schedules.counts() == _scanned(core, "analyze")
-    assert (core.schedules.counts()["pending"], core.schedules.counts()["paused"]) == (3, 1)
     core.close()
