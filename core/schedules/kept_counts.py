@@ -21,11 +21,13 @@ _KEPT = select(_COUNTS.c.kind, _COUNTS.c.status, func.sum(_COUNTS.c.n), func.cou
 )
 # A read that finds more change rows than this folds them (a daemon that folds may not run).
 FOLD_AFTER = 1000
-# PostgreSQL's change rows folded into one a kind and status. Rows a writer inserts meanwhile
+# PostgreSQL's change rows folded into one a kind and status (when there is more than one for
+# some kind and status: nothing is rewritten otherwise). Rows a writer inserts meanwhile
 # are not in this statement's snapshot and stay as they are; a second fold at the same time
 # skips the rows the first one took.
 _FOLD = (
-    "WITH taken AS (DELETE FROM schedule_counts RETURNING kind, status, n) "
+    "WITH taken AS (DELETE FROM schedule_counts WHERE (SELECT count(*) > "
+    "count(DISTINCT (kind, status)) FROM schedule_counts) RETURNING kind, status, n) "
     "INSERT INTO schedule_counts (kind, status, n) "
     "SELECT kind, status, sum(n) FROM taken GROUP BY kind, status HAVING sum(n) <> 0"
 )
