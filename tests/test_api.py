@@ -15,8 +15,10 @@ import httpx
 
 from core.api import Core
 from core.clock import FrozenClock
+from core.schedules.text_page import TOTAL_CAP
 from daemon import heartbeat
 from tests.support.api_server import served
+from tests.test_text_search import _fill
 
 PROBLEM = "application/problem+json"
 
@@ -83,6 +85,25 @@ def test_list_filters_and_pages(client: httpx.Client) -> None:
     assert bad.status_code == 422 and bad.headers["content-type"] == PROBLEM
     assert bad.json()["field"] == "step_kind"
     assert "step kind 'dance' is unknown" in bad.json()["detail"]
+
+
+def test_a_list_may_count_at_least_rather_than_exactly(core: Core, client: httpx.Client) -> None:
+    _fill(core, 1300)
+
+    def listed(**params: Any) -> dict[str, Any]:
+        answer = client.get("/api/scheduler/scenarios", params={"q": "public.", **params})
+        assert answer.status_code == 200, answer.text
+        return dict(answer.json())
+
+    exact = listed()
+    assert exact["total"] > TOTAL_CAP and exact["total_exact"] is True
+    capped = listed(count="at_least")
+    assert (capped["total"], capped["total_exact"]) == (TOTAL_CAP, False)
+    assert [i["id"] for i in capped["items"]] == [i["id"] for i in exact["items"]]
+    rare = listed(q="#12", count="at_least")
+    assert rare["total_exact"] is True and rare["total"] == listed(q="#12")["total"]
+    bad = client.get("/api/scheduler/scenarios", params={"count": "roughly"})
+    assert bad.status_code == 422 and bad.json()["field"] == "count"
 
 
 def test_a_bad_step_is_one_sentence_naming_the_field_and_nothing_is_created(

@@ -121,10 +121,12 @@ class ScenarioOut(BaseModel):
 
 
 class ScenarioPage(BaseModel):
-    """One page of scenarios and how many matched in all."""
+    """One page of scenarios and how many matched in all: exactly, or (`total_exact` false,
+    asked with `count=at_least`) at least that many."""
 
     items: list[ScenarioOut]
     total: int
+    total_exact: bool = True
     offset: int
     limit: int
 

@@ -4,7 +4,7 @@ scenarios, and read their run history."""
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Path, Query, Response
 
@@ -67,6 +67,13 @@ def list_scenarios(
     q: Annotated[str, Query(max_length=200, description="in the name or scope")] = "",
     offset: Offset = 0,
     limit: Limit = 50,
+    count: Annotated[
+        Literal["exact", "at_least"],
+        Query(
+            description="exact counts every match; at_least stops counting past 1,000 "
+            "(total_exact false), which answers a text found in thousands at once"
+        ),
+    ] = "exact",
 ) -> ScenarioPage:
     """Scenarios by next fire time, filtered and paged."""
     statuses = {word for given in status or () for word in given.split(",") if word.strip()}
@@ -79,11 +86,13 @@ def list_scenarios(
             limit=limit,
             step_kind=step_kind or None,
             profile=profile or None,
+            exact_total=count == "exact",
         )
     )
     return ScenarioPage(
         items=[ScenarioOut.of(i) for i in page.items],
         total=page.total,
+        total_exact=page.total_exact,
         offset=page.offset,
         limit=page.limit,
     )
