@@ -37,7 +37,7 @@ class Claimed:
     run_id: int
     schedule_id: int
     scheduled_for: datetime
-    trigger: str  # schedule | retry | manual | missed | after
+    trigger: str  # schedule | retry | manual | missed | failure | after
     attempt: int
 
 

@@ -17,6 +17,7 @@ from core.errors import AmxError, NotFound, StorageError
 from core.schedules.outcome import Outcome
 from core.schedules.queue import Site
 from core.schedules.run_log import Level
+from core.schedules.scenario import Section
 from core.schedules.status import RunStatus
 from core.schedules.views import RunInfo
 from daemon.claim import Claimed
@@ -24,6 +25,8 @@ from daemon.settle import RETRY_BASE, finish_and_settle
 from daemon.steps.runner import RunOrder, run_scenario
 from daemon.tick import until_recorded
 
+# The runs that do a section other than the steps: of a missed occurrence, of a lost last try.
+SECTIONS: dict[str, Section] = {"missed": "on_missed", "failure": "on_failure"}
 log = logging.getLogger("amx.daemon")
 
 
@@ -46,11 +49,14 @@ def execute(
     )
     try:
         schedule = core.schedules.get(claimed.schedule_id)
+        telling = claimed.trigger == "failure"  # of a last attempt its worker lost
         order = RunOrder(
             claimed.run_id,
             schedule,
-            final=claimed.trigger == "manual" or claimed.attempt > schedule.max_retries,
-            section="on_missed" if claimed.trigger == "missed" else "steps",
+            final=not telling
+            and (claimed.trigger == "manual" or claimed.attempt > schedule.max_retries),
+            section=SECTIONS.get(claimed.trigger, "steps"),
+            failure=core.runs.get(claimed.run_id).note if telling else None,
         )
         ended = run_scenario(core, order, cancel, recorder(core, claimed.run_id))
     except NotFound:

@@ -18,9 +18,10 @@ from core.storage.tables import Run, Schedule, Worker
 
 RETRY_BASE = timedelta(seconds=30)
 RETRY_CAP = timedelta(hours=1)
-# Runs queued beside the schedule's own occurrences: run now, and the on_missed steps that tell
-# of a missed occurrence. Their end never moves the schedule (a Missed one waits for a person).
-QUEUED_TRIGGERS = ("manual", "missed")
+# Runs queued beside the schedule's own occurrences: run now, the on_missed steps that tell of a
+# missed occurrence, and the on_failure steps that tell of a last attempt its worker lost. Their
+# end never moves the schedule (a Missed one waits for a person).
+QUEUED_TRIGGERS = ("manual", "missed", "failure")
 
 
 def backoff(attempt: int, base: timedelta = RETRY_BASE) -> timedelta:
@@ -214,8 +215,36 @@ def recover(db: Database, now: datetime, retry_base: timedelta = RETRY_BASE) -> 
                 and schedule.claimed_by in (None, run.worker_id)
             ):
                 _advance(session, schedule, run, now, retry_base)
+            if schedule is not None and _last_try(schedule, run):
+                notice = failure_notice(schedule, run, now)
+                if notice is not None:
+                    session.add(notice)
             recovered.append(run.id)
     return recovered
+
+
+def _last_try(schedule: Schedule, run: Run) -> bool:
+    # As the worker would have judged it: no retry follows a run now or a last attempt.
+    if run.trigger in ("missed", "failure"):
+        return False
+    return run.trigger == "manual" or run.attempt > schedule.max_retries
+
+
+def failure_notice(schedule: Schedule, run: Run, now: datetime) -> Run | None:
+    """The queued run of `schedule`'s on_failure steps telling of `run`, a last attempt whose
+    worker was lost (a worker that finishes its run tells of it itself), or None when it has
+    none. It is keyed two microseconds after the lost run's occurrence."""
+    if not (schedule.scenario or {}).get("on_failure"):
+        return None
+    return Run(
+        schedule_id=schedule.id,
+        scheduled_for=run.scheduled_for + timedelta(microseconds=2),
+        trigger="failure",
+        attempt=1,
+        status=RunStatus.QUEUED,
+        note=f"run {run.id} failed: {run.error}",
+        created_at=now,
+    )
 
 
 def _host_of(worker_id: str | None) -> str:

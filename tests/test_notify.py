@@ -15,7 +15,9 @@ from core.clock import FrozenClock
 from core.schedules.spec import build_spec
 from core.schedules.triggers import cron, once
 from core.storage.tables import Run
+from daemon.claim import claim_due
 from daemon.execute import execute
+from daemon.heartbeat import register
 from daemon.steps.notify import shown
 from daemon.tick import tick
 from tests.support.receivers import http_receiver
@@ -120,6 +122,49 @@ def test_on_failure_tells_after_the_last_attempt_only(core: Core, clock: FrozenC
     sections = [(s.section, s.status) for s in core.runs.steps.of_run(second.id)]
     assert sections == [("steps", "failed"), ("on_failure", "succeeded")]
     assert core.schedules.get(sid).status == "failed"
+
+
+def test_a_last_attempt_its_worker_lost_still_tells_on_failure(
+    core: Core, clock: FrozenClock
+) -> None:
+    """The worker that held the last attempt died: nobody ran its on_failure steps, so the
+    daemon that finds the run lost queues them as a run of their own, once."""
+    with http_receiver() as (port, inbox):
+        sid = schedule(core, [REFRESH], on_failure=[notify(f"json://127.0.0.1:{port}/alerts")],
+                       max_retries=0)  # fmt: skip
+        clock.advance(timedelta(minutes=5))
+        register(core.db, "dead:1:x", clock.now())
+        [lost] = claim_due(core.db, clock.now(), "dead:1:x", 5, timedelta(seconds=90))
+        clock.advance(timedelta(seconds=91))
+        report = tick(core, "w1", slots=10)
+        assert report.recovered == [lost.run_id]
+        [told] = [execute(core, c) for c in report.claimed]
+        assert told.trigger == "failure" and told.status == "succeeded", told.error
+        assert fire(core, clock) == [] and fire(core, clock, timedelta(hours=1)) == []
+    [(path, body)] = inbox.posts
+    assert path == "/alerts" and body["type"] == "failure"
+    assert body["title"] == "AMX: nightly failed"
+    assert f"Error: run {lost.run_id} failed: worker lost on " in body["message"]
+    assert [s.section for s in core.runs.steps.of_run(told.id)] == ["on_failure"]
+    assert core.schedules.get(sid).status == "failed"
+    with core.db.read() as session:
+        runs = session.execute(
+            select(Run.trigger, Run.status).where(Run.schedule_id == sid).order_by(Run.id)
+        ).all()
+    assert [tuple(r) for r in runs] == [("schedule", "failed"), ("failure", "succeeded")]
+
+
+def test_a_lost_attempt_that_is_retried_tells_nobody_yet(core: Core, clock: FrozenClock) -> None:
+    with http_receiver() as (port, inbox):
+        schedule(core, [REFRESH], on_failure=[notify(f"json://127.0.0.1:{port}/alerts")],
+                 max_retries=1)  # fmt: skip
+        clock.advance(timedelta(minutes=5))
+        register(core.db, "dead:1:x", clock.now())
+        [lost] = claim_due(core.db, clock.now(), "dead:1:x", 5, timedelta(seconds=90))
+        clock.advance(timedelta(seconds=91))
+        report = tick(core, "w1", slots=10)
+        assert report.recovered == [lost.run_id] and report.claimed == []
+    assert inbox.posts == []
 
 
 def test_on_missed_is_queued_once_and_run_and_the_schedule_stays_missed(

@@ -35,6 +35,7 @@ class RunOrder:
     schedule: ScheduleInfo
     final: bool  # no retry follows a failure: its on_failure steps run
     section: Section = "steps"
+    failure: str | None = None  # for a run of on_failure steps alone: why the lost run failed
 
 
 @dataclass
@@ -78,7 +79,8 @@ class _Scenario:
         self.log = core.runs.log.writer(order.run_id)
         self.earlier = self.steps.resumable(order.run_id)
         self.summaries: list[dict[str, Any]] = []
-        self.failure: str | None = None  # why the run failed, while its on_failure steps run
+        # Why the run failed, while its on_failure steps run.
+        self.failure: str | None = order.failure
         self.done: list[dict[str, Any]] = []
 
     def run(self, section: Section) -> Outcome:
