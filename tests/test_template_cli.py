@@ -99,6 +99,14 @@ def test_export_applies_back_to_no_change(amx: Amx, tmp_path: Path) -> None:
     assert all(line.startswith("unchanged ") for line in amx.out.splitlines())
 
 
+def test_an_output_that_cannot_be_written_is_one_sentence(amx: Amx, tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    assert amx("template", "export", "-o", str(blocker / "all.yaml")) == 1
+    assert amx.err.startswith(f"error: cannot write {blocker / 'all.yaml'}: ")
+    assert "Traceback" not in amx.err and amx.out == ""
+
+
 def test_rm_asks_first_and_keeps_history(amx: Amx, tmp_path: Path) -> None:
     amx("template", "apply", "-f", write(tmp_path, TEMPLATE))
     amx("template", "enable", "refresh", "shop", "--param", "to=ops@example.com")

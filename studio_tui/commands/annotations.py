@@ -3,7 +3,6 @@ restore)."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from core.choices import DBT_SHAPES, FORMATS
@@ -22,7 +21,7 @@ def _revisions(ctx: Context) -> RevisionService:
 
 
 def cmd_export(ctx: Context) -> int:
-    from core.analysis.export import export, write_atomically
+    from core.analysis.export import export
 
     text = export(
         ctx.core.review,
@@ -31,11 +30,7 @@ def cmd_export(ctx: Context) -> int:
         scope=ctx.args.scope or (),
         dbt_shape=ctx.args.dbt_shape,
     )
-    if ctx.args.output:
-        write_atomically(Path(ctx.args.output).expanduser(), text)
-        ctx.print(f"wrote {ctx.args.output}")
-    else:
-        ctx.out.write(text if text.endswith("\n") else text + "\n")
+    ctx.write_output(text, f"wrote {ctx.args.output}")
     return EXIT_OK
 
 

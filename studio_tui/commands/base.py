@@ -126,6 +126,19 @@ class Context:
         """Write lines to standard error, control characters shown as escapes."""
         print(printable(text, multiline=True), file=self.error_out)
 
+    def write_output(self, text: str, said: str) -> None:
+        """`text` into the file `--output` names (whole or not at all, folders made), saying
+        `said` on standard error; without `--output`, onto standard output."""
+        if not self.args.output:
+            self.out.write(text if text.endswith("\n") else text + "\n")
+            return
+        from pathlib import Path  # loaded on first use: most commands never write a file
+
+        from core.analysis.export import write_atomically
+
+        write_atomically(Path(self.args.output).expanduser(), text)
+        self.err(said)
+
     def json(self, value: Any) -> None:
         """Write a JSON document to standard output, terminal controls inside strings escaped."""
         print(json_inert(json.dumps(value, indent=2, ensure_ascii=False)), file=self.out)

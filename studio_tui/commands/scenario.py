@@ -74,17 +74,7 @@ def cmd_export(ctx: Context) -> int:
     if not specs:
         ctx.err("no schedules to export")
         return EXIT_REFUSED
-    text = dump(specs)
-    if ctx.args.output:
-        try:
-            Path(ctx.args.output).write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise InvalidInput(
-                "output", f"{ctx.args.output}: cannot be written ({exc.strerror})."
-            ) from None
-        ctx.err(f"wrote {len(specs)} scenario(s) to {ctx.args.output}")
-    else:
-        ctx.out.write(text)
+    ctx.write_output(dump(specs), f"wrote {len(specs)} scenario(s) to {ctx.args.output}")
     return EXIT_OK
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from core.errors import InvalidInput
@@ -65,16 +64,7 @@ def cmd_export(ctx: Context) -> int:
     if ctx.args.slugs:
         found = [ctx.core.templates.get(slug) for slug in ctx.args.slugs]
     text = dump([info.definition for info in found])
-    if ctx.args.output:
-        try:
-            Path(ctx.args.output).write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise InvalidInput(
-                "output", f"{ctx.args.output}: cannot be written ({exc.strerror})."
-            ) from None
-        ctx.err(f"wrote {len(found)} template(s) to {ctx.args.output}")
-    else:
-        ctx.out.write(text)
+    ctx.write_output(text, f"wrote {len(found)} template(s) to {ctx.args.output}")
     return EXIT_OK
 
 
