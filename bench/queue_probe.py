@@ -14,7 +14,7 @@ import random
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -34,43 +34,66 @@ STATUSES = ["pending"] * 70 + ["paused"] * 10 + ["completed"] * 10 + ["failed"] 
 def fill(core: Core, rows: int, seed: int = 7) -> float:
     """Insert `rows` schedules in bulk; returns seconds taken."""
     rng = random.Random(seed)
-    trigger = json.dumps({"kind": "cron", "expr": "0 2 * * *"})
-    scope = json.dumps(["public.users", "public.orders"])
-    scenario = json.dumps(
-        {"steps": [{"kind": "analyze", "profile": "shop", "scope": json.loads(scope)}]}
+    scope = ["public.users", "public.orders"]
+    return insert_schedules(
+        core,
+        (
+            (
+                f"schedule-{i:07d}",
+                scope,
+                rng.choice(STATUSES),
+                NOW + timedelta(seconds=rng.randrange(0, 30 * 86_400)),
+            )
+            for i in range(rows)
+        ),
     )
+
+
+# One schedule to insert: its name, scope, status and next fire time.
+Row = tuple[str, list[str], str, datetime]
+
+
+def insert_schedules(core: Core, rows: Iterable[Row], chunk: int = 20_000) -> float:
+    """Insert analysis schedules in bulk (`chunk` to a transaction, times as each backend stores
+    them), then ANALYZE; returns seconds taken."""
+    sqlite = core.db.engine.dialect.name == "sqlite"
+    trigger = json.dumps({"kind": "cron", "expr": "0 2 * * *"})
     stamp = NOW.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
     sql = text(
-        "INSERT INTO schedules (name, kind, trigger, timezone, db_profile, database, scope, "
-        "scenario, status, next_fire_at, missed_policy, misfire_grace_s, "
-        "max_retries, retry_count, version, created_at, updated_at) VALUES (:name, 'analyze', "
-        ":trigger, 'Asia/Jakarta', 'shop', NULL, :scope, :scenario, :status, :due, "
-        "'ask', 60, 3, 0, 1, :now, :now)"
+        "INSERT INTO schedules (name, name_key, kind, trigger, timezone, db_profile, database, "
+        "scope, scenario, status, next_fire_at, missed_policy, misfire_grace_s, max_retries, "
+        "retry_count, version, created_at, updated_at) VALUES (:name, :name, 'analyze', "
+        ":trigger, 'Asia/Jakarta', 'shop', NULL, :scope, :scenario, :status, :due, 'ask', 60, "
+        "3, 0, 1, :now, :now)"
     )
     started = time.perf_counter()
-    chunk = 20_000
-    for base in range(0, rows, chunk):
-        batch = []
-        for i in range(base, min(base + chunk, rows)):
-            due = NOW + timedelta(seconds=rng.randrange(0, 30 * 86_400))
-            due_text = (
-                due
-                if core.db.engine.dialect.name != "sqlite"
-                else due.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
-            )
-            batch.append(
-                {
-                    "name": f"schedule-{i:07d}",
-                    "trigger": trigger,
-                    "scope": scope,
-                    "scenario": scenario,
-                    "status": rng.choice(STATUSES),
-                    "due": due_text,
-                    "now": stamp if core.db.engine.dialect.name == "sqlite" else NOW,
-                }
-            )
+    batch: list[dict[str, object]] = []
+
+    def flush() -> None:
         with core.db.engine.begin() as conn:
             conn.execute(sql, batch)
+        batch.clear()
+
+    for name, scope, status, due in rows:
+        batch.append(
+            {
+                "name": name,
+                "trigger": trigger,
+                "scope": json.dumps(scope),
+                "scenario": json.dumps(
+                    {"steps": [{"kind": "analyze", "profile": "shop", "scope": scope}]}
+                ),
+                "status": status,
+                "due": due.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+                if sqlite
+                else due,
+                "now": stamp if sqlite else NOW,
+            }
+        )
+        if len(batch) == chunk:
+            flush()
+    if batch:
+        flush()
     with core.db.engine.begin() as conn:
         conn.exec_driver_sql("ANALYZE")
     return time.perf_counter() - started

@@ -15,30 +15,24 @@ from __future__ import annotations
 
 import argparse
 import gc
-import json
 import random
 import sys
 import tempfile
-import time
-from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
-
-from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.queue_probe import NOW, STATUSES, Row, insert_schedules, pct, timings
 from core.api import Core
 from core.clock import FrozenClock
 from core.schedules.service import ListQuery, ScheduleService
 from core.schedules.views import Page
 
-NOW = datetime(2026, 11, 21, 2, 0, tzinfo=UTC)
 TARGET_P99_MS = 5.0
 TEAMS = ["sales", "finance", "ops", "growth", "support", "billing", "risk", "logistics"]
 TABLES = ["orders", "users", "invoices", "payments", "events", "shipments", "refunds", "carts"]
 CITIES = ["jakarta", "lisbon", "osaka", "lima", "oslo", "quito", "dakar", "perth"]
-STATUSES = ["pending"] * 70 + ["paused"] * 10 + ["completed"] * 10 + ["failed"] * 5 + ["missed"] * 5
 # (label, text): a unique name, rare words, a word in about one name in eight, a scope table.
 QUERIES = [
     ("one schedule by number", "n-0042517"),
@@ -52,60 +46,16 @@ QUERIES = [
 def fill(core: Core, rows: int, seed: int = 7) -> float:
     """Insert `rows` schedules with varied names and scopes in bulk; returns seconds taken."""
     rng = random.Random(seed)
-    sqlite = core.db.engine.dialect.name == "sqlite"
-    trigger = json.dumps({"kind": "cron", "expr": "0 2 * * *"})
-    stamp = NOW.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
-    sql = text(
-        "INSERT INTO schedules (name, name_key, kind, trigger, timezone, db_profile, database, "
-        "scope, scenario, status, next_fire_at, missed_policy, misfire_grace_s, max_retries, "
-        "retry_count, version, created_at, updated_at) VALUES (:name, :name, 'analyze', "
-        ":trigger, 'UTC', 'shop', NULL, :scope, :scenario, :status, :due, 'ask', 60, 3, 0, 1, "
-        ":now, :now)"
-    )
-    started = time.perf_counter()
-    chunk = 10_000
-    for base in range(0, rows, chunk):
-        batch = []
-        for i in range(base, min(base + chunk, rows)):
-            scope = [f"public.{rng.choice(TABLES)}"]
-            if rng.random() < 0.01:
-                scope.append(f"archive.refunds_{rng.randrange(2000, 2025)}")
-            name = f"{rng.choice(TEAMS)} {rng.choice(CITIES)} nightly n-{i:07d}"
-            due = NOW + timedelta(seconds=rng.randrange(0, 30 * 86_400))
-            batch.append(
-                {
-                    "name": name,
-                    "trigger": trigger,
-                    "scope": json.dumps(scope),
-                    "scenario": json.dumps(
-                        {"steps": [{"kind": "analyze", "profile": "shop", "scope": scope}]}
-                    ),
-                    "status": rng.choice(STATUSES),
-                    "due": due.replace(tzinfo=None).isoformat(sep=" ") if sqlite else due,
-                    "now": stamp if sqlite else NOW,
-                }
-            )
-        with core.db.engine.begin() as conn:
-            conn.execute(sql, batch)
-    with core.db.engine.begin() as conn:
-        conn.exec_driver_sql("ANALYZE")
-    return time.perf_counter() - started
 
+    def made(i: int) -> Row:
+        scope = [f"public.{rng.choice(TABLES)}"]
+        if rng.random() < 0.01:
+            scope.append(f"archive.refunds_{rng.randrange(2000, 2025)}")
+        name = f"{rng.choice(TEAMS)} {rng.choice(CITIES)} nightly n-{i:07d}"
+        due = NOW + timedelta(seconds=rng.randrange(0, 30 * 86_400))
+        return name, scope, rng.choice(STATUSES), due
 
-def timings(fn: Callable[[], object], repeat: int) -> list[float]:
-    """Milliseconds per call, after one warm-up call."""
-    fn()
-    out = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        fn()
-        out.append((time.perf_counter() - started) * 1000)
-    return out
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+    return insert_schedules(core, (made(i) for i in range(rows)), chunk=10_000)
 
 
 def run(core: Core, rows: int, runs: int) -> bool:
