@@ -124,6 +124,16 @@ def test_on_failure_tells_after_the_last_attempt_only(core: Core, clock: FrozenC
     assert core.schedules.get(sid).status == "failed"
 
 
+def _lose_the_attempt(core: Core, clock: FrozenClock) -> tuple[Any, Any]:
+    """Fire the schedule on a worker that then dies; let its lease run out and tick: the lost
+    claim, and the tick that found it."""
+    clock.advance(timedelta(minutes=5))
+    register(core.db, "dead:1:x", clock.now())
+    [lost] = claim_due(core.db, clock.now(), "dead:1:x", 5, timedelta(seconds=90))
+    clock.advance(timedelta(seconds=91))
+    return lost, tick(core, "w1", slots=10)
+
+
 def test_a_last_attempt_its_worker_lost_still_tells_on_failure(
     core: Core, clock: FrozenClock
 ) -> None:
@@ -132,11 +142,7 @@ def test_a_last_attempt_its_worker_lost_still_tells_on_failure(
     with http_receiver() as (port, inbox):
         sid = schedule(core, [REFRESH], on_failure=[notify(f"json://127.0.0.1:{port}/alerts")],
                        max_retries=0)  # fmt: skip
-        clock.advance(timedelta(minutes=5))
-        register(core.db, "dead:1:x", clock.now())
-        [lost] = claim_due(core.db, clock.now(), "dead:1:x", 5, timedelta(seconds=90))
-        clock.advance(timedelta(seconds=91))
-        report = tick(core, "w1", slots=10)
+        lost, report = _lose_the_attempt(core, clock)
         assert report.recovered == [lost.run_id]
         [told] = [execute(core, c) for c in report.claimed]
         assert told.trigger == "failure" and told.status == "succeeded", told.error
@@ -158,11 +164,7 @@ def test_a_lost_attempt_that_is_retried_tells_nobody_yet(core: Core, clock: Froz
     with http_receiver() as (port, inbox):
         schedule(core, [REFRESH], on_failure=[notify(f"json://127.0.0.1:{port}/alerts")],
                  max_retries=1)  # fmt: skip
-        clock.advance(timedelta(minutes=5))
-        register(core.db, "dead:1:x", clock.now())
-        [lost] = claim_due(core.db, clock.now(), "dead:1:x", 5, timedelta(seconds=90))
-        clock.advance(timedelta(seconds=91))
-        report = tick(core, "w1", slots=10)
+        lost, report = _lose_the_attempt(core, clock)
         assert report.recovered == [lost.run_id] and report.claimed == []
     assert inbox.posts == []
 
