@@ -4,7 +4,7 @@ SQLite keeps one row a kind and status (migration 0017). On PostgreSQL, concurre
 would queue on such rows, so `schedule_counts` holds changes instead: each statement that adds,
 removes or moves schedules between kinds and statuses inserts one row a kind and status it
 changed, with how many it added (negative: took away). A count is the sum of its rows; inserted
-rows never wait on each other. `core.schedules.kept_counts.compact` folds them into one row a
+rows never wait on each other. `core.schedules.kept_counts.fold` folds them into one row a
 kind and status now and then (the daemon does it while looking for lost runs).
 
 Statement triggers with transition tables see every row a statement changed at once, so a
