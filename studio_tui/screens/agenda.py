@@ -98,7 +98,7 @@ class AgendaScreen(Screen[None]):
         """Read the agenda again, in a worker."""
         self._load()
 
-    @work(thread=True, exclusive=True, group="agenda")
+    @work(thread=True, exclusive=True, group="agenda", description="Load the agenda")
     def _load(self) -> None:
         try:
             agenda = self.core.agenda.upcoming(self.zone_name, self.days)

@@ -106,7 +106,12 @@ class CatalogCacheScreen(Screen[None]):
         """Read the page again."""
         self.reload()
 
-    @work(thread=True, exclusive=True, group="cache-page")
+    @work(
+        thread=True,
+        exclusive=True,
+        group="cache-page",
+        description="Load a page of the catalog cache",
+    )
     def _load(self) -> None:
         try:
             ages = self.core.catalog.cache_ages()
@@ -233,7 +238,7 @@ class CatalogCacheScreen(Screen[None]):
             self._draw_profiles()
         self._refresh(profile)
 
-    @work(thread=True, group="cache-refresh")
+    @work(thread=True, group="cache-refresh", description="Refresh the catalog")
     def _refresh(self, profile: str) -> None:
         try:
             counts = self.core.catalog.refresh(profile)

@@ -95,7 +95,7 @@ class CommandScreen(ModalScreen[None]):
         self.query_one(CommandInput).focus()
         self._load_schedules()
 
-    @work(thread=True, group="command-names", exclusive=True)
+    @work(thread=True, group="command-names", exclusive=True, description="Load the schedule names")
     def _load_schedules(self) -> None:
         try:
             items = self.core.schedules.list().items
@@ -156,7 +156,7 @@ class CommandScreen(ModalScreen[None]):
         # pane itself may not be laid out yet before its first line).
         self._run_in_worker(argv, max(self.size.width - 4, 40))
 
-    @work(thread=True, group="command")
+    @work(thread=True, group="command", description="Run a command")
     def _run_in_worker(self, argv: list[str], width: int) -> None:
         said = run_captured(argv, self.core, clock=self.clock, os_hooks=self.os_hooks, width=width)
         self.app.call_from_thread(self._show, said.out + said.err, said.code)

@@ -225,7 +225,7 @@ class DetailsScreen(Screen[None]):
     def load(self) -> None:
         self._load(self.page_offset)
 
-    @work(thread=True, exclusive=True)
+    @work(thread=True, exclusive=True, description="Load the schedule's details")
     def _load(self, offset: int) -> None:
         try:
             detail = self.core.schedules.show(self.schedule_id, runs=PAGE, runs_offset=offset)
@@ -306,7 +306,7 @@ class DetailsScreen(Screen[None]):
         self._reading = True
         self._read_log(self.shown_run.id, 0, polling=False, step_run_id=step.id if step else None)
 
-    @work(thread=True, exclusive=True, group="steps")
+    @work(thread=True, exclusive=True, group="steps", description="Read a run's steps")
     def _read_steps(self, run_id: int) -> None:
         try:
             steps = self.core.runs.steps.of_run(run_id)
@@ -334,7 +334,7 @@ class DetailsScreen(Screen[None]):
             fresh = self.step_runs.get(str(self.shown_step.id))
             self.shown_step = fresh or self.shown_step
 
-    @work(thread=True, exclusive=True, group="log")
+    @work(thread=True, exclusive=True, group="log", description="Read a run's log")
     def _read_log(
         self, run_id: int, after: int, *, polling: bool, step_run_id: int | None = None
     ) -> None:

@@ -118,7 +118,7 @@ class MissedScreen(ModalScreen[None]):
         elif event.button.id in ("run-all", "skip-all"):
             self.action_decide_all(event.button.id.split("-")[0])
 
-    @work(thread=True, exclusive=True)
+    @work(thread=True, exclusive=True, description="Apply the missed runs' choice")
     def _apply(self, keys: list[str], choice: str) -> None:
         for key in keys:
             schedule = self.missed[key]

@@ -99,7 +99,7 @@ class ReviewScreen(Screen[None]):
     def reload(self) -> None:
         self._load()
 
-    @work(thread=True, exclusive=True)
+    @work(thread=True, exclusive=True, description="Load the review")
     def _load(self) -> None:
         try:
             page = self.core.review.queue(status="pending", limit=1000)
@@ -184,7 +184,7 @@ class ReviewScreen(Screen[None]):
     def _act(self, call: Callable[[], Any], message: str) -> None:
         self._run(call, message)
 
-    @work(thread=True, group="review")
+    @work(thread=True, group="review", description="Apply a review choice")
     def _run(self, call: Callable[[], Any], message: str) -> None:
         try:
             call()

@@ -217,7 +217,7 @@ class SchedulesScreen(Screen[None]):
         """Only the table changed (chips, filter, sort, page): load just the page."""
         self._load(self.list_query(), self.board)
 
-    @work(thread=True, exclusive=True, group="board")
+    @work(thread=True, exclusive=True, group="board", description="Load the board")
     def _load(self, query: ListQuery, previous: Board | None) -> None:
         studio = self.studio
         try:
@@ -451,7 +451,7 @@ class SchedulesScreen(Screen[None]):
         """Call the core in a worker; report the outcome or its one-sentence refusal."""
         self._service(call, done)
 
-    @work(thread=True, group="service")
+    @work(thread=True, group="service", description="Ask the core")
     def _service(self, call: Callable[[], Any], done: Callable[[Any], str] | None) -> None:
         try:
             result = call()

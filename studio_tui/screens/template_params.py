@@ -113,7 +113,7 @@ class TemplateParamsScreen(ModalScreen[Cell | None]):
         self._show_refusal(None, "")
         self._enable(values)
 
-    @work(thread=True, group="template-params")
+    @work(thread=True, group="template-params", description="Enable a template")
     def _enable(self, values: dict[str, str]) -> None:
         try:
             cell = self.core.templates.enable(self.slug, self.profile, values)

@@ -118,7 +118,9 @@ class TemplatesScreen(Screen[None]):
         """Read the matrix again."""
         self.reload()
 
-    @work(thread=True, exclusive=True, group="templates-page")
+    @work(
+        thread=True, exclusive=True, group="templates-page", description="Load a page of templates"
+    )
     def _load(self) -> None:
         try:
             templates = {info.slug: info for info in self.core.templates.all()}
@@ -280,7 +282,7 @@ class TemplatesScreen(Screen[None]):
             self._draw()
         self._toggle(slug, profile, params)
 
-    @work(thread=True, group="template-toggle")
+    @work(thread=True, group="template-toggle", description="Switch a template")
     def _toggle(self, slug: str, profile: str, params: dict[str, Any] | None) -> None:
         try:
             if params is None:

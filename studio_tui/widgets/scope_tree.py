@@ -405,7 +405,12 @@ class ScopeTree(Tree[ScopeEntry], inherit_bindings=False):
         node.add_leaf("loading…", ScopeEntry(path, "loading", "loading…"))
         self._fetch(node, path)
 
-    @work(thread=True, exit_on_error=False, group="scope-tree-load")
+    @work(
+        thread=True,
+        exit_on_error=False,
+        group="scope-tree-load",
+        description="Read the database's tables",
+    )
     def _fetch(self, node: TreeNode[ScopeEntry], path: ScopePath) -> None:
         """List `path`'s children in a thread and hand them to the event loop in chunks."""
         worker = get_current_worker()
@@ -489,7 +494,12 @@ class ScopeTree(Tree[ScopeEntry], inherit_bindings=False):
                 self._retrying.add(path)
                 self._refetch(node, path)
 
-    @work(thread=True, exit_on_error=False, group="scope-tree-retry")
+    @work(
+        thread=True,
+        exit_on_error=False,
+        group="scope-tree-retry",
+        description="Read the database's tables again",
+    )
     def _refetch(self, node: TreeNode[ScopeEntry], path: ScopePath) -> None:
         """Read a stale level again in a thread, keeping its children on screen meanwhile."""
         listing = self._read(path)

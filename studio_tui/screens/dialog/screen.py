@@ -159,7 +159,7 @@ class ScheduleDialog(ModalScreen[ScheduleInfo | None]):
 
     # -- choices that come from the database -----------------------------------------------------
 
-    @work(thread=True, exclusive=True, group="choices")
+    @work(thread=True, exclusive=True, group="choices", description="Load the dialog's choices")
     def _load_choices(self) -> None:
         try:
             dbs = [p.name for p in self.core.profiles.list_db()]
@@ -191,7 +191,7 @@ class ScheduleDialog(ModalScreen[ScheduleInfo | None]):
         if isinstance(event.value, str):
             self._load_databases(event.value)
 
-    @work(thread=True, exclusive=True, group="databases")
+    @work(thread=True, exclusive=True, group="databases", description="Load the databases")
     def _load_databases(self, profile: str) -> None:
         try:
             names = [n.name for n in self.core.catalog.children(profile).nodes]
@@ -312,7 +312,7 @@ class ScheduleDialog(ModalScreen[ScheduleInfo | None]):
         fields = scenario_fields(self.existing, checked.fields, section.steps)
         self._save(patch(self.existing, fields))
 
-    @work(thread=True, exclusive=True, group="save")
+    @work(thread=True, exclusive=True, group="save", description="Save the schedule")
     def _save(self, fields: dict[str, Any]) -> None:
         result = save(self.core, self.existing, self.version, fields)
         if isinstance(result, Stale):
@@ -347,7 +347,7 @@ class ScheduleDialog(ModalScreen[ScheduleInfo | None]):
             answered,
         )
 
-    @work(thread=True, exclusive=True, group="reload")
+    @work(thread=True, exclusive=True, group="reload", description="Read the schedule again")
     def _reload_existing(self) -> None:
         assert self.existing is not None
         try:
