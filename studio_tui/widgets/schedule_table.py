@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.binding import Binding
@@ -25,6 +27,7 @@ from core.schedules.status import can
 from core.schedules.views import RunInfo, ScheduleInfo
 from studio_tui.literal import clipped
 from studio_tui.time_words import local_clock, relative, zone_abbreviation
+from studio_tui.widgets.one_line_cell import one_line
 
 WIDE = 110
 RULE_FROM = 150  # the Rule column joins at this width
@@ -310,6 +313,57 @@ class ScheduleTable(DataTable[object]):
             self._rows, self._order = rows, order
             if keep in rows:
                 self.move_cursor(row=self.get_row_index(RowKey(keep)), scroll=False)
+
+    def _render_cell(
+        self,
+        row_index: int,
+        column_index: int,
+        base_style: Style,
+        width: int,
+        cursor: bool = False,
+        hover: bool = False,
+    ) -> list[list[Segment]]:
+        # A fresh page draws every visible cell anew; a row's cells are one-line texts that
+        # fit, which `one_line` draws without Rich's general layout. Headers and anything
+        # else take DataTable's own way.
+        row_key = self._row_locations.get_key(row_index)
+        column_key = self._column_locations.get_key(column_index)
+        if row_key is None or column_key is None or self.fixed_rows or self.fixed_columns:
+            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        key = (
+            row_key,
+            column_key,
+            base_style,
+            cursor,
+            hover,
+            self._show_hover_cursor,
+            self._update_count,
+            self._pseudo_class_state,
+        )
+        cached = self._cell_render_cache.get(key)
+        if cached is not None:
+            return cached
+        cell = self._get_row_renderables(row_index).cells[column_index]
+        line = None
+        if isinstance(cell, Text) and self.rows[row_key].height == 1:
+            component, post = self._get_styles_to_render_cell(
+                False,
+                False,
+                False,
+                hover,
+                cursor,
+                self.show_cursor,
+                self._show_hover_cursor,
+                self.cursor_foreground_priority == "css",
+                self.cursor_background_priority == "css",
+            )
+            meta = Style.from_meta({"row": row_index, "column": column_index})
+            pre = base_style + meta + component
+            line = one_line(cell, width, self.cell_padding, pre, post, self.app.console)
+        if line is None:
+            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        self._cell_render_cache[key] = [line]
+        return [line]
 
     def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
         # Every column has a fixed width and every row one line, so DataTable's measuring of
