@@ -8,11 +8,11 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, String, case, cast, func, or_, select, union_all
+from sqlalchemy import Select, String, bindparam, case, cast, func, or_, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import BindParameter, ColumnElement
 from sqlalchemy.sql.expression import Executable
 from sqlalchemy.sql.selectable import ScalarSelect
 
@@ -33,7 +33,13 @@ from core.schedules.spec import (
 from core.schedules.status import RunStatus, Status, check
 from core.schedules.stored import stored_columns
 from core.schedules.text_page import TOTAL_CAP
-from core.schedules.text_search import text_filter, uses_index
+from core.schedules.text_search import (
+    AMONG_PARAMETER,
+    TRIGRAMS_PARAMETER,
+    text_filter,
+    uses_index,
+)
+from core.schedules.text_search import parameters as text_parameters
 from core.schedules.triggers import (
     AfterTrigger,
     IntervalTrigger,
@@ -42,12 +48,17 @@ from core.schedules.triggers import (
     validate_once_in_future,
 )
 from core.schedules.views import Page, RunInfo, ScheduleDetail, ScheduleInfo
+from core.storage import prepared
 from core.storage.engine import Database
 from core.storage.tables import DbProfile, LlmProfile, MailProfile, Run, Schedule
 from core.text import name_key
 
 # No table holds more rows; a part's LIMIT past it would overflow the engines' 64-bit integers.
 LARGEST_ROW_COUNT = 2**62
+# The named parameters of a list's filters besides the text's (core.schedules.text_search).
+STEP_PARAMETER = "step_setting"
+PROFILE_PARAMETER = "profile_name"
+PROFILE_STEP_PARAMETER = "profile_setting"
 HISTORY = 100
 ProfileTable = type[DbProfile | LlmProfile | MailProfile]
 
@@ -472,12 +483,18 @@ class ScheduleService:
         # The stored scenario is JSON written by json.dumps: a step's setting reads `"key": value`.
         stored = cast(Schedule.scenario, String)
         if query.step_kind:
-            where.append(stored.like(_setting_like("kind", query.step_kind), escape="\\"))
+            step: BindParameter[str] = bindparam(
+                STEP_PARAMETER, _setting_like("kind", query.step_kind)
+            )
+            where.append(stored.like(step, escape="\\"))
         if query.profile:
             where.append(
                 or_(
-                    Schedule.db_profile == query.profile,
-                    stored.like(_setting_like("profile", query.profile), escape="\\"),
+                    Schedule.db_profile == bindparam(PROFILE_PARAMETER, query.profile),
+                    stored.like(
+                        bindparam(PROFILE_STEP_PARAMETER, _setting_like("profile", query.profile)),
+                        escape="\\",
+                    ),
                 )
             )
         text = query.text.strip()
@@ -511,32 +528,12 @@ class ScheduleService:
     ) -> tuple[Sequence[Sequence[Any]], int]:
         """The page's stored rows and the exact total, by the cheapest path for the query;
         `among` holds the trigram table's every match of its text, when already read."""
-        where = self._filters(query, among=among)
-        kept = kept_counts.read(session, self.db) if self._counted(query) else None
-        total: int | None = None
         text = query.text.strip()
-        if text and not uses_index(self.db, text, scan=self._scan_text):
-            # A text filter that scans the table counts in the same pass.
-            found = _all(session, _sorted(query, where).add_columns(func.count().over()))
-            rows: Sequence[Sequence[Any]] = [r[:-1] for r in found]
-            total = int(found[0][-1]) if found else None
-        elif text:
-            # Through the trigram index: the matches' ids and sort keys are read once, then
-            # sorted top-N for the page and counted for the total (one pass over the matches,
-            # no window over all of them); only the page's rows are read whole.
-            keys = [Schedule.id] + ([getattr(Schedule, query.sort)] if query.sort != "id" else [])
-            matched = select(*keys).where(*where).cte("matched").prefix_with("MATERIALIZED")
-            counted = select(func.count()).select_from(matched).scalar_subquery()
-            found = _all(
-                session,
-                select(matched.c.id, counted)
-                .order_by(*_order(query, matched.c))
-                .offset(query.offset)
-                .limit(query.limit),
-            )
-            total = int(found[0][1]) if found else None
-            rows = _rows_by_id(session, [f[0] for f in found])
-        elif query.sort in WALKED and self._common(session, query, kept):
+        if text:
+            return self._text_page(session, query, text, among)
+        where = self._filters(query)
+        kept = kept_counts.read(session, self.db) if self._counted(query) else None
+        if query.sort in WALKED and self._common(session, query, kept):
             # PostgreSQL's planner walks the sort's index itself, given the plain terms.
             walk = self._filters(query, walk=True) if self.db.is_sqlite else where
             rows = _all(session, _sorted(query, walk))
@@ -544,9 +541,31 @@ class ScheduleService:
             rows = _all(session, self._by_next_fire(query))
         else:
             rows = _all(session, _sorted(query, where))
-        if total is None:
-            total = self._total(session, query, where, kept)
-        return rows, total
+        return rows, self._total(session, query, where, kept)
+
+    def _text_page(
+        self, session: Session, query: ListQuery, text: str, among: Sequence[int] | None
+    ) -> tuple[Sequence[Sequence[Any]], int]:
+        """The page of a text-filtered `query` and its exact total."""
+        found: Sequence[Sequence[Any]]
+        if uses_index(self.db, text, scan=self._scan_text):
+            # Through the trigram index: the matches' ids and sort keys are read once, then
+            # sorted top-N for the page and counted for the total (one pass over the matches,
+            # no window over all of them); only the page's rows are read whole.
+            found = prepared.fetch(
+                session,
+                ("matched", self._shape(query), among is not None),
+                lambda: _matched_page(query, self._filters(query, among=among)),
+                self._values(query, among),
+            )
+        else:
+            # A text filter that scans the table counts in the same pass.
+            counted = _sorted(query, self._filters(query)).add_columns(func.count().over())
+            found = _all(session, counted)
+        if found:
+            return [row[:-1] for row in found], int(found[0][-1])
+        # Past the last match: the page is empty and the matches are counted alone.
+        return [], self._total(session, query, self._filters(query, among=among), None)
 
     def _look(self, session: Session, query: ListQuery) -> text_page.Spread | None:
         """When `query` need not count exactly and filters by a text that SQLite's trigram
@@ -560,17 +579,52 @@ class ScheduleService:
             return None
         return text_page.spread(session, text)
 
+    def _shape(self, query: ListQuery) -> tuple[Any, ...]:
+        """What, besides the named parameters' values (`_values`), makes the SQL of `query`'s
+        statements: a key for statements compiled once (core.storage.prepared)."""
+        return (
+            query.kind,
+            tuple(sorted(query.statuses)),
+            query.step_kind is not None,
+            query.profile is not None,
+            query.sort,
+            query.descending,
+            query.offset,
+            query.limit,
+            uses_index(self.db, query.text.strip(), scan=self._scan_text),
+        )
+
+    def _values(self, query: ListQuery, among: Sequence[int] | None = None) -> dict[str, Any]:
+        """The values of the named parameters in `query`'s filters (`_filters`)."""
+        found: dict[str, Any] = {}
+        if query.step_kind:
+            found[STEP_PARAMETER] = _setting_like("kind", query.step_kind)
+        if query.profile:
+            found[PROFILE_PARAMETER] = query.profile
+            found[PROFILE_STEP_PARAMETER] = _setting_like("profile", query.profile)
+        text = query.text.strip()
+        if text:
+            found.update(text_parameters(self.db, text, scan=self._scan_text))
+        if among is not None:  # in place of the trigram table's match
+            found.pop(TRIGRAMS_PARAMETER, None)
+            found[AMONG_PARAMETER] = json.dumps(list(among))
+        return found
+
     def _common_text_page(
         self, session: Session, query: ListQuery
     ) -> tuple[Sequence[Sequence[Any]], int, bool]:
         """The page of a common text, found by walking the sort's index and testing each row,
         and its total: exact up to TOTAL_CAP, else TOTAL_CAP and not exact."""
-        capped = text_page.counted_up_to(query.text.strip(), self._filters(query, like_only=True))
-        if query.sort == "next_fire_at" and query.statuses:
-            page = self._by_next_fire(query, like_only=True)
-        else:
-            page = _sorted(query, self._filters(query, walk=True, like_only=True))
-        return _with_capped_total(session, query, page, capped)
+
+        def statements() -> tuple[Select[Any], ScalarSelect[int]]:
+            text = query.text.strip()
+            capped = text_page.counted_up_to(text, self._filters(query, like_only=True))
+            if query.sort == "next_fire_at" and query.statuses:
+                return self._by_next_fire(query, like_only=True), capped
+            return _sorted(query, self._filters(query, walk=True, like_only=True)), capped
+
+        key = ("walked", self._shape(query))
+        return _with_capped_total(session, query, key, statements, self._values(query))
 
     def _postgres_text(self, query: ListQuery) -> bool:
         """Whether `query` need not count exactly and filters by a text PostgreSQL's trigram
@@ -589,9 +643,13 @@ class ScheduleService:
         """A text-filtered page on PostgreSQL with its total exact up to TOTAL_CAP: the planner
         chooses between walking the sort's index (a common text) and sorting the matches its
         trigram indexes find (a rare one), and no more matches than that are counted."""
-        where = self._filters(query)
-        capped = text_page.counted_up_to_any(where)
-        return _with_capped_total(session, query, _sorted(query, where), capped)
+
+        def statements() -> tuple[Select[Any], ScalarSelect[int]]:
+            where = self._filters(query)
+            return _sorted(query, where), text_page.counted_up_to_any(where)
+
+        key = ("postgres-text", self._shape(query))
+        return _with_capped_total(session, query, key, statements, self._values(query))
 
     def _common(
         self, session: Session, query: ListQuery, kept: kept_counts.Kept | None = None
@@ -722,30 +780,58 @@ def _order(query: ListQuery, columns: Any) -> list[ColumnElement[Any]]:
     return order
 
 
+def _matched_page(query: ListQuery, where: Sequence[ColumnElement[bool]]) -> Select[Any]:
+    """The page of `query` among the rows `where` matches, with how many match as a last
+    column: the matches' ids and sort keys read once (materialized), sorted top-N for the page
+    and counted, and only the page's rows joined back and read whole."""
+    keys = [Schedule.id] + ([getattr(Schedule, query.sort)] if query.sort != "id" else [])
+    matched = select(*keys).where(*where).cte("matched").prefix_with("MATERIALIZED")
+    counted = select(func.count()).select_from(matched).scalar_subquery()
+    page = (
+        select(*matched.c)
+        .order_by(*_order(query, matched.c))
+        .offset(query.offset)
+        .limit(query.limit)
+        .subquery("page")
+    )
+    return (
+        select(*stored_columns(), counted.label("counted"))
+        .join_from(page, Schedule.__table__, page.c.id == Schedule.id)
+        .order_by(*_order(query, page.c))
+    )
+
+
 def _with_capped_total(
-    session: Session, query: ListQuery, page: Select[Any], capped: ScalarSelect[int]
+    session: Session,
+    query: ListQuery,
+    key: tuple[Any, ...],
+    statements: Callable[[], tuple[Select[Any], ScalarSelect[int]]],
+    values: Mapping[str, Any],
 ) -> tuple[Sequence[Sequence[Any]], int, bool]:
     """The page's rows and its total, exact up to TOTAL_CAP (else TOTAL_CAP and not exact)
     and on the last page: the capped count rides along as a column, which the engines run
-    once."""
-    found = _all(session, page.add_columns(capped.label("counted")))
+    once. `statements` makes the page's select and the capped count, compiled once for `key`
+    and run with `values` for their named parameters."""
+
+    def with_count() -> Select[Any]:
+        page, capped = statements()
+        return page.add_columns(capped.label("counted"))
+
+    found = prepared.fetch(session, (*key, "page"), with_count, values)
     rows = [row[:-1] for row in found]
     if rows and len(rows) < query.limit:  # the last page: every match is before its end
         return rows, query.offset + len(rows), True
-    counted = int(found[0][-1]) if found else int(_all(session, select(capped))[0][0])
+    if found:
+        counted = int(found[0][-1])
+    else:
+        alone = prepared.fetch(session, (*key, "count"), lambda: select(statements()[1]), values)
+        counted = int(alone[0][0])
     return rows, min(counted, TOTAL_CAP), counted <= TOTAL_CAP
 
 
 def _all(session: Session, statement: Executable) -> Sequence[Sequence[Any]]:
     """The rows of a Core SELECT, run on the session's connection (no ORM result to build)."""
     return session.connection().execute(statement).all()
-
-
-def _rows_by_id(session: Session, ids: list[int]) -> list[Sequence[Any]]:
-    """The stored rows of `ids` in that order (one deleted since is left out)."""
-    found = _all(session, select(*stored_columns()).where(Schedule.id.in_(ids)))
-    by_id = {row[0]: row for row in found}
-    return [by_id[i] for i in ids if i in by_id]
 
 
 def _like_escaped(text: str) -> str:

@@ -13,13 +13,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import ScalarSelect
 
-from core.schedules.text_search import trigram_source
+from core.schedules.text_search import TRIGRAMS_PARAMETER, fts_query, trigram_source
+from core.storage import prepared
 from core.storage.tables import Schedule
 
 # A page's total beyond this many matches is given as "more than TOTAL_CAP".
@@ -49,10 +51,13 @@ class Spread:
 def spread(session: Session, text: str) -> Spread:
     """Read the trigram table's first `SAMPLE` matches of `text` (it yields them in id order)
     and estimate how many match in all from the id where they ran out."""
-    source, match = trigram_source(text)
-    highest = select(func.max(Schedule.id)).scalar_subquery()
-    first = session.connection().execute(select(source.c.rowid, highest).where(match).limit(SAMPLE))
-    found = first.all()
+
+    def first() -> Select[Any]:
+        source, match = trigram_source(text)
+        highest = select(func.max(Schedule.id)).scalar_subquery()
+        return select(source.c.rowid, highest).where(match).limit(SAMPLE)
+
+    found = prepared.fetch(session, "spread", first, {TRIGRAMS_PARAMETER: fts_query(text)})
     if not found:
         return Spread(0, 0, ())
     top = int(found[0][1] or 0)

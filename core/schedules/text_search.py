@@ -10,10 +10,11 @@ reading each trigram's positions), since the substring test follows anyway.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 
-from sqlalchemy import Text, cast, column, literal_column, or_, select, table
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy import Text, bindparam, cast, column, func, literal_column, or_, select, table
+from sqlalchemy.sql.elements import BindParameter, ColumnElement
 from sqlalchemy.sql.expression import TableClause
 
 from core.storage.engine import Database
@@ -23,6 +24,11 @@ from core.storage.tables import Schedule
 INDEXED_LENGTH = 3
 
 _schedule_text = table("schedule_text", column("rowid"))
+# The filter's values are parameters of these names, so that a statement compiled once for its
+# shape serves every text (core.storage.prepared).
+LIKE_PARAMETER = "text_like"
+TRIGRAMS_PARAMETER = "text_trigrams"
+AMONG_PARAMETER = "text_among"
 
 
 def like_pattern(text: str) -> str:
@@ -40,7 +46,7 @@ def text_filter(
 ) -> list[ColumnElement[bool]]:
     """The conditions for `text` (already stripped, not empty); `scan` skips the index;
     `among` holds every id the trigram table matches, when they were already read."""
-    like = like_pattern(text)
+    like: BindParameter[str] = bindparam(LIKE_PARAMETER, like_pattern(text))
     columns = (Schedule.name, cast(Schedule.scope, Text))
     if not db.is_sqlite:
         # ILIKE, as the trigram indexes on name and CAST(scope AS TEXT) are built for it.
@@ -50,7 +56,9 @@ def text_filter(
     if scan or len(text) < INDEXED_LENGTH or not db.has_text_index:
         return [matches]
     if among is not None:
-        return [Schedule.id.in_(among), matches]
+        # One parameter, a JSON list, however many ids.
+        ids = func.json_each(bindparam(AMONG_PARAMETER, json.dumps(list(among))))
+        return [Schedule.id.in_(select(literal_column("value")).select_from(ids)), matches]
     source, match = trigram_source(text)
     candidates = select(source.c.rowid).where(match)
     return [Schedule.id.in_(candidates), matches]
@@ -75,7 +83,16 @@ def trigram_source(text: str) -> tuple[TableClause, ColumnElement[bool]]:
     """SQLite's trigram table and its MATCH for `text`, for a join driven from the table (its
     rowid is the schedule's id; it yields matches in id order, as it finds them). Its matches
     are a superset of the text's: the substring test must follow."""
-    return _schedule_text, literal_column("schedule_text").op("MATCH")(fts_query(text))
+    trigrams: BindParameter[str] = bindparam(TRIGRAMS_PARAMETER, fts_query(text))
+    return _schedule_text, literal_column("schedule_text").op("MATCH")(trigrams)
+
+
+def parameters(db: Database, text: str, *, scan: bool = False) -> dict[str, str]:
+    """The values of the named parameters `text_filter` and `trigram_source` give `text`."""
+    found = {LIKE_PARAMETER: like_pattern(text)}
+    if uses_index(db, text, scan=scan) and db.is_sqlite:
+        found[TRIGRAMS_PARAMETER] = fts_query(text)
+    return found
 
 
 def uses_index(db: Database, text: str, *, scan: bool = False) -> bool:
