@@ -247,6 +247,37 @@ def test_postgres_text_filter_uses_the_trigram_indexes(
     core.close()
 
 
+@pytest.mark.postgres
+def test_migration_0020_keeps_the_trigram_pending_lists_short(
+    pg_cluster: object, clock: FrozenClock
+) -> None:
+    """A GIN index's pending list is read whole by every search: the trigram indexes keep it
+    at 128 kB rather than the default 4 MB (migration 0020), and down takes that back."""
+    from tests.support.pg import Cluster
+
+    assert isinstance(pg_cluster, Cluster)
+    url = pg_cluster.create_database("trgm_pending")
+    Core.open(url, clock).close()
+
+    def options() -> dict[str, object]:
+        engine = create_engine(url)
+        try:
+            with engine.connect() as conn:
+                found = conn.exec_driver_sql(
+                    "SELECT relname, reloptions FROM pg_class WHERE right(relname, 5) = '_trgm'"
+                ).all()
+            return {name: reloptions for name, reloptions in found}
+        finally:
+            engine.dispose()
+
+    limited = ["gin_pending_list_limit=128"]
+    assert options() == {"ix_schedules_name_trgm": limited, "ix_schedules_scope_trgm": limited}
+    _migrate(url, "0019", down=True)
+    assert options() == {"ix_schedules_name_trgm": None, "ix_schedules_scope_trgm": None}
+    _migrate(url, "0020")
+    assert set(map(str, options().values())) == {str(limited)}
+
+
 def _index_objects(url: str) -> set[str]:
     engine = create_engine(url)
     try:
