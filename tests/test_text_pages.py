@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sqlalchemy import event
 
 from core.api import Core
@@ -117,4 +118,35 @@ def test_reads_map_the_sqlite_file(sqlite_url: str, clock: FrozenClock) -> None:
     core = Core.open(sqlite_url, clock)
     with core.db.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA mmap_size").scalar() == 256 * 1024 * 1024
+    core.close()
+
+
+@pytest.mark.postgres
+def test_postgres_sorts_the_matches_its_statistics_call_few(
+    pg_cluster: object, clock: FrozenClock
+) -> None:
+    """Once the planner has statistics, a text they say few schedules hold has its matches
+    read once, sorted for the page and counted exactly (the planner alone would walk the
+    next-fire index testing rows); a common text still walks, its count capped."""
+    from tests.support.pg import Cluster
+
+    assert isinstance(pg_cluster, Cluster)
+    core = Core.open(pg_cluster.create_database("few_matches"), clock)
+    _fill(core, 3000)
+    with core.db.engine.begin() as conn:
+        conn.exec_driver_sql("ANALYZE schedules")
+    asked: list[str] = []
+
+    def note(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        asked.append(statement)
+
+    event.listen(core.db.engine, "before_cursor_execute", note)
+    for text, sorted_once in (("#12", True), ("kel", True), ("public.", False)):
+        asked.clear()
+        quick = core.schedules.list(ListQuery(text=text, exact_total=False))
+        assert any(s.startswith("EXPLAIN (FORMAT JSON)") for s in asked), asked
+        assert any(s.startswith("WITH matched") for s in asked) == sorted_once, (text, asked)
+        page = core.schedules.list(ListQuery(text=text))
+        assert [s.id for s in quick.items] == [s.id for s in page.items]
+        assert quick.total_exact == sorted_once and quick.total == min(page.total, TOTAL_CAP)
     core.close()

@@ -642,7 +642,19 @@ class ScheduleService:
     ) -> tuple[Sequence[Sequence[Any]], int, bool]:
         """A text-filtered page on PostgreSQL with its total exact up to TOTAL_CAP: the planner
         chooses between walking the sort's index (a common text) and sorting the matches its
-        trigram indexes find (a rare one), and no more matches than that are counted."""
+        trigram indexes find (a rare one), and no more matches than that are counted. When
+        its statistics say the matches are few enough to sort, they are read once, sorted for
+        the page and counted exactly (the planner itself would walk the sort's index for them,
+        testing fifty rows for each one it finds)."""
+        plan = text_page.planned(
+            session,
+            ("postgres-planned", self._shape(query)),
+            lambda: select(Schedule.id).where(*self._filters(query)),
+            self._values(query),
+        )
+        if plan is not None and not plan.worth_walking(query.offset + query.limit):
+            rows, total = self._text_page(session, query, query.text.strip(), None)
+            return rows, total, True
 
         def statements() -> tuple[Select[Any], ScalarSelect[int]]:
             where = self._filters(query)

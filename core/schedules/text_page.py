@@ -11,11 +11,12 @@ the same way.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import ScalarSelect
@@ -28,6 +29,8 @@ from core.storage.tables import Schedule
 TOTAL_CAP = 1000
 # How many of the trigram table's matches the first look reads.
 SAMPLE = 201
+# PostgreSQL's estimate of the rows the schedules table holds (-1 before it is first analyzed).
+_TABLE_SIZE = text("SELECT reltuples FROM pg_class WHERE oid = CAST('schedules' AS regclass)")
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,22 @@ def spread(session: Session, text: str) -> Spread:
         return Spread(len(found), top, tuple(int(row[0]) for row in found))
     # Ids are handed out in order and a text's matches spread over them.
     return Spread(len(found) * top // max(int(found[-1][0]), 1), top)
+
+
+def planned(
+    session: Session, key: Hashable, build: Callable[[], Select[Any]], values: Mapping[str, Any]
+) -> Spread | None:
+    """PostgreSQL's estimate of how many rows the select `build` makes match (a prepared
+    statement, `key` and `values` as there), from its planner's statistics with no row read,
+    beside the rows its table holds; None before the table's statistics are first gathered."""
+    size = prepared.fetch(session, "schedules-size", lambda: _TABLE_SIZE, {})
+    if not size or float(size[0][0]) <= 0:
+        return None
+    plan = prepared.fetch(session, key, build, values, prefix="EXPLAIN (FORMAT JSON) ")
+    document = plan[0][0]
+    if isinstance(document, str):
+        document = json.loads(document)
+    return Spread(int(document[0]["Plan"]["Plan Rows"]), int(float(size[0][0])))
 
 
 def counted_up_to(text: str, where: Sequence[ColumnElement[bool]]) -> ScalarSelect[int]:

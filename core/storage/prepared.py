@@ -44,12 +44,15 @@ def fetch(
     key: Hashable,
     build: Callable[[], ClauseElement],
     values: Mapping[str, Any],
+    *,
+    prefix: str = "",
 ) -> list[tuple[Any, ...]]:
     """The rows of the statement `build` makes, compiled once per dialect and `key`, run in
-    `session`'s transaction with `values` for its named parameters."""
+    `session`'s transaction with `values` for its named parameters (after `prefix`, such as
+    EXPLAIN, when given)."""
     connection = session.connection()
     compiled = _compile(connection.dialect, key, build, values)
-    sql = compiled.sql
+    sql = prefix + compiled.sql
     given = {**compiled.built, **values}
     arguments: Any = given
     if compiled.order is not None:
