@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from rich.cells import cell_len
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.content import Content
@@ -66,18 +67,46 @@ class Chip(Static):
         self.post_message(self.Toggled(self.status))
 
 
+class FilterHint(Static):
+    """The text filter's hint after the chips, right-aligned: the longest of its forms that
+    fits the width left (at 80 columns the whole sentence does not)."""
+
+    DEFAULT_CSS = """
+    FilterHint {
+        width: 1fr;
+        color: $text-muted;
+        content-align: right middle;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
+    }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002  # Textual's name
+        super().__init__("", id=id, markup=False)
+        self._forms: tuple[str, ...] = ("",)
+
+    def show(self, forms: tuple[str, ...]) -> None:
+        """Show the first of `forms` (longest first) that fits, else the last, cut."""
+        self._forms = forms
+        self.refresh()
+
+    def render(self) -> Content:
+        fitting = (form for form in self._forms if cell_len(form) <= self.size.width)
+        # A Content made from a string is shown as it is, never read as markup.
+        return Content(next(fitting, self._forms[-1]))
+
+
 class FilterChips(Horizontal):
     """Pending / Paused / Failed chips, and Missed when any exist, each toggled by its key."""
 
     DEFAULT_CSS = """
     FilterChips { height: 1; padding: 0 1; margin: 1 0 0 0; }
-    FilterChips #filter-text { width: 1fr; color: $text-muted; content-align: right middle; }
     """
 
     def compose(self) -> ComposeResult:
         for status in CHIPS:
             yield Chip(status, DEFAULT_KEYS[status])
-        yield Static("", id="filter-text", markup=False)
+        yield FilterHint(id="filter-text")
 
     def show(
         self,
@@ -94,10 +123,14 @@ class FilterChips(Horizontal):
             hidden = chip.status == "missed" and not counts.get("missed") and "missed" not in active
             chip.set_class(hidden, "-hidden")
         slash, clear = keys["filter"], keys["clear"]
-        hint = (
-            f'filter: "{printable(text)}"  ({slash} to change, {clear} to clear)'
+        shown = printable(text)
+        forms = (
+            (
+                f'filter: "{shown}"  ({slash} to change, {clear} to clear)',
+                f'filter: "{shown}"',
+                f'"{shown}"',
+            )
             if text
-            else f"{slash} filter"
+            else (f"{slash} filter",)
         )
-        # A Content made from a string is shown as it is, never read as markup.
-        self.query_one("#filter-text", Static).update(Content(hint))
+        self.query_one(FilterHint).show(forms)

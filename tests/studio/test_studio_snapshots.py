@@ -45,6 +45,12 @@ def test_text_filter(snap: Any, make_studio: MakeStudio) -> None:
     assert snap(make_studio(), terminal_size=WIDE, run_before=run)
 
 
+def test_text_filter_80x24(snap: Any, make_studio: MakeStudio) -> None:
+    """Beside the chips at 80 columns the filter's hint shows its text alone."""
+    run = keys("slash", *"sales", "enter")
+    assert snap(make_studio(), terminal_size=NARROW, run_before=run)
+
+
 def test_new_dialog(snap: Any, make_studio: MakeStudio) -> None:
     assert snap(make_studio(), terminal_size=WIDE, run_before=keys("n"))
 
