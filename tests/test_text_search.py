@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from alembic import command
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, inspect, select, text
 
 from core.api import Core
 from core.catalog.scope import format_path
@@ -98,8 +98,7 @@ def _scanned(core: Core, query: ListQuery) -> Page:
 
 def _drop_trigram_indexes(core: Core) -> None:
     with core.db.engine.begin() as conn:
-        conn.exec_driver_sql("DROP INDEX ix_schedules_name_trgm")
-        conn.exec_driver_sql("DROP INDEX ix_schedules_scope_trgm")
+        conn.exec_driver_sql("DROP INDEX ix_schedules_search_trgm")
 
 
 def _ids(page: Page) -> list[int]:
@@ -197,6 +196,17 @@ def test_the_index_follows_create_rename_scope_delete_and_undelete(core: Core) -
         assert _indexed_ids(core, "weekly") == set()
 
 
+def test_a_text_across_name_and_scope_matches_neither(core: Core) -> None:
+    """PostgreSQL tests one lowered copy of name, newline and scope: a text holding that newline
+    must still be looked for in each on its own, where it is not."""
+    made = core.schedules.create(spec("Nightly orders"))
+    assert _matching(core, 'orders\n["public') == []
+    assert _matching(core, "ORDERS") == _matching(core, '["public.users"]') == [made.id]
+    for exact in (True, False):
+        page = core.schedules.list(ListQuery(text='s\n["', exact_total=exact))
+        assert (page.items, page.total) == ([], 0)
+
+
 def test_sqlite_text_of_three_characters_reads_the_trigram_table(
     sqlite_url: str, clock: FrozenClock
 ) -> None:
@@ -243,7 +253,7 @@ def test_postgres_text_filter_uses_the_trigram_indexes(
         statement = select(Schedule.id).where(*text_filter(core.db, "orders"))
         sql = str(statement.compile(conn, compile_kwargs={"literal_binds": True}))
         plan = " ".join(str(r) for r in conn.exec_driver_sql("EXPLAIN " + sql))
-    assert "ix_schedules_name_trgm" in plan and "ix_schedules_scope_trgm" in plan
+    assert "ix_schedules_search_trgm" in plan and "search_text" in plan
     core.close()
 
 
@@ -271,11 +281,23 @@ def test_migration_0020_keeps_the_trigram_pending_lists_short(
             engine.dispose()
 
     limited = ["gin_pending_list_limit=128"]
+    assert options() == {"ix_schedules_search_trgm": limited}
+    _migrate(url, "0020", down=True)
     assert options() == {"ix_schedules_name_trgm": limited, "ix_schedules_scope_trgm": limited}
+    assert "search_text" not in _columns(url)
     _migrate(url, "0019", down=True)
     assert options() == {"ix_schedules_name_trgm": None, "ix_schedules_scope_trgm": None}
     _migrate(url, "0020")
     assert set(map(str, options().values())) == {str(limited)}
+
+
+def _columns(url: str) -> set[str]:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return {c["name"] for c in inspect(conn).get_columns("schedules")}
+    finally:
+        engine.dispose()
 
 
 def _index_objects(url: str) -> set[str]:
@@ -315,7 +337,7 @@ def test_migration_0016_up_down_and_up_fills_the_index(db_url: str, clock: Froze
     if db_url.startswith("sqlite"):
         assert {"schedule_text", "schedule_text_insert", "schedule_text_update"} <= created
     else:
-        assert created == {"ix_schedules_name_trgm", "ix_schedules_scope_trgm"}
+        assert created == {"ix_schedules_search_trgm"}
 
     _migrate(db_url, "0015", down=True)
     assert _index_objects(db_url) == set()

@@ -40,6 +40,7 @@ from core.schedules.text_search import (
     uses_index,
 )
 from core.schedules.text_search import parameters as text_parameters
+from core.schedules.text_search import shape as text_shape
 from core.schedules.triggers import (
     AfterTrigger,
     IntervalTrigger,
@@ -591,7 +592,7 @@ class ScheduleService:
             query.descending,
             query.offset,
             query.limit,
-            uses_index(self.db, query.text.strip(), scan=self._scan_text),
+            text_shape(self.db, query.text.strip(), scan=self._scan_text),
         )
 
     def _values(self, query: ListQuery, among: Sequence[int] | None = None) -> dict[str, Any]:
@@ -642,7 +643,7 @@ class ScheduleService:
     ) -> tuple[Sequence[Sequence[Any]], int, bool]:
         """A text-filtered page on PostgreSQL with its total exact up to TOTAL_CAP: the planner
         chooses between walking the sort's index (a common text) and sorting the matches its
-        trigram indexes find (a rare one), and no more matches than that are counted. When
+        trigram index finds (a rare one), and no more matches than that are counted. When
         its statistics say the matches are few enough to sort, they are read once, sorted for
         the page and counted exactly (the planner itself would walk the sort's index for them,
         testing fifty rows for each one it finds)."""

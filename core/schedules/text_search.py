@@ -1,9 +1,11 @@
 """The list's text filter: name or scope contains the text, ignoring ASCII case.
 
-Every backend keeps the same substring test (LIKE on SQLite, ILIKE on PostgreSQL, whose
-pg_trgm indexes serve it as written). On SQLite a text of three characters or more first
+On SQLite the substring test is LIKE on each column; a text of three characters or more first
 narrows the rows through the trigram table `schedule_text`; the substring test then decides,
-so the matches are exactly those of a full scan. The trigram table is asked only for rows that
+so the matches are exactly those of a full scan. On PostgreSQL it is one LIKE on the lowered
+copy of name and scope, `search_text` (migration 0021), which its pg_trgm index serves as
+written; a text holding a newline, which would otherwise match across the two, and the full-scan
+baseline keep ILIKE on each column. The trigram table is asked only for rows that
 hold a few trigrams that together cover the text (a superset of the matches, found without
 reading each trigram's positions), since the substring test follows anyway.
 """
@@ -24,6 +26,10 @@ from core.storage.tables import Schedule
 INDEXED_LENGTH = 3
 
 _schedule_text = table("schedule_text", column("rowid"))
+# PostgreSQL's lowered name and scope (migration 0021); the model leaves it to the database.
+_search_text = column("search_text", Text, _selectable=Schedule.__table__)
+# What joins name and scope in `search_text`: a text without it matches there only within one.
+_SEPARATOR = "\n"
 # The filter's values are parameters of these names, so that a statement compiled once for its
 # shape serves every text (core.storage.prepared).
 LIKE_PARAMETER = "text_like"
@@ -49,8 +55,10 @@ def text_filter(
     like: BindParameter[str] = bindparam(LIKE_PARAMETER, like_pattern(text))
     columns = (Schedule.name, cast(Schedule.scope, Text))
     if not db.is_sqlite:
-        # ILIKE, as the trigram indexes on name and CAST(scope AS TEXT) are built for it.
-        return [or_(*(c.ilike(like, escape="\\") for c in columns))]
+        if _by_columns(db, text, scan=scan):
+            return [or_(*(c.ilike(like, escape="\\") for c in columns))]
+        # ILIKE lowers both sides and compares; search_text is lowered already.
+        return [_search_text.like(func.lower(like), escape="\\")]
     # SQLite's LIKE ignores ASCII case already; its ILIKE would wrap both sides in lower().
     matches = or_(*(c.like(like, escape="\\") for c in columns))
     if scan or len(text) < INDEXED_LENGTH or not db.has_text_index:
@@ -93,6 +101,17 @@ def parameters(db: Database, text: str, *, scan: bool = False) -> dict[str, str]
     if uses_index(db, text, scan=scan) and db.is_sqlite:
         found[TRIGRAMS_PARAMETER] = fts_query(text)
     return found
+
+
+def shape(db: Database, text: str, *, scan: bool = False) -> tuple[bool, bool]:
+    """What in `text` changes the SQL of its filter (not its values): a key part for
+    statements compiled once."""
+    return uses_index(db, text, scan=scan), _by_columns(db, text, scan=scan)
+
+
+def _by_columns(db: Database, text: str, *, scan: bool) -> bool:
+    """Whether PostgreSQL tests each column with ILIKE rather than `search_text`."""
+    return not db.is_sqlite and (scan or _SEPARATOR in text)
 
 
 def uses_index(db: Database, text: str, *, scan: bool = False) -> bool:
