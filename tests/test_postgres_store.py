@@ -8,15 +8,19 @@ import re
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
+from core.api import Core
 from core.clock import FrozenClock
+from core.schedules.service import ListQuery
 from tests.support.cli import Amx
 from tests.support.daemons import start, wait_until
 from tests.support.pg import Cluster
 from tests.support.shop import make_shop
+from tests.test_service import spec
 
 pytestmark = pytest.mark.postgres
 
@@ -164,3 +168,28 @@ def test_a_row_held_by_a_stalled_session_is_refused_after_five_seconds(
     assert amx.err.startswith("error: the database ") and amx.err.count("\n") == 1
     assert "is busy: a row this needs stayed locked for 5 s by another session" in amx.err
     assert amx("schedule", "pause", str(schedule["id"])) == 0, "and it works once released"
+
+
+def test_times_come_back_in_utc_whatever_zone_the_server_defaults_to(
+    pg_cluster: Cluster, clock: FrozenClock, tmp_path: Path
+) -> None:
+    """The store keeps UTC and its sessions read in UTC, also from a server set to another zone
+    (psycopg makes UTC times several times faster than ones in a named zone)."""
+    name = f"tokyo{os.getpid()}"
+    url = pg_cluster.create_database(name)
+    with pg_cluster.connect() as conn:
+        conn.execute(f"ALTER DATABASE \"{name}\" SET TimeZone = 'Asia/Tokyo'")
+    core = Core.open(url, clock)
+    try:
+        core.profiles.add_db("shop", make_shop(tmp_path / "shop"))
+        made = core.schedules.create(spec("Nightly orders"))
+        [listed] = core.schedules.list(ListQuery()).items
+        assert listed.next_fire_at == made.next_fire_at is not None
+        assert listed.next_fire_at.utcoffset() == timedelta(0)
+        with core.db.engine.connect() as conn:
+            assert conn.exec_driver_sql("SHOW TimeZone").scalar() == "UTC"
+            stored = conn.exec_driver_sql("SELECT next_fire_at FROM schedules").scalar()
+        assert stored == made.next_fire_at and stored.tzinfo is not None
+        assert stored.utcoffset() == timedelta(0)
+    finally:
+        core.close()

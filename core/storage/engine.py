@@ -160,7 +160,9 @@ def _sqlite_engine(url: URL) -> Engine:
 def _limit_postgres_sessions(engine: Engine) -> None:
     """No statement waits on a lock longer than SQLite's busy timeout, and a session left idle in
     a transaction (a stalled host, say) is ended by the server, so its row locks cannot hold up
-    every other worker."""
+    every other worker. Times come back in UTC, as the store keeps them, whatever zone the
+    server defaults to: psycopg makes such a time several times faster than one in a named zone
+    (a page of 200 schedules holds 600)."""
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -168,6 +170,7 @@ def _limit_postgres_sessions(engine: Engine) -> None:
         dbapi_connection.autocommit = True
         dbapi_connection.execute(f"SET lock_timeout = {BUSY_TIMEOUT_MS}")
         dbapi_connection.execute(f"SET idle_in_transaction_session_timeout = {IDLE_IN_TX_MS}")
+        dbapi_connection.execute("SET TimeZone = 'UTC'")
         dbapi_connection.autocommit = autocommit
 
 
