@@ -657,12 +657,31 @@ class ScheduleService:
             rows, total = self._text_page(session, query, query.text.strip(), None)
             return rows, total, True
 
+        if query.sort == "next_fire_at" and not query.descending and self._within_cap(query):
+            # The index on next fire that holds kind, status and search_text (migration 0022)
+            # yields the first matches in order without reading a row: the page is among them
+            # and they are the capped count.
+            found = prepared.fetch(
+                session,
+                ("postgres-first", self._shape(query)),
+                lambda: _matched_page(query, self._filters(query), first=TOTAL_CAP + 1),
+                self._values(query),
+            )
+            if found:
+                counted = int(found[0][-1])
+                return [row[:-1] for row in found], min(counted, TOTAL_CAP), counted <= TOTAL_CAP
+
         def statements() -> tuple[Select[Any], ScalarSelect[int]]:
             where = self._filters(query)
             return _sorted(query, where), text_page.counted_up_to_any(where)
 
         key = ("postgres-text", self._shape(query))
         return _with_capped_total(session, query, key, statements, self._values(query))
+
+    @staticmethod
+    def _within_cap(query: ListQuery) -> bool:
+        """Whether `query`'s page ends within the first TOTAL_CAP matches."""
+        return query.offset + query.limit <= TOTAL_CAP
 
     def _common(
         self, session: Session, query: ListQuery, kept: kept_counts.Kept | None = None
@@ -793,12 +812,19 @@ def _order(query: ListQuery, columns: Any) -> list[ColumnElement[Any]]:
     return order
 
 
-def _matched_page(query: ListQuery, where: Sequence[ColumnElement[bool]]) -> Select[Any]:
+def _matched_page(
+    query: ListQuery, where: Sequence[ColumnElement[bool]], *, first: int | None = None
+) -> Select[Any]:
     """The page of `query` among the rows `where` matches, with how many match as a last
     column: the matches' ids and sort keys read once (materialized), sorted top-N for the page
-    and counted, and only the page's rows joined back and read whole."""
+    and counted, and only the page's rows joined back and read whole. With `first`, only the
+    first that many matches in the page's order are read and counted."""
     keys = [Schedule.id] + ([getattr(Schedule, query.sort)] if query.sort != "id" else [])
-    matched = select(*keys).where(*where).cte("matched").prefix_with("MATERIALIZED")
+    matches = select(*keys).where(*where)
+    if first is not None:
+        matches = matches.order_by(*_order(query, Schedule)).limit(first)
+    matched = matches.cte("matched" if first is None else "first_matches")
+    matched = matched.prefix_with("MATERIALIZED")
     counted = select(func.count()).select_from(matched).scalar_subquery()
     page = (
         select(*matched.c)
