@@ -19,7 +19,14 @@ from core.catalog.scope import format_path
 from core.clock import FrozenClock
 from core.schedules.list_order import SortKey
 from core.schedules.service import ListQuery
-from core.schedules.text_search import covering_trigrams, fts_phrase, fts_query, text_filter
+from core.schedules.text_search import (
+    MOST_PARTS,
+    covering_trigrams,
+    fts_phrase,
+    fts_query,
+    parts,
+    text_filter,
+)
 from core.schedules.views import Page
 from core.storage.engine import _alembic_config
 from core.storage.tables import Schedule
@@ -254,6 +261,42 @@ def test_postgres_text_filter_uses_the_trigram_indexes(
         sql = str(statement.compile(conn, compile_kwargs={"literal_binds": True}))
         plan = " ".join(str(r) for r in conn.exec_driver_sql("EXPLAIN " + sql))
     assert "ix_schedules_search_trgm" in plan and "search_text" in plan
+    core.close()
+
+
+def test_the_parts_of_a_text_are_covering_trigrams_of_its_ascii_words() -> None:
+    assert parts("risk oslo") == ["ris", "isk", "osl", "slo"]
+    assert parts("n-0042517") == ["004", "251", "517"]
+    assert parts("Nightly ORDERS") == ["Nig", "htl", "tly", "ORD", "ERS"]
+    assert parts("日本語 ab Crème x_1") == []
+    assert len(parts("abcdefghij" * 5)) == MOST_PARTS
+
+
+@pytest.mark.postgres
+def test_postgres_asks_the_trigram_index_for_the_parts_of_a_text(
+    pg_cluster: object, clock: FrozenClock
+) -> None:
+    """pg_trgm would read the posting list of every trigram of the pattern, among them those
+    of word starts that most rows hold; asked by parts, it reads those of the parts alone and
+    the substring test decides on the rows they find."""
+    from tests.support.pg import Cluster
+
+    assert isinstance(pg_cluster, Cluster)
+    core = Core.open(pg_cluster.create_database("trgm_parts"), clock)
+    _fill(core, 500)
+    statement = select(Schedule.id).where(*text_filter(core.db, "public.Orders", by_parts=True))
+    scanned = select(Schedule.id).where(*text_filter(core.db, "public.Orders", scan=True))
+    with core.db.engine.connect() as conn:
+        conn.exec_driver_sql("ANALYZE schedules")
+        conn.exec_driver_sql("SET enable_seqscan = off")
+        sql = str(statement.compile(conn, compile_kwargs={"literal_binds": True}))
+        plan = "\n".join(str(r[0]) for r in conn.exec_driver_sql("EXPLAIN " + sql))
+        found = {r[0] for r in conn.exec_driver_sql(sql)}
+        expected = {r[0] for r in conn.execute(scanned)}
+    [index_cond] = [line for line in plan.splitlines() if "Index Cond" in line]
+    assert "'%pub%'" in index_cond and "'%ers%'" in index_cond, plan
+    assert "public.orders" not in index_cond, plan
+    assert found == expected and found
     core.close()
 
 

@@ -463,11 +463,14 @@ class ScheduleService:
         walk: bool = False,
         like_only: bool = False,
         among: Sequence[int] | None = None,
+        by_parts: bool = False,
     ) -> list[ColumnElement[bool]]:
         """The WHERE of `query`; with `walk`, its kind and statuses are written so that no index
         serves them (SQLite then walks the next-fire index in order instead of sorting); with
         `like_only`, the text is tested by its substring test alone, not through an index;
-        `among` holds the trigram table's every match of the text, when already read."""
+        `among` holds the trigram table's every match of the text, when already read; with
+        `by_parts`, PostgreSQL's trigram index is asked for the text's parts
+        (text_search.parts)."""
         where: list[ColumnElement[bool]] = list(self._live())
         kind, status = (
             (Schedule.kind + "", Schedule.status + "")
@@ -501,7 +504,7 @@ class ScheduleService:
         text = query.text.strip()
         if text:
             scan = self._scan_text or like_only
-            where.extend(text_filter(self.db, text, scan=scan, among=among))
+            where.extend(text_filter(self.db, text, scan=scan, among=among, by_parts=by_parts))
         return where
 
     def list(self, query: ListQuery | None = None) -> Page:
@@ -556,8 +559,8 @@ class ScheduleService:
             found = prepared.fetch(
                 session,
                 ("matched", self._shape(query), among is not None),
-                lambda: _matched_page(query, self._filters(query, among=among)),
-                self._values(query, among),
+                lambda: _matched_page(query, self._filters(query, among=among, by_parts=True)),
+                self._values(query, among, by_parts=True),
             )
         else:
             # A text filter that scans the table counts in the same pass.
@@ -595,7 +598,9 @@ class ScheduleService:
             text_shape(self.db, query.text.strip(), scan=self._scan_text),
         )
 
-    def _values(self, query: ListQuery, among: Sequence[int] | None = None) -> dict[str, Any]:
+    def _values(
+        self, query: ListQuery, among: Sequence[int] | None = None, *, by_parts: bool = False
+    ) -> dict[str, Any]:
         """The values of the named parameters in `query`'s filters (`_filters`)."""
         found: dict[str, Any] = {}
         if query.step_kind:
@@ -605,7 +610,7 @@ class ScheduleService:
             found[PROFILE_STEP_PARAMETER] = _setting_like("profile", query.profile)
         text = query.text.strip()
         if text:
-            found.update(text_parameters(self.db, text, scan=self._scan_text))
+            found.update(text_parameters(self.db, text, scan=self._scan_text, by_parts=by_parts))
         if among is not None:  # in place of the trigram table's match
             found.pop(TRIGRAMS_PARAMETER, None)
             found[AMONG_PARAMETER] = json.dumps(list(among))

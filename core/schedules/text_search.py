@@ -13,6 +13,7 @@ reading each trigram's positions), since the substring test follows anyway.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 
 from sqlalchemy import Text, bindparam, cast, column, func, literal_column, or_, select, table
@@ -35,6 +36,11 @@ _SEPARATOR = "\n"
 LIKE_PARAMETER = "text_like"
 TRIGRAMS_PARAMETER = "text_trigrams"
 AMONG_PARAMETER = "text_among"
+# PostgreSQL's parts of a text (`parts`), named text_part_0, text_part_1, ...
+PART_PARAMETER = "text_part_{}"
+# At most this many parts narrow a text: each is one more posting list to read.
+MOST_PARTS = 8
+_ALPHANUMERIC_RUN = re.compile(r"[A-Za-z0-9]{3,}")
 
 
 def like_pattern(text: str) -> str:
@@ -48,17 +54,32 @@ def fts_phrase(text: str) -> str:
 
 
 def text_filter(
-    db: Database, text: str, *, scan: bool = False, among: Sequence[int] | None = None
+    db: Database,
+    text: str,
+    *,
+    scan: bool = False,
+    among: Sequence[int] | None = None,
+    by_parts: bool = False,
 ) -> list[ColumnElement[bool]]:
     """The conditions for `text` (already stripped, not empty); `scan` skips the index;
-    `among` holds every id the trigram table matches, when they were already read."""
+    `among` holds every id the trigram table matches, when they were already read; with
+    `by_parts`, PostgreSQL's trigram index is asked for the rows holding the text's `parts`
+    rather than for every trigram it would take from the text."""
     like: BindParameter[str] = bindparam(LIKE_PARAMETER, like_pattern(text))
     columns = (Schedule.name, cast(Schedule.scope, Text))
     if not db.is_sqlite:
         if _by_columns(db, text, scan=scan):
             return [or_(*(c.ilike(like, escape="\\") for c in columns))]
         # ILIKE lowers both sides and compares; search_text is lowered already.
-        return [_search_text.like(func.lower(like), escape="\\")]
+        found = parts(text) if by_parts else []
+        if not found:
+            return [_search_text.like(func.lower(like), escape="\\")]
+        narrowing = [
+            _search_text.like(func.lower(bindparam(PART_PARAMETER.format(i), f"%{part}%")))
+            for i, part in enumerate(found)
+        ]
+        # Written so that the index does not serve it: the test alone, on the rows narrowed.
+        return [*narrowing, (_search_text + "").like(func.lower(like), escape="\\")]
     # SQLite's LIKE ignores ASCII case already; its ILIKE would wrap both sides in lower().
     matches = or_(*(c.like(like, escape="\\") for c in columns))
     if scan or len(text) < INDEXED_LENGTH or not db.has_text_index:
@@ -95,18 +116,35 @@ def trigram_source(text: str) -> tuple[TableClause, ColumnElement[bool]]:
     return _schedule_text, literal_column("schedule_text").op("MATCH")(trigrams)
 
 
-def parameters(db: Database, text: str, *, scan: bool = False) -> dict[str, str]:
+def parts(text: str) -> list[str]:
+    """Pieces of `text` that every row holding it holds, which PostgreSQL's trigram index finds
+    from one trigram each: the covering trigrams of each run of three or more ASCII letters
+    and digits, at most MOST_PARTS. pg_trgm takes every trigram of a LIKE pattern, those that
+    start or end a word among them (held by a large share of rows: every word starting with
+    "o", say); with the parts it reads a few short posting lists instead ("risk oslo" reads
+    those of ris, isk, osl, slo rather than seven)."""
+    runs = _ALPHANUMERIC_RUN.findall(text)
+    return [trigram for run in runs for trigram in covering_trigrams(run)][:MOST_PARTS]
+
+
+def parameters(
+    db: Database, text: str, *, scan: bool = False, by_parts: bool = False
+) -> dict[str, str]:
     """The values of the named parameters `text_filter` and `trigram_source` give `text`."""
     found = {LIKE_PARAMETER: like_pattern(text)}
     if uses_index(db, text, scan=scan) and db.is_sqlite:
         found[TRIGRAMS_PARAMETER] = fts_query(text)
+    if by_parts and not db.is_sqlite and not _by_columns(db, text, scan=scan):
+        for i, part in enumerate(parts(text)):
+            found[PART_PARAMETER.format(i)] = f"%{part}%"
     return found
 
 
-def shape(db: Database, text: str, *, scan: bool = False) -> tuple[bool, bool]:
+def shape(db: Database, text: str, *, scan: bool = False) -> tuple[bool, bool, int]:
     """What in `text` changes the SQL of its filter (not its values): a key part for
     statements compiled once."""
-    return uses_index(db, text, scan=scan), _by_columns(db, text, scan=scan)
+    counted = 0 if db.is_sqlite else len(parts(text))
+    return uses_index(db, text, scan=scan), _by_columns(db, text, scan=scan), counted
 
 
 def _by_columns(db: Database, text: str, *, scan: bool) -> bool:
