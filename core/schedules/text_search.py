@@ -2,12 +2,14 @@
 
 On SQLite the substring test is LIKE on each column; a text of three characters or more first
 narrows the rows through the trigram table `schedule_text`; the substring test then decides,
-so the matches are exactly those of a full scan. On PostgreSQL it is one LIKE on the lowered
-copy of name and scope, `search_text` (migration 0021), which its pg_trgm index serves as
-written; a text holding a newline, which would otherwise match across the two, and the full-scan
-baseline keep ILIKE on each column. The trigram table is asked only for rows that
-hold a few trigrams that together cover the text (a superset of the matches, found without
-reading each trigram's positions), since the substring test follows anyway.
+so the matches are exactly those of a full scan. That table is asked only for rows that hold a
+few trigrams that together cover the text (a superset of the matches, found without reading
+each trigram's positions), since the substring test follows anyway.
+
+On PostgreSQL the test is one LIKE on the lowered copy of name and scope, `search_text`
+(migration 0021), which its pg_trgm index serves as written, or asked for the text's parts
+(`parts`); a text holding a newline, which would otherwise match across the two, and the
+full-scan baseline keep ILIKE on each column.
 """
 
 from __future__ import annotations
