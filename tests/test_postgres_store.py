@@ -7,15 +7,19 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from core.api import Core
 from core.clock import FrozenClock
 from core.schedules.service import ListQuery
+from core.storage import engine as engine_module
 from tests.support.cli import Amx
 from tests.support.daemons import start, wait_until
 from tests.support.pg import Cluster
@@ -191,5 +195,80 @@ def test_times_come_back_in_utc_whatever_zone_the_server_defaults_to(
             stored = conn.exec_driver_sql("SELECT next_fire_at FROM schedules").scalar()
         assert stored == made.next_fire_at and stored.tzinfo is not None
         assert stored.utcoffset() == timedelta(0)
+    finally:
+        core.close()
+
+
+def sent_round_trips(core: Core, action: Callable[[], object]) -> list[str]:
+    """The messages that end a round trip (an extended query's Sync, a simple Query) which the
+    pooled connection sends while `action` runs."""
+    raw = core.db.engine.raw_connection()
+    connection = raw.driver_connection
+    assert isinstance(connection, psycopg.Connection)
+    raw.close()  # back to the pool, where `action` takes it again
+    with tempfile.TemporaryFile("w+") as trace:
+        connection.pgconn.trace(trace.fileno())
+        connection.pgconn.set_trace_flags(psycopg.pq.Trace.SUPPRESS_TIMESTAMPS)
+        try:
+            action()
+        finally:
+            connection.pgconn.untrace()
+        trace.seek(0)
+        lines = [line.split("\t") for line in trace.read().splitlines()]
+    return [p[3] if p[2] == "Query" else p[2] for p in lines if p[0] == "F" and p[2] in ENDS]
+
+
+ENDS = {"Sync", "Query"}
+
+
+def test_a_text_filtered_page_takes_two_round_trips_and_each_is_planned_for_its_text(
+    pg_cluster: Cluster, clock: FrozenClock, tmp_path: Path
+) -> None:
+    """A page as the studio asks for it while one types: the planner's estimate of the text's
+    matches, then the page; no ping of a connection used a moment ago, no BEGIN or ROLLBACK
+    around a read, the table's size estimate kept. psycopg prepares a statement run five
+    times, and each run is still planned for its own text."""
+    name = f"trips{os.getpid()}"
+    url = pg_cluster.create_database(name)
+    core = Core.open(url, clock)
+    try:
+        core.profiles.add_db("shop", make_shop(tmp_path / "shop"))
+        for i in range(30):
+            core.schedules.create(spec(f"{'risk oslo' if i % 3 else 'sales lima'} {i}"))
+        with core.db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("ANALYZE schedules")
+        query = ListQuery(text="risk oslo", exact_total=False)
+        for _ in range(6):
+            assert core.schedules.list(query).total == 20
+        trips = sent_round_trips(core, lambda: core.schedules.list(query))
+        assert trips == ["Sync", "Sync"], trips
+        assert sent_round_trips(core, lambda: core.schedules.list(ListQuery())).count("Sync") == 2
+        with core.db.engine.connect() as conn:
+            assert conn.exec_driver_sql("SHOW plan_cache_mode").scalar() == "force_custom_plan"
+    finally:
+        core.close()
+
+
+def test_a_connection_the_server_ended_while_idle_is_replaced_unseen(
+    pg_cluster: Cluster, clock: FrozenClock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pooled connection idle past IDLE_PING_S is pinged before use; one the server ended
+    (a restart, an idle-session timeout) is replaced without the caller seeing it."""
+    name = f"ended{os.getpid()}"
+    url = pg_cluster.create_database(name)
+    core = Core.open(url, clock)
+    try:
+        core.profiles.add_db("shop", make_shop(tmp_path / "shop"))
+        core.schedules.create(spec("Nightly orders"))
+        assert core.schedules.list(ListQuery()).total == 1
+        with pg_cluster.connect() as admin:
+            ended = admin.execute(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = %s AND pid <> pg_backend_pid()",
+                (name,),
+            ).fetchone()
+        assert ended is not None and ended[0] >= 1
+        monkeypatch.setattr(engine_module, "IDLE_PING_S", 0.0)
+        assert [s.name for s in core.schedules.list(ListQuery()).items] == ["Nightly orders"]
     finally:
         core.close()

@@ -12,11 +12,13 @@ the same way.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import Select, func, select, text
+from sqlalchemy import Engine, Select, func, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import ScalarSelect
@@ -31,6 +33,9 @@ TOTAL_CAP = 1000
 SAMPLE = 201
 # PostgreSQL's estimate of the rows the schedules table holds (-1 before it is first analyzed).
 _TABLE_SIZE = text("SELECT reltuples FROM pg_class WHERE oid = CAST('schedules' AS regclass)")
+# How long that estimate is kept: only VACUUM and ANALYZE change it, and it only steers a choice.
+SIZE_KEPT_S = 60.0
+_sizes: WeakKeyDictionary[Engine, tuple[float, float]] = WeakKeyDictionary()
 
 
 @dataclass(frozen=True)
@@ -76,14 +81,28 @@ def planned(
     """PostgreSQL's estimate of how many rows the select `build` makes match (a prepared
     statement, `key` and `values` as there), from its planner's statistics with no row read,
     beside the rows its table holds; None before the table's statistics are first gathered."""
-    size = prepared.fetch(session, "schedules-size", lambda: _TABLE_SIZE, {})
-    if not size or float(size[0][0]) <= 0:
+    size = _table_size(session)
+    if size <= 0:
         return None
     plan = prepared.fetch(session, key, build, values, prefix="EXPLAIN (FORMAT JSON) ")
     document = plan[0][0]
     if isinstance(document, str):
         document = json.loads(document)
-    return Spread(int(document[0]["Plan"]["Plan Rows"]), int(float(size[0][0])))
+    return Spread(int(document[0]["Plan"]["Plan Rows"]), int(size))
+
+
+def _table_size(session: Session) -> float:
+    """PostgreSQL's estimate of the schedules table's rows, read at most every SIZE_KEPT_S."""
+    engine = session.connection().engine
+    kept = _sizes.get(engine)
+    now = time.monotonic()
+    if kept is not None and now - kept[0] < SIZE_KEPT_S:
+        return kept[1]
+    found = prepared.fetch(session, "schedules-size", lambda: _TABLE_SIZE, {})
+    size = float(found[0][0]) if found else -1.0
+    if size > 0:  # a table not yet analyzed is asked again next time
+        _sizes[engine] = (now, size)
+    return size
 
 
 def counted_up_to(text: str, where: Sequence[ColumnElement[bool]]) -> ScalarSelect[int]:

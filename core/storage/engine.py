@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -14,7 +15,7 @@ from urllib.parse import unquote_plus, urlsplit, urlunsplit
 
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import URL, Connection, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.errors import StorageError
@@ -162,7 +163,9 @@ def _limit_postgres_sessions(engine: Engine) -> None:
     a transaction (a stalled host, say) is ended by the server, so its row locks cannot hold up
     every other worker. Times come back in UTC, as the store keeps them, whatever zone the
     server defaults to: psycopg makes such a time several times faster than one in a named zone
-    (a page of 200 schedules holds 600)."""
+    (a page of 200 schedules holds 600). Each statement is planned for its values: psycopg
+    prepares one run five times on a connection, and a generic plan would take one path for
+    every text filter, however common the text."""
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -171,7 +174,33 @@ def _limit_postgres_sessions(engine: Engine) -> None:
         dbapi_connection.execute(f"SET lock_timeout = {BUSY_TIMEOUT_MS}")
         dbapi_connection.execute(f"SET idle_in_transaction_session_timeout = {IDLE_IN_TX_MS}")
         dbapi_connection.execute("SET TimeZone = 'UTC'")
+        dbapi_connection.execute("SET plan_cache_mode = force_custom_plan")
         dbapi_connection.autocommit = autocommit
+
+
+# A pooled connection idle for this long or longer is pinged before it is handed out.
+IDLE_PING_S = 1.0
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Ping a pooled connection before use when it has been idle for IDLE_PING_S or more, and
+    replace it when the ping fails (a server restarted, a session ended by the server). One
+    used a moment ago is handed out as it is: a ping on every checkout is one more round trip
+    for each read, as long as the read itself on a busy server."""
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("idle_since")
+        if since is None or time.monotonic() - since < IDLE_PING_S:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            raise DisconnectionError(str(exc)) from exc
 
 
 # How much of an SQLite file reads may map (a larger file maps its first part).
@@ -277,16 +306,22 @@ class Database:
             self.engine = _sqlite_engine(self.url)
         else:
             try:
-                self.engine = create_engine(connect_url, pool_pre_ping=True)
+                self.engine = create_engine(connect_url)
             except (ArgumentError, ImportError, SQLAlchemyError) as exc:
                 raise StorageError(
                     f"cannot use database URL {self.masked_url}: {exc}; check the driver name."
                 ) from None
+            _ping_when_idle(self.engine)
             if self.engine.dialect.name == "postgresql":
                 _limit_postgres_sessions(self.engine)
         self._text_index: bool | None = None if self.is_sqlite else False
         self._counts: bool | None = None
-        self._read = sessionmaker(self.engine, expire_on_commit=False)
+        reading = self.engine
+        if self.is_postgres:
+            # Under READ COMMITTED each statement sees its own snapshot inside a transaction as
+            # well; outside one, a read saves its BEGIN and ROLLBACK round trips.
+            reading = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._read = sessionmaker(reading, expire_on_commit=False)
         self._write = sessionmaker(
             self.engine.execution_options(sqlite_begin="IMMEDIATE"), expire_on_commit=False
         )
@@ -365,7 +400,8 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        """A session for reading."""
+        """A session for reading: on SQLite one snapshot for all its statements, on PostgreSQL
+        each statement reads what is committed as it runs (no transaction is opened)."""
         with self._guard(), self._read() as session:
             yield session
 
