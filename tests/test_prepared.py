@@ -77,3 +77,26 @@ def test_one_shape_serves_other_texts_step_kinds_and_profiles(core: Core) -> Non
     ]
     for query in queries:
         assert core.schedules.list(query) == _scanned(core, query), query
+
+
+def test_plain_pages_of_one_shape_show_their_own_filters(core: Core) -> None:
+    """Pages without a text, each statement compiled once for its shape: pages asked in a row
+    are those each query gives when compiled afresh."""
+    _fill(core, 400)
+    queries = [
+        ListQuery(
+            step_kind=step, profile=profile, statuses=statuses, sort=sort, offset=offset, limit=40
+        )
+        for step in (None, "analyze", "export_docs")
+        for profile in (None, "shop", "elsewhere")
+        for statuses in (frozenset(), frozenset({"paused"}), frozenset({"pending", "failed"}))
+        for sort in ("next_fire_at", "name")
+        for offset in (0, 40)
+    ]
+    fresh = []
+    for query in queries:
+        prepared._compiled.clear()
+        fresh.append(core.schedules.list(query))
+    assert [core.schedules.list(query) for query in queries] == fresh
+    totals = {page.total for page in fresh}
+    assert min(totals) == 0 and max(totals) > 300, "both empty and full pages were asked"

@@ -12,6 +12,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from core.errors import StorageError
+from core.storage import prepared
 from core.storage.engine import Database
 
 _COUNTS = sql_table("schedule_counts", column("kind"), column("status"), column("n"))
@@ -37,7 +38,7 @@ Kept = list[tuple[str, str, int]]  # (kind, status, how many) rows of the kept c
 def read(session: Session, db: Database) -> Kept:
     """The kept counts as (kind, status, how many) rows; on PostgreSQL, change rows past
     FOLD_AFTER are folded once read (in a transaction of their own)."""
-    found = session.execute(_KEPT).all()
+    found = prepared.fetch(session, "kept-counts", lambda: _KEPT, {})
     if db.is_postgres and sum(int(row[3]) for row in found) > FOLD_AFTER:
         # Busy, or folded by another at the same time: the next read tries again.
         with contextlib.suppress(StorageError, DBAPIError):

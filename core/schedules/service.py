@@ -535,17 +535,25 @@ class ScheduleService:
         text = query.text.strip()
         if text:
             return self._text_page(session, query, text, among)
-        where = self._filters(query)
         kept = kept_counts.read(session, self.db) if self._counted(query) else None
+        # Each statement is built and compiled once for the query's shape.
+        key, values = ("plain", self._shape(query)), self._values(query)
         if query.sort in WALKED and self._common(session, query, kept):
             # PostgreSQL's planner walks the sort's index itself, given the plain terms.
-            walk = self._filters(query, walk=True) if self.db.is_sqlite else where
-            rows = _all(session, _sorted(query, walk))
+            walk = self.db.is_sqlite
+            walked = lambda: _sorted(query, self._filters(query, walk=walk))  # noqa: E731
+            rows = prepared.fetch(session, (*key, "walk"), walked, values)
         elif query.sort == "next_fire_at":
-            rows = _all(session, self._by_next_fire(query))
+            rows = prepared.fetch(
+                session, (*key, "by-next"), lambda: self._by_next_fire(query), values
+            )
         else:
-            rows = _all(session, _sorted(query, where))
-        return rows, self._total(session, query, where, kept)
+            rows = prepared.fetch(
+                session, (*key, "sorted"), lambda: _sorted(query, self._filters(query)), values
+            )
+        if kept is not None:
+            return rows, kept_counts.total(kept, query.kind, query.statuses)
+        return rows, self._total(session, self._filters(query))
 
     def _text_page(
         self, session: Session, query: ListQuery, text: str, among: Sequence[int] | None
@@ -569,7 +577,7 @@ class ScheduleService:
         if found:
             return [row[:-1] for row in found], int(found[0][-1])
         # Past the last match: the page is empty and the matches are counted alone.
-        return [], self._total(session, query, self._filters(query, among=among), None)
+        return [], self._total(session, self._filters(query, among=among))
 
     def _look(self, session: Session, query: ListQuery) -> text_page.Spread | None:
         """When `query` need not count exactly and filters by a text that SQLite's trigram
@@ -746,17 +754,9 @@ class ScheduleService:
             .order_by(*order)
         )
 
-    def _total(
-        self,
-        session: Session,
-        query: ListQuery,
-        where: Sequence[ColumnElement[bool]],
-        kept: kept_counts.Kept | None,
-    ) -> int:
-        """How many schedules `where` matches: from the kept counts when they answer `query`,
-        else counted."""
-        if kept is not None:
-            return kept_counts.total(kept, query.kind, query.statuses)
+    @staticmethod
+    def _total(session: Session, where: Sequence[ColumnElement[bool]]) -> int:
+        """How many schedules `where` matches, counted."""
         return session.scalar(select(func.count(Schedule.id)).where(*where)) or 0
 
     def counts(self, kind: str | None = "analyze") -> dict[str, int]:
