@@ -7,6 +7,7 @@ on each other for it and its change rows fold into one a kind and status."""
 from __future__ import annotations
 
 import itertools
+import re
 from datetime import timedelta
 
 import pytest
@@ -206,3 +207,45 @@ def test_a_read_folds_many_postgres_change_rows(
     assert rows == [("analyze", "paused", 1)]
     _agree(core)
     core.close()
+
+
+@pytest.mark.postgres
+def test_postgres_reads_the_counts_from_their_index_whatever_the_table_held(
+    pg_cluster: Cluster, clock: FrozenClock, tmp_path: object
+) -> None:
+    """Folded change rows sit after the space of the rows they replaced, which a vacuum frees
+    but cannot cut off: the counts are read from their index (migration 0023), a few pages
+    rather than the whole table; down drops the index, up makes it again."""
+    postgres_url = pg_cluster.create_database(f"counts_{next(_names)}")
+    core = _shop_core(postgres_url, clock, tmp_path)
+    first = core.schedules.create(spec("first")).id
+    with core.db.engine.begin() as conn:
+        for i in range(3000):
+            status = "paused" if i % 2 == 0 else "pending"
+            conn.exec_driver_sql(f"UPDATE schedules SET status = '{status}' WHERE id = {first}")
+    kept_counts.fold(core.db)
+    with core.db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("VACUUM ANALYZE schedule_counts")
+        pages = conn.exec_driver_sql(
+            "SELECT relpages FROM pg_class WHERE relname = 'schedule_counts'"
+        ).scalar()
+        plan = "\n".join(
+            row[0]
+            for row in conn.exec_driver_sql(
+                "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) "
+                + str(kept_counts._KEPT.compile(dialect=core.db.engine.dialect))
+            )
+        )
+    assert pages is not None and pages > 10, "the folded rows sit after the freed space"
+    assert "Index Only Scan using ix_schedule_counts" in plan, plan
+    executed = plan.split("Planning:")[0]
+    assert max(int(hits) for hits in re.findall(r"shared hit=(\d+)", executed)) <= 3, plan
+    assert core.schedules.counts()["pending"] == 1
+    core.close()
+    _migrate(postgres_url, "0022", down=True)
+    with create_engine(postgres_url).connect() as conn:
+        there = "SELECT count(*) FROM pg_class WHERE relname = 'ix_schedule_counts'"
+        assert conn.exec_driver_sql(there).scalar() == 0
+    _migrate(postgres_url, "head")
+    with create_engine(postgres_url).connect() as conn:
+        assert conn.exec_driver_sql(there).scalar() == 1
