@@ -199,9 +199,13 @@ def test_times_come_back_in_utc_whatever_zone_the_server_defaults_to(
         core.close()
 
 
+# The protocol messages that end a round trip: an extended query's Sync, a simple Query.
+ENDS = {"Sync", "Query"}
+
+
 def sent_round_trips(core: Core, action: Callable[[], object]) -> list[str]:
-    """The messages that end a round trip (an extended query's Sync, a simple Query) which the
-    pooled connection sends while `action` runs."""
+    """The messages of ENDS the pooled connection sends while `action` runs (a Query as its
+    SQL)."""
     raw = core.db.engine.raw_connection()
     connection = raw.driver_connection
     assert isinstance(connection, psycopg.Connection)
@@ -216,9 +220,6 @@ def sent_round_trips(core: Core, action: Callable[[], object]) -> list[str]:
         trace.seek(0)
         lines = [line.split("\t") for line in trace.read().splitlines()]
     return [p[3] if p[2] == "Query" else p[2] for p in lines if p[0] == "F" and p[2] in ENDS]
-
-
-ENDS = {"Sync", "Query"}
 
 
 def test_a_text_filtered_page_takes_two_round_trips_and_each_is_planned_for_its_text(

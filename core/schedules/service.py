@@ -539,9 +539,11 @@ class ScheduleService:
         # Each statement is built and compiled once for the query's shape.
         key, values = ("plain", self._shape(query)), self._values(query)
         if query.sort in WALKED and self._common(session, query, kept):
-            # PostgreSQL's planner walks the sort's index itself, given the plain terms.
-            walk = self.db.is_sqlite
-            walked = lambda: _sorted(query, self._filters(query, walk=walk))  # noqa: E731
+
+            def walked() -> Select[Any]:
+                # PostgreSQL's planner walks the sort's index itself, given the plain terms.
+                return _sorted(query, self._filters(query, walk=self.db.is_sqlite))
+
             rows = prepared.fetch(session, (*key, "walk"), walked, values)
         elif query.sort == "next_fire_at":
             rows = prepared.fetch(
