@@ -13,9 +13,11 @@ import pytest
 
 from core.api import Core
 from core.clock import FrozenClock, OffsetClock
+from core.errors import StorageError
+from core.schedules import kept_counts
 from core.schedules.spec import build_spec
 from core.schedules.triggers import cron, once
-from core.storage.engine import QUEUE_CHANNEL
+from core.storage.engine import QUEUE_CHANNEL, Database
 from daemon.claim import Claimed, claim_due
 from daemon.health import health
 from daemon.worker import Worker, WorkerConfig
@@ -217,3 +219,21 @@ def test_an_outcome_reached_while_the_database_is_away_is_recorded_when_it_is_ba
         finally:
             daemon.stop()
             core.close()
+
+
+def test_folding_the_counts_on_a_server_gone_down_says_it_cannot_reach_the_database(
+    own_cluster: Cluster,
+) -> None:
+    url = own_cluster.create_database("fold")
+    core = Core.open(url)
+    unlooked = Database(url, migrate=False)  # has not yet looked whether the counts are kept
+    try:
+        kept_counts.fold(core.db)  # the pool now holds a connection used a moment ago
+        own_cluster.pause()
+        for db in (core.db, unlooked):
+            with pytest.raises(StorageError, match="cannot reach the database"):
+                kept_counts.fold(db)
+    finally:
+        own_cluster.resume()
+        unlooked.dispose()
+        core.close()

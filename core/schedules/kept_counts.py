@@ -56,5 +56,5 @@ def fold(db: Database) -> None:
     """Fold PostgreSQL's change rows into one a kind and status (nothing to do on SQLite, or
     where the counts are not kept)."""
     if db.is_postgres and db.has_counts:
-        with db.engine.begin() as conn:
-            conn.exec_driver_sql(_FOLD)
+        with db.write() as session:
+            session.connection().exec_driver_sql(_FOLD)

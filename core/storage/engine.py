@@ -342,7 +342,8 @@ class Database:
         in step (an SQLite built without FTS5 upgrades without it; an upgrade that rebuilt the
         schedules table without its triggers leaves it stale); looked up once."""
         if self._text_index is None:
-            self._text_index = self._sqlite_has(_TEXT_INDEX)
+            with self._guard():
+                self._text_index = self._sqlite_has(_TEXT_INDEX)
         return self._text_index
 
     @property
@@ -350,9 +351,10 @@ class Database:
         """Whether `schedule_counts` is there with the triggers that keep it in step (migration
         0017 on SQLite, 0019 on PostgreSQL); looked up once."""
         if self._counts is None:
-            self._counts = (
-                self._sqlite_has(_COUNTS) if self.is_sqlite else self._postgres_has_counts()
-            )
+            with self._guard():
+                self._counts = (
+                    self._sqlite_has(_COUNTS) if self.is_sqlite else self._postgres_has_counts()
+                )
         return self._counts
 
     def _postgres_has_counts(self) -> bool:
