@@ -1,7 +1,8 @@
-"""Pages by next fire time: each kind and status walks its own part of the (kind, status, next
-fire) index and the parts are merged (migration 0018). The pages are those of the one plain
-ORDER BY, across statuses, kinds, directions and offsets; and on SQLite without statistics (no
-ANALYZE has ever run on a user's file) no page walks the whole table."""
+"""Pages by next fire time or by name: each kind and status walks its own part of the (kind,
+status, next fire) or (kind, status, name) index and the parts are merged (migrations 0018 and
+0024). The pages are those of the one plain ORDER BY, across statuses, kinds, directions and
+offsets; and on SQLite without statistics (no ANALYZE has ever run on a user's file) no page
+walks or sorts the whole table."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from sqlalchemy import event, select
 
 from core.api import Core
 from core.clock import FrozenClock
+from core.schedules.list_order import SortKey
 from core.schedules.service import ListQuery, _order
 from core.storage.tables import Schedule
 from tests.support.pg import Cluster
@@ -41,7 +43,10 @@ def _plain(core: Core, query: ListQuery) -> list[int]:
         return list(session.scalars(statement))
 
 
-def test_pages_by_next_fire_are_those_of_the_plain_order(db_url: str, clock: FrozenClock) -> None:
+@pytest.mark.parametrize("sort", ["next_fire_at", "name"])
+def test_merged_pages_are_those_of_the_plain_order(
+    db_url: str, clock: FrozenClock, sort: SortKey
+) -> None:
     core = Core.open(db_url, clock)
     _fill(core, 300)
     checked = 0
@@ -49,8 +54,9 @@ def test_pages_by_next_fire_are_those_of_the_plain_order(db_url: str, clock: Fro
         for kind in ("analyze", "cache_refresh", None):
             for descending in (False, True):
                 for offset, limit in ((0, 200), (0, 7), (35, 20), (250, 50)):
-                    query = ListQuery(statuses=statuses, kind=kind, descending=descending,
-                                      offset=offset, limit=limit)  # fmt: skip
+                    query = ListQuery(statuses=statuses, kind=kind, sort=sort,
+                                      descending=descending, offset=offset,
+                                      limit=limit)  # fmt: skip
                     page = core.schedules.list(query)
                     assert [s.id for s in page.items] == _plain(core, query), query
                     checked += len(page.items)
@@ -58,8 +64,12 @@ def test_pages_by_next_fire_are_those_of_the_plain_order(db_url: str, clock: Fro
     core.close()
 
 
+@pytest.mark.parametrize(
+    ("sort", "index"),
+    [("next_fire_at", "ix_schedules_status_next"), ("name", "ix_schedules_status_name")],
+)
 def test_without_statistics_no_page_walks_the_whole_table(
-    sqlite_url: str, clock: FrozenClock
+    sqlite_url: str, clock: FrozenClock, sort: SortKey, index: str
 ) -> None:
     core = Core.open(sqlite_url, clock)
     _fill(core, 300)
@@ -72,7 +82,7 @@ def test_without_statistics_no_page_walks_the_whole_table(
     sets = [frozenset(c) for n in (1, 2) for c in combinations(statuses, n)] + [frozenset()]
     for chosen in sets:
         for kind in ("analyze", None):
-            statement = core.schedules._by_next_fire(ListQuery(statuses=chosen, kind=kind))
+            statement = core.schedules._merged(ListQuery(statuses=chosen, kind=kind, sort=sort))
             with core.db.engine.connect() as conn:
                 sql = str(statement.compile(conn, compile_kwargs={"literal_binds": True}))
                 plan = [row[3] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql)]
@@ -80,13 +90,12 @@ def test_without_statistics_no_page_walks_the_whole_table(
             assert reads, plan
             # The parts walk the index; the page's own rows are then read by id.
             assert all(
-                "INDEX ix_schedules_status_next" in line or "INTEGER PRIMARY KEY" in line
-                for line in reads
+                f"INDEX {index} " in line or "INTEGER PRIMARY KEY" in line for line in reads
             ), plan
     core.close()
 
 
-@pytest.mark.parametrize("sort", ["name", "status", "updated_at"])
+@pytest.mark.parametrize("sort", ["status", "updated_at"])
 def test_other_sorts_keep_the_plain_order(db_url: str, clock: FrozenClock, sort: str) -> None:
     core = Core.open(db_url, clock)
     _fill(core, 120)

@@ -31,6 +31,20 @@ def test_migrating_an_empty_database_creates_every_table(db_url: str) -> None:
     Database(db_url).dispose()  # reopening a database at head changes nothing
 
 
+def test_migrating_creates_every_index_the_model_declares(db_url: str) -> None:
+    db = Database(db_url)
+    listing = (
+        "SELECT name FROM sqlite_master WHERE type = 'index'"
+        if db.is_sqlite
+        else "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()"
+    )
+    with db.engine.connect() as conn:
+        built = set(conn.exec_driver_sql(listing).scalars())
+    declared = {i.name for t in Base.metadata.sorted_tables for i in t.indexes}
+    assert declared - built == set()
+    db.dispose()
+
+
 def test_unknown_revision_is_refused_untouched(db_url: str) -> None:
     Database(db_url).dispose()
     engine = create_engine(db_url)

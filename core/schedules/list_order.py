@@ -30,6 +30,9 @@ SORT_KEYS: tuple[SortKey, ...] = (
 
 # Sorts an index serves in order: a page of common statuses walks it rather than sorting.
 WALKED: frozenset[SortKey] = frozenset({"next_fire_at", "name", "id"})
+# Sorts with an index of their own for each kind and status (migrations 0018 and 0024): a page
+# of rarer statuses merges the first entries of each.
+MERGED: frozenset[SortKey] = frozenset({"next_fire_at", "name"})
 
 
 def order_by_sql(sort: SortKey, descending: bool) -> str:

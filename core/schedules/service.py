@@ -19,7 +19,7 @@ from sqlalchemy.sql.selectable import ScalarSelect
 from core.clock import Clock
 from core.errors import Conflict, InvalidInput, NameTaken, NotFound, StaleEdit
 from core.schedules import after, kept_counts, queue, stored, text_page
-from core.schedules.list_order import SEVERITY, SORT_KEYS, WALKED, SortKey
+from core.schedules.list_order import MERGED, SEVERITY, SORT_KEYS, WALKED, SortKey
 from core.schedules.policies import KINDS
 from core.schedules.scenario import SECTIONS, STEP_KINDS
 from core.schedules.scenario.model import first_analysis
@@ -545,10 +545,8 @@ class ScheduleService:
                 return _sorted(query, self._filters(query, walk=self.db.is_sqlite))
 
             rows = prepared.fetch(session, (*key, "walk"), walked, values)
-        elif query.sort == "next_fire_at":
-            rows = prepared.fetch(
-                session, (*key, "by-next"), lambda: self._by_next_fire(query), values
-            )
+        elif query.sort in MERGED:
+            rows = prepared.fetch(session, (*key, "merged"), lambda: self._merged(query), values)
         else:
             rows = prepared.fetch(
                 session, (*key, "sorted"), lambda: _sorted(query, self._filters(query)), values
@@ -635,8 +633,8 @@ class ScheduleService:
         def statements() -> tuple[Select[Any], ScalarSelect[int]]:
             text = query.text.strip()
             capped = text_page.counted_up_to(text, self._filters(query, like_only=True))
-            if query.sort == "next_fire_at" and query.statuses:
-                return self._by_next_fire(query, like_only=True), capped
+            if query.sort in MERGED and query.statuses:
+                return self._merged(query, like_only=True), capped
             return _sorted(query, self._filters(query, walk=True, like_only=True)), capped
 
         key = ("walked", self._shape(query))
@@ -716,12 +714,13 @@ class ScheduleService:
         """Whether the kept counts answer `query`'s total: only its kind and statuses narrow it."""
         return self.db.has_counts and not (query.text.strip() or query.step_kind or query.profile)
 
-    def _by_next_fire(self, query: ListQuery, *, like_only: bool = False) -> Select[Any]:
-        """A page by next fire time that reads the (kind, status, next fire) index: each kind and
-        status walks its own part in order for no more entries than the page needs, and the
-        parts are merged; only then are the page's rows read. Whatever the statistics say and
-        however rare a status is, no page reads more than that (a walk of the whole next-fire
-        index looking for a rare status would)."""
+    def _merged(self, query: ListQuery, *, like_only: bool = False) -> Select[Any]:
+        """A page by next fire time or by name that reads the (kind, status, next fire) or
+        (kind, status, name) index: each kind and status walks its own part in order for no
+        more entries than the page needs, and the parts are merged; only then are the page's
+        rows read. Whatever the statistics say and however rare a status is, no page reads
+        more than that (a walk of the whole sort's index looking for a rare status would, and
+        sorting every row of a status reads them all)."""
         statuses = sorted(query.statuses) or [s.value for s in Status]
         kinds = [query.kind] if query.kind else list(KINDS)
         order = _order(query, Schedule)
@@ -729,7 +728,7 @@ class ScheduleService:
             one = replace(query, statuses=frozenset(statuses), kind=kinds[0])
             return _sorted(query, self._filters(one, like_only=like_only))
         parts = [
-            select(Schedule.id, Schedule.next_fire_at)
+            select(Schedule.id, getattr(Schedule, query.sort))
             .where(
                 *self._filters(
                     replace(query, statuses=frozenset({status}), kind=kind), like_only=like_only

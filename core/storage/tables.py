@@ -209,6 +209,16 @@ class Schedule(Base):
             postgresql_where=text("deleted_at IS NULL"),
             sqlite_where=text("deleted_at IS NULL"),
         ),
+        # The same by name (the id orders PostgreSQL's ties; live names are unique anyway).
+        Index(
+            "ix_schedules_status_name",
+            "kind",
+            "status",
+            "name",
+            "id",
+            postgresql_where=text("deleted_at IS NULL"),
+            sqlite_where=text("deleted_at IS NULL"),
+        ),
         Index("ix_schedules_name", "name"),
         Index("ix_schedules_upstream", "upstream_id"),
         Index("ix_schedules_template", "template_slug"),

@@ -1,0 +1,35 @@
+"""schedule status name index: a page of one kind and status by name reads its own part
+
+As migration 0018 does for the next fire time: the list's pages by name walk (kind, status,
+name) for each kind and status they show (live schedules only), so a page of paused schedules
+by name reads the entries it shows rather than sorting every paused schedule; without planner
+statistics (a user's file that never ran ANALYZE) that sort read each of them.
+
+Revision ID: 0024
+Revises: 0023
+Create Date: 2026-12-03
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0024"
+down_revision = "0023"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_index(
+        "ix_schedules_status_name",
+        "schedules",
+        ["kind", "status", "name", "id"],
+        postgresql_where=sa.text("deleted_at IS NULL"),
+        sqlite_where=sa.text("deleted_at IS NULL"),
+    )
+
+
+def downgrade() -> None:
+    op.drop_index("ix_schedules_status_name", table_name="schedules")
