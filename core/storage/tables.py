@@ -187,7 +187,6 @@ class Schedule(Base):
             postgresql_where=text("deleted_at IS NULL"),
             sqlite_where=text("deleted_at IS NULL"),
         ),
-        # Listing: counts per status come from this index alone; pages sort on the next two.
         # Names are unique after NFKC and case folding, enforced here so two writers cannot race.
         Index(
             "uq_schedules_live_name_key",
@@ -196,7 +195,6 @@ class Schedule(Base):
             postgresql_where=text("deleted_at IS NULL"),
             sqlite_where=text("deleted_at IS NULL"),
         ),
-        Index("ix_schedules_list", "kind", "status", "deleted_at"),
         # "(next_fire_at IS NULL), next_fire_at" is the list's sort: dated rows first, in order.
         Index("ix_schedules_next", text("(next_fire_at IS NULL)"), "next_fire_at"),
         # A page of one kind and status by next fire: a walk of its own part, however rare.
@@ -209,7 +207,8 @@ class Schedule(Base):
             postgresql_where=text("deleted_at IS NULL"),
             sqlite_where=text("deleted_at IS NULL"),
         ),
-        # The same by name (the id orders PostgreSQL's ties; live names are unique anyway).
+        # The same by name (the id orders PostgreSQL's ties; live names are unique anyway); it
+        # also finds a kind and status's live schedules for any other sort, and counts them.
         Index(
             "ix_schedules_status_name",
             "kind",
