@@ -466,7 +466,9 @@ class ScheduleService:
         by_parts: bool = False,
     ) -> list[ColumnElement[bool]]:
         """The WHERE of `query`; with `walk`, its kind and statuses are written so that no index
-        serves them (SQLite then walks the next-fire index in order instead of sorting); with
+        serves them (SQLite then walks the next-fire index in order instead of sorting, or
+        reads the trigram table's matches first: without statistics its planner would rather
+        walk every schedule of the kind and look each up in that table); with
         `like_only`, the text is tested by its substring test alone, not through an index;
         `among` holds the trigram table's every match of the text, when already read; with
         `by_parts`, PostgreSQL's trigram index is asked for the text's parts
@@ -567,7 +569,10 @@ class ScheduleService:
             found = prepared.fetch(
                 session,
                 ("matched", self._shape(query), among is not None),
-                lambda: _matched_page(query, self._filters(query, among=among, by_parts=True)),
+                lambda: _matched_page(
+                    query,
+                    self._filters(query, walk=self.db.is_sqlite, among=among, by_parts=True),
+                ),
                 self._values(query, among, by_parts=True),
             )
         else:
@@ -577,7 +582,8 @@ class ScheduleService:
         if found:
             return [row[:-1] for row in found], int(found[0][-1])
         # Past the last match: the page is empty and the matches are counted alone.
-        return [], self._total(session, self._filters(query, among=among))
+        indexed = self.db.is_sqlite and uses_index(self.db, text, scan=self._scan_text)
+        return [], self._total(session, self._filters(query, walk=indexed, among=among))
 
     def _look(self, session: Session, query: ListQuery) -> text_page.Spread | None:
         """When `query` need not count exactly and filters by a text that SQLite's trigram
@@ -632,7 +638,7 @@ class ScheduleService:
 
         def statements() -> tuple[Select[Any], ScalarSelect[int]]:
             text = query.text.strip()
-            capped = text_page.counted_up_to(text, self._filters(query, like_only=True))
+            capped = text_page.counted_up_to(text, self._filters(query, walk=True, like_only=True))
             if query.sort in MERGED and query.statuses:
                 return self._merged(query, like_only=True), capped
             return _sorted(query, self._filters(query, walk=True, like_only=True)), capped
