@@ -18,7 +18,7 @@ from core.clock import FrozenClock
 from core.schedules.text_page import TOTAL_CAP
 from daemon import heartbeat
 from tests.support.api_server import served
-from tests.test_text_search import _fill
+from tests.support.schedule_rows import fill_schedules
 
 PROBLEM = "application/problem+json"
 
@@ -88,7 +88,7 @@ def test_list_filters_and_pages(client: httpx.Client) -> None:
 
 
 def test_a_list_may_count_at_least_rather_than_exactly(core: Core, client: httpx.Client) -> None:
-    _fill(core, 1300)
+    fill_schedules(core, 1300)
 
     def listed(**params: Any) -> dict[str, Any]:
         answer = client.get("/api/scheduler/scenarios", params={"q": "public.", **params})

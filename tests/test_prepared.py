@@ -14,7 +14,7 @@ from sqlalchemy.exc import DBAPIError
 from core.api import Core
 from core.schedules.service import ListQuery
 from core.storage import prepared
-from tests.test_text_search import _fill, _scanned
+from tests.support.schedule_rows import fill_schedules, scanned
 
 
 def _echo(value: str) -> Any:
@@ -67,7 +67,7 @@ def test_shapes_kept_are_bounded(core: Core, monkeypatch: pytest.MonkeyPatch) ->
 
 def test_one_shape_serves_other_texts_step_kinds_and_profiles(core: Core) -> None:
     """Queries of one shape in a row, each with other values: every page is the full scan's."""
-    _fill(core, 400)
+    fill_schedules(core, 400)
     queries = [
         ListQuery(text=text, step_kind=step, profile=profile, exact_total=exact)
         for exact in (True, False)
@@ -76,13 +76,13 @@ def test_one_shape_serves_other_texts_step_kinds_and_profiles(core: Core) -> Non
         for text in ("orders", "users", "zzz-none")
     ]
     for query in queries:
-        assert core.schedules.list(query) == _scanned(core, query), query
+        assert core.schedules.list(query) == scanned(core, query), query
 
 
 def test_plain_pages_of_one_shape_show_their_own_filters(core: Core) -> None:
     """Pages without a text, each statement compiled once for its shape: pages asked in a row
     are those each query gives when compiled afresh."""
-    _fill(core, 400)
+    fill_schedules(core, 400)
     queries = [
         ListQuery(
             step_kind=step, profile=profile, statuses=statuses, sort=sort, offset=offset, limit=40

@@ -22,9 +22,9 @@ from core.schedules.status import Status
 from core.schedules.triggers import cron
 from daemon.claim import claim_due
 from tests.support.pg import Cluster
+from tests.support.schedule_rows import migrate_to
 from tests.support.shop import make_shop
 from tests.test_service import spec
-from tests.test_text_search import _migrate
 
 KINDS = ("analyze", "cache_refresh", None)
 _names = itertools.count()
@@ -130,7 +130,7 @@ def test_the_migrations_fill_the_counts_from_the_schedules_there(
     ids = [core.schedules.create(spec(f"s{i}")).id for i in range(5)]
     core.close()
     sqlite = db_url.startswith("sqlite")
-    _migrate(db_url, "0016" if sqlite else "0018", down=True)
+    migrate_to(db_url, "0016" if sqlite else "0018", down=True)
     with create_engine(db_url).begin() as conn:
         there = (
             "SELECT count(*) FROM sqlite_master WHERE name LIKE 'schedule_counts%'"
@@ -140,7 +140,7 @@ def test_the_migrations_fill_the_counts_from_the_schedules_there(
         assert conn.exec_driver_sql(there).scalar() == 0
         conn.exec_driver_sql(f"UPDATE schedules SET status = 'paused' WHERE id = {ids[0]}")
         conn.exec_driver_sql(f"UPDATE schedules SET deleted_at = updated_at WHERE id = {ids[1]}")
-    _migrate(db_url, "head")
+    migrate_to(db_url, "head")
     core = Core.open(db_url, clock)
     assert core.db.has_counts
     assert core.schedules.counts() == _scanned(core, "analyze")
@@ -242,10 +242,10 @@ def test_postgres_reads_the_counts_from_their_index_whatever_the_table_held(
     assert max(int(hits) for hits in re.findall(r"shared hit=(\d+)", executed)) <= 3, plan
     assert core.schedules.counts()["pending"] == 1
     core.close()
-    _migrate(postgres_url, "0022", down=True)
+    migrate_to(postgres_url, "0022", down=True)
     with create_engine(postgres_url).connect() as conn:
         there = "SELECT count(*) FROM pg_class WHERE relname = 'ix_schedule_counts'"
         assert conn.exec_driver_sql(there).scalar() == 0
-    _migrate(postgres_url, "head")
+    migrate_to(postgres_url, "head")
     with create_engine(postgres_url).connect() as conn:
         assert conn.exec_driver_sql(there).scalar() == 1

@@ -18,7 +18,7 @@ from core.schedules.list_order import SortKey
 from core.schedules.service import ListQuery, _order
 from core.storage.tables import Schedule
 from tests.support.pg import Cluster
-from tests.test_text_search import _fill
+from tests.support.schedule_rows import fill_schedules
 
 STATUS_SETS = [
     frozenset(),
@@ -48,7 +48,7 @@ def test_merged_pages_are_those_of_the_plain_order(
     db_url: str, clock: FrozenClock, sort: SortKey
 ) -> None:
     core = Core.open(db_url, clock)
-    _fill(core, 300)
+    fill_schedules(core, 300)
     checked = 0
     for statuses in STATUS_SETS:
         for kind in ("analyze", "cache_refresh", None):
@@ -72,7 +72,7 @@ def test_without_statistics_no_page_walks_the_whole_table(
     sqlite_url: str, clock: FrozenClock, sort: SortKey, index: str
 ) -> None:
     core = Core.open(sqlite_url, clock)
-    _fill(core, 300)
+    fill_schedules(core, 300)
     with core.db.engine.begin() as conn:
         stats = conn.exec_driver_sql(
             "SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'"
@@ -98,7 +98,7 @@ def test_without_statistics_no_page_walks_the_whole_table(
 @pytest.mark.parametrize("sort", ["status", "updated_at"])
 def test_other_sorts_keep_the_plain_order(db_url: str, clock: FrozenClock, sort: str) -> None:
     core = Core.open(db_url, clock)
-    _fill(core, 120)
+    fill_schedules(core, 120)
     for statuses in STATUS_SETS[:4]:
         query = ListQuery(statuses=statuses, kind=None, sort=sort, offset=5, limit=40)  # type: ignore[arg-type]
         assert [s.id for s in core.schedules.list(query).items] == _plain(core, query)
@@ -109,7 +109,7 @@ def test_a_common_status_walks_the_next_fire_index_without_statistics(
     sqlite_url: str, clock: FrozenClock
 ) -> None:
     core = Core.open(sqlite_url, clock)
-    _fill(core, 300)
+    fill_schedules(core, 300)
     service = core.schedules
     for statuses in (frozenset(), frozenset({"pending", "paused"})):
         query = ListQuery(statuses=statuses)
@@ -134,7 +134,7 @@ def test_postgres_pages_of_common_statuses_are_one_plain_statement(
     which its planner serves by walking the next-fire index, not a merge of every status's
     part; a rare status's page is still merged from its parts."""
     core = Core.open(pg_cluster.create_database("pages_common"), clock)
-    _fill(core, 300)
+    fill_schedules(core, 300)
     statements: list[str] = []
 
     def note(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
@@ -154,7 +154,7 @@ def test_an_offset_near_the_largest_integer_gives_an_empty_page(
     db_url: str, clock: FrozenClock
 ) -> None:
     core = Core.open(db_url, clock)
-    _fill(core, 40)
+    fill_schedules(core, 40)
     for statuses in (frozenset(), frozenset({"failed"}), frozenset({"cancelled", "paused"})):
         query = ListQuery(statuses=statuses, offset=2**63 - 2, limit=50)
         page = core.schedules.list(query)

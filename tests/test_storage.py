@@ -48,16 +48,16 @@ def test_migrating_creates_every_index_the_model_declares(db_url: str) -> None:
 def test_an_analyzed_file_upgraded_to_0024_has_statistics_for_its_new_index(
     sqlite_url: str, clock: FrozenClock
 ) -> None:
-    from tests.test_text_search import _fill, _migrate
+    from tests.support.schedule_rows import fill_schedules, migrate_to
 
     core = Core.open(sqlite_url, clock)
-    _fill(core, 30)  # ANALYZE records nothing for an empty table
+    fill_schedules(core, 30)  # ANALYZE records nothing for an empty table
     core.close()
-    _migrate(sqlite_url, "0023", down=True)
+    migrate_to(sqlite_url, "0023", down=True)
     engine = create_engine(sqlite_url)
     with engine.begin() as conn:
         conn.exec_driver_sql("ANALYZE")
-    _migrate(sqlite_url, "head")
+    migrate_to(sqlite_url, "head")
     with engine.connect() as conn:
         indexes = set(conn.exec_driver_sql("SELECT idx FROM sqlite_stat1").scalars())
     engine.dispose()

@@ -16,7 +16,7 @@ from core.clock import FrozenClock
 from core.schedules.list_order import SortKey
 from core.schedules.service import ListQuery
 from core.schedules.text_page import TOTAL_CAP
-from tests.test_text_search import _fill
+from tests.support.schedule_rows import fill_schedules
 
 # "public." is in every scope (common: more than TOTAL_CAP match), "orders" in about a quarter,
 # the rest are rare; some are odd on purpose (case, unicode folding, LIKE's wildcards).
@@ -29,7 +29,7 @@ def test_pages_are_those_of_the_exact_list_and_totals_are_capped(
     db_url: str, clock: FrozenClock
 ) -> None:
     core = Core.open(db_url, clock)
-    _fill(core, 3000)
+    fill_schedules(core, 3000)
     capped = exact = 0
     for text in TEXTS:
         for sort in SORTS:
@@ -57,7 +57,7 @@ def test_a_common_text_page_sorts_nothing(sqlite_url: str, clock: FrozenClock) -
     """The page of a text found in most schedules walks the next-fire (or name) index and stops
     after the page; the exact list sorts every match."""
     core = Core.open(sqlite_url, clock)
-    _fill(core, 3000)
+    fill_schedules(core, 3000)
     plans: list[str] = []
 
     def explain(conn: Any, cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
@@ -81,7 +81,7 @@ def test_a_rare_text_reads_the_trigram_table_once(sqlite_url: str, clock: Frozen
     """The first look at a rare text's matches reads them all; its page is found among those
     ids rather than by asking the trigram table again."""
     core = Core.open(sqlite_url, clock)
-    _fill(core, 3000)
+    fill_schedules(core, 3000)
     asked: list[str] = []
 
     def note(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
@@ -102,7 +102,7 @@ def test_a_scan_counts_exactly(db_url: str, clock: FrozenClock) -> None:
     as asked or not; a longer one found in more than TOTAL_CAP schedules is capped on both
     engines."""
     core = Core.open(db_url, clock)
-    _fill(core, 1300)
+    fill_schedules(core, 1300)
     for text in ("s", "#1"):
         quick = core.schedules.list(ListQuery(text=text, limit=20, exact_total=False))
         page = core.schedules.list(ListQuery(text=text, limit=20))
@@ -135,7 +135,7 @@ def test_postgres_sorts_the_matches_its_statistics_call_few(
 
     assert isinstance(pg_cluster, Cluster)
     core = Core.open(pg_cluster.create_database("few_matches"), clock)
-    _fill(core, 3000)
+    fill_schedules(core, 3000)
     with core.db.engine.begin() as conn:
         conn.exec_driver_sql("ANALYZE schedules")
     asked: list[tuple[str, Any]] = []
@@ -175,7 +175,7 @@ def test_without_statistics_a_text_page_reads_the_trigram_table_first(
     trigram table (0.6 s for a common word at 100,000). The text's statements leave it no
     index on kind or status: the trigram table's matches come first and are looked up by id."""
     core = Core.open(sqlite_url, clock)
-    _fill(core, 300)
+    fill_schedules(core, 300)
     plans: list[str] = []
 
     def explain(conn: Any, cursor: Any, statement: str, parameters: Any, *_: Any) -> None:

@@ -4,18 +4,13 @@ up and down on both backends."""
 
 from __future__ import annotations
 
-import json
-import random
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from alembic import command
 from sqlalchemy import create_engine, inspect, select, text
 
 from core.api import Core
-from core.catalog.scope import format_path
 from core.clock import FrozenClock
 from core.schedules.list_order import SortKey
 from core.schedules.service import ListQuery
@@ -28,20 +23,11 @@ from core.schedules.text_search import (
     text_filter,
 )
 from core.schedules.views import Page
-from core.storage.engine import _alembic_config
 from core.storage.tables import Schedule
+from tests.support.schedule_rows import fill_schedules, migrate_to, scanned
 from tests.support.shop import make_shop
 from tests.test_service import spec
 
-# Names meant to trip a substring filter: wildcards, escapes, quotes, FTS5 syntax, unicode.
-ODD = [
-    "100% done", "under_score", "back\\slash", "it's quoted", 'say "hi"', 'a""b', "a AND b",
-    "x OR y", "NOT this", "star*", "NEAR(a b)", "col:umn", "^caret", "{x y}", "(paren)",
-    "Crème brûlée", "CRÈME", "Straße", "STRASSE", "İstanbul", "ıi", "\u212aelvin sign", "ſ long s",  # noqa: RUF001
-    "日本語テーブル", "emoji 🎉 party", "tab\there", "naïve café", "%_\\", "'''", '"""',
-    "ab", "a", "Ünïcödé", "ünïcödé", "MiXeD CaSe", "mixed case",
-]  # fmt: skip
-WORDS = ["orders", "users", "Nightly", "refunds", "eu-west", "sales", "ops", "finance"]
 QUERIES = [
     "orders", "ORDERS", "Nightly", "nightly ops", "users", "public.users", "eu-", '"public',
     "100%", "%", "_", "\\", "under_score", "under-score", "back\\slash", "'s q", 'y "h', '""',
@@ -51,56 +37,6 @@ QUERIES = [
     "ÜNÏ", "mixed", "MIXED CASE", "ed ca", "refunds_20", "\\u00e9", "u00", "zzz-nothing", "ab",
     "a", "ü", "  orders  ", "[\"", "\", \"", '"""', "'''", "%_\\", 'a""b',
 ]  # fmt: skip
-
-
-def _fill(core: Core, count: int = 300, seed: int = 11) -> None:
-    """`count` schedules with varied names and scopes, written as the product stores them."""
-    rng = random.Random(seed)
-    sqlite = core.db.is_sqlite
-    rows: list[dict[str, Any]] = []
-    for i in range(count):
-        parts = [rng.choice(ODD), rng.choice(WORDS), f"#{i}"]
-        rng.shuffle(parts)
-        scope = [f"public.{rng.choice(WORDS).lower()}"]
-        if i % 7 == 0:
-            scope.append(format_path(("archive", rng.choice(ODD))))
-        stamp = f"2026-11-{1 + i % 28:02d} 0{i % 10}:00:00"
-        rows.append(
-            {
-                "name": " ".join(parts),
-                # The JSON column writes with json.dumps: non-ASCII as \u escapes.
-                "scope": json.dumps(scope, ensure_ascii=i % 2 == 0),
-                "scenario": json.dumps(
-                    {"steps": [{"kind": "analyze", "profile": "shop", "scope": ["public.users"]}]}
-                ),
-                "status": rng.choice(["pending", "paused", "failed", "completed"]),
-                "due": None if i % 9 == 0 else (stamp if sqlite else stamp + "+00"),
-                "now": stamp if sqlite else stamp + "+00",
-                "deleted": (stamp if sqlite else stamp + "+00") if i % 13 == 0 else None,
-                "kind": "analyze" if i % 11 else "cache_refresh",
-            }
-        )
-    with core.db.engine.begin() as conn:
-        conn.execute(
-            text(
-                "INSERT INTO schedules (name, name_key, kind, trigger, timezone, db_profile, "
-                "scope, scenario, status, next_fire_at, missed_policy, misfire_grace_s, "
-                "max_retries, retry_count, version, created_at, updated_at, deleted_at) VALUES "
-                '(:name, :name, :kind, \'{"kind": "cron", "expr": "0 2 * * *"}\', \'UTC\', '
-                "'shop', :scope, :scenario, :status, :due, 'ask', 60, 3, 0, 1, :now, :now, "
-                ":deleted)"
-            ),
-            rows,
-        )
-
-
-def _scanned(core: Core, query: ListQuery) -> Page:
-    service = core.schedules
-    service._scan_text = True
-    try:
-        return service.list(query)
-    finally:
-        service._scan_text = False
 
 
 def _drop_trigram_indexes(core: Core) -> None:
@@ -140,18 +76,18 @@ def test_the_trigram_table_is_asked_for_trigrams_that_cover_the_text() -> None:
 
 @pytest.mark.parametrize("sort", ["next_fire_at", "name", "status", "id"])
 def test_indexed_pages_equal_the_full_scan(core: Core, sort: SortKey) -> None:
-    _fill(core)
+    fill_schedules(core)
     queries = [
         ListQuery(text=word, sort=sort, kind=kind, limit=limit, offset=offset, descending=desc)
         for word in QUERIES
         for kind, limit, offset, desc in [("analyze", 200, 0, False), (None, 7, 3, True)]
     ]
     if core.db.is_sqlite:
-        scans = [_scanned(core, q) for q in queries]
+        scans = [scanned(core, q) for q in queries]
     else:
         indexed_first = [core.schedules.list(q) for q in queries]
         _drop_trigram_indexes(core)
-        scans = [_scanned(core, q) for q in queries]
+        scans = [scanned(core, q) for q in queries]
     found = 0
     for i, (query, scan) in enumerate(zip(queries, scans, strict=True)):
         indexed = core.schedules.list(query) if core.db.is_sqlite else indexed_first[i]
@@ -162,12 +98,12 @@ def test_indexed_pages_equal_the_full_scan(core: Core, sort: SortKey) -> None:
 
 
 def test_statuses_and_step_filters_combine_with_the_index(core: Core) -> None:
-    _fill(core)
+    fill_schedules(core)
     query = ListQuery(text="orders", statuses=frozenset({"failed"}), profile="shop")
     page = core.schedules.list(query)
     assert page.total > 0 and {s.status for s in page.items} == {"failed"}
     if core.db.is_sqlite:
-        assert page == _scanned(core, query)
+        assert page == scanned(core, query)
 
 
 def test_the_index_follows_create_rename_scope_delete_and_undelete(core: Core) -> None:
@@ -234,7 +170,7 @@ def test_sqlite_without_the_triggers_scans_instead_of_reading_a_stale_index(
     sqlite_url: str, clock: FrozenClock
 ) -> None:
     core = Core.open(sqlite_url, clock)
-    _fill(core, 40)
+    fill_schedules(core, 40)
     core.close()
     with create_engine(sqlite_url).begin() as conn:  # as a table rebuild would leave it
         conn.exec_driver_sql("DROP TRIGGER schedule_text_update")
@@ -253,7 +189,7 @@ def test_postgres_text_filter_uses_the_trigram_indexes(
 
     assert isinstance(pg_cluster, Cluster)
     core = Core.open(pg_cluster.create_database("trgm_plan"), clock)
-    _fill(core, 500)
+    fill_schedules(core, 500)
     with core.db.engine.connect() as conn:
         conn.exec_driver_sql("ANALYZE schedules")
         conn.exec_driver_sql("SET enable_seqscan = off")
@@ -283,7 +219,7 @@ def test_postgres_asks_the_trigram_index_for_the_parts_of_a_text(
 
     assert isinstance(pg_cluster, Cluster)
     core = Core.open(pg_cluster.create_database("trgm_parts"), clock)
-    _fill(core, 500)
+    fill_schedules(core, 500)
     statement = select(Schedule.id).where(*text_filter(core.db, "public.Orders", by_parts=True))
     scanned = select(Schedule.id).where(*text_filter(core.db, "public.Orders", scan=True))
     with core.db.engine.connect() as conn:
@@ -325,12 +261,12 @@ def test_migration_0020_keeps_the_trigram_pending_lists_short(
 
     limited = ["gin_pending_list_limit=128"]
     assert options() == {"ix_schedules_search_trgm": limited}
-    _migrate(url, "0020", down=True)
+    migrate_to(url, "0020", down=True)
     assert options() == {"ix_schedules_name_trgm": limited, "ix_schedules_scope_trgm": limited}
     assert "search_text" not in _columns(url)
-    _migrate(url, "0019", down=True)
+    migrate_to(url, "0019", down=True)
     assert options() == {"ix_schedules_name_trgm": None, "ix_schedules_scope_trgm": None}
-    _migrate(url, "0020")
+    migrate_to(url, "0020")
     assert set(map(str, options().values())) == {str(limited)}
 
 
@@ -360,20 +296,9 @@ def _index_objects(url: str) -> set[str]:
         engine.dispose()
 
 
-def _migrate(url: str, revision: str, *, down: bool = False) -> None:
-    engine = create_engine(url)
-    try:
-        with engine.connect() as conn:
-            step = command.downgrade if down else command.upgrade
-            step(_alembic_config(conn), revision)
-            conn.commit()
-    finally:
-        engine.dispose()
-
-
 def test_migration_0016_up_down_and_up_fills_the_index(db_url: str, clock: FrozenClock) -> None:
     core = Core.open(db_url, clock)
-    _fill(core, 60)
+    fill_schedules(core, 60)
     expected = {w: _matching(core, w) for w in ("orders", "Nightly", "public.users", "crème")}
     core.close()
     created = _index_objects(db_url)
@@ -382,9 +307,9 @@ def test_migration_0016_up_down_and_up_fills_the_index(db_url: str, clock: Froze
     else:
         assert created == {"ix_schedules_search_trgm"}
 
-    _migrate(db_url, "0015", down=True)
+    migrate_to(db_url, "0015", down=True)
     assert _index_objects(db_url) == set()
-    _migrate(db_url, "head")  # what an upgrade of a database full of schedules does
+    migrate_to(db_url, "head")  # what an upgrade of a database full of schedules does
     assert _index_objects(db_url) == created
     core = Core.open(db_url, clock)
     assert {w: _matching(core, w) for w in expected} == expected

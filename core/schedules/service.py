@@ -562,7 +562,9 @@ class ScheduleService:
     ) -> tuple[Sequence[Sequence[Any]], int]:
         """The page of a text-filtered `query` and its exact total."""
         found: Sequence[Sequence[Any]]
-        if uses_index(self.db, text, scan=self._scan_text):
+        indexed = uses_index(self.db, text, scan=self._scan_text)
+        walk = self.db.is_sqlite and indexed
+        if indexed:
             # Through the trigram index: the matches' ids and sort keys are read once, then
             # sorted top-N for the page and counted for the total (one pass over the matches,
             # no window over all of them); only the page's rows are read whole.
@@ -571,7 +573,7 @@ class ScheduleService:
                 ("matched", self._shape(query), among is not None),
                 lambda: _matched_page(
                     query,
-                    self._filters(query, walk=self.db.is_sqlite, among=among, by_parts=True),
+                    self._filters(query, walk=walk, among=among, by_parts=True),
                 ),
                 self._values(query, among, by_parts=True),
             )
@@ -582,8 +584,7 @@ class ScheduleService:
         if found:
             return [row[:-1] for row in found], int(found[0][-1])
         # Past the last match: the page is empty and the matches are counted alone.
-        indexed = self.db.is_sqlite and uses_index(self.db, text, scan=self._scan_text)
-        return [], self._total(session, self._filters(query, walk=indexed, among=among))
+        return [], self._total(session, self._filters(query, walk=walk, among=among))
 
     def _look(self, session: Session, query: ListQuery) -> text_page.Spread | None:
         """When `query` need not count exactly and filters by a text that SQLite's trigram

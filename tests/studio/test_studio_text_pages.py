@@ -8,7 +8,7 @@ from textual.widgets import Static
 
 from core.schedules.service import ListQuery
 from tests.studio.conftest import MakeStudio, settle
-from tests.test_text_search import _fill
+from tests.support.schedule_rows import fill_schedules
 
 pytestmark = pytest.mark.anyio
 
@@ -17,7 +17,7 @@ async def test_a_common_text_shows_more_than_the_cap_and_pages_past_it(
     make_studio: MakeStudio,
 ) -> None:
     app = make_studio(demo=False)
-    _fill(app.core, 1300)
+    fill_schedules(app.core, 1300)
     matching = app.core.schedules.list(ListQuery(text="public.", limit=1)).total
     assert 1000 < matching < 1200
     async with app.run_test(size=(120, 35)) as pilot:
