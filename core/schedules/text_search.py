@@ -40,8 +40,9 @@ TRIGRAMS_PARAMETER = "text_trigrams"
 AMONG_PARAMETER = "text_among"
 # PostgreSQL's parts of a text (`parts`), named text_part_0, text_part_1, ...
 PART_PARAMETER = "text_part_{}"
-# At most this many parts narrow a text: each is one more posting list to read.
-MOST_PARTS = 8
+# At most this many parts narrow a text: each is one more posting list to read and one more
+# LIKE to test on every row the index finds.
+MOST_PARTS = 2
 _ALPHANUMERIC_RUN = re.compile(r"[A-Za-z0-9]{3,}")
 
 
@@ -120,13 +121,22 @@ def trigram_source(text: str) -> tuple[TableClause, ColumnElement[bool]]:
 
 def parts(text: str) -> list[str]:
     """Pieces of `text` that every row holding it holds, which PostgreSQL's trigram index finds
-    from one trigram each: the covering trigrams of each run of three or more ASCII letters
-    and digits, at most MOST_PARTS. pg_trgm takes every trigram of a LIKE pattern, those that
+    from one trigram each, at most MOST_PARTS: taken from the runs of three or more ASCII
+    letters and digits, the middle covering trigram of each of the two longest runs, or the
+    first and last of a lone run. pg_trgm takes every trigram of a LIKE pattern, those that
     start or end a word among them (held by a large share of rows: every word starting with
-    "o", say); with the parts it reads a few short posting lists instead ("risk oslo" reads
-    those of ris, isk, osl, slo rather than seven)."""
-    runs = _ALPHANUMERIC_RUN.findall(text)
-    return [trigram for run in runs for trigram in covering_trigrams(run)][:MOST_PARTS]
+    "o", say); with two parts it reads two short posting lists instead, and the rows it finds
+    are tested with two LIKEs more rather than one for each trigram ("risk oslo" reads those
+    of isk and slo rather than seven)."""
+    runs = sorted(_ALPHANUMERIC_RUN.findall(text), key=len, reverse=True)
+    if len(runs) == 1:
+        lone = covering_trigrams(runs[0])
+        return [lone[0], lone[-1]] if len(lone) > 1 else lone
+    middles = []
+    for run in runs[:MOST_PARTS]:
+        trigrams = covering_trigrams(run)
+        middles.append(trigrams[len(trigrams) // 2])
+    return middles
 
 
 def parameters(
