@@ -464,6 +464,7 @@ class ScheduleService:
         like_only: bool = False,
         among: Sequence[int] | None = None,
         by_parts: bool = False,
+        by_position: bool = False,
     ) -> list[ColumnElement[bool]]:
         """The WHERE of `query`; with `walk`, its kind and statuses are written so that no index
         serves them (SQLite then walks the next-fire index in order instead of sorting, or
@@ -472,7 +473,8 @@ class ScheduleService:
         `like_only`, the text is tested by its substring test alone, not through an index;
         `among` holds the trigram table's every match of the text, when already read; with
         `by_parts`, PostgreSQL's trigram index is asked for the text's parts
-        (text_search.parts)."""
+        (text_search.parts); with `by_position`, PostgreSQL tests the text on each row walked
+        by its position rather than with LIKE."""
         where: list[ColumnElement[bool]] = list(self._live())
         kind, status = (
             (Schedule.kind + "", Schedule.status + "")
@@ -506,7 +508,16 @@ class ScheduleService:
         text = query.text.strip()
         if text:
             scan = self._scan_text or like_only
-            where.extend(text_filter(self.db, text, scan=scan, among=among, by_parts=by_parts))
+            where.extend(
+                text_filter(
+                    self.db,
+                    text,
+                    scan=scan,
+                    among=among,
+                    by_parts=by_parts,
+                    by_position=by_position,
+                )
+            )
         return where
 
     def list(self, query: ListQuery | None = None) -> Page:
@@ -614,7 +625,12 @@ class ScheduleService:
         )
 
     def _values(
-        self, query: ListQuery, among: Sequence[int] | None = None, *, by_parts: bool = False
+        self,
+        query: ListQuery,
+        among: Sequence[int] | None = None,
+        *,
+        by_parts: bool = False,
+        by_position: bool = False,
     ) -> dict[str, Any]:
         """The values of the named parameters in `query`'s filters (`_filters`)."""
         found: dict[str, Any] = {}
@@ -625,7 +641,11 @@ class ScheduleService:
             found[PROFILE_STEP_PARAMETER] = _setting_like("profile", query.profile)
         text = query.text.strip()
         if text:
-            found.update(text_parameters(self.db, text, scan=self._scan_text, by_parts=by_parts))
+            found.update(
+                text_parameters(
+                    self.db, text, scan=self._scan_text, by_parts=by_parts, by_position=by_position
+                )
+            )
         if among is not None:  # in place of the trigram table's match
             found.pop(TRIGRAMS_PARAMETER, None)
             found[AMONG_PARAMETER] = json.dumps(list(among))
@@ -680,12 +700,14 @@ class ScheduleService:
         if query.sort == "next_fire_at" and not query.descending and self._within_cap(query):
             # The index on next fire that holds kind, status and search_text (migration 0022)
             # yields the first matches in order without reading a row: the page is among them
-            # and they are the capped count.
+            # and they are the capped count. Each entry walked is tested by the text's position.
             found = prepared.fetch(
                 session,
                 ("postgres-first", self._shape(query)),
-                lambda: _matched_page(query, self._filters(query), first=TOTAL_CAP + 1),
-                self._values(query),
+                lambda: _matched_page(
+                    query, self._filters(query, by_position=True), first=TOTAL_CAP + 1
+                ),
+                self._values(query, by_position=True),
             )
             if found:
                 counted = int(found[0][-1])
