@@ -5,6 +5,7 @@ SQLite a common text's page walks the sort's index rather than sorting every mat
 
 from __future__ import annotations
 
+from dataclasses import replace
 from itertools import pairwise
 from typing import Any
 
@@ -13,6 +14,7 @@ from sqlalchemy import event
 
 from core.api import Core
 from core.clock import FrozenClock
+from core.schedules import text_page
 from core.schedules.list_order import SortKey
 from core.schedules.service import ListQuery
 from core.schedules.text_page import TOTAL_CAP
@@ -123,12 +125,14 @@ def test_reads_map_the_sqlite_file(sqlite_url: str, clock: FrozenClock) -> None:
 
 
 @pytest.mark.postgres
-def test_postgres_sorts_the_matches_its_statistics_call_few(
+def test_postgres_sorts_the_matches_its_estimate_calls_few(
     pg_cluster: object, clock: FrozenClock
 ) -> None:
-    """Once the planner has statistics, a text they say few schedules hold has its matches
-    read once, sorted for the page and counted exactly (the planner alone would walk the
-    next-fire index testing rows); a common text's first matches in next-fire order are read
+    """Once the table's statistics are gathered, a text that the kept sample of the table says
+    few schedules hold (no statement asks) has its matches read once, sorted for the page and
+    counted exactly (the planner alone would walk the next-fire index testing rows); a step
+    kind or profile is estimated by the planner. A common text's first matches in next-fire
+    order are read
     from the index that holds search_text, kind and status (reading no row where a vacuum has
     marked the table's pages all-visible), tested by the text's position in each, and are the
     page and the capped count."""
@@ -149,7 +153,7 @@ def test_postgres_sorts_the_matches_its_statistics_call_few(
         asked.clear()
         quick = core.schedules.list(ListQuery(text=text, exact_total=False))
         said = [statement for statement, _ in asked]
-        assert any(s.startswith("EXPLAIN (FORMAT JSON)") for s in said), said
+        assert not any(s.startswith("EXPLAIN") for s in said), said
         assert any(s.startswith("WITH matched") for s in said) == sorted_once, (text, said)
         assert any(s.startswith("WITH first_matches") for s in said) != sorted_once, (text, said)
         if not sorted_once:
@@ -167,6 +171,14 @@ def test_postgres_sorts_the_matches_its_statistics_call_few(
         page = core.schedules.list(ListQuery(text=text))
         assert [s.id for s in quick.items] == [s.id for s in page.items]
         assert quick.total_exact == sorted_once and quick.total == min(page.total, TOTAL_CAP)
+    for text in ("#12", "public."):
+        asked.clear()
+        query = ListQuery(text=text, step_kind="analyze", exact_total=False)
+        quick = core.schedules.list(query)
+        said = [statement for statement, _ in asked]
+        assert any(s.startswith("EXPLAIN (FORMAT JSON)") for s in said), said
+        page = core.schedules.list(replace(query, exact_total=True))
+        assert [s.id for s in quick.items] == [s.id for s in page.items]
     core.close()
 
 
@@ -198,4 +210,41 @@ def test_without_statistics_a_text_page_reads_the_trigram_table_first(
                 probed = [p for p in plans if "VIRTUAL TABLE INDEX 0:=M" in p]
                 tested = [a for a, b in pairwise(plans) if "(kind=?" in a and "LIST SUB" in b]
                 assert not probed and not tested, (text, statuses, exact, plans)
+    core.close()
+
+
+@pytest.mark.postgres
+def test_postgres_keeps_its_sample_of_the_table_for_a_minute(
+    pg_cluster: object, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sample that estimates a text's matches is drawn once the table's statistics are
+    gathered, and kept: later pages run no statement for it until SIZE_KEPT_S has passed,
+    then it is drawn anew."""
+    from tests.support.pg import Cluster
+
+    assert isinstance(pg_cluster, Cluster)
+    core = Core.open(pg_cluster.create_database("kept_sample"), clock)
+    fill_schedules(core, 3000)
+    asked: list[str] = []
+    event.listen(core.db.engine, "before_cursor_execute", lambda *a: asked.append(a[2]))
+    query = ListQuery(text="#12", exact_total=False)
+
+    def drawn() -> bool:
+        asked.clear()
+        core.schedules.list(query)
+        return any("TABLESAMPLE" in statement for statement in asked)
+
+    with core.db.engine.begin() as conn:
+        conn.exec_driver_sql("ANALYZE schedules")
+    assert drawn() and not drawn() and not drawn()
+    with core.db.read() as session:
+        assert text_page.sampled(session, None, frozenset(), "zzz-none") == text_page.Spread(
+            0, 3000
+        )
+        common = text_page.sampled(session, None, frozenset(), "public.")
+        assert common is not None and 2000 < common.estimate < 4000
+    monkeypatch.setattr(text_page, "SIZE_KEPT_S", 0.0)
+    assert drawn() and drawn()  # each older than SIZE_KEPT_S
+    monkeypatch.undo()
+    assert not drawn()
     core.close()

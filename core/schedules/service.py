@@ -687,12 +687,7 @@ class ScheduleService:
         its statistics say the matches are few enough to sort, they are read once, sorted for
         the page and counted exactly (the planner itself would walk the sort's index for them,
         testing fifty rows for each one it finds)."""
-        plan = text_page.planned(
-            session,
-            ("postgres-planned", self._shape(query)),
-            lambda: select(Schedule.id).where(*self._filters(query)),
-            self._values(query),
-        )
+        plan = self._postgres_estimate(session, query)
         if plan is not None and not plan.worth_walking(query.offset + query.limit):
             rows, total = self._text_page(session, query, query.text.strip(), None)
             return rows, total, True
@@ -719,6 +714,18 @@ class ScheduleService:
 
         key = ("postgres-text", self._shape(query))
         return _with_capped_total(session, query, key, statements, self._values(query))
+
+    def _postgres_estimate(self, session: Session, query: ListQuery) -> text_page.Spread | None:
+        """How many schedules `query` matches on PostgreSQL, estimated from the kept sample
+        (no round trip), or by the planner when a step kind or profile narrows it too."""
+        if query.step_kind is None and query.profile is None:
+            return text_page.sampled(session, query.kind, query.statuses, query.text.strip())
+        return text_page.planned(
+            session,
+            ("postgres-planned", self._shape(query)),
+            lambda: select(Schedule.id).where(*self._filters(query)),
+            self._values(query),
+        )
 
     @staticmethod
     def _within_cap(query: ListQuery) -> bool:
