@@ -681,12 +681,12 @@ class ScheduleService:
     def _postgres_text_page(
         self, session: Session, query: ListQuery
     ) -> tuple[Sequence[Sequence[Any]], int, bool]:
-        """A text-filtered page on PostgreSQL with its total exact up to TOTAL_CAP: the planner
-        chooses between walking the sort's index (a common text) and sorting the matches its
-        trigram index finds (a rare one), and no more matches than that are counted. When
-        its statistics say the matches are few enough to sort, they are read once, sorted for
-        the page and counted exactly (the planner itself would walk the sort's index for them,
-        testing fifty rows for each one it finds)."""
+        """A text-filtered page on PostgreSQL with its total exact up to TOTAL_CAP: the page
+        walks the sort's index (a common text) or sorts the matches the trigram index finds (a
+        rare one), and no more matches than that are counted. When the estimate
+        (`_postgres_estimate`) says the matches are few enough to sort, they are read once,
+        sorted for the page and counted exactly (the planner itself would walk the sort's index
+        for them, testing fifty rows for each one it finds)."""
         plan = self._postgres_estimate(session, query)
         if plan is not None and not plan.worth_walking(query.offset + query.limit):
             rows, total = self._text_page(session, query, query.text.strip(), None)
