@@ -132,10 +132,9 @@ def test_postgres_sorts_the_matches_its_estimate_calls_few(
     few schedules hold (no statement asks) has its matches read once, sorted for the page and
     counted exactly (the planner alone would walk the next-fire index testing rows); a step
     kind or profile is estimated by the planner. A common text's first matches in next-fire
-    order are read
-    from the index that holds search_text, kind and status (reading no row where a vacuum has
-    marked the table's pages all-visible), tested by the text's position in each, and are the
-    page and the capped count."""
+    order are read from the index that holds search_text, kind and status (reading no row
+    where a vacuum has marked the table's pages all-visible), tested by the text's position
+    in each, and are the page and the capped count."""
     from tests.support.pg import Cluster
 
     assert isinstance(pg_cluster, Cluster)
