@@ -1,8 +1,8 @@
 """Schedules read for lists as the driver hands them over, without the ORM.
 
-Each page row is a tuple of plain, hashable values (JSON as its text, SQLite times as theirs);
-it is decoded into a ScheduleInfo only the first time that exact tuple is seen, so a page shown
-again (a refresh, a chip toggled back) costs the query alone.
+Each page row is a tuple of plain, hashable values (JSON as its text, times as SQLite's text or
+as PostgreSQL's UTC wall time); it is decoded into a ScheduleInfo only the first time that exact
+tuple is seen, so a page shown again (a refresh, a chip toggled back) costs the query alone.
 """
 
 from __future__ import annotations
@@ -12,9 +12,12 @@ from collections.abc import Callable, Sequence
 from functools import cache, lru_cache
 from typing import Any
 
-from sqlalchemy import JSON, String, Text, cast, type_coerce
+from sqlalchemy import JSON, String, Text, cast
 from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.functions import FunctionElement
 
 from core.schedules.views import ScheduleInfo
 from core.storage.tables import Schedule, StoredTrigger
@@ -60,10 +63,29 @@ def stored_columns() -> tuple[ColumnElement[Any], ...]:
         if isinstance(column.type, JSON | StoredTrigger):
             columns.append(cast(column, Text).label(name))
         elif isinstance(column.type, UTCDateTime):
-            columns.append(type_coerce(column, String).label(name))
+            columns.append(_UTCWallTime(column).label(name))
         else:
             columns.append(column)
     return tuple(columns)
+
+
+class _UTCWallTime(FunctionElement[Any]):
+    """A stored UTC time as read for a page: as SQLite keeps it, and on PostgreSQL without its
+    zone. psycopg makes such plain datetimes faster than zoned ones, and they hash without
+    asking their zone for its offset."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(_UTCWallTime)
+def _as_kept(element: _UTCWallTime, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(_UTCWallTime, "postgresql")
+def _without_zone(element: _UTCWallTime, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"timezone('UTC', {compiler.process(element.clauses, **kw)})"
 
 
 def infos(rows: Sequence[Sequence[Any]], dialect: Dialect) -> list[ScheduleInfo]:
