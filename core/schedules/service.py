@@ -52,6 +52,7 @@ from core.schedules.views import Page, RunInfo, ScheduleDetail, ScheduleInfo
 from core.storage import prepared
 from core.storage.engine import Database
 from core.storage.tables import DbProfile, LlmProfile, MailProfile, Run, Schedule
+from core.storage.unindexed import Unindexed
 from core.text import name_key
 
 # No table holds more rows; a part's LIMIT past it would overflow the engines' 64-bit integers.
@@ -477,12 +478,9 @@ class ScheduleService:
         by its position rather than with LIKE."""
         where: list[ColumnElement[bool]] = list(self._live())
         kind, status = (
-            (Schedule.kind + "", Schedule.status + "")
+            (Unindexed(Schedule.kind), Unindexed(Schedule.status))
             if walk
-            else (
-                Schedule.kind,
-                Schedule.status,
-            )
+            else (Schedule.kind, Schedule.status)
         )
         if query.kind:
             where.append(kind == query.kind)
