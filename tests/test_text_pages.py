@@ -79,6 +79,29 @@ def test_a_common_text_page_sorts_nothing(sqlite_url: str, clock: FrozenClock) -
     core.close()
 
 
+def test_a_text_page_makes_its_ids_as_the_join_reads_them(
+    sqlite_url: str, clock: FrozenClock
+) -> None:
+    """The page of a text sorted from its matches joins its 200 ids to the rows in order,
+    making each as the join asks for it rather than first setting them all aside."""
+    core = Core.open(sqlite_url, clock)
+    fill_schedules(core, 3000)
+    plans: list[str] = []
+
+    def explain(conn: Any, cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        if statement.startswith("WITH"):
+            found = cursor.connection.execute("EXPLAIN QUERY PLAN " + statement, parameters)
+            plans.extend(row[3] for row in found)
+
+    event.listen(core.db.engine, "before_cursor_execute", explain)
+    for text in ("kel", "orders"):
+        for exact in (True, False):
+            plans.clear()
+            core.schedules.list(ListQuery(text=text, exact_total=exact))
+            assert "CO-ROUTINE page" in plans and "MATERIALIZE page" not in plans, plans
+    core.close()
+
+
 def test_a_rare_text_reads_the_trigram_table_once(sqlite_url: str, clock: FrozenClock) -> None:
     """The first look at a rare text's matches reads them all; its page is found among those
     ids rather than by asking the trigram table again."""

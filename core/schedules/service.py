@@ -51,8 +51,8 @@ from core.schedules.triggers import (
 from core.schedules.views import Page, RunInfo, ScheduleDetail, ScheduleInfo
 from core.storage import prepared
 from core.storage.engine import Database
+from core.storage.plan_hints import LeftFirst, Unindexed
 from core.storage.tables import DbProfile, LlmProfile, MailProfile, Run, Schedule
-from core.storage.unindexed import Unindexed
 from core.text import name_key
 
 # No table holds more rows; a part's LIMIT past it would overflow the engines' 64-bit integers.
@@ -875,7 +875,7 @@ def _matched_page(
     )
     return (
         select(*stored_columns(), counted.label("counted"))
-        .join_from(page, Schedule.__table__, page.c.id == Schedule.id)
+        .select_from(LeftFirst(page, Schedule.__table__, page.c.id == Schedule.id))
         .order_by(*_order(query, page.c))
     )
 
