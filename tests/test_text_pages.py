@@ -18,7 +18,7 @@ from core.schedules import text_page
 from core.schedules.list_order import SortKey
 from core.schedules.service import ListQuery
 from core.schedules.text_page import TOTAL_CAP
-from tests.support.schedule_rows import fill_schedules
+from tests.support.schedule_rows import fill_schedules, scanned
 
 # "public." is in every scope (common: more than TOTAL_CAP match), "orders" in about a quarter,
 # the rest are rare; some are odd on purpose (case, unicode folding, LIKE's wildcards).
@@ -119,6 +119,35 @@ def test_a_rare_text_reads_the_trigram_table_once(sqlite_url: str, clock: Frozen
         assert len([s for s in asked if "MATCH" in s]) == 1, asked
         page = core.schedules.list(ListQuery(text=text))
         assert quick.total_exact and quick.total == page.total and quick.items == page.items
+    core.close()
+
+
+def test_sqlite_leaves_out_the_trigrams_most_schedules_hold(
+    sqlite_url: str, clock: FrozenClock
+) -> None:
+    """Every scope starts with "public.": the trigram table is asked for "public.refunds"
+    without "pub" and "lic", for the rarer trigrams alone, and finds the same pages as the scan;
+    a table too small to sample says nothing, and every trigram is asked for."""
+    core = Core.open(sqlite_url, clock)
+    fill_schedules(core, 20)
+    asked: list[str] = []
+
+    def note(conn: Any, cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        asked.extend(p for p in parameters if isinstance(p, str) and '"' in p)
+
+    event.listen(core.db.engine, "before_cursor_execute", note)
+    core.schedules.list(ListQuery(text="public.refunds", exact_total=False))
+    assert asked and all('"pub"' in p for p in asked), asked
+
+    fill_schedules(core, 3000, seed=12)
+    text_page._samples.clear()  # as a minute later
+    text_page._sizes.clear()
+    for text, exact in (("public.refunds", False), ("public.refunds", True), ("PUBLIC.U", False)):
+        asked.clear()
+        query = ListQuery(text=text, exact_total=exact, limit=50)
+        page = core.schedules.list(query)
+        assert asked and not [p for p in asked if '"pub"' in p.lower()], asked
+        assert [s.id for s in page.items] == [s.id for s in scanned(core, query).items]
     core.close()
 
 

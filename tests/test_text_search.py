@@ -74,6 +74,13 @@ def test_the_trigram_table_is_asked_for_trigrams_that_cover_the_text() -> None:
     assert fts_query('a"b OR *') == '"a""b" AND " OR" AND "R *"'
 
 
+def test_the_trigram_table_is_not_asked_for_trigrams_most_schedules_hold() -> None:
+    assert fts_query("public.carts", {"pub", "lic"}) == '".ca" AND "rts"'
+    assert fts_query("n-0042517", {"n-0", "zzz"}) == '"042" AND "517"'
+    # Never for none at all: the trigram table would then be asked for nothing.
+    assert fts_query("abcdef", {"abc", "def"}) == '"abc" AND "def"'
+
+
 @pytest.mark.parametrize("sort", ["next_fire_at", "name", "status", "id"])
 def test_indexed_pages_equal_the_full_scan(core: Core, sort: SortKey) -> None:
     fill_schedules(core)

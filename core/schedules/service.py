@@ -584,7 +584,9 @@ class ScheduleService:
                     query,
                     self._filters(query, walk=walk, among=among, by_parts=True),
                 ),
-                self._values(query, among, by_parts=True),
+                self._values(
+                    query, among, by_parts=True, common=self._common_trigrams(session, text)
+                ),
             )
         else:
             # A text filter that scans the table counts in the same pass.
@@ -605,7 +607,14 @@ class ScheduleService:
             return None
         if not text or not uses_index(self.db, text, scan=self._scan_text):
             return None
-        return text_page.spread(session, text)
+        return text_page.spread(session, text, self._common_trigrams(session, text))
+
+    def _common_trigrams(self, session: Session, text: str) -> frozenset[str]:
+        """On SQLite, the covering trigrams of `text` that most schedules hold, for which its
+        trigram table is not asked (text_page.common_trigrams)."""
+        if not self.db.is_sqlite or not uses_index(self.db, text, scan=self._scan_text):
+            return frozenset()
+        return text_page.common_trigrams(session, text)
 
     def _shape(self, query: ListQuery) -> tuple[Any, ...]:
         """What, besides the named parameters' values (`_values`), makes the SQL of `query`'s
@@ -629,8 +638,10 @@ class ScheduleService:
         *,
         by_parts: bool = False,
         by_position: bool = False,
+        common: frozenset[str] = frozenset(),
     ) -> dict[str, Any]:
-        """The values of the named parameters in `query`'s filters (`_filters`)."""
+        """The values of the named parameters in `query`'s filters (`_filters`); SQLite's
+        trigram table is asked without the `common` trigrams."""
         found: dict[str, Any] = {}
         if query.step_kind:
             found[STEP_PARAMETER] = _setting_like("kind", query.step_kind)
@@ -641,7 +652,12 @@ class ScheduleService:
         if text:
             found.update(
                 text_parameters(
-                    self.db, text, scan=self._scan_text, by_parts=by_parts, by_position=by_position
+                    self.db,
+                    text,
+                    scan=self._scan_text,
+                    by_parts=by_parts,
+                    by_position=by_position,
+                    common=common,
                 )
             )
         if among is not None:  # in place of the trigram table's match
@@ -663,7 +679,9 @@ class ScheduleService:
             return _sorted(query, self._filters(query, walk=True, like_only=True)), capped
 
         key = ("walked", self._shape(query))
-        return _with_capped_total(session, query, key, statements, self._values(query))
+        common = self._common_trigrams(session, query.text.strip())
+        values = self._values(query, common=common)
+        return _with_capped_total(session, query, key, statements, values)
 
     def _postgres_text(self, query: ListQuery) -> bool:
         """Whether `query` need not count exactly and filters by a text PostgreSQL's trigram

@@ -7,15 +7,18 @@ by walking the sort's index and testing each row (about `wanted * rows / matches
 rather than every match), and its matches are counted only up to `TOTAL_CAP`. PostgreSQL has
 no such table; there a sample of the table, drawn once a minute and kept, estimates the text's
 matches without a round trip (the planner does when a step kind or profile narrows the page
-too), and the count is capped the same way.
+too), and the count is capped the same way. On SQLite a like sample, drawn by id, says which
+of a text's covering trigrams most schedules hold ("pub" of "public.carts"): the trigram table
+is asked without them (`common_trigrams`).
 """
 
 from __future__ import annotations
 
 import json
+import random
 import time
 from collections.abc import Callable, Hashable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -24,7 +27,12 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import ScalarSelect
 
-from core.schedules.text_search import TRIGRAMS_PARAMETER, fts_query, trigram_source
+from core.schedules.text_search import (
+    TRIGRAMS_PARAMETER,
+    covering_trigrams,
+    fts_query,
+    trigram_source,
+)
 from core.storage import prepared
 from core.storage.tables import Schedule
 
@@ -32,8 +40,10 @@ from core.storage.tables import Schedule
 TOTAL_CAP = 1000
 # How many of the trigram table's matches the first look reads.
 SAMPLE = 201
-# PostgreSQL's estimate of the rows the schedules table holds (-1 before it is first analyzed).
+# PostgreSQL's estimate of the rows the schedules table holds (-1 before it is first analyzed);
+# on SQLite the highest id, as ids are handed out in order.
 _TABLE_SIZE = text("SELECT reltuples FROM pg_class WHERE oid = CAST('schedules' AS regclass)")
+_HIGHEST_ID = text("SELECT coalesce(max(id), 0) FROM schedules")
 # How long that estimate is kept: only VACUUM and ANALYZE change it, and it only steers a choice.
 SIZE_KEPT_S = 60.0
 _sizes: WeakKeyDictionary[Engine, tuple[float, float]] = WeakKeyDictionary()
@@ -45,18 +55,43 @@ _SAMPLE = text(
     "SELECT deleted_at IS NULL, kind, status, search_text FROM schedules "
     "TABLESAMPLE SYSTEM (:percent)"
 )
+# SQLite has no TABLESAMPLE: the schedules of ids drawn at random (a JSON list) up to the
+# highest, their name and scope lowered and joined as PostgreSQL's search_text.
+_SAMPLE_BY_ID = text(
+    "SELECT deleted_at IS NULL, kind, status, "
+    "lower(name) || char(10) || lower(CAST(scope AS TEXT)) FROM schedules "
+    "WHERE id IN (SELECT value FROM json_each(:ids))"
+)
+# A covering trigram held by more than this share of the sampled schedules is left out of the
+# trigram table's query: its list of rows is nearly the whole table, reading it costs more than
+# testing the few more rows found without it, and the substring test follows anyway.
+COMMON_SHARE = 0.5
+# Fewer live schedules than this in a sample say too little to leave any trigram out.
+FEWEST_SAMPLED = 50
 
 
 @dataclass(frozen=True)
 class _Sample:
     """Schedules drawn from the table at `taken` (monotonic seconds), which then held about
-    `size` of them: how many were drawn, and the search_text of the live ones joined in one
-    string for each kind and status."""
+    `size` of them: how many were drawn (SQLite: ids tried), and the search_text of the live
+    ones joined in one string for each kind and status."""
 
     taken: float
     size: float
     drawn: int
     texts: dict[tuple[str, str], str]
+    # How many live schedules were drawn, and the share of them holding each trigram asked.
+    live: int = 0
+    shares: dict[str, float] = field(default_factory=dict)
+
+    def share(self, trigram: str) -> float:
+        """About what share of the live schedules hold `trigram`, ignoring ASCII case."""
+        found = self.shares.get(trigram)
+        if found is None:
+            needle = trigram.lower()
+            hits = sum(joined.count(needle) for joined in self.texts.values())
+            found = self.shares[trigram] = hits / max(self.live, 1)
+        return found
 
 
 _samples: WeakKeyDictionary[Engine, _Sample] = WeakKeyDictionary()
@@ -80,16 +115,18 @@ class Spread:
         return self.estimate * self.estimate >= wanted * self.highest_id
 
 
-def spread(session: Session, text: str) -> Spread:
-    """Read the trigram table's first `SAMPLE` matches of `text` (it yields them in id order)
-    and estimate how many match in all from the id where they ran out."""
+def spread(session: Session, text: str, common: frozenset[str] = frozenset()) -> Spread:
+    """Read the trigram table's first `SAMPLE` matches of `text` (it yields them in id order),
+    asked without its `common` trigrams, and estimate how many match in all from the id where
+    they ran out."""
 
     def first() -> Select[Any]:
         source, match = trigram_source(text)
         highest = select(func.max(Schedule.id)).scalar_subquery()
         return select(source.c.rowid, highest).where(match).limit(SAMPLE)
 
-    found = prepared.fetch(session, "spread", first, {TRIGRAMS_PARAMETER: fts_query(text)})
+    asked = {TRIGRAMS_PARAMETER: fts_query(text, common)}
+    found = prepared.fetch(session, "spread", first, asked)
     if not found:
         return Spread(0, 0, ())
     top = int(found[0][1] or 0)
@@ -146,26 +183,50 @@ def _sample(session: Session) -> _Sample | None:
     size = _table_size(session)
     if size <= 0:
         return None
-    percent = min(100.0, 100.0 * SAMPLE_ROWS / size)
-    rows = prepared.fetch(session, "schedules-sample", lambda: _SAMPLE, {"percent": percent})
+    if engine.dialect.name == "sqlite":
+        drawn = random.sample(range(1, int(size) + 1), min(SAMPLE_ROWS, int(size)))
+        values: dict[str, Any] = {"ids": json.dumps(drawn)}
+        rows = prepared.fetch(session, "schedules-sample", lambda: _SAMPLE_BY_ID, values)
+        # Ids of schedules deleted for good are drawn too: they stand for no schedule.
+        tried = len(drawn)
+    else:
+        percent = min(100.0, 100.0 * SAMPLE_ROWS / size)
+        rows = prepared.fetch(session, "schedules-sample", lambda: _SAMPLE, {"percent": percent})
+        tried = len(rows)
     groups: dict[tuple[str, str], list[str]] = {}
     for live, kind, status, searched in rows:
         if live:
             groups.setdefault((kind, status), []).append(searched or "")
     texts = {key: "\0".join(found) for key, found in groups.items()}
-    sample = _Sample(now, size, len(rows), texts)
+    live = sum(len(found) for found in groups.values())
+    sample = _Sample(now, size, tried, texts, live)
     _samples[engine] = sample
     return sample
 
 
+def common_trigrams(session: Session, text: str) -> frozenset[str]:
+    """The covering trigrams of `text` (text_search.covering_trigrams) held by more than
+    COMMON_SHARE of the schedules in the kept sample, leaving out the least common of them:
+    those the trigram table need not be asked for. None are while the sample holds fewer than
+    FEWEST_SAMPLED live schedules."""
+    sample = _sample(session)
+    if sample is None or sample.live < FEWEST_SAMPLED:
+        return frozenset()
+    trigrams = covering_trigrams(text)
+    rarest = min(trigrams, key=sample.share)
+    return frozenset(t for t in trigrams if t != rarest and sample.share(t) > COMMON_SHARE)
+
+
 def _table_size(session: Session) -> float:
-    """PostgreSQL's estimate of the schedules table's rows, read at most every SIZE_KEPT_S."""
+    """PostgreSQL's estimate of the schedules table's rows (SQLite's highest id), read at most
+    every SIZE_KEPT_S."""
     engine = session.connection().engine
     kept = _sizes.get(engine)
     now = time.monotonic()
     if kept is not None and now - kept[0] < SIZE_KEPT_S:
         return kept[1]
-    found = prepared.fetch(session, "schedules-size", lambda: _TABLE_SIZE, {})
+    asked = _HIGHEST_ID if engine.dialect.name == "sqlite" else _TABLE_SIZE
+    found = prepared.fetch(session, "schedules-size", lambda: asked, {})
     size = float(found[0][0]) if found else -1.0
     if size > 0:  # a table not yet analyzed is asked again next time
         _sizes[engine] = (now, size)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from sqlalchemy import Text, bindparam, cast, column, func, literal_column, or_, select, table
 from sqlalchemy.sql.elements import BindParameter, ColumnElement
@@ -114,10 +114,13 @@ def covering_trigrams(text: str) -> list[str]:
     return [text[i : i + 3] for i in starts]
 
 
-def fts_query(text: str) -> str:
-    """The FTS5 query for rows that hold every covering trigram of `text`, each quoted so that
-    none of it is query syntax."""
-    return " AND ".join(fts_phrase(trigram) for trigram in covering_trigrams(text))
+def fts_query(text: str, common: Collection[str] = ()) -> str:
+    """The FTS5 query for rows that hold every covering trigram of `text` but those in
+    `common` (most schedules hold them; text_page.common_trigrams), each quoted so that none of
+    it is query syntax."""
+    covering = covering_trigrams(text)
+    asked = [trigram for trigram in covering if trigram not in common] or covering
+    return " AND ".join(fts_phrase(trigram) for trigram in asked)
 
 
 def trigram_source(text: str) -> tuple[TableClause, ColumnElement[bool]]:
@@ -155,13 +158,15 @@ def parameters(
     scan: bool = False,
     by_parts: bool = False,
     by_position: bool = False,
+    common: Collection[str] = (),
 ) -> dict[str, str]:
-    """The values of the named parameters `text_filter` and `trigram_source` give `text`."""
+    """The values of the named parameters `text_filter` and `trigram_source` give `text`; the
+    trigram table is asked without the `common` trigrams."""
     if by_position and not db.is_sqlite and not _by_columns(db, text, scan=scan):
         return {POSITION_PARAMETER: text}
     found = {LIKE_PARAMETER: like_pattern(text)}
     if uses_index(db, text, scan=scan) and db.is_sqlite:
-        found[TRIGRAMS_PARAMETER] = fts_query(text)
+        found[TRIGRAMS_PARAMETER] = fts_query(text, common)
     if by_parts and not db.is_sqlite and not _by_columns(db, text, scan=scan):
         for i, part in enumerate(parts(text)):
             found[PART_PARAMETER.format(i)] = f"%{part}%"
