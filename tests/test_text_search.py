@@ -12,6 +12,7 @@ from sqlalchemy import create_engine, inspect, select, text
 
 from core.api import Core
 from core.clock import FrozenClock
+from core.schedules import text_page
 from core.schedules.list_order import SortKey
 from core.schedules.service import ListQuery
 from core.schedules.text_search import (
@@ -79,6 +80,27 @@ def test_the_trigram_table_is_not_asked_for_trigrams_most_schedules_hold() -> No
     assert fts_query("n-0042517", {"n-0", "zzz"}) == '"042" AND "517"'
     # Never for none at all: the trigram table would then be asked for nothing.
     assert fts_query("abcdef", {"abc", "def"}) == '"abc" AND "def"'
+
+
+def test_a_sample_leaves_out_trigrams_far_commoner_than_the_rarest() -> None:
+    """Of 1,000 schedules, every one holds "public." and "nightly n-0"; one in eight "risk",
+    one in eight a city, one in eight "refunds" and one in a hundred "_2019"."""
+    cities = ["oslo", "lima", "perth", "dakar", "quito", "osaka", "lisbon", "jakarta"]
+    rows = [
+        f"{'risk' if i % 8 == 0 else 'ops'} {cities[i // 8 % 8]} nightly n-{i:07d}\n"
+        f'["public.{"refunds" if i % 8 == 1 else "orders"}{"_2019" if i % 100 == 1 else ""}"]'
+        for i in range(1000)
+    ]
+    sample = text_page._Sample(0.0, 1000, 1000, {("analyze", "pending"): "\0".join(rows)}, 1000)
+    # Held by every schedule: only the rarest is asked for.
+    assert sample.common("n-0000042") == {"n-0", "000"}
+    assert sample.common("public.") == {"lic", "ic."}  # the first of equals is kept
+    # Twelve times as common as "s_2", which narrows it with "019".
+    assert sample.common("refunds_2019") == {"ref", "und"}
+    # Within eight times of each other: each narrows the others.
+    assert sample.common("risk oslo") == frozenset()
+    small = text_page._Sample(0.0, 40, 40, {("analyze", "pending"): "\0".join(rows[:40])}, 40)
+    assert small.common("n-0000042") == frozenset()
 
 
 @pytest.mark.parametrize("sort", ["next_fire_at", "name", "status", "id"])

@@ -62,10 +62,13 @@ _SAMPLE_BY_ID = text(
     "lower(name) || char(10) || lower(CAST(scope AS TEXT)) FROM schedules "
     "WHERE id IN (SELECT value FROM json_each(:ids))"
 )
-# A covering trigram held by more than this share of the sampled schedules is left out of the
-# trigram table's query: its list of rows is nearly the whole table, reading it costs more than
-# testing the few more rows found without it, and the substring test follows anyway.
+# A covering trigram held by more than this share of the sampled schedules, or by more than
+# RARER_BY times as many as the text's rarest trigram, is left out of the trigram table's
+# query: reading its long list of rows costs more than testing the few more rows found without
+# it (the substring test follows anyway). Reading an entry of a list costs a few times less
+# than testing a row, and "refunds_2019" keeps "s_2" and "019" but leaves out "ref" and "und".
 COMMON_SHARE = 0.5
+RARER_BY = 8.0
 # Fewer live schedules than this in a sample say too little to leave any trigram out.
 FEWEST_SAMPLED = 50
 
@@ -83,6 +86,18 @@ class _Sample:
     # How many live schedules were drawn, and the share of them holding each trigram asked.
     live: int = 0
     shares: dict[str, float] = field(default_factory=dict)
+
+    def common(self, text: str) -> frozenset[str]:
+        """The covering trigrams of `text` (text_search.covering_trigrams) held by more than
+        COMMON_SHARE of the live schedules or RARER_BY times as many as the rarest (never the
+        rarest itself). None while fewer than FEWEST_SAMPLED live schedules were drawn."""
+        if self.live < FEWEST_SAMPLED:
+            return frozenset()
+        trigrams = covering_trigrams(text)
+        rarest = min(trigrams, key=self.share)
+        # A trigram no sampled schedule holds may still be held by one in `live`.
+        most = min(COMMON_SHARE, RARER_BY * max(self.share(rarest), 1 / self.live))
+        return frozenset(t for t in trigrams if t != rarest and self.share(t) > most)
 
     def share(self, trigram: str) -> float:
         """About what share of the live schedules hold `trigram`, ignoring ASCII case."""
@@ -205,16 +220,10 @@ def _sample(session: Session) -> _Sample | None:
 
 
 def common_trigrams(session: Session, text: str) -> frozenset[str]:
-    """The covering trigrams of `text` (text_search.covering_trigrams) held by more than
-    COMMON_SHARE of the schedules in the kept sample, leaving out the least common of them:
-    those the trigram table need not be asked for. None are while the sample holds fewer than
-    FEWEST_SAMPLED live schedules."""
+    """The covering trigrams of `text` that the trigram table need not be asked for, judged
+    from the kept sample (`_Sample.common`)."""
     sample = _sample(session)
-    if sample is None or sample.live < FEWEST_SAMPLED:
-        return frozenset()
-    trigrams = covering_trigrams(text)
-    rarest = min(trigrams, key=sample.share)
-    return frozenset(t for t in trigrams if t != rarest and sample.share(t) > COMMON_SHARE)
+    return frozenset() if sample is None else sample.common(text)
 
 
 def _table_size(session: Session) -> float:
