@@ -164,7 +164,7 @@ def test_migration_keeps_the_reason_of_a_schedule_missed_before(sqlite_url: str)
     assert old.missed_reason == "daemon not running (asleep/stopped)"
     with core.db.engine.connect() as conn:
         indexes = conn.exec_driver_sql("PRAGMA index_list('schedules')").all()
-    assert {"ix_schedules_due", "ix_schedules_next", "uq_schedules_live_name"} <= {
+    assert {"ix_schedules_due", "ix_schedules_next_text", "uq_schedules_live_name"} <= {
         row[1] for row in indexes
     }
     core.close()

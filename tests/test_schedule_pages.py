@@ -120,7 +120,8 @@ def test_a_common_status_walks_the_next_fire_index_without_statistics(
         with core.db.engine.connect() as conn:
             sql = str(walk.compile(conn, compile_kwargs={"literal_binds": True}))
             plan = [row[3] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql)]
-        assert plan == ["SCAN schedules USING INDEX ix_schedules_next"], plan
+        # The live schedules' next-fire index that holds kind, name and scope (migration 0025).
+        assert plan == ["SCAN schedules USING INDEX ix_schedules_next_text"], plan
     with core.db.read() as session:
         assert not service._common(session, ListQuery(statuses=frozenset({"cancelled"})))
     core.close()

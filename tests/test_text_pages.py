@@ -73,6 +73,13 @@ def test_a_common_text_page_sorts_nothing(sqlite_url: str, clock: FrozenClock) -
         page = core.schedules.list(ListQuery(text="public.", sort=sort, exact_total=False))
         assert len(page.items) == 200 and not page.total_exact
         assert not [line for line in plans if "TEMP B-TREE" in line], plans
+        if sort == "next_fire_at":  # testing entries of the index that holds name and scope
+            assert "SCAN schedules USING INDEX ix_schedules_next_text" in plans, plans
+            with core.db.engine.begin() as conn:  # and so with statistics
+                conn.exec_driver_sql("ANALYZE")
+            plans.clear()
+            core.schedules.list(ListQuery(text="public.", sort=sort, exact_total=False))
+            assert "SCAN schedules USING INDEX ix_schedules_next_text" in plans, plans
         plans.clear()
         core.schedules.list(ListQuery(text="public.", sort=sort))
         assert [line for line in plans if "TEMP B-TREE" in line], plans

@@ -123,11 +123,11 @@ def _read(
     # As the service does: a page of statuses that hold a quarter or more of the schedules
     # walks its sort's index, its kind and status terms written so that no other index serves.
     walk = kept is not None and sort in WALKED and kept[0] > 0 and kept[0] * 4 >= kept[1]
-    plain = "" if not walk else " || ''"
-    where = f"deleted_at IS NULL AND kind{plain} = 'analyze'"
+    plain = "+" if walk else ""  # SQLite's unary plus: a term no index serves
+    where = f"deleted_at IS NULL AND {plain}kind = 'analyze'"
     params: list[Any] = []
     if statuses:
-        where += f" AND status{plain} IN ({marks})"
+        where += f" AND {plain}status IN ({marks})"
         params += statuses
     if kept is not None:
         total = kept[0]

@@ -196,7 +196,10 @@ class Schedule(Base):
             sqlite_where=text("deleted_at IS NULL"),
         ),
         # "(next_fire_at IS NULL), next_fire_at" is the list's sort: dated rows first, in order.
-        Index("ix_schedules_next", text("(next_fire_at IS NULL)"), "next_fire_at"),
+        # On SQLite the live schedules' ix_schedules_next_text serves it (migration 0025).
+        Index("ix_schedules_next", text("(next_fire_at IS NULL)"), "next_fire_at").ddl_if(
+            dialect="postgresql"
+        ),
         # A page of one kind and status by next fire: a walk of its own part, however rare.
         Index(
             "ix_schedules_status_next",
