@@ -6,7 +6,7 @@ SQLite a common text's page walks the sort's index rather than sorting every mat
 from __future__ import annotations
 
 from dataclasses import replace
-from itertools import pairwise
+from itertools import pairwise, product
 from typing import Any
 
 import pytest
@@ -83,6 +83,39 @@ def test_a_common_text_page_sorts_nothing(sqlite_url: str, clock: FrozenClock) -
         plans.clear()
         core.schedules.list(ListQuery(text="public.", sort=sort))
         assert [line for line in plans if "TEMP B-TREE" in line], plans
+    core.close()
+
+
+def test_a_common_text_among_rare_statuses_is_counted_from_their_index(
+    sqlite_url: str, clock: FrozenClock
+) -> None:
+    """A common text's page of failed schedules (under a quarter of them) counts its matches
+    by walking the index of failed schedules, each entry's id looked up among the trigram
+    table's matches set aside, rather than reading every match of the text to test its status;
+    commoner statuses are counted from the trigram table. The totals are the exact list's."""
+    core = Core.open(sqlite_url, clock)
+    fill_schedules(core, 3000)
+    plans: list[list[str]] = []
+
+    def explain(conn: Any, cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        if "counted" in statement:
+            found = cursor.connection.execute("EXPLAIN QUERY PLAN " + statement, parameters)
+            plans.append([row[3] for row in found])
+
+    event.listen(core.db.engine, "before_cursor_execute", explain)
+    cases = [(frozenset({"failed"}), True), (frozenset({"failed", "paused"}), False)]
+    for (statuses, rare), profile in product(cases, (None, "shop")):
+        plans.clear()
+        query = ListQuery(
+            text="public.", statuses=statuses, profile=profile, exact_total=False, limit=20
+        )
+        quick = core.schedules.list(query)
+        (plan,) = plans
+        counted = plan[[p.startswith("SCALAR SUBQUERY") for p in plan].index(True) :]
+        read = "SEARCH schedules USING INTEGER PRIMARY KEY (rowid=?)" in counted
+        assert ("LIST SUBQUERY 1" in counted, read) == (rare, not rare), plan
+        exact = core.schedules.list(replace(query, exact_total=True))
+        assert quick.total == min(exact.total, TOTAL_CAP) and quick.items == exact.items
     core.close()
 
 

@@ -466,6 +466,7 @@ class ScheduleService:
         among: Sequence[int] | None = None,
         by_parts: bool = False,
         by_position: bool = False,
+        set_aside: bool = False,
     ) -> list[ColumnElement[bool]]:
         """The WHERE of `query`; with `walk`, its kind and statuses are written so that no index
         serves them (SQLite then walks the next-fire index in order instead of sorting, or
@@ -475,7 +476,8 @@ class ScheduleService:
         `among` holds the trigram table's every match of the text, when already read; with
         `by_parts`, PostgreSQL's trigram index is asked for the text's parts
         (text_search.parts); with `by_position`, PostgreSQL tests the text on each row walked
-        by its position rather than with LIKE."""
+        by its position rather than with LIKE; with `set_aside`, SQLite looks up each row's id
+        among the trigram table's matches before reading the row."""
         where: list[ColumnElement[bool]] = list(self._live())
         kind, status = (
             (Unindexed(Schedule.kind), Unindexed(Schedule.status))
@@ -514,6 +516,7 @@ class ScheduleService:
                     among=among,
                     by_parts=by_parts,
                     by_position=by_position,
+                    set_aside=set_aside,
                 )
             )
         return where
@@ -669,16 +672,29 @@ class ScheduleService:
         self, session: Session, query: ListQuery
     ) -> tuple[Sequence[Sequence[Any]], int, bool]:
         """The page of a common text, found by walking the sort's index and testing each row,
-        and its total: exact up to TOTAL_CAP, else TOTAL_CAP and not exact."""
+        and its total: exact up to TOTAL_CAP, else TOTAL_CAP and not exact. When the page's
+        statuses are rare, its matches are counted from their own index, each entry's id looked
+        up among the trigram table's matches set aside (a row is read only when it is there):
+        read from the trigram table, most matches would be of other statuses, each read whole."""
+        by_status = replace(query, text="", step_kind=None, profile=None)
+        rare = (
+            bool(query.statuses)
+            and self._counted(by_status)
+            and not self._common(session, by_status)
+        )
 
         def statements() -> tuple[Select[Any], ScalarSelect[int]]:
             text = query.text.strip()
-            capped = text_page.counted_up_to(text, self._filters(query, walk=True, like_only=True))
+            if rare:
+                capped = text_page.counted_up_to_any(self._filters(query, set_aside=True))
+            else:
+                walked = self._filters(query, walk=True, like_only=True)
+                capped = text_page.counted_up_to(text, walked)
             if query.sort in MERGED and query.statuses:
                 return self._merged(query, like_only=True), capped
             return _sorted(query, self._filters(query, walk=True, like_only=True)), capped
 
-        key = ("walked", self._shape(query))
+        key = ("walked", self._shape(query), rare)
         common = self._common_trigrams(session, query.text.strip())
         values = self._values(query, common=common)
         return _with_capped_total(session, query, key, statements, values)

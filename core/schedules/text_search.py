@@ -23,6 +23,7 @@ from sqlalchemy.sql.elements import BindParameter, ColumnElement
 from sqlalchemy.sql.expression import TableClause
 
 from core.storage.engine import Database
+from core.storage.plan_hints import Unindexed
 from core.storage.tables import Schedule
 
 # Trigrams need three characters; a shorter text keeps the scan.
@@ -66,6 +67,7 @@ def text_filter(
     among: Sequence[int] | None = None,
     by_parts: bool = False,
     by_position: bool = False,
+    set_aside: bool = False,
 ) -> list[ColumnElement[bool]]:
     """The conditions for `text` (already stripped, not empty); `scan` skips the index;
     `among` holds every id the trigram table matches, when they were already read; with
@@ -73,7 +75,9 @@ def text_filter(
     rather than for every trigram it would take from the text; with `by_position`, for a
     statement that walks another index and tests each row, PostgreSQL finds the text's
     position in search_text, which takes about a sixth less time than the LIKE that only
-    the trigram index needs."""
+    the trigram index needs; with `set_aside`, SQLite sets the trigram table's matches aside
+    and looks up the id of each row another index yields among them, reading a row only
+    when it is there."""
     like: BindParameter[str] = bindparam(LIKE_PARAMETER, like_pattern(text))
     columns = (Schedule.name, cast(Schedule.scope, Text))
     if not db.is_sqlite:
@@ -102,7 +106,8 @@ def text_filter(
         return [Schedule.id.in_(select(literal_column("value")).select_from(ids)), matches]
     source, match = trigram_source(text)
     candidates = select(source.c.rowid).where(match)
-    return [Schedule.id.in_(candidates), matches]
+    schedule_id = Unindexed(Schedule.id) if set_aside else Schedule.id
+    return [schedule_id.in_(candidates), matches]
 
 
 def covering_trigrams(text: str) -> list[str]:
