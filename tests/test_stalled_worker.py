@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import signal
 import sqlite3
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,7 +26,7 @@ from daemon.claim import claim_due
 from daemon.heartbeat import register
 from daemon.settle import finish_and_settle
 from daemon.tick import tick
-from tests.support.daemons import start, wait_until
+from tests.support.daemons import Daemon, start, wait_until
 from tests.support.fake_llm import FakeLlm, add_profile, timeout
 
 
@@ -111,6 +112,34 @@ def five(db_url: str, tmp_path: Path) -> Iterator[tuple[str, Core]]:
     core.close()
 
 
+def _freeze_between_writes(daemon: Daemon, core: Core) -> None:
+    """SIGSTOP `daemon` at a moment it holds no SQLite write lock. Frozen inside a write (a
+    heartbeat, a lease renewal) it would stop every other writer of the file, whose one lock
+    all processes share, and no daemon can help that; PostgreSQL locks rows, and ends a
+    session left idle in a transaction."""
+    for _ in range(50):
+        daemon.signal(signal.SIGSTOP)
+        if not core.db.is_sqlite or _write_lock_free(core):
+            return
+        daemon.signal(signal.SIGCONT)
+        time.sleep(0.02)
+    raise AssertionError("the daemon held the write lock at each of 50 tries")
+
+
+def _write_lock_free(core: Core) -> bool:
+    path = core.db.engine.url.database
+    assert path is not None
+    conn = sqlite3.connect(path, timeout=0, isolation_level=None)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("ROLLBACK")
+        return True
+    except sqlite3.OperationalError:
+        return False
+    finally:
+        conn.close()
+
+
 @pytest.mark.slow
 def test_a_stalled_daemon_does_not_run_a_job_twice(five: tuple[str, Core], tmp_path: Path) -> None:
     url, core = five
@@ -128,7 +157,7 @@ def test_a_stalled_daemon_does_not_run_a_job_twice(five: tuple[str, Core], tmp_p
         try:
             assert wait_until(lambda: len(llm.requests) == 1, 30)
             [(_sid, first, _when)] = a.fires()
-            a.signal(signal.SIGSTOP)  # a frozen host, its job process still running
+            _freeze_between_writes(a, core)  # a frozen host, its job process still running
             b = start(url, tmp_path / "b.log", *fast, "--worker-id", "b")
             assert wait_until(lambda: core.schedules.get(sid).status == "completed", 90)
             # The stalled job's slow answer has come by now; give it time to write (or not).
