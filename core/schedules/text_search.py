@@ -95,7 +95,7 @@ def text_filter(
             for i, part in enumerate(found)
         ]
         # Written so that the index does not serve it: the test alone, on the rows narrowed.
-        return [*narrowing, (_search_text + "").like(func.lower(like), escape="\\")]
+        return [*narrowing, Unindexed(_search_text).like(func.lower(like), escape="\\")]
     # SQLite's LIKE ignores ASCII case already; its ILIKE would wrap both sides in lower().
     matches = or_(*(c.like(like, escape="\\") for c in columns))
     if scan or len(text) < INDEXED_LENGTH or not db.has_text_index:

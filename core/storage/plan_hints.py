@@ -17,7 +17,7 @@ from sqlalchemy.sql.selectable import Join
 class Unindexed(FunctionElement[Any]):
     """`column` as a term no index serves, so that the planner reads the rows another index
     yields (in its order) and tests each: SQLite's unary plus, which costs nothing per row;
-    elsewhere the column joined to an empty string."""
+    elsewhere a text column joined to an empty string."""
 
     inherit_cache = True
 
