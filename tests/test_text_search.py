@@ -91,7 +91,7 @@ def test_a_sample_leaves_out_trigrams_far_commoner_than_the_rarest() -> None:
         f'["public.{"refunds" if i % 8 == 1 else "orders"}{"_2019" if i % 100 == 1 else ""}"]'
         for i in range(1000)
     ]
-    sample = text_page._Sample(0.0, 1000, 1000, {("analyze", "pending"): "\0".join(rows)}, 1000)
+    sample = text_page._Sample(1000, 1000, {("analyze", "pending"): "\0".join(rows)}, 1000)
     # Held by every schedule: only the rarest is asked for.
     assert sample.common("n-0000042") == {"n-0", "000"}
     assert sample.common("public.") == {"lic", "ic."}  # the first of equals is kept
@@ -99,7 +99,7 @@ def test_a_sample_leaves_out_trigrams_far_commoner_than_the_rarest() -> None:
     assert sample.common("refunds_2019") == {"ref", "und"}
     # Within eight times of each other: each narrows the others.
     assert sample.common("risk oslo") == frozenset()
-    small = text_page._Sample(0.0, 40, 40, {("analyze", "pending"): "\0".join(rows[:40])}, 40)
+    small = text_page._Sample(40, 40, {("analyze", "pending"): "\0".join(rows[:40])}, 40)
     assert small.common("n-0000042") == frozenset()
 
 

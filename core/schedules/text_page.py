@@ -19,7 +19,7 @@ import random
 import time
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import Engine, Select, func, select, text
@@ -44,9 +44,9 @@ SAMPLE = 201
 # on SQLite the highest id, as ids are handed out in order.
 _TABLE_SIZE = text("SELECT reltuples FROM pg_class WHERE oid = CAST('schedules' AS regclass)")
 _HIGHEST_ID = text("SELECT coalesce(max(id), 0) FROM schedules")
-# How long that estimate is kept: only VACUUM and ANALYZE change it, and it only steers a choice.
+# How long that estimate and the sample are kept: only VACUUM and ANALYZE change the estimate,
+# and both only steer a choice.
 SIZE_KEPT_S = 60.0
-_sizes: WeakKeyDictionary[Engine, tuple[float, float]] = WeakKeyDictionary()
 # About how many schedules a kept sample holds (PostgreSQL draws whole pages of them).
 SAMPLE_ROWS = 1000
 # A share of the table's pages, drawn at random: whether each schedule is live, and its kind,
@@ -73,13 +73,38 @@ RARER_BY = 8.0
 FEWEST_SAMPLED = 50
 
 
+_T = TypeVar("_T")
+
+
+class _KeptPerEngine(Generic[_T]):
+    """A value for each engine, made again when older than SIZE_KEPT_S; a value `make` does not
+    give (None) is asked again next time."""
+
+    def __init__(self) -> None:
+        self._kept: WeakKeyDictionary[Engine, tuple[float, _T]] = WeakKeyDictionary()
+
+    def get(self, engine: Engine, make: Callable[[], _T | None]) -> _T | None:
+        """The engine's kept value, or a new one from `make`."""
+        kept = self._kept.get(engine)
+        now = time.monotonic()
+        if kept is not None and now - kept[0] < SIZE_KEPT_S:
+            return kept[1]
+        made = make()
+        if made is not None:
+            self._kept[engine] = (now, made)
+        return made
+
+    def clear(self) -> None:
+        """Forget every kept value (as SIZE_KEPT_S later)."""
+        self._kept.clear()
+
+
 @dataclass(frozen=True)
 class _Sample:
-    """Schedules drawn from the table at `taken` (monotonic seconds), which then held about
-    `size` of them: how many were drawn (SQLite: ids tried), and the search_text of the live
-    ones joined in one string for each kind and status."""
+    """Schedules drawn from the table, which then held about `size` of them: how many were
+    drawn (SQLite: ids tried), and the search_text of the live ones joined in one string for
+    each kind and status."""
 
-    taken: float
     size: float
     drawn: int
     texts: dict[tuple[str, str], str]
@@ -109,7 +134,8 @@ class _Sample:
         return found
 
 
-_samples: WeakKeyDictionary[Engine, _Sample] = WeakKeyDictionary()
+_samples: _KeptPerEngine[_Sample] = _KeptPerEngine()
+_sizes: _KeptPerEngine[float] = _KeptPerEngine()
 
 
 @dataclass(frozen=True)
@@ -189,16 +215,17 @@ def sampled(
 
 
 def _sample(session: Session) -> _Sample | None:
-    """The engine's kept sample, drawn anew when older than SIZE_KEPT_S."""
-    engine = session.connection().engine
-    kept = _samples.get(engine)
-    now = time.monotonic()
-    if kept is not None and now - kept.taken < SIZE_KEPT_S:
-        return kept
+    """The engine's kept sample, drawn anew when older than SIZE_KEPT_S; None before the
+    table's statistics are first gathered."""
+    return _samples.get(session.connection().engine, lambda: _drawn(session))
+
+
+def _drawn(session: Session) -> _Sample | None:
+    """About SAMPLE_ROWS schedules drawn at random (`_Sample`)."""
     size = _table_size(session)
     if size <= 0:
         return None
-    if engine.dialect.name == "sqlite":
+    if session.connection().dialect.name == "sqlite":
         drawn = random.sample(range(1, int(size) + 1), min(SAMPLE_ROWS, int(size)))
         values: dict[str, Any] = {"ids": json.dumps(drawn)}
         rows = prepared.fetch(session, "schedules-sample", lambda: _SAMPLE_BY_ID, values)
@@ -214,9 +241,7 @@ def _sample(session: Session) -> _Sample | None:
             groups.setdefault((kind, status), []).append(searched or "")
     texts = {key: "\0".join(found) for key, found in groups.items()}
     live = sum(len(found) for found in groups.values())
-    sample = _Sample(now, size, tried, texts, live)
-    _samples[engine] = sample
-    return sample
+    return _Sample(size, tried, texts, live)
 
 
 def common_trigrams(session: Session, text: str) -> frozenset[str]:
@@ -228,18 +253,18 @@ def common_trigrams(session: Session, text: str) -> frozenset[str]:
 
 def _table_size(session: Session) -> float:
     """PostgreSQL's estimate of the schedules table's rows (SQLite's highest id), read at most
-    every SIZE_KEPT_S."""
-    engine = session.connection().engine
-    kept = _sizes.get(engine)
-    now = time.monotonic()
-    if kept is not None and now - kept[0] < SIZE_KEPT_S:
-        return kept[1]
-    asked = _HIGHEST_ID if engine.dialect.name == "sqlite" else _TABLE_SIZE
-    found = prepared.fetch(session, "schedules-size", lambda: asked, {})
-    size = float(found[0][0]) if found else -1.0
-    if size > 0:  # a table not yet analyzed is asked again next time
-        _sizes[engine] = (now, size)
-    return size
+    every SIZE_KEPT_S; -1 before the table is first analyzed (SQLite: while it is empty), and
+    then asked again next time."""
+
+    def read() -> float | None:
+        sqlite = session.connection().dialect.name == "sqlite"
+        asked = _HIGHEST_ID if sqlite else _TABLE_SIZE
+        found = prepared.fetch(session, "schedules-size", lambda: asked, {})
+        size = float(found[0][0]) if found else -1.0
+        return size if size > 0 else None
+
+    size = _sizes.get(session.connection().engine, read)
+    return -1.0 if size is None else size
 
 
 def counted_up_to(text: str, where: Sequence[ColumnElement[bool]]) -> ScalarSelect[int]:
