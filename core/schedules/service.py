@@ -684,15 +684,14 @@ class ScheduleService:
         )
 
         def statements() -> tuple[Select[Any], ScalarSelect[int]]:
-            text = query.text.strip()
+            walked = self._filters(query, walk=True, like_only=True)
             if rare:
                 capped = text_page.counted_up_to_any(self._filters(query, set_aside=True))
             else:
-                walked = self._filters(query, walk=True, like_only=True)
-                capped = text_page.counted_up_to(text, walked)
+                capped = text_page.counted_up_to(query.text.strip(), walked)
             if query.sort in MERGED and query.statuses:
                 return self._merged(query, like_only=True), capped
-            return _sorted(query, self._filters(query, walk=True, like_only=True)), capped
+            return _sorted(query, walked), capped
 
         key = ("walked", self._shape(query), rare)
         common = self._common_trigrams(session, query.text.strip())
