@@ -28,6 +28,8 @@ def test_demo_is_idempotent_and_catalog_shows_a_tree(db_url: str, clock: FrozenC
     assert orders["kind"] == "table"
     customer = next(c for c in orders["children"] if c["name"] == "customer_id")
     assert customer["kind"] == "column" and "children" not in customer
+    assert amx("catalog", "show", "demo", "--depth", "-1") == 2
+    assert "argument --depth: number '-1' must be 0 or more" in amx.err
     assert amx("catalog", "refresh", "demo") == 0 and "11 tables and views" not in amx.err
     assert amx("profile", "db", "test", "demo") == 0
     assert "'shop' has 3 schema(s): crm, main, sales" in amx.out
@@ -44,6 +46,10 @@ def test_manual_run_review_accept_export(db_url: str, clock: FrozenClock, tmp_pa
     run_id = int(amx.out.split()[1])
     queue = amx.json("review", "list", "--run", str(run_id))
     assert queue["total"] > 10
+    assert len(amx.json("review", "list", "--limit", "2")["items"]) == 2
+    for bad in ("0", "-1"):
+        assert amx("review", "list", "--limit", bad) == 1
+        assert "limit must be at least 1 and offset at least 0." in amx.err
     email_tags = next(
         p for p in queue["items"] if p["path"] == "shop.main.users.email" and p["field"] == "tags"
     )

@@ -86,6 +86,17 @@ def test_tick_runs_due_work_once(amx: Amx, clock: FrozenClock) -> None:
     assert amx.json("schedule", "show", "1")["schedule"]["status"] == "pending"
 
 
+def test_tick_max_zero_runs_nothing_and_a_negative_max_is_refused(
+    amx: Amx, clock: FrozenClock
+) -> None:
+    assert amx(*ADD) == 0
+    clock.advance(timedelta(hours=17))
+    assert amx("daemon", "tick", "--max", "-1") == 2
+    assert "argument --max: number '-1' must be 0 or more" in amx.err
+    assert amx.json("daemon", "tick", "--max", "0")["runs"] == []
+    assert [r["status"] for r in amx.json("daemon", "tick", "--max", "1")["runs"]] == ["succeeded"]
+
+
 def test_status_says_when_nothing_will_fire(amx: Amx) -> None:
     assert amx(*ADD) == 0
     data = amx.json("schedule", "status")

@@ -206,6 +206,8 @@ class ReviewService:
         limit: int = 200,
     ) -> ProposalPage:
         """Proposals, oldest run first, grouped by run then path."""
+        if limit < 1 or offset < 0:
+            raise InvalidInput("limit", "limit must be at least 1 and offset at least 0.")
         where = []
         if run_id is not None:
             where.append(Proposal.run_id == run_id)

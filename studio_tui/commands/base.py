@@ -180,6 +180,14 @@ def whole_number(text: str) -> int:
     return _whole(text, "number")
 
 
+def non_negative(text: str) -> int:
+    """An argparse type for how many or how deep: a whole number, 0 or more."""
+    value = _whole(text, "number")
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"number {text!r} must be 0 or more")
+    return value
+
+
 def confirm(question: str, *, flag: str = "--yes") -> bool:
     """Ask a yes/no question at a terminal; refuse when there is none to ask at."""
     if not sys.stdin.isatty():

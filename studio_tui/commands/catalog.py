@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from studio_tui.commands.base import EXIT_OK, Context, Subparsers, subcommands
+from studio_tui.commands.base import EXIT_OK, Context, Subparsers, non_negative, subcommands
 
 if TYPE_CHECKING:
     from core.catalog.service import CatalogNode, Listing
@@ -101,7 +101,7 @@ def register(top: Subparsers) -> None:
     p = catalog.add_parser("show", help="show a profile's databases, schemas, tables and columns")
     p.add_argument("profile")
     p.add_argument("path", nargs="?", help="start below database[.schema[.table]]")
-    p.add_argument("--depth", type=int, default=3, help="levels to show (default 3)")
+    p.add_argument("--depth", type=non_negative, default=3, help="levels to show (default 3)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_show)
     p = catalog.add_parser("refresh", help="re-read a profile's catalog")

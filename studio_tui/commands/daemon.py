@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from core.clock import iso_utc
 from daemon.options import add_arguments
-from studio_tui.commands.base import EXIT_OK, EXIT_REFUSED, Context, Subparsers, subcommands
+from studio_tui.commands.base import (
+    EXIT_OK,
+    EXIT_REFUSED,
+    Context,
+    Subparsers,
+    non_negative,
+    subcommands,
+)
 
 # `amx daemon run` is `python -m daemon` (daemon.main) under another name: it loads none of the
 # other command groups, and the services load only for the commands that use them.
@@ -71,7 +78,9 @@ def register(top: Subparsers) -> None:
     add_arguments(p)
     p.set_defaults(handler=cmd_run)
     p = daemon.add_parser("tick", help="one pass: recover, mark missed, run what is due, exit")
-    p.add_argument("--max", type=int, default=10, help="run at most this many (default 10)")
+    p.add_argument(
+        "--max", type=non_negative, default=10, help="run at most this many (default 10)"
+    )
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_tick)
     p = daemon.add_parser("health", help="is a daemon alive? (exit 0 yes, 1 no)")

@@ -12,6 +12,7 @@ from studio_tui.commands.base import (
     UsageError,
     positive_id,
     subcommands,
+    whole_number,
 )
 
 if TYPE_CHECKING:
@@ -114,7 +115,7 @@ def register(top: Subparsers) -> None:
         default="pending",
         choices=["pending", "accepted", "applied", "rejected", "undone", "all"],
     )
-    p.add_argument("--limit", type=int, default=200)
+    p.add_argument("--limit", type=whole_number, default=200)
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_list)
     p = review.add_parser("show", help="one proposal in full")
