@@ -82,7 +82,7 @@ def test_the_trigram_table_is_not_asked_for_trigrams_most_schedules_hold() -> No
     assert fts_query("abcdef", {"abc", "def"}) == '"abc" AND "def"'
 
 
-def test_a_sample_leaves_out_trigrams_far_commoner_than_the_rarest() -> None:
+def test_a_sample_asks_for_the_trigrams_that_narrow_the_rarest() -> None:
     """Of 1,000 schedules, every one holds "public." and "nightly n-0"; one in eight "risk",
     one in eight a city, one in eight "refunds" and one in a hundred "_2019"."""
     cities = ["oslo", "lima", "perth", "dakar", "quito", "osaka", "lisbon", "jakarta"]
@@ -95,10 +95,14 @@ def test_a_sample_leaves_out_trigrams_far_commoner_than_the_rarest() -> None:
     # Held by every schedule: only the rarest is asked for.
     assert sample.common("n-0000042") == {"n-0", "000"}
     assert sample.common("public.") == {"lic", "ic."}  # the first of equals is kept
-    # Twelve times as common as "s_2", which narrows it with "019".
-    assert sample.common("refunds_2019") == {"ref", "und"}
-    # Within eight times of each other: each narrows the others.
-    assert sample.common("risk oslo") == frozenset()
+    # Of the ten holding "s_2", every one holds "019" and five "ref" (not worth a list of 125).
+    assert sample.common("refunds_2019") == {"019", "ref", "und"}
+    # Every schedule holding "k o" holds "ris"; half of them hold "slo" (osaka or oslo).
+    assert sample.common("risk oslo") == {"ris"}
+    # Held by one schedule: nothing narrows it further.
+    assert sample.common("n-0000517") == {"n-0", "000"}
+    # A trigram the text holds twice is asked for once, never left out.
+    assert sample.common("000000") == frozenset()
     small = text_page._Sample(40, 40, {("analyze", "pending"): "\0".join(rows[:40])}, 40)
     assert small.common("n-0000042") == frozenset()
 
