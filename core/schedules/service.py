@@ -613,8 +613,8 @@ class ScheduleService:
         return text_page.spread(session, text, self._common_trigrams(session, text))
 
     def _common_trigrams(self, session: Session, text: str) -> frozenset[str]:
-        """On SQLite, the covering trigrams of `text` that most schedules hold, for which its
-        trigram table is not asked (text_page.common_trigrams)."""
+        """On SQLite, the covering trigrams of `text` not worth their list of rows, for which
+        its trigram table is not asked (text_page.common_trigrams)."""
         if not self.db.is_sqlite or not uses_index(self.db, text, scan=self._scan_text):
             return frozenset()
         return text_page.common_trigrams(session, text)

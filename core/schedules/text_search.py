@@ -121,8 +121,8 @@ def covering_trigrams(text: str) -> list[str]:
 
 def fts_query(text: str, common: Collection[str] = ()) -> str:
     """The FTS5 query for rows that hold every covering trigram of `text` but those in
-    `common` (most schedules hold them; text_page.common_trigrams), each quoted so that none of
-    it is query syntax."""
+    `common` (not worth their list of rows; text_page.common_trigrams), each quoted so that
+    none of it is query syntax."""
     covering = covering_trigrams(text)
     asked = [trigram for trigram in covering if trigram not in common] or covering
     return " AND ".join(fts_phrase(trigram) for trigram in asked)
