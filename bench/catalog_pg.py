@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from sqlalchemy import create_engine, inspect
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.scratch import scratch_folder
 from core.analysis.llm.heuristic import HeuristicAnnotator
 from core.api import Core
 from core.catalog.scope import from_texts
@@ -81,7 +81,7 @@ def main() -> None:
         print(
             f"built {args.tables} tables x {args.columns} columns in {time.perf_counter() - started:.1f} s"
         )
-        folder = Path(tempfile.mkdtemp(prefix="amx-bench-"))
+        folder = scratch_folder()
         core = Core.open(f"sqlite:///{folder / 'amx.db'}")
         core.profiles.add_db("pg", url)
         root = ms(lambda: core.catalog.children("pg", (), refresh=True))

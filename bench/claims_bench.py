@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -24,6 +23,7 @@ from sqlalchemy import text
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.queue_probe import fill
+from bench.scratch import scratch_folder
 from core.api import Core
 from daemon.claim import claim_due
 
@@ -119,7 +119,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    folder = Path(tempfile.mkdtemp(prefix="amx-bench-"))
+    folder = scratch_folder()
     print(claims_lines(*measure(folder, args.rows, args.seconds, args.rounds)))
 
 

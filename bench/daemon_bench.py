@@ -16,7 +16,6 @@ import compileall
 import os
 import re
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -27,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.claims_bench import claims_lines, measure
 from bench.queue_probe import fill, pct
+from bench.scratch import scratch_folder
 from core.api import Core
 from core.schedules.spec import build_spec
 from core.schedules.triggers import once
@@ -147,7 +147,7 @@ def main() -> None:
     # compiler's garbage would be counted as the daemon's memory.
     for package in ("core", "daemon", "studio_tui", "themes"):
         compileall.compile_dir(ROOT / package, quiet=1)
-    folder = Path(tempfile.mkdtemp(prefix="amx-bench-"))
+    folder = scratch_folder()
     for poll, target in ((1.0, 1000.0), (0.05, 100.0)):
         late = lateness(folder, args.fires, poll, per_second=args.per_second)
         print(f"firing lateness, poll {poll:g} s, {len(late)} fires: p50 {pct(late, 0.5):7.1f} ms  "

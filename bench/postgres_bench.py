@@ -13,7 +13,6 @@ import argparse
 import gc
 import multiprocessing
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,6 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import bench.queue_probe as queue_probe
+from bench.scratch import scratch_folder
 from core.api import Core
 from core.schedules.queue import due_statement
 from core.storage.engine import Database
@@ -47,7 +47,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     args = parser.parse_args()
     cluster = start_cluster()
-    folder = Path(tempfile.mkdtemp(prefix="amx-bench-"))
+    folder = scratch_folder()
     try:
         url = cluster.create_database("bench")
         core = Core.open(url)

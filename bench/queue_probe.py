@@ -12,7 +12,6 @@ import gc
 import json
 import random
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
@@ -22,6 +21,7 @@ from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.scratch import scratch_folder
 from core.api import Core
 from core.clock import FrozenClock
 from core.schedules.queue import due_statement
@@ -136,7 +136,7 @@ def main() -> None:
     parser.add_argument("--probes", type=int, default=1000)
     parser.add_argument("--database-url", help="an empty database (default: a temp SQLite file)")
     args = parser.parse_args()
-    folder = Path(tempfile.mkdtemp(prefix="amx-bench-"))
+    folder = scratch_folder()
 
     core = open_core(args.database_url, folder, "probe.db")
     print(f"engine: {core.db.engine.dialect.name}")

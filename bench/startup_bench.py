@@ -17,7 +17,6 @@ import resource
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -28,6 +27,7 @@ from sqlalchemy import text
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.queue_probe import pct
+from bench.scratch import scratch_folder
 from core.api import Core
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -175,7 +175,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--no-full", action="store_true", help="skip the full detection")
     args = parser.parse_args()
-    folder = Path(tempfile.mkdtemp(prefix="amx-startup-"))
+    folder = scratch_folder("amx-startup-")
     future, overdue = folder / "future.db", folder / "overdue.db"
     paged = folder / "overdue-paged.db"
     print(

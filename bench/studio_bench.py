@@ -12,7 +12,6 @@ import argparse
 import asyncio
 import subprocess
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,6 +23,7 @@ from textual.app import App, ComposeResult
 from textual.widgets import DataTable
 
 import bench.queue_probe as queue_probe
+from bench.scratch import scratch_folder
 from core.api import Core
 from core.schedules.service import ListQuery
 from daemon.hooks import Completed, RecordingRunner
@@ -187,7 +187,7 @@ def main() -> None:
     if args.bare:  # the yardstick, in a process of its own as the studio's first app is
         print(asyncio.run(bare_timing()))
         return
-    folder = Path(tempfile.mkdtemp(prefix="amx-bench-"))
+    folder = scratch_folder()
     core = Core.open(f"sqlite:///{folder / 'studio.db'}")
     core.profiles.add_db("shop", f"sqlite:///{folder / 'shop.db'}", create=True)
     # Fire times from now on: a queue that is up to date (nothing to mark missed on open).

@@ -25,7 +25,6 @@ import argparse
 import gc
 import random
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -35,6 +34,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.queue_probe import NOW, STATUSES, Row, insert_schedules, pct, timings
+from bench.scratch import scratch_folder
 from core.api import Core
 from core.clock import FrozenClock
 from core.schedules.service import ListQuery, ScheduleService
@@ -258,7 +258,7 @@ def main() -> None:
     parser.add_argument("--pg", metavar="URL", help="also an empty PostgreSQL database")
     parser.add_argument("--pg-temp", action="store_true", help="also a throwaway PostgreSQL")
     args = parser.parse_args()
-    folder = Path(tempfile.mkdtemp(prefix="amx-bench-"))
+    folder = scratch_folder()
     core = Core.open(f"sqlite:///{folder / 'text.db'}", FrozenClock(NOW))
     ok = run(core, args.rows, args.runs)
     core.close()
@@ -269,12 +269,14 @@ def main() -> None:
 
         cluster = start_cluster()
         url = cluster.create_database("text_bench")
-    if url:
-        core = Core.open(url, FrozenClock(NOW))
-        ok = run(core, args.rows, args.runs) and ok
-        core.close()
-    if cluster is not None:
-        cluster.stop()
+    try:
+        if url:
+            core = Core.open(url, FrozenClock(NOW))
+            ok = run(core, args.rows, args.runs) and ok
+            core.close()
+    finally:
+        if cluster is not None:
+            cluster.stop()
     sys.exit(0 if ok else 1)
 
 
