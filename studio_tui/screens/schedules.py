@@ -21,6 +21,7 @@ from core.schedules.service import ListQuery
 from core.schedules.status import can
 from core.schedules.triggers import default_zone_name
 from core.schedules.views import ScheduleInfo
+from core.text import printable
 from studio_tui.keys import key_label
 from studio_tui.messages import MissedFound, OpenDetails, OpenDialog, OpenReview, ToggleTicking
 from studio_tui.screens.board import Board, first_page, load_board, load_page
@@ -311,17 +312,15 @@ class SchedulesScreen(Screen[None]):
         table.action_key_labels = self.action_key_labels()
         table.view = View(self.viewer_zone, self.own_zone, self.sort, self.descending, board.now)
         table.show(board.page.items, board.progress, board.last_runs)
-        empty = board.page.total == 0 and not self.active and not self.text
-        self.set_class(empty, "-empty")
-        if empty:
-            new = self.key("schedules.new")
-            self.query_one("#empty", Static).update(
-                f"No schedules yet — press {new} to create one."
-            )
         page = board.page
-        first = page.offset + 1 if page.items else 0
-        last = page.offset + len(page.items)
-        total = f"{page.total}" if page.total_exact else f"{page.total}+"
+        self.set_class(page.total == 0, "-empty")
+        if page.total == 0:
+            self.query_one("#empty", Static).update(self._nothing_shown())
+            shown = "no matches" if self.active or self.text else "no schedules"
+        else:
+            first = page.offset + 1 if page.items else 0
+            last = page.offset + len(page.items)
+            shown = f"{first}-{last} of {page.total}" + ("" if page.total_exact else "+")
         sort = {"next_fire_at": "next fire", "updated_at": "last change"}.get(self.sort, self.sort)
         if self.sort == "status":
             sort = "severity"
@@ -331,11 +330,29 @@ class SchedulesScreen(Screen[None]):
         pages = f"  ·  {self.key('schedules.prev')} {self.key('schedules.next')} pages"
         self.query_one("#pager", Static).update(
             Text(
-                f"{first}-{last} of {total}  ·  sorted by {sort}{way} ({sort_keys})"
+                f"{shown}  ·  sorted by {sort}{way} ({sort_keys})"
                 f"  ·  times in {zones} ({self.key('schedules.zone')})"
                 + (pages if page.total > PAGE else "")
             )
         )
+
+    def _nothing_shown(self) -> str:
+        """What the page says in place of an empty table: how to create the first schedule,
+        or which filter left nothing and the key that undoes it."""
+        if not self.active and not self.text:
+            return f"No schedules yet — press {self.key('schedules.new')} to create one."
+        chips = [(n, status) for n, status in enumerate(CHIPS, start=1) if status in self.active]
+        statuses = " or ".join(status.capitalize() for _, status in chips)
+        if self.text:
+            whose = f"No {statuses} schedule's" if chips else "No schedule's"
+            clear = self.key("schedules.clear")
+            return (
+                f'{whose} name or scope contains "{printable(self.text)}" — '
+                f"{clear} clears the text."
+            )
+        keys = " or ".join(self.key(f"schedules.chip{n}") for n, _ in chips)
+        that = "that chip" if len(chips) == 1 else "a chip"
+        return f"No {statuses} schedules — {keys} turns {that} off."
 
     def _tell_outcomes(self, board: Board) -> None:
         """A toast for each run a person started here that has ended."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from textual.widgets import DataTable, Input
+from textual.widgets import DataTable, Input, Static
 
 from core.api import Core
 from studio_tui.app import StudioApp
@@ -164,6 +164,54 @@ async def test_chips_and_text_filter(make_studio: MakeStudio) -> None:
         await settle(pilot)
         assert all("crm" in by_name(app, n).scope_summary for n in names_shown(app))
         await pilot.press("enter", "escape")
+        await settle(pilot)
+        assert len(names_shown(app)) == 9
+
+
+def nothing_shown(app: StudioApp) -> tuple[str, str]:
+    """The empty page's sentence and the pager's first part, while the table is hidden."""
+    screen = app.screen
+    assert screen.has_class("-empty")
+    assert not screen.query_one(ScheduleTable).display
+    pager = str(screen.query_one("#pager", Static).render()).split("  ·  ")[0]
+    return str(screen.query_one("#empty", Static).render()), pager
+
+
+async def test_a_text_matching_nothing_says_so_and_esc_brings_the_table_back(
+    make_studio: MakeStudio,
+) -> None:
+    app = make_studio()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"[b]zq", "enter")
+        await settle(pilot)
+        assert nothing_shown(app) == (
+            'No schedule\'s name or scope contains "[b]zq" — esc clears the text.',
+            "no matches",
+        )
+        await pilot.press("3")
+        await settle(pilot)
+        assert nothing_shown(app)[0].startswith("No Failed schedule's name or scope contains")
+        await pilot.press("3", "escape")
+        await settle(pilot)
+        assert not app.screen.has_class("-empty")
+        assert len(names_shown(app)) == 9
+        pager = str(app.screen.query_one("#pager", Static).render())
+        assert pager.startswith("1-9 of 9  ·  sorted by")
+
+
+async def test_a_chip_matching_nothing_names_the_key_that_turns_it_off(
+    make_studio: MakeStudio,
+) -> None:
+    app = make_studio()
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        core_of(app).schedules.resume(by_name(app, "Weekly CRM review").id)
+        app.update_keymap({"schedules.chip2": "w"})
+        await pilot.press("w")
+        await settle(pilot)
+        assert nothing_shown(app) == ("No Paused schedules — w turns that chip off.", "no matches")
+        await pilot.press("w")
         await settle(pilot)
         assert len(names_shown(app)) == 9
 

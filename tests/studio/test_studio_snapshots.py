@@ -51,6 +51,17 @@ def test_text_filter_80x24(snap: Any, make_studio: MakeStudio) -> None:
     assert snap(make_studio(), terminal_size=NARROW, run_before=run)
 
 
+def test_text_filter_matching_nothing_80x24(snap: Any, make_studio: MakeStudio) -> None:
+    """The table gives way to a sentence naming the text and the key that clears it."""
+    run = keys("slash", *"zqxx", "enter")
+    assert snap(make_studio(), terminal_size=NARROW, run_before=run)
+
+
+def test_text_and_chip_matching_nothing(snap: Any, make_studio: MakeStudio) -> None:
+    run = keys("3", "slash", *"crm orders", "enter")
+    assert snap(make_studio(), terminal_size=WIDE, run_before=run)
+
+
 def test_new_dialog(snap: Any, make_studio: MakeStudio) -> None:
     assert snap(make_studio(), terminal_size=WIDE, run_before=keys("n"))
 
