@@ -127,6 +127,8 @@ BASE = ["schedule", "add", "--name", "x", "--db-profile", "shop", "--scope", "pu
         (BASE + ["--cron", "61 * * * *"], "'61 * * * *' is invalid"),
         (BASE + ["--cron", "* * *"], "'* * *' is invalid"),
         (BASE + ["--every", "30s"], "at least 1m"),
+        # A value that starts with a minus and a digit is the option's value, not an option.
+        (BASE + ["--every", "-5m"], "interval '-5m' is not valid"),
         (["schedule", "add", "--name", "  ", "--cron", "0 9 * * *", "--db-profile", "shop", "--scope", "public.users"], "name is empty"),
         (["schedule", "add", "--name", "nightly", "--cron", "0 9 * * *", "--db-profile", "shop", "--scope", "public.users"], "exists already"),
         (["schedule", "add", "--name", "y", "--cron", "0 9 * * *", "--db-profile", "shop", "--scope", ""], "scope"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import shlex
 import sys
 from collections.abc import Callable
@@ -30,8 +31,18 @@ class UsageError(Exception):
     """Bad command-line usage (exit 2)."""
 
 
+# A word that starts with a minus and a digit is a value (`--every -5m` is refused by the
+# interval's own sentence); argparse takes only plain negative numbers so and reads any other
+# as an unknown option. No option of amx starts so.
+_MINUS_DIGIT = re.compile(r"^-\d")
+
+
 class Parser(argparse.ArgumentParser):
     """argparse that reports usage errors as one line and exit code 2, without exiting."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._negative_number_matcher = _MINUS_DIGIT
 
     def error(self, message: str) -> NoReturn:
         raise UsageError(f"{message} (see `{self.prog} --help`)")
