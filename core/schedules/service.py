@@ -588,7 +588,7 @@ class ScheduleService:
                     self._filters(query, walk=walk, among=among, by_parts=True),
                 ),
                 self._values(
-                    query, among, by_parts=True, common=self._common_trigrams(session, text)
+                    query, among, by_parts=True, unasked=self._unasked_trigrams(session, text)
                 ),
             )
         else:
@@ -610,14 +610,14 @@ class ScheduleService:
             return None
         if not text or not uses_index(self.db, text, scan=self._scan_text):
             return None
-        return text_page.spread(session, text, self._common_trigrams(session, text))
+        return text_page.spread(session, text, self._unasked_trigrams(session, text))
 
-    def _common_trigrams(self, session: Session, text: str) -> frozenset[str]:
+    def _unasked_trigrams(self, session: Session, text: str) -> frozenset[str]:
         """On SQLite, the covering trigrams of `text` not worth their list of rows, for which
-        its trigram table is not asked (text_page.common_trigrams)."""
+        its trigram table is not asked (text_page.unasked_trigrams)."""
         if not self.db.is_sqlite or not uses_index(self.db, text, scan=self._scan_text):
             return frozenset()
-        return text_page.common_trigrams(session, text)
+        return text_page.unasked_trigrams(session, text)
 
     def _shape(self, query: ListQuery) -> tuple[Any, ...]:
         """What, besides the named parameters' values (`_values`), makes the SQL of `query`'s
@@ -641,10 +641,10 @@ class ScheduleService:
         *,
         by_parts: bool = False,
         by_position: bool = False,
-        common: frozenset[str] = frozenset(),
+        unasked: frozenset[str] = frozenset(),
     ) -> dict[str, Any]:
         """The values of the named parameters in `query`'s filters (`_filters`); SQLite's
-        trigram table is asked without the `common` trigrams."""
+        trigram table is asked without the `unasked` trigrams."""
         found: dict[str, Any] = {}
         if query.step_kind:
             found[STEP_PARAMETER] = _setting_like("kind", query.step_kind)
@@ -660,7 +660,7 @@ class ScheduleService:
                     scan=self._scan_text,
                     by_parts=by_parts,
                     by_position=by_position,
-                    common=common,
+                    unasked=unasked,
                 )
             )
         if among is not None:  # in place of the trigram table's match
@@ -694,8 +694,8 @@ class ScheduleService:
             return _sorted(query, walked), capped
 
         key = ("walked", self._shape(query), rare)
-        common = self._common_trigrams(session, query.text.strip())
-        values = self._values(query, common=common)
+        unasked = self._unasked_trigrams(session, query.text.strip())
+        values = self._values(query, unasked=unasked)
         return _with_capped_total(session, query, key, statements, values)
 
     def _postgres_text(self, query: ListQuery) -> bool:

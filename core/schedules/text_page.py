@@ -10,7 +10,7 @@ matches without a round trip (the planner does when a step kind or profile narro
 too), and the count is capped the same way. On SQLite a like sample, drawn by id, says which
 of a text's covering trigrams are worth asking the trigram table for: the rarest, and each
 other one that leaves out enough of the sampled schedules holding those before it
-(`common_trigrams`).
+(`unasked_trigrams`).
 """
 
 from __future__ import annotations
@@ -110,10 +110,10 @@ class _Sample:
     # How many live schedules were drawn, and the share of them holding each trigram asked.
     live: int = 0
     shares: dict[str, float] = field(default_factory=dict)
-    # The trigrams `common` left out of each text asked.
+    # The trigrams `unasked` left out of each text asked.
     left_out: dict[str, frozenset[str]] = field(default_factory=dict)
 
-    def common(self, text: str) -> frozenset[str]:
+    def unasked(self, text: str) -> frozenset[str]:
         """The covering trigrams of `text` (text_search.covering_trigrams) not worth asking the
         trigram table for. The rarest is asked; each other, rarer first, when the sampled
         schedules holding every trigram asked so far but not it, times ROW_COST_IN_ENTRIES,
@@ -127,15 +127,15 @@ class _Sample:
             needles = [trigram.lower() for trigram in trigrams]
             rows = "\0".join(self.texts.values()).split("\0")
             holding = [row for row in rows if needles[0] in row]
-            unasked = set()
+            skipped = set()
             for trigram, needle in zip(trigrams[1:], needles[1:], strict=True):
                 narrowed = [row for row in holding if needle in row]
                 spared = (len(holding) - len(narrowed)) * ROW_COST_IN_ENTRIES
                 if spared > self.share(trigram) * self.live:
                     holding = narrowed
                 else:
-                    unasked.add(trigram)
-            left_out = self.left_out[text] = frozenset(unasked)
+                    skipped.add(trigram)
+            left_out = self.left_out[text] = frozenset(skipped)
         return left_out
 
     def share(self, trigram: str) -> float:
@@ -170,9 +170,9 @@ class Spread:
         return self.estimate * self.estimate >= wanted * self.highest_id
 
 
-def spread(session: Session, text: str, common: frozenset[str] = frozenset()) -> Spread:
+def spread(session: Session, text: str, unasked: frozenset[str] = frozenset()) -> Spread:
     """Read the trigram table's first `SAMPLE` matches of `text` (it yields them in id order),
-    asked without its `common` trigrams, and estimate how many match in all from the id where
+    asked without its `unasked` trigrams, and estimate how many match in all from the id where
     they ran out."""
 
     def first() -> Select[Any]:
@@ -180,7 +180,7 @@ def spread(session: Session, text: str, common: frozenset[str] = frozenset()) ->
         highest = select(func.max(Schedule.id)).scalar_subquery()
         return select(source.c.rowid, highest).where(match).limit(SAMPLE)
 
-    asked = {TRIGRAMS_PARAMETER: fts_query(text, common)}
+    asked = {TRIGRAMS_PARAMETER: fts_query(text, unasked)}
     found = prepared.fetch(session, "spread", first, asked)
     if not found:
         return Spread(0, 0, ())
@@ -258,11 +258,11 @@ def _drawn(session: Session) -> _Sample | None:
     return _Sample(size, tried, texts, live)
 
 
-def common_trigrams(session: Session, text: str) -> frozenset[str]:
+def unasked_trigrams(session: Session, text: str) -> frozenset[str]:
     """The covering trigrams of `text` that the trigram table need not be asked for, judged
-    from the kept sample (`_Sample.common`)."""
+    from the kept sample (`_Sample.unasked`)."""
     sample = _sample(session)
-    return frozenset() if sample is None else sample.common(text)
+    return frozenset() if sample is None else sample.unasked(text)
 
 
 def _table_size(session: Session) -> float:

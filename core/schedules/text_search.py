@@ -119,12 +119,12 @@ def covering_trigrams(text: str) -> list[str]:
     return [text[i : i + 3] for i in starts]
 
 
-def fts_query(text: str, common: Collection[str] = ()) -> str:
+def fts_query(text: str, unasked: Collection[str] = ()) -> str:
     """The FTS5 query for rows that hold every covering trigram of `text` but those in
-    `common` (not worth their list of rows; text_page.common_trigrams), each quoted so that
+    `unasked` (not worth their list of rows; text_page.unasked_trigrams), each quoted so that
     none of it is query syntax."""
     covering = covering_trigrams(text)
-    asked = [trigram for trigram in covering if trigram not in common] or covering
+    asked = [trigram for trigram in covering if trigram not in unasked] or covering
     return " AND ".join(fts_phrase(trigram) for trigram in asked)
 
 
@@ -163,15 +163,15 @@ def parameters(
     scan: bool = False,
     by_parts: bool = False,
     by_position: bool = False,
-    common: Collection[str] = (),
+    unasked: Collection[str] = (),
 ) -> dict[str, str]:
     """The values of the named parameters `text_filter` and `trigram_source` give `text`; the
-    trigram table is asked without the `common` trigrams."""
+    trigram table is asked without the `unasked` trigrams."""
     if by_position and not db.is_sqlite and not _by_columns(db, text, scan=scan):
         return {POSITION_PARAMETER: text}
     found = {LIKE_PARAMETER: like_pattern(text)}
     if uses_index(db, text, scan=scan) and db.is_sqlite:
-        found[TRIGRAMS_PARAMETER] = fts_query(text, common)
+        found[TRIGRAMS_PARAMETER] = fts_query(text, unasked)
     if by_parts and not db.is_sqlite and not _by_columns(db, text, scan=scan):
         for i, part in enumerate(parts(text)):
             found[PART_PARAMETER.format(i)] = f"%{part}%"
