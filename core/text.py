@@ -108,3 +108,8 @@ def name_key(name: str) -> str:
     fullwidth spelling are one name."""
     folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", name).casefold())
     return "".join(c for c in folded if not is_ignorable(c))
+
+
+def counted(n: int, noun: str) -> str:
+    """`n` with the noun in the number it takes: "1 schedule", "0 schedules", "3 schedules"."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

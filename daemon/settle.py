@@ -15,6 +15,7 @@ from core.schedules.status import RunStatus, Status, check
 from core.schedules.triggers import AfterTrigger, next_fire_time
 from core.storage.engine import Database
 from core.storage.tables import Run, Schedule, Worker
+from core.text import counted
 
 RETRY_BASE = timedelta(seconds=30)
 RETRY_CAP = timedelta(hours=1)
@@ -110,13 +111,13 @@ def _advance(
     if once:
         schedule.status = check("fail", Status.RUNNING, Status.FAILED, what=what)
         schedule.next_fire_at = None
-        schedule.note = f"failed after {tries} attempt(s): {run.error or 'unknown error'}"
+        schedule.note = f"failed after {counted(tries, 'attempt')}: {run.error or 'unknown error'}"
         return "failed"
     # A recurring schedule records the failure and moves on to its next occurrence.
     schedule.status = check("fail", Status.RUNNING, Status.PENDING, what=what)
     schedule.next_fire_at = next_fire_time(trigger, schedule.timezone, now)
     schedule.note = (
-        f"last occurrence failed after {tries} attempt(s): {run.error or 'unknown error'}"
+        f"last occurrence failed after {counted(tries, 'attempt')}: {run.error or 'unknown error'}"
     )
     return "failed, next occurrence"
 
@@ -170,7 +171,7 @@ def _settle_queued(
             f"{schedule.max_retries} in {int(delay.total_seconds())} s"
         )
         return "retry"
-    schedule.note = f"last run failed after {run.attempt} attempt(s): {error}"
+    schedule.note = f"last run failed after {counted(run.attempt, 'attempt')}: {error}"
     return "failed, waits for the next upstream success"
 
 

@@ -18,6 +18,7 @@ from core.errors import AmxError, InvalidInput
 from core.schedules.outcome import Outcome
 from core.schedules.queue import Site, next_due
 from core.schedules.status import RunStatus
+from core.text import counted
 from daemon import heartbeat
 from daemon.claim import Claim, Claimed, claim_due
 from daemon.dbfile import FileIdentity
@@ -295,7 +296,10 @@ class Worker:
             self._beat(lease)
             time.sleep(0.1)
         if self._jobs:
-            log.info("grace period over: stopping %s job(s) at their next table", len(self._jobs))
+            log.info(
+                "grace period over: stopping %s at their next table",
+                counted(len(self._jobs), "job"),
+            )
             for running in list(self._jobs.values()):
                 running.job.release()
             settle_by = time.monotonic() + 5.0

@@ -169,7 +169,7 @@ def test_the_last_failure_waits_for_the_next_upstream_success(
     assert failed.status == "failed"
     info = core.schedules.get(down)
     assert info.status == "pending"
-    assert info.note is not None and info.note.startswith("last run failed after 1 attempt(s)")
+    assert info.note is not None and info.note.startswith("last run failed after 1 attempt:")
     assert work(core, clock, timedelta(minutes=5)) == []
 
 

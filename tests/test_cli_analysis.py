@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from core.clock import FrozenClock
+from core.text import counted
 from tests.support.cli import Amx
 
 
@@ -32,7 +33,7 @@ def test_demo_is_idempotent_and_catalog_shows_a_tree(db_url: str, clock: FrozenC
     assert "argument --depth: number '-1' must be 0 or more" in amx.err
     assert amx("catalog", "refresh", "demo") == 0 and "11 tables and views" not in amx.err
     assert amx("profile", "db", "test", "demo") == 0
-    assert "'shop' has 3 schema(s): crm, main, sales" in amx.out
+    assert "'shop' has 3 schemas: crm, main, sales" in amx.out
     assert amx("profile", "llm", "test", "heuristic") == 0 and "works offline" in amx.out
 
 
@@ -73,7 +74,7 @@ def test_auto_run_and_undo(db_url: str, clock: FrozenClock) -> None:
     before = json.loads(_export(amx))
     assert before["tables"][0]["path"] == "shop.sales.orders"
     assert amx("review", "undo-run", str(finished["id"])) == 0
-    assert f"restored {finished['summary']['applied']} value(s)" in amx.out
+    assert f"restored {counted(finished['summary']['applied'], 'value')} changed" in amx.out
     assert amx("annotations", "export", "demo") == 1 and "no annotations yet" in amx.err
 
 

@@ -51,7 +51,7 @@ def test_health_and_status_name_a_host_whose_clock_is_off(amx: Amx, clock: Froze
     report = amx.json("daemon", "health")
     assert [w["skewed"] for w in report["workers"]] == [False, True, False]
     assert amx("schedule", "status") == 0
-    assert "alive, 2 worker(s)" in amx.out
+    assert "alive, 2 workers" in amx.out
     assert "clock         etl-02 is -7.2 s off the database clock" in amx.out
     assert amx.json("schedule", "status")["skewed"] == [
         {"worker": "etl-02:4242:a1b2c3", "host": "etl-02", "skew_s": -7.25}

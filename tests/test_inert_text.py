@@ -23,7 +23,7 @@ from core.schedules.spec import build_spec
 from core.schedules.triggers import cron
 from core.storage.engine import _alembic_config
 from core.storage.tables import DbProfile, LlmProfile, Schedule
-from core.text import json_inert, name_key, printable
+from core.text import counted, json_inert, name_key, printable
 from daemon import logs
 from tests.support.cli import Amx
 from tests.support.shop import make_shop
@@ -352,3 +352,12 @@ def test_migration_keeps_profiles_whose_names_clash_after_folding(old_database: 
     with pytest.raises(Conflict):
         core.profiles.add_db("Shop", "sqlite:///elsewhere.db", create=True)
     core.close()
+
+
+def test_a_count_takes_the_noun_in_its_number() -> None:
+    assert [counted(n, "schedule") for n in (0, 1, 2)] == [
+        "0 schedules",
+        "1 schedule",
+        "2 schedules",
+    ]
+    assert counted(1, "notification URL") == "1 notification URL"

@@ -77,7 +77,7 @@ def test_an_env_url_is_read_at_run_time_and_a_missing_one_fails_naming_it(
         [run] = fire(core, clock)
     assert run.status == "failed"
     assert run.error == (
-        "step 2/2 notify: 1 of 1 notification URL(s) failed: env:AMX_TEST_HOOK (the variable "
+        "step 2/2 notify: 1 of 1 notification URL failed: env:AMX_TEST_HOOK (the variable "
         "is not set in the daemon's environment)."
     )
 
@@ -93,7 +93,7 @@ def test_every_url_is_tried_and_the_failed_ones_are_named_without_their_secrets(
     assert [path for path, _ in inbox.posts] == ["/fail/TOKENabc123456", "/ok"]
     assert run.status == "failed"
     assert run.error.startswith(
-        f"step 2/2 notify: 1 of 2 notification URL(s) failed: json://***@127.0.0.1:{port}/… ("
+        f"step 2/2 notify: 1 of 2 notification URLs failed: json://***@127.0.0.1:{port}/… ("
     )
     said = run.error + " ".join(line.text for line in core.runs.log.lines(run.id))
     assert "hunter2" not in said and "TOKENabc123456" not in said

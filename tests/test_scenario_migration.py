@@ -168,7 +168,7 @@ def test_a_half_finished_upgrade_is_refused_saying_how_to_finish_it(
     engine.dispose()
     with pytest.raises(StorageError) as err:
         Core.open(database_at_0009, FrozenClock(NOW))
-    assert "1 schedule(s) have no scenario: the upgrade stopped half-way" in str(err.value)
+    assert "1 schedule has no scenario: the upgrade stopped half-way" in str(err.value)
     engine = create_engine(database_at_0009)
     with engine.begin() as conn:
         data = {"steps": [{"kind": "analyze", "profile": "shop", "scope": ["public.users"]}]}

@@ -340,4 +340,4 @@ def test_run_now_here_runs_the_whole_scenario(amx: Any, tmp_path: Path) -> None:
         core.close()
     assert amx("schedule", "run-now", str(sid), "--here") == 0, amx.err
     assert log.read_text().split() == ["one", "two"]
-    assert "2 step(s): run_command succeeded, run_command succeeded" in amx.out
+    assert "2 steps: run_command succeeded, run_command succeeded" in amx.out

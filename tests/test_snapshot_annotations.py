@@ -76,7 +76,7 @@ def test_a_snapshot_stores_each_annotated_table_with_its_columns(
         "columns": {"email": {"description": "Login address"}},
     }
     said = [line.text for line in core.runs.log.lines(run.id, step_run_id=step.id)]
-    assert said == ["snapshot of 'shop': 2 table(s) to store, 0 snapshotted within 12 h, "
+    assert said == ["snapshot of 'shop': 2 tables to store, 0 snapshotted within 12 h, "
                     "0 unchanged since their last revision"]  # fmt: skip
 
 

@@ -127,12 +127,14 @@ def test_the_studio_opens_in_a_browser_and_n_opens_the_new_schedule_dialog(
             return str(page.evaluate(READ_SCREEN))
 
         # The demo has a schedule whose fire time passed: the studio asks about it first.
-        wait_for_screen(screen, lambda t: "missed their fire time" in t, "the missed-runs question")
+        wait_for_screen(
+            screen, lambda t: "while nothing could fire" in t, "the missed-runs question"
+        )
         page.focus("textarea.xterm-helper-textarea")
         page.keyboard.press("Escape")
         table = wait_for_screen(
             screen,
-            lambda t: "Orders deep-dive" in t and "missed their fire time" not in t,
+            lambda t: "Orders deep-dive" in t and "while nothing could fire" not in t,
             "the schedule table",
         )
         # Each tab's studio opened the database the server was given.

@@ -94,7 +94,7 @@ def test_a_bad_template_file_names_its_line(amx: Amx, tmp_path: Path) -> None:
 def test_export_applies_back_to_no_change(amx: Amx, tmp_path: Path) -> None:
     out = tmp_path / "all.yaml"
     assert amx("template", "export", "-o", str(out)) == 0
-    assert "wrote 4 template(s)" in amx.err
+    assert "wrote 4 templates" in amx.err
     assert amx("template", "apply", "-f", str(out)) == 0
     assert all(line.startswith("unchanged ") for line in amx.out.splitlines())
 

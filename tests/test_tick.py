@@ -78,7 +78,7 @@ def test_failures_retry_with_backoff_then_fail(
     [third] = fire(core)
     assert third.attempt == 3
     info = core.schedules.get(sid)
-    assert info.status == "failed" and info.note and "after 3 attempt(s)" in info.note
+    assert info.status == "failed" and info.note and "after 3 attempts" in info.note
     runs = core.schedules.show(sid).runs
     assert [r.attempt for r in runs] == [3, 2, 1] and {r.status for r in runs} == {"failed"}
 

@@ -18,7 +18,7 @@ from core.errors import Conflict, InvalidInput, NotFound
 from core.secrets import refuse_literal_secrets, resolve_secret
 from core.storage.engine import Database, masked
 from core.storage.tables import DbProfile, LlmProfile, Schedule
-from core.text import name_key, name_problem
+from core.text import counted, name_key, name_problem
 
 BUILTIN_LLM = "heuristic"
 
@@ -345,7 +345,7 @@ class ProfileService:
             users = users[:3]
             if users:
                 raise Conflict(
-                    f"{label} profile {name!r} is used by {total} schedule(s) "
+                    f"{label} profile {name!r} is used by {counted(total, 'schedule')} "
                     f"({', '.join(users)}); delete or edit them first."
                 )
             session.delete(row)

@@ -25,6 +25,7 @@ from core.storage.location import ENV_URL, default_url, resolve_url
 from core.storage.revisions import MIGRATIONS, RETIRED_COLUMNS, known_revisions
 from core.storage.sqlite_read import COUNTS_OBJECTS
 from core.storage.tables import Base, Run, Schedule
+from core.text import counted
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -568,7 +569,8 @@ class Database:
         if unfilled:
             return (
                 f"{self.masked_url} is marked as upgraded to scenarios but {left} is still there "
-                f"and {unfilled} schedule(s) have no scenario: the upgrade stopped half-way; "
+                f"and {counted(unfilled, 'schedule')} {'has' if unfilled == 1 else 'have'} no "
+                "scenario: the upgrade stopped half-way; "
                 "restore the backup taken before it and open that with this version."
             )
         drops = "; ".join(f"ALTER TABLE {table} DROP COLUMN {c}" for c in retired)

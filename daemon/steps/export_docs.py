@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from core.analysis.export import output_path, render, tables_to_export, write_atomically
 from core.schedules.scenario.steps import ExportDocsStep
+from core.text import counted
 from daemon.steps.base import StepContext, StepResult
 
 
@@ -19,7 +20,8 @@ def run(ctx: StepContext, step: ExportDocsStep) -> StepResult:
     write_atomically(path, text)
     shape = f" ({step.dbt_shape})" if step.format == "dbt" else ""
     ctx.log.info(
-        f"wrote the {step.format}{shape} export of {step.profile!r} ({len(tables)} table(s)) "
+        f"wrote the {step.format}{shape} export of {step.profile!r} "
+        f"({counted(len(tables), 'table')}) "
         f"to {path}"
     )
     columns = sum(len(t.columns) for t in tables)

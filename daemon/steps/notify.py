@@ -10,6 +10,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 import apprise
 
 from core.schedules.scenario.steps import NotifyStep
+from core.text import counted
 from daemon.steps.base import StepContext, StepFailed, StepResult
 from daemon.steps.send_report import run_status
 
@@ -120,7 +121,8 @@ def run(ctx: StepContext, step: NotifyStep) -> StepResult:
     sent = len(step.urls) - len(failed)
     if failed:
         raise StepFailed(
-            f"{len(failed)} of {len(step.urls)} notification URL(s) failed: {'; '.join(failed)}.",
+            f"{len(failed)} of {counted(len(step.urls), 'notification URL')} failed: "
+            f"{'; '.join(failed)}.",
             summary={"sent": sent, "failed": len(failed)},
         )
     return StepResult({"sent": sent})

@@ -9,6 +9,7 @@ from core.notify.digest import Digest, gather
 from core.notify.report import compose
 from core.notify.smtp import MailError, deliver
 from core.schedules.scenario.steps import SendReportStep
+from core.text import counted
 from daemon.steps.base import StepContext, StepFailed, StepResult
 
 ATTEMPTS = 4  # the first try and three retries
@@ -47,7 +48,7 @@ def run(ctx: StepContext, step: SendReportStep) -> StepResult:
     gather(ctx.core.db, digest, scope, own_step=ctx.step_run_id)
     message = compose(digest, settings.from_address, step.to, step.subject)
     ctx.log.info(
-        f"sending the report ({', '.join(step.sections)}) to {len(step.to)} recipient(s) "
+        f"sending the report ({', '.join(step.sections)}) to {counted(len(step.to), 'recipient')} "
         f"through mail profile {settings.name!r}"
     )
     try:

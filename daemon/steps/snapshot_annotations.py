@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from core.analysis.revisions import RevisionService
 from core.schedules.scenario.steps import SnapshotAnnotationsStep
+from core.text import counted
 from daemon.steps.base import StepContext, StepResult
 
 
@@ -23,7 +24,7 @@ def run(ctx: StepContext, step: SnapshotAnnotationsStep) -> StepResult:
     )
     c = plan.counts
     ctx.log.info(
-        f"snapshot of {step.profile!r}: {c['snapshotted']} table(s) to store, "
+        f"snapshot of {step.profile!r}: {counted(c['snapshotted'], 'table')} to store, "
         f"{c['skipped_recent']} snapshotted within {step.skip_hours:g} h, "
         f"{c['unchanged']} unchanged since their last revision"
         + (

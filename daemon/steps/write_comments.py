@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from core.analysis.comments import write_comments
 from core.schedules.scenario.steps import WriteCommentsStep
+from core.text import counted
 from daemon.steps.base import StepContext, StepResult
 
 
@@ -20,7 +21,8 @@ def run(ctx: StepContext, step: WriteCommentsStep) -> StepResult:
         say=ctx.log.warning,
     )
     ctx.log.info(
-        f"wrote {counts['tables']} table and {counts['columns']} column comment(s) to "
+        f"wrote {counted(counts['tables'], 'table comment')} and "
+        f"{counted(counts['columns'], 'column comment')} to "
         f"{step.profile!r}; {counts['unchanged']} already read the same"
         + (f", {counts['missing']} gone from the database" if counts["missing"] else "")
     )

@@ -7,6 +7,7 @@ from typing import IO
 
 from core.analysis.job import Progress, ProgressFn
 from core.schedules.views import RunInfo
+from core.text import counted
 from daemon.execute import recorder
 from daemon.steps.runner import RunOrder, run_scenario
 from studio_tui import render
@@ -42,7 +43,7 @@ def outcome(run: RunInfo) -> str:
     steps = s.get("steps") or []
     if "tables" not in s and steps:
         said = ", ".join(f"{step['label']} {step['status']}" for step in steps)
-        return f"run {run.id} {run.status}: {len(steps)} step(s): {said}"
+        return f"run {run.id} {run.status}: {counted(len(steps), 'step')}: {said}"
     parts = (
         f"{s.get('tables', 0)} tables, {s.get('columns', 0)} columns, "
         f"{s.get('proposals', 0)} proposals ({s.get('applied', 0)} applied), "

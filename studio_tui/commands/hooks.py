@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
+from core.text import counted
 from studio_tui.commands.base import EXIT_OK, EXIT_REFUSED, Context
 from studio_tui.commands.serve import port_number
 
@@ -159,7 +160,7 @@ def cmd_status(ctx: Context) -> int:
         )
     if data.last_seen:
         ago = in_words(int((data.last_seen - ctx.clock.now()).total_seconds()))
-        alive = f"alive, {len(data.workers)} worker(s)" if data.alive else "not alive"
+        alive = f"alive, {counted(len(data.workers), 'worker')}" if data.alive else "not alive"
         ctx.print(f"daemon        {alive}; last heartbeat {ago}")
     else:
         ctx.print("daemon        never seen on this database")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from core.choices import PROVIDERS, SECURITIES
+from core.text import counted
 from studio_tui import render
 from studio_tui.commands.base import EXIT_OK, Context, Subparsers, subcommands
 
@@ -47,8 +48,8 @@ def cmd_db_test(ctx: Context) -> int:
     default = ctx.core.catalog.default_database(name)
     schemas = ctx.core.catalog.children(name, (default,), live=True)
     ctx.print(
-        f"reached {name!r}: {len(databases.nodes)} database(s); {default!r} has "
-        f"{len(schemas.nodes)} schema(s): {', '.join(n.name for n in schemas.nodes[:8])}"
+        f"reached {name!r}: {counted(len(databases.nodes), 'database')}; {default!r} has "
+        f"{counted(len(schemas.nodes), 'schema')}: {', '.join(n.name for n in schemas.nodes[:8])}"
     )
     return EXIT_OK
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from core.text import counted
 from studio_tui import render
 from studio_tui.commands.base import (
     EXIT_OK,
@@ -81,13 +82,13 @@ def cmd_accept(ctx: Context) -> int:
         done = ctx.core.review.accept(ctx.args.ids)
     else:
         raise UsageError("give proposal ids or --run RUN")
-    ctx.print(f"accepted {len(done)} proposal(s); the annotations store is updated")
+    ctx.print(f"accepted {counted(len(done), 'proposal')}; the annotations store is updated")
     return EXIT_OK
 
 
 def cmd_reject(ctx: Context) -> int:
     done = ctx.core.review.reject(ctx.args.ids)
-    ctx.print(f"rejected {len(done)} proposal(s)")
+    ctx.print(f"rejected {counted(len(done), 'proposal')}")
     return EXIT_OK
 
 
@@ -99,7 +100,7 @@ def cmd_edit(ctx: Context) -> int:
 
 def cmd_undo(ctx: Context) -> int:
     report = ctx.core.review.undo_run(ctx.args.run)
-    ctx.print(f"restored {report.restored} value(s) changed by run {ctx.args.run}")
+    ctx.print(f"restored {counted(report.restored, 'value')} changed by run {ctx.args.run}")
     for item in report.kept:
         ctx.print(f"  kept {item}: changed again since that run")
     return EXIT_OK

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from core.errors import AmxError, InvalidInput
+from core.text import counted
 from studio_tui.commands.base import EXIT_OK, EXIT_REFUSED, Context, Subparsers, subcommands
 
 if TYPE_CHECKING:
@@ -74,7 +75,7 @@ def cmd_export(ctx: Context) -> int:
     if not specs:
         ctx.err("no schedules to export")
         return EXIT_REFUSED
-    ctx.write_output(dump(specs), f"wrote {len(specs)} scenario(s) to {ctx.args.output}")
+    ctx.write_output(dump(specs), f"wrote {counted(len(specs), 'scenario')} to {ctx.args.output}")
     return EXIT_OK
 
 

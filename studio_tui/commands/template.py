@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from core.errors import InvalidInput
+from core.text import counted
 from studio_tui import render
 from studio_tui.commands.base import (
     EXIT_OK,
@@ -64,7 +65,7 @@ def cmd_export(ctx: Context) -> int:
     if ctx.args.slugs:
         found = [ctx.core.templates.get(slug) for slug in ctx.args.slugs]
     text = dump([info.definition for info in found])
-    ctx.write_output(text, f"wrote {len(found)} template(s) to {ctx.args.output}")
+    ctx.write_output(text, f"wrote {counted(len(found), 'template')} to {ctx.args.output}")
     return EXIT_OK
 
 
@@ -165,7 +166,7 @@ def cmd_disable(ctx: Context) -> int:
 def cmd_rm(ctx: Context) -> int:
     info = ctx.core.templates.get(ctx.args.slug)
     if not ctx.args.yes and not confirm(
-        f"remove template {info.slug!r} and its {info.instances} instance(s)? [y/N] "
+        f"remove template {info.slug!r} and its {counted(info.instances, 'instance')}? [y/N] "
     ):
         ctx.print("not removed")
         return EXIT_REFUSED

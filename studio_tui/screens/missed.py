@@ -15,6 +15,7 @@ from textual.widgets import Button, DataTable, Static
 from core.api import Core
 from core.errors import AmxError
 from core.schedules.views import ScheduleInfo
+from core.text import counted
 from studio_tui.keys import key_label
 from studio_tui.literal import clipped
 from studio_tui.widgets.schedule_table import fire_text
@@ -66,10 +67,12 @@ class MissedScreen(ModalScreen[None]):
         self.missed = {str(s.id): s for s in missed}
 
     def compose(self) -> ComposeResult:
+        one = len(self.missed) == 1
         with Vertical():
             yield Static(
-                f"[b]{len(self.missed)} schedule(s) missed their fire time[/b] while nothing "
-                "could fire them. Nothing runs late on its own: choose for each."
+                f"[b]{counted(len(self.missed), 'schedule')} missed {'its' if one else 'their'} "
+                f"fire time[/b] while nothing could fire {'it' if one else 'them'}. Nothing runs "
+                f"late on its own: {'choose what to do' if one else 'choose for each'}."
             )
             table: DataTable[str] = DataTable(cursor_type="row", id="missed")
             yield table

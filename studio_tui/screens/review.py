@@ -17,6 +17,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 from core.analysis.review import ProposalInfo, show_value
 from core.api import Core
 from core.errors import AmxError
+from core.text import counted
 from studio_tui.keys import key_label
 from studio_tui.literal import clipped, literal
 
@@ -137,8 +138,10 @@ class ReviewScreen(Screen[None]):
                     f"{p.confidence:.2f}",
                     key=key,
                 )
-        shown = f"{len(items)} of {total}" if total > len(items) else str(total)
-        self.query_one("#title", Static).update(f"Review queue — {shown} proposal(s) pending")
+        shown = counted(total, "proposal")
+        if total > len(items):
+            shown = f"{len(items)} of {shown}"
+        self.query_one("#title", Static).update(f"Review queue — {shown} pending")
         if not items:
             self.query_one("#detail", Static).update("Nothing waits for review.")
         if keep is not None and keep in self.proposals:

@@ -22,6 +22,7 @@ from core.analysis.llm.protocol import (
 from core.analysis.pii import safe_samples
 from core.catalog.metadata import AnnotationResult, ColumnAnnotation, TableAnnotation, TableMeta
 from core.storage.engine import masked
+from core.text import counted
 
 MAX_RETRY_AFTER_S = 60.0
 MAX_SAMPLES = 10
@@ -205,7 +206,7 @@ class OpenAICompatibleAnnotator:
                 ) from None
             repaired = True
         requests = 2 if repaired else 1
-        evidence = f"{self.model} at {masked(self.base_url)}, {requests} request(s)"
+        evidence = f"{self.model} at {masked(self.base_url)}, {counted(requests, 'request')}"
         if repaired:
             evidence += ", the first reply repaired"
         return AnnotationResult(annotation=annotation, tokens=tokens, evidence=evidence)
@@ -261,7 +262,7 @@ class OpenAICompatibleAnnotator:
         raise failure(
             self._redact(
                 f"LLM profile {self.name!r} {what} {self._shown_url} after "
-                f"{self.max_attempts} attempt(s): {problem}; {advice}."
+                f"{counted(self.max_attempts, 'attempt')}: {problem}; {advice}."
             )
         )
 
