@@ -111,5 +111,5 @@ def name_key(name: str) -> str:
 
 
 def counted(n: int, noun: str) -> str:
-    """`n` with the noun in the number it takes: "1 schedule", "0 schedules", "3 schedules"."""
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+    """`n` with the noun in the number it takes: "1 schedule", "0 schedules", "1,200 schedules"."""
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from core.clock import iso_utc
 from core.schedules.agenda import Agenda, AgendaLine, local_clock
+from core.text import counted
 
 RANGE = "\N{EN DASH}"  # between the first and last time of a dense schedule's day
 
@@ -67,7 +68,7 @@ def line_text(line: AgendaLine, viewer: ZoneInfo, names: Mapping[int, str]) -> L
 
 def summary(agenda: Agenda, days: int) -> str:
     """`192 fires in the next 7 days · 2 in a clash · 1 paused (Asia/Jakarta)`."""
-    parts = [f"{agenda.fires:,} fire{'' if agenda.fires == 1 else 's'} in the next {days} days"]
+    parts = [f"{counted(agenda.fires, 'fire')} in the next {days} days"]
     if agenda.clashes:
         parts.append(f"{agenda.clashes:,} in a clash")
     if agenda.paused_fires:

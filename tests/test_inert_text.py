@@ -361,3 +361,4 @@ def test_a_count_takes_the_noun_in_its_number() -> None:
         "2 schedules",
     ]
     assert counted(1, "notification URL") == "1 notification URL"
+    assert counted(1200, "fire") == "1,200 fires"

@@ -32,6 +32,7 @@ from core.schedules.scenario.steps import AnalyzeStep
 from core.schedules.service import ScheduleService
 from core.schedules.status import RunStatus
 from core.schedules.views import RunInfo
+from core.text import counted
 
 
 @dataclass(frozen=True)
@@ -162,7 +163,7 @@ class AnalysisJob:
                 "were dropped or renamed since the schedule was saved: edit its scope."
             )
         log.info(
-            f"analysing {len(tables)} table{'s' if len(tables) != 1 else ''} of "
+            f"analysing {counted(len(tables), 'table')} of "
             f"{scope_summary(ticked)} in {where} with LLM profile {step.llm_profile!r} "
             f"({step.review} review)"
         )

@@ -22,6 +22,7 @@ from core.storage.due_index import DUE_PREDICATE
 from core.storage.engine import QUEUE_CHANNEL, Database
 from core.storage.tables import Run, Schedule, Worker
 from core.storage.utc import UTCDateTime
+from core.text import counted
 
 
 class Site(Protocol):
@@ -314,7 +315,7 @@ def decide_missed(row: Schedule, now: datetime, reason: str, action: str) -> Run
     assert due is not None
     trigger = row.trigger
     count = _missed_count(row, now)
-    occurrences = "1 occurrence" if count == 1 else f"{count} occurrences"
+    occurrences = counted(count, "occurrence")
     if count >= MISSED_COUNT_CAP:
         occurrences = f"{MISSED_COUNT_CAP} or more occurrences"
     what = describe_row(row)
