@@ -31,9 +31,9 @@ class UsageError(Exception):
     """Bad command-line usage (exit 2)."""
 
 
-# A word that starts with a minus and a digit is a value (`--every -5m` is refused by the
-# interval's own sentence); argparse takes only plain negative numbers so and reads any other
-# as an unknown option. No option of amx starts so.
+# argparse takes a word for a value only when it is a plain negative number ("-5"), and any
+# other word that starts with a minus ("-5m") for an unknown option. Here a minus and a digit
+# always start a value (no amx option starts so): `--every -5m` gets the interval's sentence.
 _MINUS_DIGIT = re.compile(r"^-\d")
 
 
