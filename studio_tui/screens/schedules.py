@@ -308,11 +308,16 @@ class SchedulesScreen(Screen[None]):
 
     def _show_table(self, board: Board) -> None:
         """The table of a board's page, the empty page's hint and the pager under it."""
+        page = board.page
+        if not page.items and page.offset > 0 and page.offset == self.page_offset:
+            # Paged past the end: the page's rows were deleted or left the filter meanwhile.
+            self.page_offset = max(page.total - 1, 0) // PAGE * PAGE
+            self.reload_page()
+            return
         table = self.query_one(ScheduleTable)
         table.action_key_labels = self.action_key_labels()
         table.view = View(self.viewer_zone, self.own_zone, self.sort, self.descending, board.now)
-        table.show(board.page.items, board.progress, board.last_runs)
-        page = board.page
+        table.show(page.items, board.progress, board.last_runs)
         self.set_class(page.total == 0, "-empty")
         if page.total == 0:
             self.query_one("#empty", Static).update(self._nothing_shown())

@@ -8,6 +8,7 @@ import pytest
 from textual.widgets import DataTable, Input, Static
 
 from core.api import Core
+from core.schedules.service import ListQuery
 from studio_tui.app import StudioApp
 from studio_tui.screens.command import CommandScreen
 from studio_tui.screens.confirm import ConfirmScreen
@@ -18,6 +19,7 @@ from studio_tui.screens.schedules import SchedulesScreen
 from studio_tui.widgets.schedule_table import ScheduleTable
 from studio_tui.widgets.scope_tree import ScopeTree
 from tests.studio.conftest import MakeStudio, settle
+from tests.support.schedule_rows import fill_schedules
 
 pytestmark = pytest.mark.anyio
 
@@ -214,6 +216,27 @@ async def test_a_chip_matching_nothing_names_the_key_that_turns_it_off(
         await pilot.press("w")
         await settle(pilot)
         assert len(names_shown(app)) == 9
+
+
+async def test_deleting_the_only_row_of_the_last_page_shows_the_page_before(
+    make_studio: MakeStudio,
+) -> None:
+    app = make_studio(demo=False)
+    fill_schedules(app.core, 240)  # 201 of them are live analyses, the studio's list
+    assert app.core.schedules.list(ListQuery(limit=1)).total == 201
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+
+        def pager() -> str:
+            return str(app.screen.query_one("#pager", Static).render())
+
+        await pilot.press("right_square_bracket")
+        await settle(pilot)
+        assert pager().startswith("201-201 of 201"), pager()
+        await pilot.press("d", "y")
+        await settle(pilot)
+        assert pager().startswith("1-200 of 200"), pager()
+        assert len(names_shown(app)) == 200
 
 
 async def test_missed_prompt_run_now_and_skip(make_studio: MakeStudio) -> None:
