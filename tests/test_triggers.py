@@ -228,6 +228,17 @@ def test_bad_local_datetimes(text: str) -> None:
     assert "YYYY-MM-DD HH:MM" in str(caught.value)
 
 
+def test_a_fire_at_that_is_neither_a_time_nor_a_shortcut_names_the_shortcuts() -> None:
+    now = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+    with pytest.raises(InvalidInput) as caught:
+        triggers.parse_fire_at("yesterday", "UTC", now)
+    assert caught.value.field == "fire_at"
+    assert str(caught.value) == (
+        "fire-at 'yesterday' is not a valid date-time; write it as YYYY-MM-DD HH:MM, or a "
+        "shortcut: +30m, +1h, tomorrow 09:00 or today 18:30."
+    )
+
+
 def test_bad_month_message_is_exact() -> None:
     with pytest.raises(InvalidInput) as caught:
         once("2026-13-01 09:00")

@@ -275,7 +275,9 @@ def _add_trigger_options(
 ) -> None:
     group = p.add_mutually_exclusive_group(required=required)
     group.add_argument(
-        "--fire-at", metavar="'YYYY-MM-DD HH:MM'", help="fire once at this local time"
+        "--fire-at",
+        metavar="'YYYY-MM-DD HH:MM'",
+        help="fire once at this local time (or +30m, +1h, 'tomorrow 09:00', 'today 18:30')",
     )
     group.add_argument("--cron", metavar="EXPR", help="fire on a cron rule, e.g. '0 9 * * 1-5'")
     group.add_argument("--every", metavar="INTERVAL", help="fire every 15m, 2h, 1d …")

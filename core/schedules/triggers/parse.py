@@ -14,6 +14,8 @@ from core.schedules.triggers.zones import LAST_YEAR, in_calendar, parse_local_da
 TriggerKind = Literal["once", "cron", "interval"]
 TRIGGER_KINDS: tuple[TriggerKind, ...] = ("once", "cron", "interval")
 
+# The shortcuts parse_fire_at reads, as a refusal names them.
+SHORTCUTS = "+30m, +1h, tomorrow 09:00 or today 18:30"
 _DAY = re.compile(r"^(today|tomorrow)(?:\s+(\d{1,2}):(\d{2}))?$", re.IGNORECASE)
 
 
@@ -49,7 +51,7 @@ def parse_fire_at(text: str, tz_name: str, now: datetime) -> datetime:
         if hour > 23 or minute > 59:
             raise InvalidInput("fire_at", f"fire-at {text!r} has no such time of day; use HH:MM.")
         return datetime(date.year, date.month, date.day, hour, minute)
-    return parse_local_datetime(text)
+    return parse_local_datetime(text, also=f", or a shortcut: {SHORTCUTS}")
 
 
 def parse_start(text: str, tz_name: str) -> datetime:

@@ -66,9 +66,12 @@ def in_calendar(moment: datetime, field: str, what: str) -> datetime:
     return moment
 
 
-def parse_local_datetime(text: str, *, field: str = "fire_at", what: str = "fire-at") -> datetime:
+def parse_local_datetime(
+    text: str, *, field: str = "fire_at", what: str = "fire-at", also: str = ""
+) -> datetime:
     """A naive wall-clock datetime from 'YYYY-MM-DD HH:MM[:SS]' (a 'T' separator also works),
-    within the supported calendar; `field` and `what` name the input in a refusal."""
+    within the supported calendar; `field` and `what` name the input in a refusal, which
+    names `also` (other forms the caller reads) beside the date-time's own."""
     cleaned = text.strip()
     match = _LOCAL_DATETIME.match(cleaned)
     if match is None and _WITH_OFFSET.match(cleaned):
@@ -87,7 +90,7 @@ def parse_local_datetime(text: str, *, field: str = "fire_at", what: str = "fire
             return in_calendar(local, field, what)
     raise InvalidInput(
         field,
-        f"{what} {cleaned!r} is not a valid date-time; write it as YYYY-MM-DD HH:MM.",
+        f"{what} {cleaned!r} is not a valid date-time; write it as YYYY-MM-DD HH:MM{also}.",
     )
 
 
