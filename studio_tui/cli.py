@@ -125,7 +125,7 @@ def run(
         return EXIT_USAGE
     parser = build_parser(command_word(argv))
     try:
-        args = parser.parse_args(list(argv))
+        args = parser.parse_command(list(argv))
     except UsageError as exc:
         print(f"amx: {one_line(str(exc))}", file=err)
         return EXIT_USAGE

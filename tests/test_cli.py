@@ -164,6 +164,15 @@ def test_usage_errors_exit_2(amx: Amx) -> None:
     )
 
 
+def test_a_word_no_command_takes_points_at_the_help_of_the_command_it_followed(
+    amx: Amx,
+) -> None:
+    assert amx("api", "token", "create", "--name", "ci") == 2
+    assert amx.err == ("amx: unrecognized arguments: --name (see `amx api token create --help`)\n")
+    assert amx("schedule", "list", "--bogus") == 2
+    assert amx.err == "amx: unrecognized arguments: --bogus (see `amx schedule list --help`)\n"
+
+
 def test_foreign_sqlite_file_is_refused(tmp_path: Path, clock: FrozenClock) -> None:
     foreign = tmp_path / "other.db"
     with sqlite3.connect(foreign) as conn:

@@ -35,6 +35,8 @@ class UsageError(Exception):
 # other word that starts with a minus ("-5m") for an unknown option. Here a minus and a digit
 # always start a value (no amx option starts so): `--every -5m` gets the interval's sentence.
 _MINUS_DIGIT = re.compile(r"^-\d")
+# Each parser's default for this attribute is its own prog; the deepest command's wins.
+_PROG = "amx_command_prog"
 
 
 class Parser(argparse.ArgumentParser):
@@ -43,9 +45,19 @@ class Parser(argparse.ArgumentParser):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._negative_number_matcher = _MINUS_DIGIT
+        self.set_defaults(**{_PROG: self.prog})
 
     def error(self, message: str) -> NoReturn:
         raise UsageError(f"{message} (see `{self.prog} --help`)")
+
+    def parse_command(self, argv: list[str]) -> argparse.Namespace:
+        """`argv` parsed; words no command takes are refused with the help of the command
+        they followed (`amx api token create --help`), not the root's."""
+        args, extras = self.parse_known_args(argv)
+        if extras:
+            prog = getattr(args, _PROG, self.prog)
+            raise UsageError(f"unrecognized arguments: {' '.join(extras)} (see `{prog} --help`)")
+        return args
 
 
 @dataclass(frozen=True)
