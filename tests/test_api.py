@@ -130,6 +130,21 @@ def test_a_bad_step_is_one_sentence_naming_the_field_and_nothing_is_created(
     assert clash.status_code == 409 and clash.json()["field"] == "name"
 
 
+def test_a_body_that_is_not_json_says_so_and_where(client: httpx.Client) -> None:
+    refused = client.post(
+        "/api/scheduler/scenarios",
+        content=b"{bad",
+        headers={"content-type": "application/json"},
+    )
+    assert refused.status_code == 422
+    assert refused.json()["field"] == "body"
+    assert refused.json()["detail"] == (
+        "the body is not valid JSON (expecting property name enclosed in double quotes at "
+        "character 1); send a JSON object."
+    )
+    assert client.get("/api/scheduler/scenarios").json()["total"] == 0
+
+
 def test_patch_needs_the_current_version(client: httpx.Client) -> None:
     made = client.post("/api/scheduler/scenarios", json=nightly()).json()
     url = f"/api/scheduler/scenarios/{made['id']}"

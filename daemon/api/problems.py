@@ -100,6 +100,14 @@ def _validation_sentence(exc: RequestValidationError) -> tuple[str, str]:
     field = ".".join(loc) or "body"
     if error.get("type") == "missing":
         return field, f"{field} is required."
+    if error.get("type") == "json_invalid":
+        # Its loc holds the character the decoder stopped at, not a field.
+        reason = str((error.get("ctx") or {}).get("error", "")).lower() or "it cannot be read"
+        at = loc[0] if loc else "0"
+        return (
+            "body",
+            f"the body is not valid JSON ({reason} at character {at}); send a JSON object.",
+        )
     message = str(error.get("msg", "is not accepted")).rstrip(".")
     return field, f"{field} is not accepted: {message}."
 
