@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from core.api import Core
 from core.clock import FrozenClock
@@ -142,6 +143,35 @@ def test_a_body_that_is_not_json_says_so_and_where(client: httpx.Client) -> None
         "the body is not valid JSON (expecting property name enclosed in double quotes at "
         "character 1); send a JSON object."
     )
+    assert client.get("/api/scheduler/scenarios").json()["total"] == 0
+
+
+KEYS = "name, trigger, steps, on_failure, on_missed, missed_policy, retries, misfire_grace"
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "body", "field", "said"),
+    [
+        ("POST", "", {"name": "a", "trigers": {"cron": "0 2 * * *"}, "steps": []}, "trigers",
+         f"'trigers' is not a key of the body; use {KEYS}."),
+        ("POST", "", nightly(trigger={"every": "5m"}), "trigger.every",
+         "'every' is not a key of trigger; use cron, once, interval, after, timezone."),
+        ("POST", "", nightly(trigger="daily"), "trigger",
+         "trigger must be a JSON object; got 'daily'."),
+        ("POST", "", nightly(retries="many"), "retries",
+         "retries must be a whole number; got 'many'."),
+        ("POST", "", [1, 2], "body", "body must be a JSON object; got [1, 2]."),
+        ("GET", "?limit=100000", None, "limit", "limit must be at most 500; got '100000'."),
+        ("GET", "/abc", None, "scenario_id", "scenario_id must be a whole number; got 'abc'."),
+    ],
+)  # fmt: skip
+def test_a_refused_request_names_the_field_and_what_it_takes(
+    client: httpx.Client, method: str, url: str, body: Any, field: str, said: str
+) -> None:
+    refused = client.request(method, f"/api/scheduler/scenarios{url}", json=body)
+    assert refused.status_code == 422
+    assert refused.headers["content-type"] == PROBLEM
+    assert (refused.json()["field"], refused.json()["detail"]) == (field, said)
     assert client.get("/api/scheduler/scenarios").json()["total"] == 0
 
 

@@ -114,7 +114,12 @@ def test_create_then_show_the_template_and_its_document(client: httpx.Client) ->
             "parameters[1].default",
             "parameter 'hour' is an int; 'two' is not a number.",
         ),
-        ({**nightly_check(), "colour": "red"}, 422, "colour", "colour is not accepted"),
+        (
+            {**nightly_check(), "colour": "red"},
+            422,
+            "colour",
+            "'colour' is not a key of the body; use slug, ",
+        ),
         (nightly_check(name="Night\x00ly"), 422, "name", "name holds a NUL character"),
         (
             nightly_check(steps=[{"kind": "analyze", "scope": ["main", "x\x00"]}]),

@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
 from core.errors import (
@@ -20,6 +21,7 @@ from core.errors import (
     StaleEdit,
     StorageError,
 )
+from daemon.api.validation import validation_sentence
 
 MEDIA_TYPE = "application/problem+json"
 log = logging.getLogger("amx.api")
@@ -94,22 +96,13 @@ def status_of(error: AmxError) -> int:
     return 422
 
 
-def _validation_sentence(exc: RequestValidationError) -> tuple[str, str]:
-    error = exc.errors()[0]
-    loc = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path")]
-    field = ".".join(loc) or "body"
-    if error.get("type") == "missing":
-        return field, f"{field} is required."
-    if error.get("type") == "json_invalid":
-        # Its loc holds the character the decoder stopped at, not a field.
-        reason = str((error.get("ctx") or {}).get("error", "")).lower() or "it cannot be read"
-        at = loc[0] if loc else "0"
-        return (
-            "body",
-            f"the body is not valid JSON ({reason} at character {at}); send a JSON object.",
-        )
-    message = str(error.get("msg", "is not accepted")).rstrip(".")
-    return field, f"{field} is not accepted: {message}."
+def _body_model(request: Request) -> type[BaseModel] | None:
+    """The model of the body of the endpoint that answers `request`, if it takes one."""
+    body_field = getattr(request.scope.get("route"), "body_field", None)
+    annotation = getattr(getattr(body_field, "field_info", None), "annotation", None)
+    return (
+        annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
+    )
 
 
 def install(app: FastAPI) -> None:
@@ -125,7 +118,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        field, sentence = _validation_sentence(exc)
+        field, sentence = validation_sentence(exc, _body_model(request))
         return problem(422, sentence, field=field)
 
     @app.exception_handler(HTTPException)
