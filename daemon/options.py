@@ -20,27 +20,43 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--concurrency",
         type=int,
+        metavar="N",
         default=CONCURRENCY,
         help=f"jobs at once (default {CONCURRENCY})",
     )
     parser.add_argument(
         "--poll",
         type=float,
+        metavar="SECONDS",
         default=POLL_S,
         help=f"seconds between polls (default {POLL_S:g})",
     )
     parser.add_argument(
-        "--heartbeat", type=float, default=HEARTBEAT_S, help="seconds between heartbeats"
+        "--heartbeat",
+        type=float,
+        metavar="SECONDS",
+        default=HEARTBEAT_S,
+        help=f"seconds between heartbeats (default {HEARTBEAT_S:g})",
     )
     parser.add_argument(
-        "--lease", type=float, default=LEASE_S, help="seconds a claim stays valid unrenewed"
+        "--lease",
+        type=float,
+        metavar="SECONDS",
+        default=LEASE_S,
+        help="seconds a claim stays valid unrenewed; longer than --heartbeat "
+        f"(default {LEASE_S:g})",
     )
     parser.add_argument(
-        "--grace", type=float, default=GRACE_S, help="seconds to let jobs finish on stop"
+        "--grace",
+        type=float,
+        metavar="SECONDS",
+        default=GRACE_S,
+        help=f"seconds to let jobs finish on stop (default {GRACE_S:g})",
     )
     parser.add_argument(
         "--retry-base",
         type=float,
+        metavar="SECONDS",
         default=RETRY_BASE_S,
         help="seconds before the first retry; doubles each time up to 1 h "
         f"(default {RETRY_BASE_S:g})",
@@ -48,10 +64,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--jobs-idle-exit",
         type=float,
+        metavar="SECONDS",
         default=IDLE_EXIT_S,
         help="jobs run in a helper process, which exits after this many seconds without work "
         f"(default {IDLE_EXIT_S:g})",
     )
-    parser.add_argument("--health-port", type=int, help="serve GET /health on 127.0.0.1:PORT")
-    parser.add_argument("--worker-id", help="a stable id for this worker (default: host:pid:nonce)")
-    parser.add_argument("--log-file", help="log here instead of the user log directory")
+    parser.add_argument(
+        "--health-port", type=int, metavar="PORT", help="serve GET /health on 127.0.0.1:PORT"
+    )
+    parser.add_argument(
+        "--worker-id", metavar="ID", help="a stable id for this worker (default: host:pid:nonce)"
+    )
+    parser.add_argument(
+        "--log-file", metavar="FILE", help="log here instead of the user log directory"
+    )
