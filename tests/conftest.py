@@ -71,6 +71,7 @@ UNSET = (
     "ESCDELAY",
     "AMX_DATABASE_URL",
     "AMX_DEBUG",
+    "AMX_DEFAULT_TIMEZONE",
 )
 
 

@@ -6,6 +6,7 @@ import shlex
 import sqlite3
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -87,8 +88,21 @@ def test_next_previews_fire_times(amx: Amx) -> None:
     ]
     assert amx("schedule", "next", "--every", "2h", "-n", "2") == 0
     assert amx.out.splitlines() == [
-        "Sat 2026-11-21 11:00 Asia/Jakarta (+0700)",
-        "Sat 2026-11-21 13:00 Asia/Jakarta (+0700)",
+        "Sat 2026-11-21 04:00 UTC (+0000)",
+        "Sat 2026-11-21 06:00 UTC (+0000)",
+    ]
+
+
+def test_next_previews_in_the_zone_schedule_add_gives_the_same_rule(
+    amx: Amx, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The machine is in Asia/Jakarta; a rule without --timezone is UTC's in both commands.
+    preview = amx.json("schedule", "next", "--cron", "0 9 * * *", "-n", "1")
+    added = amx.json(*BASE, "--cron", "0 9 * * *", "--json")
+    assert datetime.fromisoformat(added["next_fire_at"]) == datetime.fromisoformat(preview[0])
+    monkeypatch.setenv("AMX_DEFAULT_TIMEZONE", "Europe/Oslo")
+    assert amx.json("schedule", "next", "--cron", "0 9 * * *", "-n", "1") == [
+        "2026-11-21T09:00:00+01:00"
     ]
 
 

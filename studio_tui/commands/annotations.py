@@ -83,22 +83,25 @@ def register(top: Subparsers) -> None:
     notes = subcommands(top.add_parser("annotations", help="the applied annotations"), "verb")
     p = notes.add_parser("export", help="export a profile's annotations")
     p.add_argument("profile")
-    p.add_argument("--format", choices=list(FORMATS), default="json")
+    p.add_argument("--format", choices=list(FORMATS), default="json", help="(default json)")
     p.add_argument(
         "--dbt-shape",
         choices=list(DBT_SHAPES),
         default="models",
-        help="dbt: models (tables dbt builds) or sources (the tables it reads, by schema)",
+        help="dbt: models (tables dbt builds; the default) or sources (the tables it reads, "
+        "by schema)",
     )
     p.add_argument(
         "--scope", action="append", metavar="PATH", help="only this schema or table (repeatable)"
     )
-    p.add_argument("--output", "-o", help="write to this file instead of standard output")
+    p.add_argument(
+        "--output", "-o", metavar="FILE", help="write to this file instead of standard output"
+    )
     p.set_defaults(handler=cmd_export)
     p = notes.add_parser("history", help="a table's annotation revisions")
     p.add_argument("profile")
     p.add_argument("table", help="[database.]schema.table")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=cmd_history)
     p = notes.add_parser("restore", help="restore a table's annotations from a revision")
     p.add_argument("profile")

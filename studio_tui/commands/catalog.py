@@ -101,8 +101,10 @@ def register(top: Subparsers) -> None:
     p = catalog.add_parser("show", help="show a profile's databases, schemas, tables and columns")
     p.add_argument("profile")
     p.add_argument("path", nargs="?", help="start below database[.schema[.table]]")
-    p.add_argument("--depth", type=non_negative, default=3, help="levels to show (default 3)")
-    p.add_argument("--json", action="store_true")
+    p.add_argument(
+        "--depth", type=non_negative, default=3, metavar="N", help="levels to show (default 3)"
+    )
+    p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=cmd_show)
     p = catalog.add_parser("refresh", help="re-read a profile's catalog")
     p.add_argument("profile")

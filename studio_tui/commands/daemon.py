@@ -79,11 +79,11 @@ def register(top: Subparsers) -> None:
     p.set_defaults(handler=cmd_run)
     p = daemon.add_parser("tick", help="one pass: recover, mark missed, run what is due, exit")
     p.add_argument(
-        "--max", type=non_negative, default=10, help="run at most this many (default 10)"
+        "--max", type=non_negative, default=10, metavar="N", help="run at most N (default 10)"
     )
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=cmd_tick)
     p = daemon.add_parser("health", help="is a daemon alive? (exit 0 yes, 1 no)")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--all", action="store_true", help="also workers seen more than a day ago")
     p.set_defaults(handler=cmd_health)

@@ -220,5 +220,5 @@ def register(sched: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     )
     p.set_defaults(handler=cmd_uninstall)
     p = sched.add_parser("status", help="the daemon hook, liveness, the next fire and counts")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=cmd_status)

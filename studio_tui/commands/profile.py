@@ -185,15 +185,25 @@ def _register_mail(prof: Subparsers) -> None:
     mail = subcommands(prof.add_parser("mail", help="SMTP servers that send reports"), "verb")
     p = mail.add_parser("add", help="add a mail profile")
     p.add_argument("name")
-    p.add_argument("--host", required=True, help="the SMTP server, e.g. smtp.example.com")
-    p.add_argument("--port", type=int, help="default: 587 starttls, 465 ssl, 25 none")
-    p.add_argument("--security", choices=SECURITIES, default="starttls")
-    p.add_argument("--username")
+    p.add_argument(
+        "--host", required=True, metavar="HOST", help="the SMTP server, e.g. smtp.example.com"
+    )
+    p.add_argument(
+        "--port", type=int, metavar="PORT", help="default: 587 starttls, 465 ssl, 25 none"
+    )
+    p.add_argument("--security", choices=SECURITIES, default="starttls", help="(default starttls)")
+    p.add_argument("--username", metavar="NAME", help="the login, when the server asks for one")
     p.add_argument("--password", metavar="env:VAR", help="only as env:VAR, never the password")
-    p.add_argument("--from", dest="from_address", required=True, help="the sender's address")
+    p.add_argument(
+        "--from",
+        dest="from_address",
+        required=True,
+        metavar="ADDRESS",
+        help="the sender's address",
+    )
     p.set_defaults(handler=cmd_mail_add)
     p = mail.add_parser("list", help="list mail profiles")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=cmd_mail_list)
     p = mail.add_parser("test", help="connect, secure and log in to the server")
     p.add_argument("name")
@@ -210,7 +220,13 @@ def register(top: Subparsers) -> None:
     p = dbp.add_parser("add", help="add a DB profile")
     p.add_argument("name")
     p.add_argument("url", help="SQLAlchemy URL; a password only as env:VAR")
-    p.add_argument("--sample-size", type=int, default=5, help="sample values per column (0 = none)")
+    p.add_argument(
+        "--sample-size",
+        type=int,
+        default=5,
+        metavar="N",
+        help="sample values per column (0 = none; default 5)",
+    )
     p.add_argument(
         "--create", action="store_true", help="create missing SQLite files as empty databases"
     )
@@ -220,7 +236,7 @@ def register(top: Subparsers) -> None:
     )
     p.set_defaults(handler=cmd_db_add)
     p = dbp.add_parser("list", help="list DB profiles")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=cmd_db_list)
     p = dbp.add_parser("test", help="connect and list what the profile reaches")
     p.add_argument("name")
@@ -236,16 +252,27 @@ def register(top: Subparsers) -> None:
     llm = subcommands(prof.add_parser("llm", help="language models"), "verb")
     p = llm.add_parser("add", help="add an LLM profile")
     p.add_argument("name")
-    p.add_argument("--provider", required=True, choices=PROVIDERS)
-    p.add_argument("--model")
-    p.add_argument("--base-url")
+    p.add_argument(
+        "--provider",
+        required=True,
+        choices=PROVIDERS,
+        help="heuristic (no model, for trying things out) or any OpenAI-compatible server",
+    )
+    p.add_argument("--model", metavar="NAME", help="the model's name on that server")
+    p.add_argument(
+        "--base-url", metavar="URL", help="the server's API root, e.g. http://localhost:11434/v1"
+    )
     p.add_argument("--api-key-env", metavar="VAR", help="environment variable holding the key")
     p.add_argument(
-        "--concurrency", type=int, default=2, help="requests at once during a run (default 2)"
+        "--concurrency",
+        type=int,
+        default=2,
+        metavar="N",
+        help="requests at once during a run (default 2)",
     )
     p.set_defaults(handler=cmd_llm_add)
     p = llm.add_parser("list", help="list LLM profiles")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=cmd_llm_list)
     p = llm.add_parser("test", help="send a tiny request to the model")
     p.add_argument("name")

@@ -110,29 +110,39 @@ def register(top: Subparsers) -> None:
     """Add `amx review …`."""
     review = subcommands(top.add_parser("review", help="the review queue of proposals"), "verb")
     p = review.add_parser("list", help="proposals waiting for review")
-    p.add_argument("--run", type=positive_id, help="only this run's proposals")
+    p.add_argument("--run", type=positive_id, metavar="RUN_ID", help="only this run's proposals")
     p.add_argument(
         "--status",
         default="pending",
         choices=["pending", "accepted", "applied", "rejected", "undone", "all"],
+        help="(default pending)",
     )
-    p.add_argument("--limit", type=whole_number, default=200)
-    p.add_argument("--json", action="store_true")
+    p.add_argument(
+        "--limit", type=whole_number, default=200, metavar="N", help="show at most N (default 200)"
+    )
+    p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=cmd_list)
     p = review.add_parser("show", help="one proposal in full")
     p.add_argument("id", type=positive_id)
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=cmd_show)
     p = review.add_parser("accept", help="apply proposals to the annotations store")
     p.add_argument("ids", type=positive_id, nargs="*")
-    p.add_argument("--run", type=positive_id, help="accept every pending proposal of this run")
+    p.add_argument(
+        "--run",
+        type=positive_id,
+        metavar="RUN_ID",
+        help="accept every pending proposal of this run",
+    )
     p.set_defaults(handler=cmd_accept)
     p = review.add_parser("reject", help="reject proposals")
     p.add_argument("ids", type=positive_id, nargs="+")
     p.set_defaults(handler=cmd_reject)
     p = review.add_parser("edit", help="accept a proposal with your own value")
     p.add_argument("id", type=positive_id)
-    p.add_argument("--value", required=True, help="the text to store (tags: comma-separated)")
+    p.add_argument(
+        "--value", required=True, metavar="TEXT", help="the text to store (tags: comma-separated)"
+    )
     p.set_defaults(handler=cmd_edit)
     p = review.add_parser("undo-run", help="restore what a run changed")
     p.add_argument("run", type=positive_id)

@@ -67,12 +67,16 @@ def register(top: Subparsers) -> None:
         "--status", metavar="S[,S…]",
         help="only these run statuses: " + ", ".join(s.value for s in RunStatus),
     )  # fmt: skip
-    p.add_argument("--offset", type=whole_number, default=0)
-    p.add_argument("--limit", type=whole_number, default=50)
-    p.add_argument("--json", action="store_true")
+    p.add_argument(
+        "--offset", type=whole_number, default=0, metavar="N", help="skip the first N (default 0)"
+    )
+    p.add_argument(
+        "--limit", type=whole_number, default=50, metavar="N", help="show at most N (default 50)"
+    )
+    p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=cmd_list)
 
     p = runs.add_parser("show", help="a run with its step runs and each step's log")
     p.add_argument("run_id", metavar="RUN_ID", type=positive_id)
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=cmd_show)

@@ -96,7 +96,7 @@ def register(top: Subparsers) -> None:
         help="a YAML file of one or more scenarios (- for standard input); repeat for more",
     )  # fmt: skip
     p.add_argument("--dry-run", action="store_true", help="say what would change; change nothing")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=cmd_apply)
 
     p = scenario.add_parser("export", help="write live schedules as a scenario file")

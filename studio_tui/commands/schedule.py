@@ -247,13 +247,15 @@ def cmd_run_now(ctx: Context) -> int:
 
 
 def cmd_next(ctx: Context) -> int:
-    from core.schedules.triggers import default_zone_name, next_fire_times, parse_start, zone
+    from core.schedules.triggers import next_fire_times, parse_start, zone
+    from core.schedules.zone_default import configured_zone_name
 
     args = ctx.args
-    trigger = _trigger_from(args, ctx.clock.now(), args.timezone)
+    # The zone `schedule add` would give the same rule, so that the preview is what it fires.
+    tz_name = args.timezone or configured_zone_name()
+    trigger = _trigger_from(args, ctx.clock.now(), tz_name)
     if trigger is None:
         raise UsageError("give one of --fire-at, --cron or --every")
-    tz_name = args.timezone or default_zone_name()
     tz = zone(tz_name)
     start = parse_start(args.start, tz_name) if args.start else ctx.clock.now()
     if args.count < 1 or args.count > 1000:
@@ -288,7 +290,7 @@ def _add_trigger_options(
 
 
 def _add_spec_options(p: argparse.ArgumentParser, *, creating: bool) -> None:
-    p.add_argument("--name", required=creating, help="a unique name")
+    p.add_argument("--name", required=creating, metavar="NAME", help="a unique name")
     _add_trigger_options(p, required=False, upstream=True)
     p.add_argument(
         "--timezone",
@@ -354,16 +356,21 @@ def register(top: Subparsers) -> None:
         "--sort",
         choices=["next_fire_at", "name", "status", "id", "created_at", "updated_at"],
         default="next_fire_at",
+        help="(default next_fire_at)",
     )
     p.add_argument("--desc", action="store_true", help="sort descending")
-    p.add_argument("--offset", type=whole_number, default=0)
-    p.add_argument("--limit", type=whole_number, default=200)
-    p.add_argument("--json", action="store_true")
+    p.add_argument(
+        "--offset", type=whole_number, default=0, metavar="N", help="skip the first N (default 0)"
+    )
+    p.add_argument(
+        "--limit", type=whole_number, default=200, metavar="N", help="show at most N (default 200)"
+    )
+    p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=cmd_list)
 
     p = sched.add_parser("show", help="a schedule's configuration and its last 100 runs")
     add_ref(p)
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=cmd_show)
 
     for verb, method, past, text in (
@@ -375,7 +382,7 @@ def register(top: Subparsers) -> None:
     ):
         p = sched.add_parser(verb, help=text)
         add_ref(p)
-        p.add_argument("--json", action="store_true")
+        p.add_argument("--json", action="store_true", help="print JSON")
         if verb == "rm":
             p.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
         p.set_defaults(handler=_simple(method, past))
@@ -385,17 +392,23 @@ def register(top: Subparsers) -> None:
     p.add_argument(
         "--here", action="store_true", help="run it in this process now, with a progress bar"
     )
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=cmd_run_now)
 
     p = sched.add_parser("next", help="preview the next fire times of a rule")
     _add_trigger_options(p, required=True)
-    p.add_argument("--timezone", metavar="TZ")
+    p.add_argument(
+        "--timezone",
+        metavar="TZ",
+        help="an IANA zone such as Europe/Oslo (default: this machine's)",
+    )
     p.add_argument(
         "--from", dest="start", metavar="ISO", help="start from this time (default: now)"
     )
-    p.add_argument("-n", dest="count", type=whole_number, default=5, help="how many (default 5)")
-    p.add_argument("--json", action="store_true")
+    p.add_argument(
+        "-n", dest="count", type=whole_number, default=5, metavar="N", help="how many (default 5)"
+    )
+    p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=cmd_next)
 
     schedule_logs.register(sched)

@@ -36,5 +36,7 @@ def register(top: Subparsers) -> None:
         metavar="ADDRESS",
         help="address to listen on (default 127.0.0.1; another one must be given here)",
     )
-    p.add_argument("--port", type=port_number, default=8470, help="port (default 8470)")
+    p.add_argument(
+        "--port", type=port_number, default=8470, metavar="PORT", help="port (default 8470)"
+    )
     p.set_defaults(handler=cmd_serve)

@@ -100,7 +100,9 @@ def register(top: Subparsers) -> None:
     """Add `amx studio`."""
     p = top.add_parser("studio", help="open the full-screen studio (or serve it to browsers)")
     p.add_argument("--demo", action="store_true", help="on the demo shop (created if needed)")
-    p.add_argument("--theme", help="amx-dark, amx-light or any Textual theme (remembered)")
+    p.add_argument(
+        "--theme", metavar="NAME", help="amx-dark, amx-light or any Textual theme (remembered)"
+    )
     p.add_argument(
         "--web",
         action="store_true",
@@ -115,6 +117,7 @@ def register(top: Subparsers) -> None:
     p.add_argument(
         "--port",
         type=port_number,
+        metavar="PORT",
         help=f"with --web: port to listen on (default {DEFAULT_WEB_PORT})",
     )
     p.add_argument(

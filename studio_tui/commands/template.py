@@ -195,7 +195,7 @@ def register(top: Subparsers) -> None:
         help="a YAML file of one or more templates (- for standard input); repeat for more",
     )  # fmt: skip
     p.add_argument("--dry-run", action="store_true", help="say what would change; change nothing")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=cmd_apply)
 
     p = template.add_parser("export", help="write templates as a YAML file")
@@ -204,16 +204,16 @@ def register(top: Subparsers) -> None:
     p.set_defaults(handler=cmd_export)
 
     p = template.add_parser("list", help="list templates")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=cmd_list)
 
     p = template.add_parser("show", help="a template and its instances")
     p.add_argument("slug")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=cmd_show)
 
     p = template.add_parser("matrix", help="templates by DB profiles: which are on")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=cmd_matrix)
 
     p = template.add_parser("enable", help="turn a template on for a DB profile")
@@ -222,13 +222,13 @@ def register(top: Subparsers) -> None:
     p.add_argument(
         "--param", action="append", metavar="NAME=VALUE", help="a parameter's value; repeat"
     )
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=cmd_enable)
 
     p = template.add_parser("disable", help="turn a template off for a DB profile (pauses it)")
     p.add_argument("slug")
     p.add_argument("profile")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=cmd_disable)
 
     p = template.add_parser("rm", help="remove a template; its instances' history is kept")
