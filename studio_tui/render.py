@@ -36,6 +36,16 @@ def local_time(at: datetime | None, zone: str, *, with_zone: bool = True) -> str
     return f"{text} {zone}" if with_zone else text
 
 
+def local_time_marked(at: datetime | None, zone: str) -> str:
+    """`2026-11-23 09:00 WIB`: the time in `zone` with the zone's abbreviation at that moment
+    (its name where it has none), for a table whose rows are in different zones."""
+    from studio_tui.time_words import zone_abbreviation
+
+    if at is None:
+        return "—"
+    return f"{local_time(at, zone, with_zone=False)} {zone_abbreviation(zone, at)}"
+
+
 def clip(text: str, width: int) -> str:
     """`text`, its controls escaped, cut to `width` terminal cells with an ellipsis."""
     text = printable(text)
@@ -306,7 +316,7 @@ def history_rows(items: Sequence[RunRow], width: int | None = None) -> str:
         [
             str(r.run.id),
             f"{r.schedule.id} {r.schedule.name}" + (" (deleted)" if r.schedule.deleted else ""),
-            local_time(r.run.scheduled_for, r.schedule.timezone, with_zone=False),
+            local_time_marked(r.run.scheduled_for, r.schedule.timezone),
             r.run.status + (f" (try {r.run.attempt})" if r.run.attempt > 1 else ""),
             "—" if r.run.duration_s is None else f"{r.run.duration_s:.1f}s",
             r.steps_summary or "—",

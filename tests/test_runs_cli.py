@@ -87,6 +87,8 @@ def test_runs_list_pages_newest_first_with_each_runs_steps(
     assert lines[0].split()[:2] == ["RUN", "SCHEDULE"]
     assert "gamma" in lines[1] and "run_command ✓" in lines[1]
     assert "1-2 of 3; page on with --offset 2" in amx.out
+    # Runs of schedules in different zones: each time says its zone.
+    assert "2026-11-21 09:15 WIB" in lines[1]
 
 
 def test_runs_list_filters_by_step_kind_status_and_schedule(
