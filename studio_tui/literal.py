@@ -13,9 +13,11 @@ def literal(text: str, style: str = "", *, multiline: bool = False) -> Text:
     return Text(printable(text, multiline=multiline), style=style)
 
 
-def clipped(text: str, width: int, style: str = "") -> Text:
-    """`literal(text)` cut to `width` cells with an ellipsis."""
+def clipped(text: str, width: int, style: str = "", *, keep_end: bool = False) -> Text:
+    """`literal(text)` cut to `width` cells with an ellipsis; with `keep_end`, its start is cut
+    instead (a path, whose last names tell its rows apart)."""
     shown = printable(text)
     if len(shown) > width:
-        shown = shown[: max(width - 1, 0)] + "…"
+        kept = max(width - 1, 0)
+        shown = "…" + shown[len(shown) - kept :] if keep_end else shown[:kept] + "…"
     return Text(shown, style=style)

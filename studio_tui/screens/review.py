@@ -21,6 +21,20 @@ from core.text import counted
 from studio_tui.keys import key_label
 from studio_tui.literal import clipped, literal
 
+COLUMNS = (("path", "Path"), ("field", "Field"), ("old", "Old"), ("new", "New"), ("conf", "Conf"))
+# Field and Conf hold values of a known length; the cells' padding and the scrollbar take these.
+_FIELD, _CONF, _CHROME = 11, 4, 2 * len(COLUMNS) + 2
+
+
+def column_widths(width: int) -> dict[str, int]:
+    """Each column's width on a screen `width` cells wide: the path takes two fifths of what the
+    fixed columns leave (16 to 34), and the new value twice what the old one has (most often
+    nothing)."""
+    spare = max(width - _CHROME - _FIELD - _CONF, 36)
+    path = max(16, min(34, spare * 2 // 5))
+    old = max(6, min(20, (spare - path) // 3))
+    return {"path": path, "field": _FIELD, "old": old, "new": spare - path - old, "conf": _CONF}
+
 
 class EditValue(ModalScreen[str | None]):
     """Type the value to store instead of the proposal's."""
@@ -76,6 +90,8 @@ class ReviewScreen(Screen[None]):
         super().__init__()
         self.core = core
         self.proposals: dict[str, ProposalInfo] = {}
+        self._widths: dict[str, int] = {}
+        self._loaded: tuple[list[ProposalInfo], int, dict[int, str]] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static("Review queue", id="title")
@@ -85,17 +101,23 @@ class ReviewScreen(Screen[None]):
         yield Footer(show_command_palette=False, compact=True)
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        for key, label, width in (
-            ("path", "Path", 34),
-            ("field", "Field", 11),
-            ("old", "Old", 20),
-            ("new", "New", 36),
-            ("conf", "Conf", 4),
-        ):
-            table.add_column(label, key=key, width=width)
-        table.focus()
+        self._set_columns(column_widths(self.size.width))
+        self.query_one(DataTable).focus()
         self.reload()
+
+    def on_resize(self) -> None:
+        widths = column_widths(self.size.width)
+        if widths != self._widths:
+            self._set_columns(widths)
+            if self._loaded is not None:
+                self._show(*self._loaded)
+
+    def _set_columns(self, widths: dict[str, int]) -> None:
+        self._widths = widths
+        table = self.query_one(DataTable)
+        table.clear(columns=True)
+        for key, label in COLUMNS:
+            table.add_column(label, key=key, width=widths[key])
 
     def reload(self) -> None:
         self._load()
@@ -112,6 +134,8 @@ class ReviewScreen(Screen[None]):
         self.app.call_from_thread(self._show, page.items, page.total, names)
 
     def _show(self, items: list[ProposalInfo], total: int, names: dict[int, str]) -> None:
+        self._loaded = (items, total, names)
+        width = self._widths
         table = self.query_one(DataTable)
         keep, row = self._key(), table.cursor_row
         table.clear()
@@ -122,19 +146,24 @@ class ReviewScreen(Screen[None]):
             runs.setdefault(p.run_id, []).append(p)
         for run_id, group in runs.items():
             name = names.get(group[0].schedule_id, f"schedule {group[0].schedule_id}")
-            header = Text(
-                f"Run {run_id} · {name} · {len(group)} pending ({accept_all} accepts all)",
-                style="bold",
+            header = clipped(f"Run {run_id} · {name}", width["path"], style="bold")
+            pending = clipped(f"{len(group)} pending", width["field"])
+            table.add_row(
+                header,
+                pending,
+                "",
+                clipped(f"{accept_all} accepts all", width["new"]),
+                "",
+                key=f"run:{run_id}",
             )
-            table.add_row(header, "", "", "", "", key=f"run:{run_id}")
             for p in group:
                 key = f"p:{p.id}"
                 self.proposals[key] = p
                 table.add_row(
-                    clipped("  " + p.path, 34),
+                    Text("  ") + clipped(p.path, width["path"] - 2, keep_end=True),
                     literal(p.field),
-                    clipped(show_value(p.field, p.old_value), 20),
-                    clipped(show_value(p.field, p.new_value), 36),
+                    clipped(show_value(p.field, p.old_value), width["old"]),
+                    clipped(show_value(p.field, p.new_value), width["new"]),
                     f"{p.confidence:.2f}",
                     key=key,
                 )

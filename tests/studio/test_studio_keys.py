@@ -230,6 +230,27 @@ async def test_remapped_tick_filter_and_chip_keys_show_in_chips_bar_and_prompts(
         assert "(b: tick)" in app.screen.query_one(StatusBar).render().plain
 
 
+async def test_the_review_queue_fits_its_columns_to_the_terminal(
+    make_studio: MakeStudio,
+) -> None:
+    app = make_studio(review=True)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        await pilot.press("v")
+        await settle(pilot)
+        table = app.screen.query_one(DataTable)
+        wide = [column.width for column in table.columns.values()]
+        await pilot.resize_terminal(80, 24)
+        await settle(pilot)
+        narrow = [column.width for column in table.columns.values()]
+        assert narrow != wide
+        # No column runs off the right edge: nothing to scroll sideways to.
+        assert table.virtual_size.width <= table.scrollable_content_region.width
+        assert table.max_scroll_x == 0
+        path = str(table.get_row_at(2)[0])
+        assert path.startswith("  …") and path.endswith(".orders.currency"), path
+
+
 async def test_remapped_keys_show_in_the_review_queue_and_its_edit_prompt(
     make_studio: MakeStudio,
 ) -> None:
@@ -241,7 +262,7 @@ async def test_remapped_keys_show_in_the_review_queue_and_its_edit_prompt(
         await settle(pilot)
         assert isinstance(app.screen, ReviewScreen)
         table = app.screen.query_one(DataTable)
-        assert "(Z accepts all)" in str(table.get_row_at(0)[0])
+        assert "Z accepts all" in str(table.get_row_at(0)[3])
         await pilot.press("up")  # the run's own row
         await settle(pilot)
         assert "Z accepts every pending proposal" in shown(app.screen.query_one("#detail", Static))

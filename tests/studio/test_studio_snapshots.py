@@ -126,6 +126,10 @@ def test_review_queue(snap: Any, make_studio: MakeStudio) -> None:
     assert snap(make_studio(review=True), terminal_size=WIDE, run_before=keys("v"))
 
 
+def test_review_queue_80x24(snap: Any, make_studio: MakeStudio) -> None:
+    assert snap(make_studio(review=True), terminal_size=NARROW, run_before=keys("v"))
+
+
 def test_light_theme(snap: Any, make_studio: MakeStudio) -> None:
     assert snap(make_studio(theme="amx-light"), terminal_size=WIDE, run_before=keys())
 
