@@ -184,13 +184,22 @@ class AgendaScreen(Screen[None]):
             (sign, sign_style),
             (f" {clip(text.name, name_w).ljust(name_w)}", f"bold {muted}".strip()),
         ]
-        if rule_w:
-            parts.append((f"  {clip(text.what, rule_w).ljust(rule_w)}", "$text-muted"))
         used = sum(len(p) for p, _ in parts)
+        short = " · ".join(text.short_marks)
+        if rule_w:
+            # Where the marks' short words would be cut, the rule's padding, then its end, give
+            # way to them: "paused" is never cut.
+            rule = clip(text.what, rule_w)
+            over = (used + 2 + rule_w + 2 + len(short) - width) if short else 0
+            pad = rule_w - len(rule) - max(over, 0)
+            if pad < 0:
+                rule = clip(text.what, max(len(rule) + pad, 0))
+            parts.append((f"  {rule}{' ' * max(pad, 0)}", "$text-muted"))
+            used += 2 + len(rule) + max(pad, 0)
         room = width - used - 2
         marks = " · ".join(text.marks)
         if len(marks) > room:
-            marks = " · ".join(text.short_marks)
+            marks = short
         if marks and room > 3:
             style = "$warning" if text.clash or text.dst else "$text-muted"
             parts.append((f"  {clip(marks, room)}", style))

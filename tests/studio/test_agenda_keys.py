@@ -156,3 +156,13 @@ async def test_r_reads_the_agenda_again(make_studio: MakeStudio) -> None:
         assert (
             screen.agenda is not None and screen.agenda.fires == before.fires + 7
         )  # today 10:30 is still ahead
+
+
+@pytest.mark.parametrize("rule", ["cron 0 7 * * 1", "cron 15 * * * * · 24 fires"])
+def test_a_mark_is_never_cut_the_rule_gives_way(rule: str) -> None:
+    from studio_tui.agenda_text import LineText
+
+    text = LineText("13:00", "Weekly CRM review", rule, "demo", True, "clash", None)
+    row = AgendaScreen._row(text, 11, 28, 26, 78).plain
+    assert row.endswith("  paused · clash") and len(row) <= 78, row
+    assert rule[:10] in row
