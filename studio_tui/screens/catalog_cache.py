@@ -211,6 +211,8 @@ class CatalogCacheScreen(Screen[None]):
         self.query_one("#schedules-title", Static).update(
             "Refresh schedules" if self.state.schedules else "Refresh schedules: none yet"
         )
+        # An empty table would only repeat the title's "none yet" under its column names.
+        table.display = bool(self.state.schedules)
 
     def highlighted_profile(self) -> str | None:
         """The DB profile under the cursor, if any."""

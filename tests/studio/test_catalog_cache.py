@@ -121,3 +121,23 @@ def test_catalog_cache_page_80x24(snap: Any, make_studio: MakeStudio, tmp_path: 
     app = make_studio()
     _with_schedules(app, tmp_path)
     assert snap(app, terminal_size=NARROW, run_before=keys("c"))
+
+
+def test_catalog_cache_page_without_refresh_schedules(snap: Any, make_studio: MakeStudio) -> None:
+    assert snap(make_studio(), terminal_size=NARROW, run_before=keys("c"))
+
+
+@pytest.mark.anyio
+async def test_no_refresh_schedule_leaves_no_empty_table(make_studio: MakeStudio) -> None:
+    app = make_studio()
+    async with app.run_test(size=NARROW) as pilot:
+        await settle(pilot)
+        await pilot.press("c")
+        await settle(pilot)
+        title = str(app.screen.query_one("#schedules-title", Static).render())
+        assert title == "Refresh schedules: none yet"
+        assert not app.screen.query_one("#schedules", DataTable).display
+        add_refresh_schedule(app.core, "demo")
+        await pilot.press("escape", "c")
+        await settle(pilot)
+        assert app.screen.query_one("#schedules", DataTable).display
