@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
+from rich.table import Table
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -119,13 +120,19 @@ def run_text(run: RunInfo) -> Text:
     return text
 
 
-def log_text(line: LogLine, zone: str) -> Text:
-    """One log line: local time of day, level, text (controls escaped, never markup)."""
-    return Text.assemble(
-        (f"{line.at.astimezone(ZoneInfo(zone)):%H:%M:%S} ", "dim"),
-        (f"{line.level:<7} ", _LEVEL_STYLES.get(line.level, "")),
-        printable(line.text),
+def log_text(line: LogLine, zone: str) -> Table:
+    """One log line: local time of day, level, text (controls escaped, never markup); a long
+    text wraps under its own start, so that time and level stand clear on the left."""
+    row = Table.grid(padding=(0, 1))
+    row.add_column(no_wrap=True)
+    row.add_column(no_wrap=True, min_width=7)
+    row.add_column(overflow="fold")
+    row.add_row(
+        Text(f"{line.at.astimezone(ZoneInfo(zone)):%H:%M:%S}", "dim"),
+        Text(line.level, _LEVEL_STYLES.get(line.level, "")),
+        Text(printable(line.text)),
     )
+    return row
 
 
 def _no_lines(run: RunInfo) -> str:
