@@ -16,6 +16,7 @@ from core.schedules.queue import due_statement
 from core.storage.engine import Database
 from core.storage.revisions import head_revision
 from core.storage.tables import Base, Worker
+from tests.support.pg import Cluster
 
 
 def test_migrating_an_empty_database_creates_every_table(db_url: str) -> None:
@@ -172,3 +173,27 @@ def test_next_due_probe_uses_the_partial_index_on_postgres(
         plan = conn.exec_driver_sql("EXPLAIN " + probe_sql(core)).all()
     assert "ix_schedules_due" in " ".join(str(row) for row in plan)
     core.close()
+
+
+@pytest.mark.parametrize(
+    ("url", "kind"), [("mysql://x/y", "mysql"), ("mssql+pyodbc://a/b", "mssql")]
+)
+def test_a_url_of_another_kind_of_database_is_refused_in_one_sentence(url: str, kind: str) -> None:
+    with pytest.raises(StorageError) as caught:
+        Database(url)
+    assert str(caught.value) == (
+        f"the database URL names a {kind} database, and amx keeps its schedules in SQLite or "
+        "PostgreSQL; write it like sqlite:////path/amx.db or postgresql+psycopg://user@host/db."
+    )
+
+
+@pytest.mark.postgres
+def test_a_postgres_scheme_is_read_as_postgresql(pg_cluster: Cluster) -> None:
+    url = pg_cluster.create_database("amx_postgres_scheme")
+    db = Database(url.replace("postgresql", "postgres", 1))
+    try:
+        assert db.is_postgres and db.url.drivername.startswith("postgresql")
+        with db.read() as session:
+            assert session.execute(text("SELECT 1")).scalar() == 1
+    finally:
+        db.dispose()

@@ -287,6 +287,17 @@ class Database:
                 f"{origin} is not a valid SQLAlchemy URL; write it like "
                 "sqlite:////path/amx.db or postgresql+psycopg://user@host/db."
             ) from None
+        backend, plus, driver = self.url.drivername.partition("+")
+        if backend == "postgres":
+            # The scheme many hosts hand out (postgres://…), which SQLAlchemy no longer reads.
+            self.url = self.url.set(drivername=f"postgresql{plus}{driver}")
+            backend = "postgresql"
+        if backend not in ("sqlite", "postgresql"):
+            raise StorageError(
+                f"{origin} names a {backend} database, and amx keeps its schedules in SQLite "
+                "or PostgreSQL; write it like sqlite:////path/amx.db or "
+                "postgresql+psycopg://user@host/db."
+            )
         secrets = literal_secrets(self.url)
         if secrets:
             raise StorageError(
