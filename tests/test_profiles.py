@@ -40,6 +40,13 @@ def test_stored_profile_never_shows_or_stores_a_secret(
     assert stored is not None and "s3cret" not in stored and "env:WH_PW" in stored
 
 
+def test_a_postgres_scheme_is_kept_as_postgresql(core: Core) -> None:
+    info = core.profiles.add_db("heroku", "postgres://amx@db.example.com/shop")
+    assert info.url == "postgresql://amx@db.example.com/shop"
+    info = core.profiles.set_db_url("heroku", "postgres+psycopg://amx@db.example.com/shop2")
+    assert info.url == "postgresql+psycopg://amx@db.example.com/shop2"
+
+
 def test_bad_urls_and_names(core: Core) -> None:
     with pytest.raises(InvalidInput, match="not a SQLAlchemy URL"):
         core.profiles.add_db("x", "not a url")

@@ -16,7 +16,7 @@ from core.catalog.llm_profiles import LlmProfileConfig
 from core.clock import Clock
 from core.errors import Conflict, InvalidInput, NotFound
 from core.secrets import refuse_literal_secrets, resolve_secret
-from core.storage.engine import Database, masked
+from core.storage.engine import Database, masked, postgresql_spelled
 from core.storage.tables import DbProfile, LlmProfile, Schedule
 from core.text import counted, name_key, name_problem
 
@@ -201,12 +201,13 @@ class ProfileService:
     ) -> DbProfileInfo:
         from core.catalog.targets import check_target  # targets imports this module
 
+        url = postgresql_spelled(url)
         with self.db.write() as session:
             _refuse_taken(session, DbProfile, name, "a DB")
-            check_target(url.strip(), profile=name, create=create)
+            check_target(url, profile=name, create=create)
             row = DbProfile(
                 name=name,
-                url=url.strip(),
+                url=url,
                 sample_size=sample_size,
                 owner_email=owner_email,
                 labels=labels,
@@ -218,12 +219,13 @@ class ProfileService:
 
     def set_db_url(self, name: str, url: str) -> DbProfileInfo:
         """Give a DB profile a new URL, checked like a new one's (the fix for a stored secret)."""
+        url = postgresql_spelled(url)
         check_db_url(url)
         with self.db.write() as session:
             row = session.scalar(select(DbProfile).where(DbProfile.name == name))
             if row is None:
                 raise NotFound(f"no DB profile named {name!r}.", field="db_profile")
-            row.url = url.strip()
+            row.url = url
             session.flush()
             return _db_info(row)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import threading
 import time
@@ -35,6 +36,15 @@ IDLE_IN_TX_MS = 60_000
 
 
 HIDDEN = "***"
+
+
+# The scheme many hosts hand out (postgres://…), which SQLAlchemy no longer reads.
+_POSTGRES_SCHEME = re.compile(r"^postgres(?=[+:])", re.IGNORECASE)
+
+
+def postgresql_spelled(url: str) -> str:
+    """`url` (stripped), a postgres://… one spelt postgresql://…, as SQLAlchemy reads it."""
+    return _POSTGRES_SCHEME.sub("postgresql", url.strip(), count=1)
 
 
 def masked(url: str | URL) -> str:
@@ -278,7 +288,7 @@ class Database:
     """The product's database: one engine, read and write sessions, schema kept at head."""
 
     def __init__(self, url: str | None = None, *, migrate: bool = True) -> None:
-        self.url_text = resolve_url(url)
+        self.url_text = postgresql_spelled(resolve_url(url))
         origin = "the database URL" if url or not os.environ.get(ENV_URL) else ENV_URL
         try:
             self.url = make_url(self.url_text)
@@ -287,11 +297,7 @@ class Database:
                 f"{origin} is not a valid SQLAlchemy URL; write it like "
                 "sqlite:////path/amx.db or postgresql+psycopg://user@host/db."
             ) from None
-        backend, plus, driver = self.url.drivername.partition("+")
-        if backend == "postgres":
-            # The scheme many hosts hand out (postgres://…), which SQLAlchemy no longer reads.
-            self.url = self.url.set(drivername=f"postgresql{plus}{driver}")
-            backend = "postgresql"
+        backend = self.url.get_backend_name()
         if backend not in ("sqlite", "postgresql"):
             raise StorageError(
                 f"{origin} names a {backend} database, and amx keeps its schedules in SQLite "
