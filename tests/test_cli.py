@@ -6,7 +6,7 @@ import shlex
 import sqlite3
 import subprocess
 import sys
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -185,6 +185,14 @@ def test_a_word_no_command_takes_points_at_the_help_of_the_command_it_followed(
     assert amx.err == ("amx: unrecognized arguments: --name (see `amx api token create --help`)\n")
     assert amx("schedule", "list", "--bogus") == 2
     assert amx.err == "amx: unrecognized arguments: --bogus (see `amx schedule list --help`)\n"
+
+
+def test_renaming_a_missed_one_shot_needs_no_new_time_and_keeps_it_missed(amx: Amx) -> None:
+    assert amx(*BASE, "--fire-at", "2026-11-21 03:00") == 0  # an hour from now, in UTC
+    amx.clock.advance(timedelta(hours=2))
+    assert amx("daemon", "tick") == 0
+    assert amx("schedule", "edit", "x", "--name", "quarter-end") == 0, amx.err
+    assert amx.out.startswith("edited schedule 1 'quarter-end': Missed, next 2026-11-21 03:00")
 
 
 def test_foreign_sqlite_file_is_refused(tmp_path: Path, clock: FrozenClock) -> None:

@@ -5,6 +5,7 @@ back to no change."""
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -226,6 +227,20 @@ def test_a_past_fire_time_is_refused_at_the_trigger_line(amx: Amx, tmp_path: Pat
     assert "2020-01-01 09:00" in amx.err
     assert amx("scenario", "export", "nope") == 1
     assert "no schedule has the id or name 'nope'" in amx.err
+
+
+def test_a_one_shot_whose_time_passed_takes_a_changed_step_and_keeps_where_it_stands(
+    amx: Amx, tmp_path: Path
+) -> None:
+    text = "name: quarter\ntrigger: {once: 2026-11-21 10:00, timezone: Asia/Jakarta}\n"
+    steps = "steps: [{kind: analyze, profile: shop, scope: [%s]}]\n"
+    assert amx("scenario", "apply", "-f", write(tmp_path, "q.yaml", text + steps % "public")) == 0
+    amx.clock.advance(timedelta(hours=2))
+    assert amx("daemon", "tick") == 0
+    changed = write(tmp_path, "q.yaml", text + steps % "public.users")
+    assert amx("scenario", "apply", "-f", changed) == 0, amx.err
+    [shown] = amx.json("schedule", "list")["items"]
+    assert (shown["status"], shown["scope"]) == ("missed", ["public.users"])
 
 
 def test_apply_reads_standard_input_says_json_and_refuses_a_missing_file(

@@ -163,6 +163,35 @@ def test_missed_once_run_now_and_skip(core: Core, clock: FrozenClock) -> None:
         core.schedules.skip(a.id)
 
 
+def test_an_edit_leaving_a_passed_one_shot_time_as_it_was_keeps_where_it_stands(
+    core: Core, clock: FrozenClock
+) -> None:
+    a = core.schedules.create(spec("a", trigger=once("2026-11-21 10:00")))
+    b = core.schedules.create(spec("b", trigger=once("2026-11-21 10:00")))
+    clock.advance(timedelta(hours=2))
+    missed = {m.id: m for m in core.schedules.detect_missed()}
+    was = missed[a.id]
+    edited = core.schedules.edit(
+        a.id, {"name": "quarter-end", "scope": ["public.orders"]}, expected_version=was.version
+    )
+    assert (edited.status, edited.next_fire_at, edited.note) == (
+        "missed",
+        was.next_fire_at,
+        was.note,
+    )
+    assert edited.name == "quarter-end" and edited.scope == ["public.orders"]
+    assert edited.version == was.version + 1
+    assert core.schedules.run_now(a.id).schedule.status == "pending"  # still its choice to make
+    # Another past time is refused as ever; a later one arms it again.
+    version = missed[b.id].version
+    with pytest.raises(InvalidInput, match="is in the past"):
+        core.schedules.edit(b.id, {"trigger": once("2026-11-21 10:30")}, expected_version=version)
+    again = core.schedules.edit(
+        b.id, {"trigger": once("2026-11-22 10:00")}, expected_version=version
+    )
+    assert again.status == "pending" and again.next_fire_at == datetime(2026, 11, 22, 3, tzinfo=UTC)
+
+
 def test_skip_recurring_moves_to_next_occurrence(core: Core, clock: FrozenClock) -> None:
     info = core.schedules.create(spec())
     clock.advance(timedelta(days=1, hours=1))

@@ -12,6 +12,7 @@ from core.schedules.spec import build_spec
 from core.schedules.triggers import (
     IntervalTrigger,
     Trigger,
+    kept_once,
     localize,
     parse_local_datetime,
     parse_trigger,
@@ -74,9 +75,12 @@ def example_fire_at(tz_name: str, now: datetime) -> str:
     return f"{(local + timedelta(days=1)):%Y-%m-%d} 09:00"
 
 
-def check_trigger(form: ScheduleForm, now: datetime) -> tuple[Trigger | None, dict[str, str]]:
+def check_trigger(
+    form: ScheduleForm, now: datetime, kept: tuple[Trigger, str] | None = None
+) -> tuple[Trigger | None, dict[str, str]]:
     """The trigger of `form` (with its interval's start), or the refusals of its trigger text,
-    start and timezone by field."""
+    start and timezone by field; `kept` is an edited schedule's trigger and zone, whose fire
+    time may have passed if the form leaves it as it was."""
     problems: dict[str, str] = {}
     tz_name = form.timezone.strip()
     try:
@@ -93,7 +97,8 @@ def check_trigger(form: ScheduleForm, now: datetime) -> tuple[Trigger | None, di
         return None, problems  # a wall time means nothing until its zone is known
     try:
         trigger = parse_trigger(form.kind, form.when, tz_name if tz else "UTC", now)
-        if tz is not None:
+        unchanged = kept is not None and kept_once(*kept, trigger, tz_name, now)
+        if tz is not None and not unchanged:
             validate_once_in_future(trigger, tz_name, now)
     except InvalidInput as refusal:
         problems[_trigger_field(refusal.field, text_field)] = refusal.message
@@ -143,9 +148,12 @@ def _grace(text: str) -> int | str:
     return seconds
 
 
-def check_form(form: ScheduleForm, now: datetime) -> FormCheck:
-    """Every field of `form` checked on its own; the spec's fields when all are accepted."""
-    trigger, problems = check_trigger(form, now)
+def check_form(
+    form: ScheduleForm, now: datetime, kept: tuple[Trigger, str] | None = None
+) -> FormCheck:
+    """Every field of `form` checked on its own; the spec's fields when all are accepted
+    (`kept` as for check_trigger)."""
+    trigger, problems = check_trigger(form, now, kept)
     fields: dict[str, Any] = {
         "name": form.name,
         "timezone": form.timezone.strip(),

@@ -22,6 +22,7 @@ from core.schedules.triggers.describe import describe_after, describe_cron
 from core.schedules.triggers.dst import dst_note
 from core.schedules.triggers.fire_times import (
     describe,
+    kept_once,
     next_fire_time,
     next_fire_times,
     validate_once_in_future,
@@ -75,6 +76,7 @@ __all__ = [
     "dst_note",
     "format_interval",
     "interval",
+    "kept_once",
     "localize",
     "next_fire_time",
     "next_fire_times",

@@ -66,6 +66,16 @@ def describe(trigger: Trigger, tz_name: str) -> str:
     return interval_rule(trigger.every_seconds)
 
 
+def kept_once(
+    stored: Trigger, stored_zone: str, trigger: Trigger, tz_name: str, now: datetime
+) -> bool:
+    """Whether an edit leaves a once trigger whose moment has passed as it was: the same
+    fire-at in the same zone."""
+    if not isinstance(stored, OnceTrigger) or trigger != stored or tz_name != stored_zone:
+        return False
+    return localize(stored.fire_at, zone(stored_zone)) <= _as_utc(now)
+
+
 def validate_once_in_future(trigger: Trigger, tz_name: str, now: datetime) -> None:
     """Refuse a once trigger whose fire-at is not after `now` (or does not exist)."""
     if not isinstance(trigger, OnceTrigger):

@@ -11,6 +11,7 @@ from core.schedules.form import TRIGGER_FIELD, ScheduleForm, check_trigger
 from core.schedules.triggers import (
     AfterTrigger,
     CronTrigger,
+    Trigger,
     describe_cron,
     dst_note,
     next_fire_times,
@@ -28,9 +29,12 @@ class TriggerPreview:
     problems: dict[str, str | None]
 
 
-def trigger_preview(form: ScheduleForm, now: datetime) -> TriggerPreview:
-    """Read the form's trigger at `now`: its next fire times, or why it cannot fire."""
-    trigger, problems = check_trigger(form, now)
+def trigger_preview(
+    form: ScheduleForm, now: datetime, kept: tuple[Trigger, str] | None = None
+) -> TriggerPreview:
+    """Read the form's trigger at `now`: its next fire times, or why it cannot fire (`kept`
+    as for check_trigger)."""
+    trigger, problems = check_trigger(form, now, kept)
     typed = TRIGGER_FIELD.get(form.kind, "fire_at")
     if not form.when.strip():
         problems.pop(typed, None)  # nothing typed yet is not a mistake

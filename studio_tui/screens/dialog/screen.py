@@ -18,7 +18,7 @@ from core.catalog.scope import ScopePath, from_texts, summary
 from core.catalog.service import Listing
 from core.errors import AmxError, InvalidInput
 from core.schedules.form import ScheduleForm, check_form, example_fire_at
-from core.schedules.triggers import default_zone_name
+from core.schedules.triggers import Trigger, default_zone_name
 from core.schedules.views import ScheduleInfo
 from studio_tui.keys import key_label
 from studio_tui.literal import literal
@@ -266,10 +266,15 @@ class ScheduleDialog(ModalScreen[ScheduleInfo | None]):
         """What the person typed and chose, as the core's form."""
         return read_form(self, self.ticked)
 
+    def _kept(self) -> tuple[Trigger, str] | None:
+        """The edited schedule's trigger and zone, which may stay as they are."""
+        e = self.existing
+        return (e.trigger, e.timezone) if e is not None else None
+
     def update_preview(self) -> None:
         """The rule read aloud, the next three fire times in the chosen zone and a DST note; the
         trigger's refusals go beside their fields, once each."""
-        shown = trigger_preview(self._form(), self.core.clock.now())
+        shown = trigger_preview(self._form(), self.core.clock.now(), self._kept())
         for field, message in shown.problems.items():
             self.show_error(field, message)
         self.query_one("#preview", Static).update(literal(shown.text, multiline=True))
@@ -298,7 +303,7 @@ class ScheduleDialog(ModalScreen[ScheduleInfo | None]):
             box.remove_class("-shown")
         section = self.steps_section
         form = self._form() if section.lead is not None else without_analysis(self._form())
-        checked = check_form(form, self.core.clock.now())
+        checked = check_form(form, self.core.clock.now(), self._kept())
         step_problem = check_steps(section.steps, section.lead)
         section.show_problem(step_problem)
         if checked.problems:
