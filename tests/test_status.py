@@ -38,3 +38,12 @@ def test_message_names_the_allowed_states() -> None:
     assert str(err.value) == (
         "cannot skip schedule 3 'nightly': it is Pending; only a Missed schedule can be skipped."
     )
+
+
+def test_several_allowed_states_read_as_a_list() -> None:
+    with pytest.raises(IllegalTransition) as err:
+        check("edit", Status.CANCELLED, Status.PENDING, what="schedule 5 'legacy'")
+    assert str(err.value) == (
+        "cannot edit schedule 5 'legacy': it is Cancelled; only a Pending, Paused, Completed, "
+        "Failed or Missed schedule can be edited."
+    )

@@ -104,7 +104,8 @@ def check(action: str, current: Status | str, target: Status | str, *, what: str
     targets = TRANSITIONS[action].get(current)
     if targets is None:
         sources = sorted(TRANSITIONS[action], key=list(Status).index)
-        allowed = " or ".join(s.label for s in sources)
+        labels = [s.label for s in sources]
+        allowed = " or ".join([", ".join(labels[:-1]), labels[-1]] if len(labels) > 2 else labels)
         raise IllegalTransition(
             f"cannot {_WORDS[action][0]} {what}: it is {current.label}; only a {allowed} schedule "
             f"can be {_WORDS[action][1]}."
