@@ -4,6 +4,7 @@ text is printed so that it cannot steer the terminal (escapes, bells, reordering
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Sequence
 
 # Explicit bidirectional embeddings, overrides and isolates: they reorder what follows them.
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
@@ -113,3 +114,13 @@ def name_key(name: str) -> str:
 def counted(n: int, noun: str) -> str:
     """`n` with the noun in the number it takes: "1 schedule", "0 schedules", "1,200 schedules"."""
     return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
+
+
+def some_of(names: Sequence[str], most: int = 3) -> str:
+    """The first `most` of `names`, quoted, with how many more: "'a', 'b' and 'c'",
+    "'a', 'b', 'c' and 7 more"."""
+    shown = [repr(name) for name in names[:most]]
+    rest = len(names) - len(shown)
+    if rest:
+        return f"{', '.join(shown)} and {rest:,} more"
+    return " and ".join([", ".join(shown[:-1]), shown[-1]]) if len(shown) > 1 else "".join(shown)

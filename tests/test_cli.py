@@ -123,7 +123,7 @@ def test_profiles(amx: Amx) -> None:
     assert urls["wh"] == "postgresql+psycopg://amx:***@db/wh"
     amx(*ADD)
     assert amx("profile", "db", "rm", "shop") == 1
-    assert "used by 1 schedule (nightly)" in amx.err
+    assert "used by 1 schedule ('nightly')" in amx.err
     assert amx("profile", "db", "rm", "wh") == 0
 
 

@@ -23,7 +23,7 @@ from core.schedules.spec import build_spec
 from core.schedules.triggers import cron
 from core.storage.engine import _alembic_config
 from core.storage.tables import DbProfile, LlmProfile, Schedule
-from core.text import counted, json_inert, name_key, printable
+from core.text import counted, json_inert, name_key, printable, some_of
 from daemon import logs
 from tests.support.cli import Amx
 from tests.support.shop import make_shop
@@ -362,3 +362,10 @@ def test_a_count_takes_the_noun_in_its_number() -> None:
     ]
     assert counted(1, "notification URL") == "1 notification URL"
     assert counted(1200, "fire") == "1,200 fires"
+
+
+def test_some_names_are_listed_with_how_many_more() -> None:
+    assert some_of(["a"]) == "'a'"
+    assert some_of(["a", "b"]) == "'a' and 'b'"
+    assert some_of(["a", "b", "c"]) == "'a', 'b' and 'c'"
+    assert some_of(["a", "b", "c", "d", "e"]) == "'a', 'b', 'c' and 2 more"

@@ -91,7 +91,7 @@ def test_a_profile_in_use_is_not_removed(core: Core) -> None:
     sid = core.schedules.create(spec).id
     with pytest.raises(Conflict) as err:
         core.mail.remove("office")
-    assert "used by 1 schedule (nightly)" in str(err.value)
+    assert "used by 1 schedule ('nightly')" in str(err.value)
     core.schedules.delete(sid)
     core.mail.remove("office")
     with pytest.raises(NotFound):

@@ -47,6 +47,21 @@ def test_a_postgres_scheme_is_kept_as_postgresql(core: Core) -> None:
     assert info.url == "postgresql+psycopg://amx@db.example.com/shop2"
 
 
+def test_a_profile_in_use_names_some_of_its_schedules_and_how_many_more(core: Core) -> None:
+    from core.schedules.spec import build_spec
+    from core.schedules.triggers import cron
+
+    for name in ("a", "b", "c", "d"):
+        spec = build_spec(name=name, trigger=cron("0 2 * * *"), db_profile="shop", scope=["main"])
+        core.schedules.create(spec)
+    with pytest.raises(Conflict) as refused:
+        core.profiles.remove_db("shop")
+    assert str(refused.value) == (
+        "DB profile 'shop' is used by 4 schedules ('a', 'b', 'c' and 1 more); delete or edit "
+        "them first."
+    )
+
+
 def test_bad_urls_and_names(core: Core) -> None:
     with pytest.raises(InvalidInput, match="not a SQLAlchemy URL"):
         core.profiles.add_db("x", "not a url")

@@ -18,7 +18,7 @@ from core.errors import Conflict, InvalidInput, NotFound
 from core.secrets import refuse_literal_secrets, resolve_secret
 from core.storage.engine import Database, masked, postgresql_spelled
 from core.storage.tables import DbProfile, LlmProfile, Schedule
-from core.text import counted, name_key, name_problem
+from core.text import counted, name_key, name_problem, some_of
 
 BUILTIN_LLM = "heuristic"
 
@@ -343,12 +343,10 @@ class ProfileService:
                     f"no {label} profile named {name!r}.", field=f"{label.lower()}_profile"
                 )
             users = _schedules_naming(session, key, name)
-            total = len(users)
-            users = users[:3]
             if users:
                 raise Conflict(
-                    f"{label} profile {name!r} is used by {counted(total, 'schedule')} "
-                    f"({', '.join(users)}); delete or edit them first."
+                    f"{label} profile {name!r} is used by {counted(len(users), 'schedule')} "
+                    f"({some_of(users)}); delete or edit them first."
                 )
             session.delete(row)
 

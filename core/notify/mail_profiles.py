@@ -17,7 +17,7 @@ from core.notify.smtp import MailError, MailSettings, probe
 from core.secrets import ENV_NAME
 from core.storage.engine import Database
 from core.storage.tables import MailProfile
-from core.text import counted, name_key
+from core.text import counted, name_key, some_of
 
 DEFAULT_PORTS: dict[str, int] = {"starttls": 587, "ssl": 465, "none": 25}
 _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
@@ -197,6 +197,6 @@ class MailProfileService:
             if users:
                 raise Conflict(
                     f"mail profile {name!r} is used by {counted(len(users), 'schedule')} "
-                    f"({', '.join(users[:3])}); delete or edit them first."
+                    f"({some_of(users)}); delete or edit them first."
                 )
             session.delete(row)
