@@ -171,6 +171,8 @@ def test_an_edit_leaving_a_passed_one_shot_time_as_it_was_keeps_where_it_stands(
     clock.advance(timedelta(hours=2))
     missed = {m.id: m for m in core.schedules.detect_missed()}
     was = missed[a.id]
+    assert was.note is not None
+    assert was.note.startswith("1 occurrence missed since 2026-11-21 10:00 Asia/Jakarta: ")
     edited = core.schedules.edit(
         a.id, {"name": "quarter-end", "scope": ["public.orders"]}, expected_version=was.version
     )

@@ -17,7 +17,7 @@ from sqlalchemy.sql.selectable import TextualSelect
 
 from core.clock import Clock
 from core.schedules.status import RunStatus, Status, check
-from core.schedules.triggers import next_fire_time, next_fire_times
+from core.schedules.triggers import next_fire_time, next_fire_times, zone
 from core.storage.due_index import DUE_PREDICATE
 from core.storage.engine import QUEUE_CHANNEL, Database
 from core.storage.tables import Run, Schedule, Worker
@@ -335,7 +335,8 @@ def decide_missed(row: Schedule, now: datetime, reason: str, action: str) -> Run
         row.status = check(action, row.status, Status.PENDING, what=what)
         row.next_fire_at = next_fire_time(trigger, row.timezone, now)
         decision = "skipped by policy"
-    note = f"{occurrences} missed since {due.isoformat()}: {reason}; {decision}"
+    since = f"{due.astimezone(zone(row.timezone)):%Y-%m-%d %H:%M} {row.timezone}"
+    note = f"{occurrences} missed since {since}: {reason}; {decision}"
     row.note = note
     row.missed_reason = reason
     return Run(
