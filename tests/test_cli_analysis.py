@@ -43,7 +43,7 @@ def test_manual_run_review_accept_export(db_url: str, clock: FrozenClock, tmp_pa
                "--scope", "main.users", "--review", "manual") == 0, amx.err  # fmt: skip
     sid = amx.json("schedule", "list", "--filter", "users-check")["items"][0]["id"]
     assert amx("schedule", "run-now", str(sid), "--here") == 0, amx.err
-    assert "succeeded: 1 tables, 10 columns" in amx.out and "(0 applied)" in amx.out
+    assert "succeeded: 1 table, 10 columns" in amx.out and "(0 applied)" in amx.out
     run_id = int(amx.out.split()[1])
     queue = amx.json("review", "list", "--run", str(run_id))
     assert queue["total"] > 10

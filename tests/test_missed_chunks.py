@@ -150,7 +150,7 @@ def test_first_command_after_downtime_answers_and_says_detection_is_in_progress(
     try:
         missed = Counter(statuses(core).values())["missed"]
         assert 0 < missed < count  # it did some, in bounded time, and said the rest is to come
-        left = f"{count - missed:,} schedules past their fire time are not checked yet"
+        left = f"it has yet to reach {count - missed:,} schedules whose fire time has passed"
         assert left in amx.err
         core.schedules.detect_missed()  # as the daemon or the studio would, to the end
     finally:

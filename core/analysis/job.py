@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from core.analysis.counts import analysis_counts
 from core.analysis.llm.factory import annotator_for_profile
 from core.analysis.llm.protocol import Annotator, LlmAuthError, LlmError
 from core.analysis.pii import classify_pii, mask_samples
@@ -228,13 +229,13 @@ class AnalysisJob:
                     fatal,
                     cancel,
                     "info",
-                    f"[{done}/{total}] {table.path}: {len(table.columns)} columns, "
+                    f"[{done}/{total}] {table.path}: {counted(len(table.columns), 'column')}, "
                     + (
-                        f"{made} proposals ({applied} applied)"
+                        f"{counted(made, 'proposal')} ({applied} applied)"
                         if deferred is None
                         else "proposals kept until its group commits"
                     )
-                    + f", {result.tokens} tokens",
+                    + f", {counted(result.tokens, 'token')}",
                 )
             if progress:
                 progress(Progress(done, total, table.path, errors))
@@ -285,10 +286,7 @@ def _last_line(
     log: RunLogWriter, status: RunStatus, summary: dict[str, Any], error: str | None
 ) -> None:
     """How the analysis ended, as the log's last line (nothing once the claim is lost)."""
-    counts = (
-        f"{summary['tables']} tables, {summary['columns']} columns, {summary['proposals']} "
-        f"proposals ({summary['applied']} applied), {summary['tokens']} tokens"
-    )
+    counts = analysis_counts(summary)
     with contextlib.suppress(ClaimLost):
         if status == RunStatus.CANCELLED:
             log.warning(f"cancelled: {counts}")

@@ -38,6 +38,7 @@ from core.schedules.triggers import (
     once,
 )
 from core.storage.tables import Run, Schedule
+from core.text import counted
 
 __all__ = ["seed_schedules"]
 
@@ -172,7 +173,7 @@ def _stand_in_for_daemon(
             row.claimed_by = DEMO_WORKER
             row.lease_until = lease
         elif error is not None:
-            row.note = f"failed after {attempt} attempts: {error}"
+            row.note = f"failed after {counted(attempt, 'attempt')}: {error}"
         row.updated_at = now
         session.flush()
         run_id = run.id

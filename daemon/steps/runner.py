@@ -16,6 +16,7 @@ from core.schedules.outcome import ClaimLost, Outcome
 from core.schedules.scenario import Section, Step, groups
 from core.schedules.status import RunStatus
 from core.schedules.step_runs import Line, StepRunInfo, StepStatus, fingerprint
+from core.text import counted
 from daemon.steps import run_step
 from daemon.steps.base import StepContext, StepFailed, StepResult
 
@@ -249,7 +250,7 @@ class _Scenario:
             )
             for d in ended:
                 d.status = "succeeded"
-            self._line("info", f"the group of {len(ended)} steps committed together")
+            self._line("info", f"the group of {counted(len(ended), 'step')} committed together")
             return
         culprit = trouble[0]
         why = _name(culprit.info.section, culprit.info.position, total, culprit.step)
@@ -266,7 +267,9 @@ class _Scenario:
                 [d.info.id], status, run_id=run_id,
                 summaries={d.info.id: d.result.summary if d.result else None}, errors=errors,
             )  # fmt: skip
-        self._line("warning", f"nothing of the group of {len(ended)} steps was committed")
+        self._line(
+            "warning", f"nothing of the group of {counted(len(ended), 'step')} was committed"
+        )
 
     def _record(self, info: StepRunInfo, summary: dict[str, Any] | None, status: str) -> None:
         self.summaries.append(dict(summary or {}))

@@ -13,7 +13,7 @@ from typing import IO, TYPE_CHECKING, Any, NoReturn
 
 from core.clock import Clock
 from core.errors import InvalidInput
-from core.text import json_inert, printable
+from core.text import counted, json_inert, printable
 
 if TYPE_CHECKING:
     from core.api import Core
@@ -135,9 +135,10 @@ class Context:
         left = core.schedules.detect_missed_within(MISSED_CHECK_S).left
         if left:
             self.err(
-                f"note: the check for missed runs is still in progress: {left:,} schedules past "
-                "their fire time are not checked yet and show as pending until it reaches them "
-                "(a running daemon or the studio finishes it; each amx command continues it)."
+                "note: the check for missed runs is still in progress; it has yet to reach "
+                f"{counted(left, 'schedule')} whose fire time has passed, shown as pending until "
+                "it does (a running daemon or the studio finishes it; each amx command continues "
+                "it)."
             )
 
     def print(self, text: str = "") -> None:

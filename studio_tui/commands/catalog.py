@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from core.text import counted
 from studio_tui.commands.base import EXIT_OK, Context, Subparsers, non_negative, subcommands
 
 if TYPE_CHECKING:
@@ -76,8 +77,8 @@ def cmd_show(ctx: Context) -> int:
 def cmd_refresh(ctx: Context) -> int:
     counts = ctx.core.catalog.refresh(ctx.args.profile)
     ctx.print(
-        f"refreshed {ctx.args.profile!r}: {counts['schemas']} schemas, {counts['tables']} tables "
-        f"and views, {counts['columns']} columns"
+        f"refreshed {ctx.args.profile!r}: {counted(counts['schemas'], 'schema')}, "
+        f"{counted(counts['tables'], 'table')} and views, {counted(counts['columns'], 'column')}"
     )
     return EXIT_OK
 
@@ -87,9 +88,9 @@ def cmd_demo(ctx: Context) -> int:
 
     info = create_demo(ctx.core)
     ctx.print(
-        f"demo ready: DB profile {info.profile!r} with {info.table_count} tables and "
-        f"{info.column_count} columns in {info.folder}; {len(info.schedules_created)} "
-        "schedules added"
+        f"demo ready: DB profile {info.profile!r} with {counted(info.table_count, 'table')} and "
+        f"{counted(info.column_count, 'column')} in {info.folder}; "
+        f"{counted(len(info.schedules_created), 'schedule')} added"
     )
     ctx.print("try: amx catalog show demo   amx schedule list")
     return EXIT_OK

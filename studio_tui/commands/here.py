@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from typing import IO
 
+from core.analysis.counts import analysis_counts
 from core.analysis.job import Progress, ProgressFn
 from core.schedules.views import RunInfo
 from core.text import counted
@@ -44,11 +45,7 @@ def outcome(run: RunInfo) -> str:
     if "tables" not in s and steps:
         said = ", ".join(f"{step['label']} {step['status']}" for step in steps)
         return f"run {run.id} {run.status}: {counted(len(steps), 'step')}: {said}"
-    parts = (
-        f"{s.get('tables', 0)} tables, {s.get('columns', 0)} columns, "
-        f"{s.get('proposals', 0)} proposals ({s.get('applied', 0)} applied), "
-        f"{s.get('tokens', 0)} tokens, {s.get('duration_s', 0):.1f} s"
-    )
+    parts = f"{analysis_counts(s)}, {s.get('duration_s', 0):.1f} s"
     return f"run {run.id} {run.status}: {parts}"
 
 

@@ -17,7 +17,7 @@ from core.api import Core
 from core.errors import AmxError
 from core.schedules.service import ListQuery
 from core.schedules.views import ScheduleInfo
-from core.text import printable
+from core.text import counted, printable
 from studio_tui import render
 from studio_tui.keys import key_label
 from studio_tui.literal import clipped, literal
@@ -35,9 +35,9 @@ class CacheState:
 
 def refresh_words(counts: dict[str, int]) -> str:
     """What a refresh read, in a few words: `2 schemas, 9 tables, 41 columns`."""
-    return (
-        f"{counts.get('schemas', 0)} schemas, {counts.get('tables', 0)} tables, "
-        f"{counts.get('columns', 0)} columns"
+    return ", ".join(
+        counted(counts.get(key, 0), key.removesuffix("s"))
+        for key in ("schemas", "tables", "columns")
     )
 
 

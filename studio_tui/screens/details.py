@@ -15,6 +15,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, RichLog, Static
 
+from core.analysis.counts import analysis_counts
 from core.api import Core
 from core.errors import AmxError
 from core.schedules.run_log import LogLine
@@ -112,9 +113,7 @@ def run_text(run: RunInfo) -> Text:
     s = run.summary or {}
     if "tables" in s:
         text.append(
-            f"\n{s.get('tables', 0)} tables, {s.get('columns', 0)} columns, "
-            f"{s.get('proposals', 0)} proposals, {s.get('applied', 0)} applied, "
-            f"{s.get('tokens', 0)} tokens",
+            f"\n{analysis_counts(s)}",
             style="dim",
         )
     return text
@@ -284,10 +283,7 @@ class DetailsScreen(Screen[None]):
             return run.error
         s = run.summary or {}
         if "proposals" in s:
-            return (
-                f"{s.get('tables', 0)} tables, {s.get('columns', 0)} columns, "
-                f"{s.get('proposals', 0)} proposals, {s.get('applied', 0)} applied"
-            )
+            return analysis_counts(s, tokens=False)
         return run.note or ""
 
     def show_run(self, run: RunInfo) -> None:

@@ -9,6 +9,7 @@ from core.analysis.llm.heuristic.describe import describe_column, table_descript
 from core.analysis.llm.protocol import TAG_VOCABULARY
 from core.analysis.pii import classify_pii, name_words, table_entity
 from core.catalog.metadata import AnnotationResult, TableAnnotation, TableMeta
+from core.text import counted
 
 
 class HeuristicAnnotator:
@@ -50,7 +51,9 @@ class HeuristicAnnotator:
             columns=columns,
         )
         samples = sum(len(c.samples) for c in table.columns)
-        evidence = f"heuristic from names, types and constraints of {len(columns)} columns"
+        evidence = (
+            f"heuristic from names, types and constraints of {counted(len(columns), 'column')}"
+        )
         if samples:
-            evidence += f" and {samples} sample values"
+            evidence += f" and {counted(samples, 'sample value')}"
         return AnnotationResult(annotation=annotation, tokens=0, evidence=evidence)
