@@ -244,21 +244,17 @@ class ScheduleService:
         if spec.name != row.name:
             with session.no_autoflush:  # one flush, so the edit counts one version
                 after.rename_upstream(session, row.id, spec.name)
-        if kept_once(row.trigger, row.timezone, spec.trigger, spec.timezone, now):
-            # Its one fire time has passed and stays: the edit changes what it does, not
-            # where it stands (a finished one-shot stays finished, a missed one waits on).
-            for key, value in _columns(spec).items():
-                setattr(row, key, value)
-            row.updated_at = now
-            self._flush_unique(session, spec.name)
-            return ScheduleInfo.of(row)
-        next_at = self._first_fire(spec, now)
+        # A one-shot whose fire time has passed and stays: the edit changes what it does,
+        # not where it stands (a finished one stays finished, a missed one waits on).
+        kept = kept_once(row.trigger, row.timezone, spec.trigger, spec.timezone, now)
+        next_at = None if kept else self._first_fire(spec, now)
         for key, value in _columns(spec).items():
             setattr(row, key, value)
-        row.next_fire_at = next_at
-        row.status = target
-        row.retry_count = 0
-        row.note = None
+        if not kept:
+            row.next_fire_at = next_at
+            row.status = target
+            row.retry_count = 0
+            row.note = None
         row.updated_at = now
         self._flush_unique(session, spec.name)
         return ScheduleInfo.of(row)
