@@ -48,6 +48,13 @@ def test_manual_run_review_accept_export(db_url: str, clock: FrozenClock, tmp_pa
     queue = amx.json("review", "list", "--run", str(run_id))
     assert queue["total"] > 10
     assert len(amx.json("review", "list", "--limit", "2")["items"]) == 2
+    total = queue["total"]
+    assert amx("review", "list", "--run", str(run_id), "--offset", "2", "--limit", "3") == 0
+    assert amx.out.endswith(f"\n3-5 of {total}; page on with --offset 5\n"), amx.out
+    second = amx.json("review", "list", "--run", str(run_id), "--offset", "2", "--limit", "3")
+    assert [p["id"] for p in second["items"]] == [p["id"] for p in queue["items"][2:5]]
+    assert amx("review", "list", "--run", str(run_id), "--offset", str(total)) == 0
+    assert amx.out == f"no proposals waiting for review from {total + 1:,} on ({total:,} in all)\n"
     for bad in ("0", "-1"):
         assert amx("review", "list", "--limit", bad) == 1
         assert "limit must be at least 1 and offset at least 0." in amx.err

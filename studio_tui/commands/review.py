@@ -41,15 +41,20 @@ def _rows(items: list[ProposalInfo]) -> str:
 
 def cmd_list(ctx: Context) -> int:
     status = None if ctx.args.status == "all" else ctx.args.status
-    page = ctx.core.review.queue(run_id=ctx.args.run, status=status, limit=ctx.args.limit)
+    offset, limit = ctx.args.offset, ctx.args.limit
+    page = ctx.core.review.queue(run_id=ctx.args.run, status=status, offset=offset, limit=limit)
     if ctx.args.json:
-        ctx.json({"total": page.total, "items": [p.model_dump(mode="json") for p in page.items]})
+        items = [p.model_dump(mode="json") for p in page.items]
+        ctx.json({"total": page.total, "offset": offset, "limit": limit, "items": items})
     elif not page.items:
-        ctx.print("no proposals" + (" waiting for review" if status == "pending" else ""))
+        waiting = " waiting for review" if status == "pending" else ""
+        past = f" from {offset + 1:,} on ({page.total:,} in all)" if page.total else ""
+        ctx.print(f"no proposals{waiting}{past}")
     else:
         ctx.print(_rows(page.items))
-        if page.total > len(page.items):
-            ctx.print(f"\n{len(page.items)} of {page.total}; narrow with --run or raise --limit")
+        if page.total > offset + len(page.items):
+            shown = f"{offset + 1}-{offset + len(page.items)}"
+            ctx.print(f"\n{shown} of {page.total}; page on with --offset {offset + limit}")
     return EXIT_OK
 
 
@@ -116,6 +121,9 @@ def register(top: Subparsers) -> None:
         default="pending",
         choices=["pending", "accepted", "applied", "rejected", "undone", "all"],
         help="(default pending)",
+    )
+    p.add_argument(
+        "--offset", type=whole_number, default=0, metavar="N", help="skip the first N (default 0)"
     )
     p.add_argument(
         "--limit", type=whole_number, default=200, metavar="N", help="show at most N (default 200)"
