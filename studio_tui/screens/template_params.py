@@ -34,8 +34,8 @@ class TemplateParamsScreen(ModalScreen[Cell | None]):
     }
     TemplateParamsScreen #heading { text-style: bold; }
     TemplateParamsScreen .label { margin-top: 1; }
-    TemplateParamsScreen .refusal { color: $text-error; height: auto; }
-    TemplateParamsScreen #general { color: $text-error; height: auto; }
+    TemplateParamsScreen .refusal { color: $text-error; height: auto; display: none; }
+    TemplateParamsScreen .refusal.-shown { display: block; }
     TemplateParamsScreen #keys { color: $text-muted; margin-top: 1; }
     """
     BINDINGS = [
@@ -79,7 +79,7 @@ class TemplateParamsScreen(ModalScreen[Cell | None]):
             )
             for index, parameter in enumerate(self.parameters):
                 yield from self._field(index, parameter)
-            yield Static("", id="general", markup=False)
+            yield Static("", id="general", classes="refusal", markup=False)
             yield Static(self._keys(), id="keys", markup=False)
 
     @staticmethod
@@ -129,10 +129,9 @@ class TemplateParamsScreen(ModalScreen[Cell | None]):
         """The core's refusal beside the field it names (or below every field)."""
         self.working = False
         names = [p.name for p in self.parameters]
-        for index in range(len(self.parameters)):
-            self.query_one(f"#refusal-{index}", Static).update("")
+        for box in self.query(".refusal").results(Static):
+            _say(box, "")
         general = self.query_one("#general", Static)
-        general.update("")
         if not sentence:
             return
         # A refusal of a rendered step names its place as the field and the parameter after it.
@@ -150,10 +149,16 @@ class TemplateParamsScreen(ModalScreen[Cell | None]):
             )
         if field in names:
             index = names.index(field)
-            self.query_one(f"#refusal-{index}", Static).update(literal(sentence, multiline=True))
+            _say(self.query_one(f"#refusal-{index}", Static), sentence)
             self.query_one(f"#value-{index}", Input).focus()
         else:
-            general.update(literal(sentence, multiline=True))
+            _say(general, sentence)
+
+
+def _say(box: Static, sentence: str) -> None:
+    """Show `sentence` (literally) in a refusal's place, which takes no line while empty."""
+    box.update(literal(sentence, multiline=True))
+    box.set_class(bool(sentence), "-shown")
 
 
 __all__ = ["TemplateParamsScreen"]

@@ -157,12 +157,16 @@ async def test_the_prompt_asks_for_values_shows_a_refusal_then_turns_the_cell_on
         assert isinstance(prompt, TemplateParamsScreen)
         assert [p.name for p in prompt.parameters] == ["hour"]
         assert "[b]" not in said(prompt, "#heading")
+        # A refusal's place takes no line until there is a refusal to show.
+        assert not prompt.query_one("#refusal-0").display
+        assert not prompt.query_one("#general").display
         await pilot.press("a", "b", "enter")
         await settle(pilot)
         assert app.screen is prompt
         assert said(prompt, "#refusal-0") == (
             "template 'hourly-refresh': parameter 'hour' is an int; 'ab' is not a number."
         )
+        assert prompt.query_one("#refusal-0").display
         assert app.core.templates.matrix().cell("hourly-refresh", "demo").state is None
         field = prompt.query_one("#value-0", Input)
         field.value = ""
