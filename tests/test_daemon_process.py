@@ -250,6 +250,8 @@ def test_cancelling_a_running_schedule_stops_its_job_at_the_next_table(
         try:
             assert wait_until(lambda: bool(daemon.fires()), 20)
             [(_sid, run_id, _when)] = daemon.fires()
+            # Cancelled while its first table waits on the model, not before the job starts.
+            assert wait_until(lambda: bool(llm.requests), 20)
             core.schedules.cancel(sid)
             assert wait_until(lambda: core.runs.get(run_id).status != "running", 30)
         finally:
