@@ -178,6 +178,24 @@ def test_usage_errors_exit_2(amx: Amx) -> None:
     )
 
 
+def test_a_group_named_without_its_command_prints_its_help_and_exits_2(amx: Amx) -> None:
+    assert amx("schedule") == 2
+    assert amx.out.startswith("usage: amx schedule [-h] COMMAND ...")
+    assert "    list            list schedules\n" in amx.out and amx.err == ""
+    assert amx("profile", "db") == 2
+    assert amx.out.startswith("usage: amx profile db [-h] COMMAND ...")
+    assert amx() == 2
+    assert amx.out.startswith("usage: amx [-h] [--database-url URL] COMMAND ...")
+    assert "    schedule          manage schedules\n" in amx.out
+
+
+def test_an_unknown_option_before_any_command_is_named_as_such(amx: Amx) -> None:
+    assert amx("--bogus") == 2
+    assert amx.err == "amx: unrecognized arguments: --bogus (see `amx --help`)\n"
+    assert amx("schedule", "--bogus") == 2
+    assert amx.err == "amx: unrecognized arguments: --bogus (see `amx schedule --help`)\n"
+
+
 def test_a_word_no_command_takes_points_at_the_help_of_the_command_it_followed(
     amx: Amx,
 ) -> None:

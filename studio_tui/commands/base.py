@@ -9,6 +9,7 @@ import shlex
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import IO, TYPE_CHECKING, Any, NoReturn
 
 from core.clock import Clock
@@ -220,5 +221,13 @@ def confirm(question: str, *, flag: str = "--yes") -> bool:
 
 
 def subcommands(parser: argparse.ArgumentParser, dest: str) -> Subparsers:
-    """A required sub-command group whose parsers report errors like the root."""
-    return parser.add_subparsers(dest=dest, required=True, parser_class=Parser)
+    """A sub-command group whose parsers report errors like the root. Named without one of
+    its commands (`amx schedule`), the group prints its help and exits 2, as git does; a word
+    no command takes is reported first (`amx --bogus`: "unrecognized arguments: --bogus")."""
+    parser.set_defaults(handler=partial(_show_help, parser))
+    return parser.add_subparsers(dest=dest, metavar="COMMAND", parser_class=Parser)
+
+
+def _show_help(parser: argparse.ArgumentParser, ctx: Context) -> int:
+    ctx.out.write(parser.format_help())
+    return EXIT_USAGE
