@@ -55,11 +55,15 @@ def clip(text: str, width: int) -> str:
 
 
 def fire_line(s: ScheduleInfo) -> tuple[str, str]:
-    """("next fire", when), or for a one-shot that has fired ("was set for", its time)."""
+    """("next fire", when); for a Missed schedule ("missed at", the fire time that awaits Run
+    now or Skip); for a one-shot that has fired ("was set for", its time)."""
+    from core.schedules.status import Status
     from core.schedules.triggers import OnceTrigger
 
     if s.next_fire_at is None and isinstance(s.trigger, OnceTrigger):
         return "was set for", f"{s.trigger.fire_at:%Y-%m-%d %H:%M} {s.timezone}"
+    if s.status == Status.MISSED:
+        return "missed at", local_time(s.next_fire_at, s.timezone)
     return "next fire", local_time(s.next_fire_at, s.timezone)
 
 

@@ -87,3 +87,16 @@ def test_show_of_a_finished_one_shot_says_when_it_was_set_for(amx: Amx, clock: F
     assert "status         Completed" in amx.out
     assert "was set for    2026-11-21 03:00 UTC" in amx.out
     assert "next fire" not in amx.out
+
+
+def test_show_of_a_missed_schedule_names_the_time_it_missed(amx: Amx, clock: FrozenClock) -> None:
+    _add(amx, "one shot", "--fire-at", "2026-11-21 03:00")
+    _add(amx, "hourly", "--cron", "15 * * * *")
+    clock.advance(timedelta(hours=2))
+    assert amx("daemon", "tick") == 0, amx.err
+    assert amx("schedule", "show", "one shot") == 0, amx.err
+    assert "status         Missed" in amx.out
+    assert "missed at      2026-11-21 03:00 UTC" in amx.out
+    assert "next fire" not in amx.out
+    assert amx("schedule", "show", "hourly") == 0, amx.err
+    assert "missed at      2026-11-21 02:15 UTC" in amx.out
