@@ -54,6 +54,15 @@ def clip(text: str, width: int) -> str:
     return set_cell_size(text, max(width - 1, 0)) + "…" if width > 0 else ""
 
 
+def readable_url(url: str) -> str:
+    """`url` with its query's percent-escapes decoded (`?attach=sales:/data/sales.db`), as
+    people write it; for showing, not for connecting."""
+    from urllib.parse import unquote
+
+    head, mark, query = url.partition("?")
+    return head + mark + unquote(query)
+
+
 def fire_line(s: ScheduleInfo) -> tuple[str, str]:
     """("next fire", when); for a Missed schedule ("missed at", the fire time that awaits Run
     now or Skip); for a one-shot that has fired ("was set for", its time)."""

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from datetime import datetime, timedelta
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 
@@ -125,6 +126,21 @@ def test_profiles(amx: Amx) -> None:
     assert amx("profile", "db", "rm", "shop") == 1
     assert "used by 1 schedule ('nightly')" in amx.err
     assert amx("profile", "db", "rm", "wh") == 0
+
+
+def test_db_profiles_are_listed_with_readable_urls_that_fit_the_terminal(
+    amx: Amx, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shop = {p["name"]: p["url"] for p in amx.json("profile", "db", "list")}["shop"]
+    assert shop.endswith("?attach=public%3Apublic.db&attach=sales%3Asales.db")
+    monkeypatch.delenv("COLUMNS", raising=False)  # not a terminal: whole rows
+    assert amx("profile", "db", "list") == 0
+    assert f"{unquote(shop)}  5" in amx.out
+    monkeypatch.setenv("COLUMNS", "60")
+    assert amx("profile", "db", "list") == 0
+    lines = amx.out.splitlines()
+    assert max(len(line) for line in lines) <= 60 and "…" in lines[1]
+    assert lines[1].endswith("  5")
 
 
 BASE = ["schedule", "add", "--name", "x", "--db-profile", "shop", "--scope", "public.users"]

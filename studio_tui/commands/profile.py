@@ -6,6 +6,7 @@ from core.choices import PROVIDERS, SECURITIES
 from core.text import counted
 from studio_tui import render
 from studio_tui.commands.base import EXIT_OK, Context, Subparsers, subcommands
+from studio_tui.commands.width import output_width
 
 
 def cmd_db_add(ctx: Context) -> int:
@@ -34,11 +35,9 @@ def cmd_db_list(ctx: Context) -> int:
     elif not profiles:
         ctx.print("no DB profiles yet; add one with `amx profile db add NAME URL`")
     else:
-        ctx.print(
-            render.table(
-                ["NAME", "URL", "SAMPLES"], [[p.name, p.url, str(p.sample_size)] for p in profiles]
-            )
-        )
+        rows = [[p.name, render.readable_url(p.url), str(p.sample_size)] for p in profiles]
+        width = output_width(ctx.out, ctx.width)
+        ctx.print(render.table(["NAME", "URL", "SAMPLES"], rows, width, [("URL", 24)]))
     return EXIT_OK
 
 
