@@ -106,15 +106,22 @@ class CommandScreen(ModalScreen[None]):
 
     def write(self, text: str) -> None:
         """Add lines to the output, shown literally (never read as markup), wrapped to the
-        pane's width once it is laid out."""
+        width left of the output's scrollbar."""
         self.set_class(True, "-output")
         self.call_after_refresh(self._write, text.rstrip("\n").splitlines() or [""])
 
     def _write(self, lines: list[str]) -> None:
         log = self.query_one(RichLog)
-        width = log.scrollable_content_region.width or None
+        width = self._output_width()
         for line in lines:
             log.write(Text(line), width=width)
+
+    def _output_width(self) -> int:
+        """The cells a line of output may take: the pane's less the output's scrollbar. The
+        output's own width is settled only once it shows, and its scrollbar (always there) is
+        counted later still: lines wrapped to it before then lost their ends under it."""
+        scrollbar = self.query_one(RichLog).styles.scrollbar_size_vertical
+        return max(self.query_one(Vertical).content_region.width - scrollbar, 20)
 
     def action_scroll_output(self, pages: int) -> None:
         log = self.query_one(RichLog)
@@ -152,9 +159,7 @@ class CommandScreen(ModalScreen[None]):
         self._run(argv)
 
     def _run(self, argv: list[str]) -> None:
-        # Tables fit the output pane: the screen's width less its border and scrollbar (the
-        # pane itself may not be laid out yet before its first line).
-        self._run_in_worker(argv, max(self.size.width - 4, 40))
+        self._run_in_worker(argv, max(self._output_width(), 40))
 
     @work(thread=True, group="command", description="Run a command")
     def _run_in_worker(self, argv: list[str], width: int) -> None:

@@ -202,3 +202,19 @@ async def test_tab_completes_verbs_ids_and_names(make_studio: MakeStudio) -> Non
         await pilot.press(*"pause ", *str(nightly), "tab")
         assert box.value == f"pause {nightly} "
         assert isinstance(app.screen, CommandScreen)  # tab stayed in the line
+
+
+async def test_wrapped_output_keeps_every_character_in_sight_at_80x24(
+    make_studio: MakeStudio,
+) -> None:
+    app = make_studio()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_line(pilot)
+        await submit(pilot, "schedule")
+        log = app.screen.query_one("#output", RichLog)
+        seen = log.scrollable_content_region.width  # left of the output's scrollbar
+        lines = output(app)
+        assert all(len(line.rstrip()) <= seen for line in lines), [len(x) for x in lines]
+        said = " ".join(line.strip() for line in lines[1:])
+        assert said.startswith("error: type a verb, e.g. status or list; the verbs are add, edit,")
+        assert "list, show, pause, resume," in said and said.endswith("status, agenda.")
