@@ -43,6 +43,18 @@ def test_logs_prints_the_latest_run_line_by_line(amx: Amx) -> None:
     assert first["level"] == "info" and first["run_id"] == 1 and first["at"].startswith("2026")
 
 
+def test_logs_of_a_missed_run_say_it_never_started_and_why(amx: Amx) -> None:
+    assert amx(*ADD, "--name", "nightly") == 0, amx.err
+    amx.clock.advance(timedelta(days=1, hours=1))  # past its grace, and asked what to do
+    assert amx("daemon", "tick") == 0, amx.err
+    assert amx("schedule", "logs", "nightly") == 0, amx.err
+    assert amx.out == ""
+    said = amx.err.splitlines()
+    assert said[0] == "run 1 of schedule 1 'nightly': missed, 2026-11-22 02:00 UTC"
+    assert said[1].startswith("run 1 never started, so it has no log: 1 occurrence missed since")
+    assert "runs before this version" not in amx.err
+
+
 def test_stored_text_cannot_steer_the_terminal_or_forge_lines(amx: Amx, db_url: str) -> None:
     assert amx(*ADD, "--name", "nightly") == 0, amx.err
     core = Core.open(db_url, amx.clock)

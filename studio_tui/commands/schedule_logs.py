@@ -78,7 +78,10 @@ def cmd_logs(ctx: Context) -> int:
     except KeyboardInterrupt:  # the usual way to stop following
         ctx.err("")
         return EXIT_OK
-    if not last and status not in _GOING:
+    if not last and run.started_at is None and status not in _GOING:
+        why = f": {run.note or run.error}" if run.note or run.error else ""
+        ctx.err(f"run {run.id} never started, so it has no log{why}")
+    elif not last and status not in _GOING:
         ctx.err(f"run {run.id} wrote no log lines (runs before this version of amx kept none)")
     if ctx.args.follow:
         ended = ctx.core.runs.get(run.id)
