@@ -78,7 +78,7 @@ def test_show_human(amx: Amx) -> None:
     assert "no runs yet" in amx.out
 
 
-def test_next_previews_fire_times(amx: Amx) -> None:
+def test_next_previews_fire_times(amx: Amx, capsys: pytest.CaptureFixture[str]) -> None:
     got = amx.json("schedule", "next", "--cron", "30 1 * * *", "--timezone", "America/New_York",
                    "--from", "2026-10-31T12:00:00+00:00", "-n", "3")  # fmt: skip
     # 2026-11-01 is the fall-back day in New York: 01:30 happens twice, fires once (EDT).
@@ -92,6 +92,10 @@ def test_next_previews_fire_times(amx: Amx) -> None:
         "Sat 2026-11-21 04:00 UTC (+0000)",
         "Sat 2026-11-21 06:00 UTC (+0000)",
     ]
+    assert amx("schedule", "next", "--every", "2h", "--limit", "2") == 0  # as list's --limit
+    assert len(amx.out.splitlines()) == 2
+    assert amx("schedule", "next", "--help") == 0
+    assert "UTC, or $AMX_DEFAULT_TIMEZONE when set" in " ".join(capsys.readouterr().out.split())
 
 
 def test_next_previews_in_the_zone_schedule_add_gives_the_same_rule(
@@ -291,3 +295,15 @@ def test_fire_at_shortcuts_as_in_the_studio(amx: Amx) -> None:
     assert "next 2026-11-22 07:30 Asia/Jakarta" in amx.out
     assert amx(*base, "--name", "bad", "--fire-at", "+5x") == 1
     assert "is not a shortcut I know" in amx.err
+
+
+def test_edit_help_claims_no_defaults_and_add_help_gives_them(
+    amx: Amx, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert amx("schedule", "edit", "--help") == 0
+    edit = " ".join(capsys.readouterr().out.split())
+    assert "the others keep their values" in edit and "default" not in edit.split("options:")[1]
+    assert amx("schedule", "add", "--help") == 0
+    add = " ".join(capsys.readouterr().out.split())
+    for said in ("(default 60)", "(default 3)", "(default manual)", "(default ask)"):
+        assert said in add

@@ -290,13 +290,15 @@ def _add_trigger_options(
 
 
 def _add_spec_options(p: argparse.ArgumentParser, *, creating: bool) -> None:
+    def default(value: str) -> str:
+        return f" (default {value})" if creating else ""  # an edit keeps what is not given
+
     p.add_argument("--name", required=creating, metavar="NAME", help="a unique name")
     _add_trigger_options(p, required=False, upstream=True)
     p.add_argument(
         "--timezone",
         metavar="TZ",
-        help="IANA zone of the fire times (default: "
-        + ("UTC, or $AMX_DEFAULT_TIMEZONE when set)" if creating else "unchanged)"),
+        help=f"IANA zone of the fire times{default('UTC, or $AMX_DEFAULT_TIMEZONE when set')}",
     )
     p.add_argument("--db-profile", metavar="P", required=creating, help="the DB profile to analyse")
     p.add_argument("--database", metavar="D", help="database or catalog within the profile")
@@ -307,18 +309,26 @@ def _add_spec_options(p: argparse.ArgumentParser, *, creating: bool) -> None:
         required=creating,
         help="[database.]schema[.table[.column]]; repeat for more",
     )
-    p.add_argument("--llm-profile", metavar="L", help="LLM profile (default: heuristic)")
+    p.add_argument("--llm-profile", metavar="L", help=f"LLM profile{default('heuristic')}")
     p.add_argument(
-        "--review", choices=["auto", "manual"], help="apply at once, or queue for review"
+        "--review",
+        choices=["auto", "manual"],
+        help=f"apply at once, or queue for review{default('manual')}",
     )
     p.add_argument(
-        "--missed", choices=["ask", "skip", "run-once"], help="what to do with missed runs"
+        "--missed",
+        choices=["ask", "skip", "run-once"],
+        help=f"what to do with a fire time that passed unfired: ask, skip it or run once"
+        f"{default('ask')}",
     )
     p.add_argument(
-        "--grace", type=whole_number, metavar="SECONDS", help="misfire grace (default 60)"
+        "--grace",
+        type=whole_number,
+        metavar="SECONDS",
+        help=f"how late a fire may start before it counts as missed{default('60')}",
     )
     p.add_argument(
-        "--retries", type=whole_number, metavar="N", help="retries after a failure (default 3)"
+        "--retries", type=whole_number, metavar="N", help=f"retries after a failure{default('3')}"
     )
     p.add_argument("--json", action="store_true", help="print the schedule as JSON")
 
@@ -336,7 +346,12 @@ def register(top: Subparsers) -> None:
     _add_spec_options(p, creating=True)
     p.set_defaults(handler=cmd_add)
 
-    p = sched.add_parser("edit", help="change a schedule")
+    p = sched.add_parser(
+        "edit",
+        help="change a schedule",
+        description="Change a schedule: each option given replaces that setting, and the "
+        "others keep their values.",
+    )
     add_ref(p)
     p.add_argument(
         "--if-version",
@@ -400,13 +415,20 @@ def register(top: Subparsers) -> None:
     p.add_argument(
         "--timezone",
         metavar="TZ",
-        help="an IANA zone such as Europe/Oslo (default: this machine's)",
+        help="an IANA zone such as Europe/Oslo (default: UTC, or $AMX_DEFAULT_TIMEZONE when "
+        "set, as `amx schedule add` gives it)",
     )
     p.add_argument(
         "--from", dest="start", metavar="ISO", help="start from this time (default: now)"
     )
     p.add_argument(
-        "-n", dest="count", type=whole_number, default=5, metavar="N", help="how many (default 5)"
+        "-n",
+        "--limit",
+        dest="count",
+        type=whole_number,
+        default=5,
+        metavar="N",
+        help="how many (default 5)",
     )
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=cmd_next)
