@@ -95,7 +95,7 @@ def register(top: Subparsers) -> None:
         "--scope", action="append", metavar="PATH", help="only this schema or table (repeatable)"
     )
     p.add_argument(
-        "--output", "-o", metavar="FILE", help="write to this file instead of standard output"
+        "--output", "-o", metavar="FILE", help="write to FILE (default: standard output)"
     )
     p.set_defaults(handler=cmd_export)
     p = notes.add_parser("history", help="a table's annotation revisions")

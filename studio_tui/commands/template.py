@@ -200,7 +200,9 @@ def register(top: Subparsers) -> None:
 
     p = template.add_parser("export", help="write templates as a YAML file")
     p.add_argument("slugs", nargs="*", metavar="SLUG", help="these templates (default: all)")
-    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE (default: stdout)")
+    p.add_argument(
+        "-o", "--output", metavar="FILE", help="write to FILE (default: standard output)"
+    )
     p.set_defaults(handler=cmd_export)
 
     p = template.add_parser("list", help="list templates")
