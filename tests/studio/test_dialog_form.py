@@ -76,6 +76,20 @@ async def test_zone_and_dst_gap_refusals_print_once(
         assert screen_text(dialog).count(words) == 1
 
 
+async def test_a_new_schedule_proposes_the_configured_zone_else_the_machines(
+    make_studio: MakeStudio, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = make_studio()
+    async with app.run_test(size=WIDE) as pilot:
+        dialog = await open_new(pilot)
+        assert dialog.query_one("#timezone", Input).value == "Asia/Jakarta"  # the machine's
+        await pilot.press("escape")
+        monkeypatch.setenv("AMX_DEFAULT_TIMEZONE", "Europe/Oslo")  # as amx schedule add takes
+        dialog = await open_new(pilot)
+        assert dialog.query_one("#timezone", Input).value == "Europe/Oslo"
+        assert "Fire at (local): 2026-11-22 09:00" in screen_text(dialog)
+
+
 async def test_fire_at_hint_is_a_future_time(make_studio: MakeStudio) -> None:
     app = make_studio()  # the clock says Sat 2026-11-21 09:00 in Asia/Jakarta
     async with app.run_test(size=WIDE) as pilot:

@@ -18,10 +18,10 @@ from core.schedules.triggers import (
     AfterTrigger,
     CronTrigger,
     IntervalTrigger,
-    default_zone_name,
     format_interval,
 )
 from core.schedules.views import ScheduleInfo
+from core.schedules.zone_default import proposed_zone_name
 
 ZONES = sorted(available_timezones())
 KINDS = [
@@ -71,7 +71,7 @@ def compose_fields(
         with Vertical():
             yield Label("Timezone")
             yield Input(
-                e.timezone if e else default_zone_name(),
+                e.timezone if e else proposed_zone_name(),
                 suggester=SuggestFromList(ZONES, case_sensitive=False),
                 id="timezone",
             )

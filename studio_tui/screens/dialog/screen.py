@@ -18,8 +18,9 @@ from core.catalog.scope import ScopePath, from_texts, summary
 from core.catalog.service import Listing
 from core.errors import AmxError, InvalidInput
 from core.schedules.form import ScheduleForm, check_form, example_fire_at
-from core.schedules.triggers import Trigger, default_zone_name
+from core.schedules.triggers import Trigger
 from core.schedules.views import ScheduleInfo
+from core.schedules.zone_default import proposed_zone_name
 from studio_tui.keys import key_label
 from studio_tui.literal import literal
 from studio_tui.screens.confirm import ConfirmScreen
@@ -116,7 +117,7 @@ class ScheduleDialog(ModalScreen[ScheduleInfo | None]):
 
     def compose(self) -> ComposeResult:
         e = self.existing
-        example = example_fire_at(e.timezone if e else default_zone_name(), self.core.clock.now())
+        example = example_fire_at(e.timezone if e else proposed_zone_name(), self.core.clock.now())
         with Vertical():
             yield Static(
                 literal(f"Edit schedule {e.id}: {e.name}" if e else "New schedule"), id="title"
