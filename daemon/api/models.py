@@ -27,7 +27,11 @@ class TriggerIn(BaseModel):
     once: str | None = Field(default=None, examples=["2026-12-24 09:00"])
     interval: str | int | None = Field(default=None, examples=["6h"])
     after: str | None = Field(default=None, description="the name of the upstream schedule")
-    timezone: str | None = Field(default=None, examples=["Asia/Jakarta"])
+    timezone: str | None = Field(
+        default=None,
+        examples=["Asia/Jakarta"],
+        description="an IANA zone; left out: UTC, or AMX_DEFAULT_TIMEZONE where the server runs",
+    )
 
 
 class ScenarioIn(BaseModel):
