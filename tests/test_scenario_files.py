@@ -94,11 +94,13 @@ def test_dry_run_says_what_would_change_and_changes_nothing(amx: Amx, tmp_path: 
     assert amx("scenario", "apply", "-f", nightly, "--dry-run") == 0, amx.err
     assert amx.out.splitlines() == ["would create 'nightly-docs'", "dry run: nothing was changed"]
     assert amx.json("schedule", "list")["total"] == 0
-    assert amx("scenario", "apply", "-f", nightly) == 0
+    # The dry run made the schedule and rolled it back: PostgreSQL's id sequence moved on.
+    [applied] = amx.json("scenario", "apply", "-f", nightly)["applied"]
+    sid = applied["schedule_id"]
     write(tmp_path, "nightly.yaml", NIGHTLY.replace("0 2 * * *", "30 3 * * *"))
     assert amx("scenario", "apply", "-f", nightly, "--dry-run") == 0, amx.err
-    assert amx.out.splitlines()[0] == "would update 'nightly-docs' (id 1): trigger"
-    assert amx.json("schedule", "show", "1")["schedule"]["trigger"]["expr"] == "0 2 * * *"
+    assert amx.out.splitlines()[0] == f"would update 'nightly-docs' (id {sid}): trigger"
+    assert amx.json("schedule", "show", str(sid))["schedule"]["trigger"]["expr"] == "0 2 * * *"
 
 
 @pytest.mark.parametrize(
@@ -227,6 +229,23 @@ def test_a_past_fire_time_is_refused_at_the_trigger_line(amx: Amx, tmp_path: Pat
     assert "2020-01-01 09:00" in amx.err
     assert amx("scenario", "export", "nope") == 1
     assert "no schedule has the id or name 'nope'" in amx.err
+
+
+def test_a_refusal_in_a_later_document_applies_none_and_a_dry_run_finds_it(
+    amx: Amx, tmp_path: Path
+) -> None:
+    assert amx("scenario", "apply", "-f", write(tmp_path, "m.yaml", HOURLY)) == 0, amx.err
+    late = "- name: late\n  trigger: {once: 2026-11-20 09:00}\n  steps: [{kind: cache_refresh, profile: shop}]\n"
+    changed = HOURLY.replace("interval: 6h", "interval: 2h")
+    text = NIGHTLY.replace("name: nightly-docs", "name: first") + "---\n" + changed + late
+    batch = write(tmp_path, "batch.yaml", text)
+    before = amx.json("schedule", "list")
+    for dry in ([], ["--dry-run"]):
+        assert amx("scenario", "apply", "-f", batch, *dry) == 1
+        assert amx.err.startswith("error: ") and amx.err.count("\n") == 1, amx.err
+        assert "batch.yaml:24: fire-at 2026-11-20 09:00 UTC is in the past" in amx.err
+        assert amx.out == ""
+        assert amx.json("schedule", "list") == before  # 'first' not created, 'hourly' kept
 
 
 def test_a_one_shot_whose_time_passed_takes_a_changed_step_and_keeps_where_it_stands(

@@ -153,13 +153,14 @@ class ScheduleService:
             return self._insert(session, spec, now, next_at, {})
 
     def create_in(
-        self, session: Session, spec: ScheduleSpec, *, template: Mapping[str, Any]
+        self, session: Session, spec: ScheduleSpec, *, template: Mapping[str, Any] | None = None
     ) -> ScheduleInfo:
-        """Create a template's instance inside the caller's write transaction; `template` holds
-        its template_slug, template_profile and template_params. The caller checks the scope."""
+        """Queue a new schedule inside the caller's write transaction (the caller checks the
+        scope); for a template's instance, `template` holds its template_slug,
+        template_profile and template_params."""
         now = self.clock.now()
         spec = with_anchor(spec, now)
-        return self._insert(session, spec, now, self._first_fire(spec, now), template)
+        return self._insert(session, spec, now, self._first_fire(spec, now), template or {})
 
     def _insert(
         self,

@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from core.errors import AmxError, InvalidInput
+from core.errors import InvalidInput
 from core.text import counted
 from studio_tui.commands.base import EXIT_OK, EXIT_REFUSED, Context, Subparsers, subcommands
 
@@ -50,19 +50,13 @@ def cmd_apply(ctx: Context) -> int:
         documents += parse_documents(text, source, base)
     if not documents:
         raise InvalidInput("file", "the files hold no scenario; give at least one document.")
-    done: list[Applied] = []
-    try:
-        for applied in apply_documents(ctx.core.schedules, documents, dry_run=ctx.args.dry_run):
-            done.append(applied)
-            if not ctx.args.json:
-                ctx.print(_line(applied, ctx.args.dry_run))
-    except AmxError:
-        if ctx.args.json and done:
-            ctx.json({"dry_run": ctx.args.dry_run, "applied": [a.model_dump() for a in done]})
-        raise
+    done = apply_documents(ctx.core.schedules, documents, dry_run=ctx.args.dry_run)
     if ctx.args.json:
         ctx.json({"dry_run": ctx.args.dry_run, "applied": [a.model_dump() for a in done]})
-    elif ctx.args.dry_run:
+        return EXIT_OK
+    for applied in done:
+        ctx.print(_line(applied, ctx.args.dry_run))
+    if ctx.args.dry_run:
         ctx.print("dry run: nothing was changed")
     return EXIT_OK
 
@@ -87,8 +81,9 @@ def register(top: Subparsers) -> None:
     p = scenario.add_parser(
         "apply",
         help="create or update schedules from scenario files, by name",
-        description="Create the schedules the files name and update those that differ; "
-        "applying the same files again changes nothing. A trigger without a timezone takes "
+        description="Create the schedules the files name and update those that differ, all "
+        "or none: a refusal of any document changes nothing, and applying the same files "
+        "again changes nothing either. A trigger without a timezone takes "
         "UTC, or $AMX_DEFAULT_TIMEZONE when set.",
     )
     p.add_argument(

@@ -3,10 +3,11 @@ live schedules as the documents that re-apply to no change."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from typing import Any, Literal
+from collections.abc import Callable, Sequence
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict
+from sqlalchemy.orm import Session
 
 from core.errors import AmxError, NotFound
 from core.schedules.lookup import NAME_PREFIX, resolve_schedule
@@ -21,9 +22,11 @@ from core.schedules.service import ListQuery, ScheduleService
 from core.schedules.spec import ScheduleSpec, build_spec
 from core.schedules.triggers import AfterTrigger
 from core.schedules.views import ScheduleInfo
+from core.storage.tables import Schedule
 from core.text import name_key
 
 Action = Literal["created", "updated", "unchanged"]
+_T = TypeVar("_T")
 _PAGE = 500
 
 
@@ -115,37 +118,67 @@ def upstreams_first(
     return ordered
 
 
+class _DryRun(Exception):
+    """Raised at the end of a dry run's transaction, so that it rolls back."""
+
+
 def apply_documents(
     service: ScheduleService, documents: Sequence[ScenarioDocument], *, dry_run: bool = False
-) -> Iterator[Applied]:
+) -> list[Applied]:
     """Create the schedules the documents name that do not exist and update those that differ,
-    yielding what each document did; a refusal names the document's file and line."""
+    all in one transaction: a refusal (which names the document's file and line) changes
+    nothing, and a dry run makes every check a real run makes before it rolls back."""
     check_names(documents)
     documents = upstreams_first(service, documents)
-    for doc in documents:
-        try:
-            yield _apply(service, doc, dry_run)
-        except ScenarioFileError:
-            raise
-        except AmxError as exc:
-            raise doc.refusal(exc) from None
+    planned = [(doc, _live_named(service, doc.spec.name)) for doc in documents]
+    for doc, current in planned:  # each may read a remote catalog: before the write lock
+        if current is None or changed_keys(spec_of(current), doc.spec):
+            _as_refusal(doc, service.check_scope, doc.spec)
+    done: list[Applied] = []
+    try:
+        with service.db.write() as session:
+            for doc, current in planned:
+                done.append(_as_refusal(doc, _apply, service, session, doc, current, dry_run))
+            if dry_run:
+                raise _DryRun
+    except _DryRun:
+        pass
+    return done
 
 
-def _apply(service: ScheduleService, doc: ScenarioDocument, dry_run: bool) -> Applied:
-    current = _live_named(service, doc.spec.name)
+def _as_refusal(doc: ScenarioDocument, call: Callable[..., _T], *args: Any) -> _T:
+    """`call(*args)`, a refusal from it reworded to name `doc`'s file and line."""
+    try:
+        return call(*args)
+    except ScenarioFileError:
+        raise
+    except AmxError as exc:
+        raise doc.refusal(exc) from None
+
+
+def _apply(
+    service: ScheduleService,
+    session: Session,
+    doc: ScenarioDocument,
+    current: ScheduleInfo | None,
+    dry_run: bool,
+) -> Applied:
     if current is None:
-        created = None if dry_run else service.create(doc.spec)
+        created = service.create_in(session, doc.spec)
         return Applied(
             source=doc.source,
             line=doc.line,
             name=doc.spec.name,
             action="created",
             changed=[],
-            schedule_id=created.id if created else None,
+            schedule_id=None if dry_run else created.id,
         )
     changed = changed_keys(spec_of(current), doc.spec)
-    if changed and not dry_run:
-        service.update(current.id, doc.spec, expected_version=current.version)
+    if changed:
+        row = session.get(Schedule, current.id)
+        if row is None or row.deleted_at is not None:
+            raise NotFound(f"schedule {current.name!r} was deleted meanwhile; apply again.")
+        service.update_in(session, row, doc.spec, current.version)
     return Applied(
         source=doc.source,
         line=doc.line,
