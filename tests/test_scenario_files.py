@@ -10,9 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from core.clock import FrozenClock
 from core.errors import InvalidInput
 from core.schedules.scenario.files import ScenarioFileError, parse_documents
 from tests.support.cli import Amx
+from tests.support.shop import make_shop
 
 NIGHTLY = """\
 name: nightly-docs
@@ -189,6 +191,36 @@ def test_export_then_apply_is_a_no_op(amx: Amx, tmp_path: Path) -> None:
         "name: hourly\ntrigger: {interval: 6h, timezone: UTC}\nsteps:\n"
         "- {kind: analyze, profile: shop, scope: [public.orders]}\n"
     )
+
+
+def test_exporting_all_leaves_out_what_cannot_fire_again_and_template_instances(
+    amx: Amx, tmp_path: Path, clock: FrozenClock
+) -> None:
+    soon = "- name: soon\n  trigger: {once: 2026-11-21 03:00}\n  steps: [{kind: cache_refresh, profile: shop}]\n"
+    assert amx("scenario", "apply", "-f", write(tmp_path, "m.yaml", HOURLY + soon)) == 0, amx.err
+    assert amx("schedule", "cancel", "once-more") == 0, amx.err
+    assert amx("template", "enable", "daily-catalog-refresh", "shop") == 0, amx.err
+    clock.advance(timedelta(hours=2))
+    assert amx("daemon", "tick") == 0, amx.err  # 'soon' has had its time
+    out = tmp_path / "all.yaml"
+    assert amx("scenario", "export", "-o", str(out)) == 0, amx.err
+    assert [line for line in out.read_text().splitlines() if line.startswith("name:")] == [
+        "name: hourly"
+    ]
+    said = amx.err.splitlines()
+    assert said[0] == (
+        "left out 2 schedules that will not fire again (cancelled, or a one-shot whose time has "
+        "passed): 'once-more' and 'soon'; name one to export it"
+    )
+    assert said[1].startswith("left out 1 template instance ('daily-catalog-refresh · shop')")
+    assert said[2] == f"wrote 1 scenario to {out}"
+    # What was written applies as it is to a new database.
+    fresh = Amx(f"sqlite:///{tmp_path / 'fresh.db'}", clock)
+    assert fresh("profile", "db", "add", "shop", make_shop(tmp_path / "shop2")) == 0, fresh.err
+    assert fresh("scenario", "apply", "-f", str(out)) == 0, fresh.err
+    assert fresh.out == "created 'hourly' (id 1)\n"
+    # Named, a spent schedule is exported all the same.
+    assert amx("scenario", "export", "soon") == 0 and amx.out.startswith("name: soon\n")
 
 
 def test_a_trigger_without_zone_takes_utc_or_the_configured_one(

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from core.errors import InvalidInput
-from core.text import counted
+from core.text import counted, some_of
 from studio_tui.commands.base import EXIT_OK, EXIT_REFUSED, Context, Subparsers, subcommands
 
 if TYPE_CHECKING:
@@ -65,7 +65,20 @@ def cmd_export(ctx: Context) -> int:
     from core.schedules.scenario.apply import exported
     from core.schedules.scenario.files import dump
 
-    specs = exported(ctx.core.schedules, ctx.args.names)
+    found = exported(ctx.core.schedules, ctx.args.names)
+    specs = found.specs
+    if found.spent:
+        ctx.err(
+            f"left out {counted(len(found.spent), 'schedule')} that will not fire again "
+            f"(cancelled, or a one-shot whose time has passed): {some_of(found.spent)}; name "
+            "one to export it"
+        )
+    if found.instances:
+        ctx.err(
+            f"left out {counted(len(found.instances), 'template instance')} "
+            f"({some_of(found.instances)}): `amx template export` writes the templates, and "
+            "the matrix turns them on"
+        )
     if not specs:
         ctx.err("no schedules to export")
         return EXIT_REFUSED
@@ -95,7 +108,13 @@ def register(top: Subparsers) -> None:
     p.set_defaults(handler=cmd_apply)
 
     p = scenario.add_parser("export", help="write live schedules as a scenario file")
-    p.add_argument("names", nargs="*", metavar="ID|NAME", help="these schedules (default: all)")
+    p.add_argument(
+        "names",
+        nargs="*",
+        metavar="ID|NAME",
+        help="these schedules (default: every one that can still fire and is no template's "
+        "instance)",
+    )
     p.add_argument(
         "-o", "--output", metavar="FILE", help="write to FILE (default: standard output)"
     )

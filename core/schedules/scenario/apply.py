@@ -4,6 +4,7 @@ live schedules as the documents that re-apply to no change."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict
@@ -20,7 +21,8 @@ from core.schedules.scenario.files import (
 )
 from core.schedules.service import ListQuery, ScheduleService
 from core.schedules.spec import ScheduleSpec, build_spec
-from core.schedules.triggers import AfterTrigger
+from core.schedules.status import Status
+from core.schedules.triggers import AfterTrigger, OnceTrigger
 from core.schedules.views import ScheduleInfo
 from core.storage.tables import Schedule
 from core.text import name_key
@@ -189,21 +191,46 @@ def _apply(
     )
 
 
-def exported(service: ScheduleService, names: Sequence[str] = ()) -> list[ScheduleSpec]:
-    """The specs of the named live schedules (by id or name), or of every live one, for
-    `files.dump`."""
+class Exported(BaseModel):
+    """What `exported` found: the specs to write, and the names of the schedules left out."""
+
+    model_config = ConfigDict(frozen=True)
+    specs: list[ScheduleSpec]
+    spent: list[str] = []  # cancelled, or a one-shot whose time has passed
+    instances: list[str] = []  # of templates, which `amx template export` writes
+
+
+def exported(service: ScheduleService, names: Sequence[str] = ()) -> Exported:
+    """The specs of the named live schedules (by id or name) for `files.dump`; with no names,
+    of every live one that can still fire and is no template's instance. Left out: the spent
+    (applied elsewhere they would fire again, or be refused) and the instances (their
+    templates make them)."""
     if names:
         infos = [service.get(resolve_schedule(service.db, name)) for name in names]
-    else:
-        infos = []
-        offset = 0
-        while True:
-            page = service.list(ListQuery(kind=None, sort="id", offset=offset, limit=_PAGE))
-            infos += page.items
-            offset += _PAGE
-            if offset >= page.total:
-                break
-    return [spec_of(info) for info in infos]
+        return Exported(specs=[spec_of(info) for info in infos])
+    infos = []
+    offset = 0
+    while True:
+        page = service.list(ListQuery(kind=None, sort="id", offset=offset, limit=_PAGE))
+        infos += page.items
+        offset += _PAGE
+        if offset >= page.total:
+            break
+    now = service.clock.now()
+    instances = [i for i in infos if i.template_slug]
+    spent = [i for i in infos if not i.template_slug and not _may_fire(i, now)]
+    return Exported(
+        specs=[spec_of(i) for i in infos if i not in instances and i not in spent],
+        spent=[i.name for i in spent],
+        instances=[i.name for i in instances],
+    )
+
+
+def _may_fire(info: ScheduleInfo, now: datetime) -> bool:
+    if info.status == Status.CANCELLED:
+        return False
+    passed = info.next_fire_at is None or info.next_fire_at <= now
+    return not (isinstance(info.trigger, OnceTrigger) and passed)
 
 
 def patch_document(
