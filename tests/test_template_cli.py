@@ -189,3 +189,29 @@ def test_two_shells_toggling_one_cell_at_once_leave_one_instance(amx: Amx, tmp_p
         {"hour": 5, "to": "p0@example.com"},
         {"hour": 15, "to": "p1@example.com"},
     )
+
+
+SCOPED = """\
+slug: scoped
+name: Scoped
+trigger: {cron: "0 3 * * *", timezone: UTC}
+steps:
+  - {kind: analyze, profile: "{{ profile.name }}", scope: [public.orders]}
+"""
+FRESH = """\
+slug: fresh
+name: Fresh
+trigger: {cron: "0 4 * * *", timezone: UTC}
+steps:
+  - {kind: cache_refresh, profile: "{{ profile.name }}"}
+"""
+
+
+def test_a_refused_instance_applies_none_of_the_templates(amx: Amx, tmp_path: Path) -> None:
+    assert amx("template", "apply", "-f", write(tmp_path, SCOPED)) == 0, amx.err
+    assert amx("template", "enable", "scoped", "shop") == 0, amx.err
+    both = FRESH + "---\n" + SCOPED.replace("public.orders", "public.nosuch")
+    assert amx("template", "apply", "-f", write(tmp_path, both, "both.yaml")) == 1
+    assert "nosuch" in amx.err and amx.err.count("\n") == 1, amx.err
+    assert "fresh" not in [t["definition"]["slug"] for t in amx.json("template", "list")]
+    assert amx.json("schedule", "show", "scoped · shop")["schedule"]["scope"] == ["public.orders"]

@@ -288,7 +288,8 @@ class TemplateService:
     ) -> list[TemplateApplied]:
         """Create the templates that do not exist and update those that differ; an update
         re-renders every instance with its own parameter values, keeping its history. Every
-        instance is rendered before anything is written, so a refusal changes nothing."""
+        instance is rendered and its scope checked before anything is written, and all is
+        written in one transaction, so a refusal changes nothing."""
         self.ensure_builtins()
         slugs = [d.slug for d in definitions]
         twice = next((s for s in slugs if slugs.count(s) > 1), None)
@@ -298,9 +299,16 @@ class TemplateService:
         with self.db.read() as session:
             for definition in definitions:
                 plans.append(self._plan(session, definition))
-        if not dry_run:
-            for definition, applied, updates in plans:
-                self._write(definition, applied, updates)
+        if dry_run:
+            return [applied for _, applied, _ in plans]
+        changing = [plan for plan in plans if plan[1].action != "unchanged"]
+        for _, _, updates in changing:  # each may read a remote catalog: before the write lock
+            for _, _, spec in updates:
+                self.schedules.check_scope(spec)
+        now = self.clock.now()
+        with self.db.write() as session:
+            for definition, _, updates in changing:
+                self._write_in(session, definition, updates, now)
         return [applied for _, applied, _ in plans]
 
     def _plan(
@@ -351,26 +359,21 @@ class TemplateService:
         )
         return definition, applied, updates
 
-    def _write(
+    def _write_in(
         self,
+        session: Session,
         definition: TemplateDef,
-        applied: TemplateApplied,
         updates: list[tuple[int, int, Any]],
+        now: datetime,
     ) -> None:
-        if applied.action == "unchanged":
-            return
-        for _, _, spec in updates:
-            self.schedules.check_scope(spec)
-        now = self.clock.now()
-        with self.db.write() as session:
-            row = session.scalar(
-                select(Template).where(Template.slug == definition.slug).with_for_update()
-            )
-            row = _write_row(session, row, definition, now)
-            for schedule_id, version, spec in updates:
-                instance = session.get(Schedule, schedule_id)
-                if instance is not None and instance.deleted_at is None:
-                    self.schedules.update_in(session, instance, spec, version)
+        row = session.scalar(
+            select(Template).where(Template.slug == definition.slug).with_for_update()
+        )
+        _write_row(session, row, definition, now)
+        for schedule_id, version, spec in updates:
+            instance = session.get(Schedule, schedule_id)
+            if instance is not None and instance.deleted_at is None:
+                self.schedules.update_in(session, instance, spec, version)
 
     def remove(self, slug: str) -> list[str]:
         """Remove a template and its instances; their run history stays readable. The names of
