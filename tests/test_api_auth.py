@@ -165,4 +165,8 @@ def test_amx_api_token_create_list_revoke(amx: Amx) -> None:
     assert amx("api", "token", "revoke", "ci") == 1 and "no live token named 'ci'" in amx.err
     assert amx.json("api", "token", "list") == []
     assert len(amx.json("api", "token", "list", "--all")) == 1
+    assert amx("api", "token", "list", "--all") == 0  # times as people read them, here WIB
+    assert [cell.strip() for cell in amx.out.splitlines()[1].split("  ") if cell] == [
+        "ci", "read-only", "2026-11-21 09:00 WIB", "2026-11-21 09:00 WIB"
+    ]  # fmt: skip
     assert amx("api", "token", "create", "") == 1 and "name is empty" in amx.err

@@ -32,6 +32,10 @@ def test_health_before_and_after_a_heartbeat(amx: Amx, clock: FrozenClock) -> No
     assert report["alive"] is True and report["workers"][0]["id"] == "host:1:abc"
     clock.advance(timedelta(seconds=91))
     assert amx("daemon", "health") == 1 and "silent" in amx.out
+    lines = amx.out.splitlines()  # times as people read them, in this machine's zone
+    assert lines[0] == "daemon not alive; last heartbeat 1 m 31 s ago (2026-11-21 09:00 WIB)"
+    version = report["workers"][0]["version"]
+    assert lines[1] == f"  host:1:abc  silent  last seen 1 m 31 s ago  version {version}"
     core.close()
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from core.clock import iso_utc
 from studio_tui import render
 from studio_tui.commands.base import EXIT_OK, Context, Subparsers, subcommands
 
@@ -25,12 +24,15 @@ def cmd_token_list(ctx: Context) -> int:
     elif not tokens:
         ctx.print("no API tokens yet; create one with `amx api token create NAME`")
     else:
+        from core.schedules.triggers import default_zone_name
+
+        zone = default_zone_name()  # the reader's: a token has no zone of its own
         rows = [
             [
                 t.name,
                 "read-only" if t.read_only else "read-write",
-                iso_utc(t.created_at),
-                iso_utc(t.revoked_at) if t.revoked_at else "",
+                render.local_time_marked(t.created_at, zone),
+                render.local_time_marked(t.revoked_at, zone) if t.revoked_at else "",
             ]
             for t in tokens
         ]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from core.clock import iso_utc
 from daemon.options import add_arguments
 from studio_tui.commands.base import (
     EXIT_OK,
@@ -58,14 +57,21 @@ def cmd_health(ctx: Context) -> int:
     elif report.last_seen is None:
         ctx.print("no daemon has run on this database yet; start one with `amx daemon run`")
     else:
+        from core.schedules.triggers import default_zone_name
+        from studio_tui import render
+        from studio_tui.time_words import relative
+
+        now, zone = ctx.clock.now(), default_zone_name()
         state = "alive" if report.alive else "not alive"
-        ctx.print(f"daemon {state}; last heartbeat {report.last_seen.isoformat()}")
+        ctx.print(
+            f"daemon {state}; last heartbeat {relative(report.last_seen, now, precise=True)} "
+            f"({render.local_time_marked(report.last_seen, zone)})"
+        )
         for w in report.workers:
             mark = "alive" if w.alive else ("stopped" if w.stopped else "silent")
             off = f"  clock {w.clock_skew_s:+.1f} s off the database" if w.skewed else ""
-            ctx.print(
-                f"  {w.id}  {mark}  last seen {iso_utc(w.last_seen_at)}  version {w.version}{off}"
-            )
+            seen = relative(w.last_seen_at, now, precise=True)
+            ctx.print(f"  {w.id}  {mark}  last seen {seen}  version {w.version}{off}")
         if report.older:
             ctx.print(f"  … and {report.older} seen more than a day ago (--all lists them)")
     return EXIT_OK if report.alive else EXIT_REFUSED
