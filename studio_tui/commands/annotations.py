@@ -83,7 +83,12 @@ def register(top: Subparsers) -> None:
     notes = subcommands(top.add_parser("annotations", help="the applied annotations"), "verb")
     p = notes.add_parser("export", help="export a profile's annotations")
     p.add_argument("profile")
-    p.add_argument("--format", choices=list(FORMATS), default="json", help="(default json)")
+    p.add_argument(
+        "--format",
+        choices=list(FORMATS),
+        default="json",
+        help="JSON, or a dbt schema.yml (default json)",
+    )
     p.add_argument(
         "--dbt-shape",
         choices=list(DBT_SHAPES),

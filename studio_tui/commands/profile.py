@@ -190,7 +190,12 @@ def _register_mail(prof: Subparsers) -> None:
     p.add_argument(
         "--port", type=int, metavar="PORT", help="default: 587 starttls, 465 ssl, 25 none"
     )
-    p.add_argument("--security", choices=SECURITIES, default="starttls", help="(default starttls)")
+    p.add_argument(
+        "--security",
+        choices=SECURITIES,
+        default="starttls",
+        help="how the connection is secured (default starttls)",
+    )
     p.add_argument("--username", metavar="NAME", help="the login, when the server asks for one")
     p.add_argument("--password", metavar="env:VAR", help="only as env:VAR, never the password")
     p.add_argument(

@@ -120,7 +120,7 @@ def register(top: Subparsers) -> None:
         "--status",
         default="pending",
         choices=["pending", "accepted", "applied", "rejected", "undone", "all"],
-        help="(default pending)",
+        help="which proposals to list (default pending)",
     )
     p.add_argument(
         "--offset", type=whole_number, default=0, metavar="N", help="skip the first N (default 0)"

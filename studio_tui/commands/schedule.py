@@ -371,7 +371,7 @@ def register(top: Subparsers) -> None:
         "--sort",
         choices=["next_fire_at", "name", "status", "id", "created_at", "updated_at"],
         default="next_fire_at",
-        help="(default next_fire_at)",
+        help="the order of the rows (default next_fire_at)",
     )
     p.add_argument("--desc", action="store_true", help="sort descending")
     p.add_argument(
