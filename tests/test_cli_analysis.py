@@ -62,6 +62,14 @@ def test_manual_run_review_accept_export(db_url: str, clock: FrozenClock, tmp_pa
         p for p in queue["items"] if p["path"] == "shop.main.users.email" and p["field"] == "tags"
     )
     assert amx("review", "show", str(email_tags["id"])) == 0 and "pii:email" in amx.out
+    # All or none: one id that cannot be decided leaves the others pending.
+    first, second = (str(p["id"]) for p in queue["items"][:2])
+    for verb in ("accept", "reject"):
+        assert amx("review", verb, first, "999999") == 1 and "999999" in amx.err
+        assert amx.json("review", "show", first)["status"] == "pending"
+    assert amx("review", "reject", second) == 0
+    assert amx("review", "accept", first, second) == 1 and "rejected already" in amx.err
+    assert amx.json("review", "show", first)["status"] == "pending"
     assert amx("review", "accept", "--run", str(run_id)) == 0
     assert amx("review", "accept", str(email_tags["id"])) == 1 and "accepted already" in amx.err
     out = tmp_path / "schema.yml"

@@ -230,8 +230,9 @@ class ReviewService:
             return ProposalInfo.of(self._proposal(session, proposal_id))
 
     def accept(self, ids: Sequence[int]) -> list[ProposalInfo]:
-        """Apply pending proposals to the annotations store, each exactly once."""
-        return [self._decide(i, "accepted", None) for i in ids]
+        """Apply pending proposals to the annotations store, each exactly once, all in one
+        transaction: one that cannot be accepted leaves every one pending."""
+        return self._decide_all(ids, "accepted")
 
     def accept_run(self, run_id: int) -> list[ProposalInfo]:
         """Accept every pending proposal of a run."""
@@ -247,8 +248,8 @@ class ReviewService:
         return self.accept(ids)
 
     def reject(self, ids: Sequence[int]) -> list[ProposalInfo]:
-        """Mark pending proposals rejected; nothing is applied."""
-        return [self._decide(i, "rejected", None) for i in ids]
+        """Mark pending proposals rejected, all or none; nothing is applied."""
+        return self._decide_all(ids, "rejected")
 
     def edit(self, proposal_id: int, value: str) -> ProposalInfo:
         """Accept a proposal with a value a person edited (it counts as the person's)."""
@@ -258,33 +259,38 @@ class ReviewService:
         return self._decide(proposal_id, "accepted", value)
 
     def _decide(self, proposal_id: int, outcome: str, edited: str | None) -> ProposalInfo:
+        with self.db.write() as session:
+            return self._decide_in(session, proposal_id, outcome, edited, self.clock.now())
+
+    def _decide_all(self, ids: Sequence[int], outcome: str) -> list[ProposalInfo]:
         now = self.clock.now()
         with self.db.write() as session:
-            row = self._proposal(session, proposal_id)
-            value = (
-                edited if edited is None or row.field != "tags" else tags_text(edited.split(","))
+            return [self._decide_in(session, i, outcome, None, now) for i in ids]
+
+    def _decide_in(
+        self, session: Session, proposal_id: int, outcome: str, edited: str | None, now: datetime
+    ) -> ProposalInfo:
+        row = self._proposal(session, proposal_id)
+        value = edited if edited is None or row.field != "tags" else tags_text(edited.split(","))
+        # Compare-and-set: a proposal leaves "pending" once, whoever gets there first.
+        changed = session.execute(
+            update(Proposal)
+            .where(Proposal.id == proposal_id, Proposal.status == "pending")
+            .values(status=outcome, decided_at=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount  # type: ignore[attr-defined]
+        if changed != 1:
+            raise Conflict(
+                f"proposal {proposal_id} is {row.status} already; only pending proposals "
+                "can be accepted, edited or rejected."
             )
-            # Compare-and-set: a proposal leaves "pending" once, whoever gets there first.
-            changed = session.execute(
-                update(Proposal)
-                .where(Proposal.id == proposal_id, Proposal.status == "pending")
-                .values(status=outcome, decided_at=now)
-                .execution_options(synchronize_session=False)
-            ).rowcount  # type: ignore[attr-defined]
-            if changed != 1:
-                raise Conflict(
-                    f"proposal {proposal_id} is {row.status} already; only pending proposals "
-                    "can be accepted, edited or rejected."
-                )
-            session.refresh(row)
-            if outcome == "accepted":
-                source = "human" if edited is not None else "llm"
-                self._apply(
-                    session, row, value if value is not None else row.new_value, source, now
-                )
-                if edited is not None:
-                    row.note = "accepted with an edited value"
-            return ProposalInfo.of(row)
+        session.refresh(row)
+        if outcome == "accepted":
+            source = "human" if edited is not None else "llm"
+            self._apply(session, row, value if value is not None else row.new_value, source, now)
+            if edited is not None:
+                row.note = "accepted with an edited value"
+        return ProposalInfo.of(row)
 
     # -- the annotations store ------------------------------------------------------------------
 
