@@ -223,6 +223,41 @@ def test_exporting_all_leaves_out_what_cannot_fire_again_and_template_instances(
     assert amx("scenario", "export", "soon") == 0 and amx.out.startswith("name: soon\n")
 
 
+def test_paused_travels_with_the_file_and_is_left_alone_when_not_given(
+    amx: Amx, tmp_path: Path, clock: FrozenClock
+) -> None:
+    assert amx("scenario", "apply", "-f", write(tmp_path, "m.yaml", HOURLY)) == 0, amx.err
+    assert amx("schedule", "pause", "hourly") == 0, amx.err
+    out = tmp_path / "all.yaml"
+    assert amx("scenario", "export", "-o", str(out)) == 0, amx.err
+    first = out.read_text().split("---")[0]
+    assert first.endswith("paused: true\n"), first
+    assert "paused" not in out.read_text().split("---")[1]
+    assert amx("scenario", "apply", "-f", str(out)) == 0 and "updated" not in amx.out
+    # Left out, a file keeps what a person chose; false resumes, true pauses.
+    assert amx("scenario", "apply", "-f", write(tmp_path, "m.yaml", HOURLY)) == 0
+    assert "unchanged 'hourly' (id 1)" in amx.out
+    assert amx.json("schedule", "show", "hourly")["schedule"]["status"] == "paused"
+    resumed = HOURLY.replace(
+        "  trigger: {interval: 6h}\n", "  trigger: {interval: 6h}\n  paused: false\n"
+    )
+    assert amx("scenario", "apply", "-f", write(tmp_path, "r.yaml", resumed)) == 0, amx.err
+    assert "updated 'hourly' (id 1): paused" in amx.out
+    assert amx.json("schedule", "show", "hourly")["schedule"]["status"] == "pending"
+    # A new database gets the schedule paused, as it was where the file came from.
+    fresh = Amx(f"sqlite:///{tmp_path / 'fresh.db'}", clock)
+    assert fresh("profile", "db", "add", "shop", make_shop(tmp_path / "shop2")) == 0, fresh.err
+    assert fresh("scenario", "apply", "-f", str(out)) == 0, fresh.err
+    assert fresh.json("schedule", "show", "hourly")["schedule"]["status"] == "paused"
+    assert fresh.json("schedule", "show", "once-more")["schedule"]["status"] == "pending"
+    bad = HOURLY.replace(
+        "  trigger: {interval: 6h}\n", "  trigger: {interval: 6h}\n  paused: maybe\n"
+    )
+    assert amx("scenario", "apply", "-f", write(tmp_path, "b.yaml", bad)) == 1
+    assert amx.err.startswith("error: ") and amx.err.count("\n") == 1
+    assert amx.err.endswith("b.yaml:3: paused is 'maybe'; write true or false.\n")
+
+
 def test_a_trigger_without_zone_takes_utc_or_the_configured_one(
     amx: Amx, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

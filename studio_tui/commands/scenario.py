@@ -82,7 +82,9 @@ def cmd_export(ctx: Context) -> int:
     if not specs:
         ctx.err("no schedules to export")
         return EXIT_REFUSED
-    ctx.write_output(dump(specs), f"wrote {counted(len(specs), 'scenario')} to {ctx.args.output}")
+    ctx.write_output(
+        dump(specs, found.paused), f"wrote {counted(len(specs), 'scenario')} to {ctx.args.output}"
+    )
     return EXIT_OK
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from core.errors import AmxError, NotFound
 from core.schedules.lookup import NAME_PREFIX, resolve_schedule
 from core.schedules.scenario.files import (
+    PAUSED,
     ScenarioDocument,
     ScenarioFileError,
     changed_keys,
@@ -167,6 +168,8 @@ def _apply(
 ) -> Applied:
     if current is None:
         created = service.create_in(session, doc.spec)
+        if doc.paused:
+            service.pause_in(session, _row(session, created))
         return Applied(
             source=doc.source,
             line=doc.line,
@@ -177,10 +180,14 @@ def _apply(
         )
     changed = changed_keys(spec_of(current), doc.spec)
     if changed:
-        row = session.get(Schedule, current.id)
-        if row is None or row.deleted_at is not None:
-            raise NotFound(f"schedule {current.name!r} was deleted meanwhile; apply again.")
-        service.update_in(session, row, doc.spec, current.version)
+        service.update_in(session, _row(session, current), doc.spec, current.version)
+    if doc.paused is not None and doc.paused != (current.status == Status.PAUSED):
+        row = _row(session, current)
+        if doc.paused:
+            service.pause_in(session, row)
+        else:
+            service.resume_in(session, row)
+        changed.append(PAUSED)
     return Applied(
         source=doc.source,
         line=doc.line,
@@ -191,11 +198,19 @@ def _apply(
     )
 
 
+def _row(session: Session, info: ScheduleInfo) -> Schedule:
+    row = session.get(Schedule, info.id)
+    if row is None or row.deleted_at is not None:
+        raise NotFound(f"schedule {info.name!r} was deleted meanwhile; apply again.")
+    return row
+
+
 class Exported(BaseModel):
     """What `exported` found: the specs to write, and the names of the schedules left out."""
 
     model_config = ConfigDict(frozen=True)
     specs: list[ScheduleSpec]
+    paused: frozenset[str] = frozenset()  # the names of those to write with `paused: true`
     spent: list[str] = []  # cancelled, or a one-shot whose time has passed
     instances: list[str] = []  # of templates, which `amx template export` writes
 
@@ -207,7 +222,7 @@ def exported(service: ScheduleService, names: Sequence[str] = ()) -> Exported:
     templates make them)."""
     if names:
         infos = [service.get(resolve_schedule(service.db, name)) for name in names]
-        return Exported(specs=[spec_of(info) for info in infos])
+        return Exported(specs=[spec_of(info) for info in infos], paused=_paused(infos))
     infos = []
     offset = 0
     while True:
@@ -219,11 +234,17 @@ def exported(service: ScheduleService, names: Sequence[str] = ()) -> Exported:
     now = service.clock.now()
     instances = [i for i in infos if i.template_slug]
     spent = [i for i in infos if not i.template_slug and not _may_fire(i, now)]
+    kept = [i for i in infos if i not in instances and i not in spent]
     return Exported(
-        specs=[spec_of(i) for i in infos if i not in instances and i not in spent],
+        specs=[spec_of(i) for i in kept],
+        paused=_paused(kept),
         spent=[i.name for i in spent],
         instances=[i.name for i in instances],
     )
+
+
+def _paused(infos: Sequence[ScheduleInfo]) -> frozenset[str]:
+    return frozenset(i.name for i in infos if i.status == Status.PAUSED)
 
 
 def _may_fire(info: ScheduleInfo, now: datetime) -> bool:

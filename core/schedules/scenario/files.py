@@ -11,6 +11,10 @@ A file holds one scenario document, several (`---`-separated), or a top-level li
     missed_policy: ask        # skip | run_once
     retries: 3
     misfire_grace: 60         # seconds
+    paused: true              # create it paused, or pause it; false resumes it
+
+`paused` is where the schedule stands, not how it is made: left out, apply keeps whatever a
+person chose in the studio or with `amx schedule pause`.
 """
 
 from __future__ import annotations
@@ -42,6 +46,8 @@ from core.text import name_key
 Path = tuple[str | int, ...]
 KEYS = ("name", "trigger", "steps", "on_failure", "on_missed", "missed_policy", "retries",
         "misfire_grace")  # fmt: skip
+# A file's key for where the schedule stands rather than what it is (not a template's key).
+PAUSED = "paused"
 TRIGGER_KINDS = ("once", "cron", "interval", "after")
 # The file's words for the spec's fields, where they differ.
 FILE_KEY = {"max_retries": "retries", "misfire_grace_s": "misfire_grace"}
@@ -74,6 +80,7 @@ class ScenarioDocument:
     line: int  # where the document starts
     spec: ScheduleSpec
     lines: dict[Path, int] = field(default_factory=dict, compare=False)
+    paused: bool | None = None  # None: the file leaves it to where the schedule stands
 
     def line_of(self, field_name: str) -> int:
         """The line of the key a core refusal's `field` names (the document's first line when
@@ -193,15 +200,26 @@ def _document(
         )
     lines: dict[Path, int] = {}
     _lines(node, (), lines, source)
+    data = dict(data)
+    paused = data.pop(PAUSED, None)
+    if paused is not None and not isinstance(paused, bool):
+        raise ScenarioFileError(
+            source,
+            lines.get((PAUSED,), start),
+            PAUSED,
+            f"paused is {paused!r}; write true or false.",
+        )
     unknown = _unknown_key(data)
     if unknown is not None:
-        raise ScenarioFileError(source, lines.get((unknown,), start), unknown, _not_a_key(unknown))
+        raise ScenarioFileError(
+            source, lines.get((unknown,), start), unknown, _not_a_file_key(unknown)
+        )
     try:
         spec = _spec(data, base)
     except InvalidInput as exc:
         key, line = _place(lines, start, exc.field, None, data)
         raise ScenarioFileError(source, line, key, _in_file_words(exc)) from None
-    return ScenarioDocument(source, start, spec, lines)
+    return ScenarioDocument(source, start, spec, lines, paused)
 
 
 def spec_from_document(data: Any) -> ScheduleSpec:
@@ -225,6 +243,10 @@ def _unknown_key(data: dict[Any, Any]) -> str | None:
 
 def _not_a_key(key: str) -> str:
     return f"{key!r} is not a key of a scenario; use {', '.join(KEYS)}."
+
+
+def _not_a_file_key(key: str) -> str:
+    return f"{key!r} is not a key of a scenario; use {', '.join((*KEYS, PAUSED))}."
 
 
 def _spec(data: dict[Any, Any], base: FilePath | None) -> ScheduleSpec:
@@ -386,8 +408,9 @@ Dumper.add_representer(
 )
 
 
-def document(spec: ScheduleSpec) -> dict[str, Any]:
-    """A spec as a scenario document, leaving out the settings at their defaults."""
+def document(spec: ScheduleSpec, *, paused: bool = False) -> dict[str, Any]:
+    """A spec as a scenario document, leaving out the settings at their defaults; `paused`
+    writes `paused: true`."""
     doc: dict[str, Any] = {
         "name": spec.name,
         "trigger": Flow(trigger_document(spec.trigger, spec.timezone)),
@@ -398,13 +421,16 @@ def document(spec: ScheduleSpec) -> dict[str, Any]:
         value = getattr(spec, key)
         if value != ScheduleSpec.model_fields[key].default:
             doc[FILE_KEY.get(key, key)] = value
+    if paused:
+        doc[PAUSED] = True
     return doc
 
 
-def dump(specs: list[ScheduleSpec]) -> str:
-    """The YAML of scenario documents, `---`-separated."""
+def dump(specs: list[ScheduleSpec], paused: frozenset[str] = frozenset()) -> str:
+    """The YAML of scenario documents, `---`-separated; those named in `paused` are written
+    with `paused: true`."""
     return yaml.dump_all(
-        [document(spec) for spec in specs],
+        [document(spec, paused=spec.name in paused) for spec in specs],
         Dumper=Dumper,
         sort_keys=False,
         allow_unicode=True,
