@@ -248,6 +248,7 @@ def test_paused_travels_with_the_file_and_is_left_alone_when_not_given(
     fresh = Amx(f"sqlite:///{tmp_path / 'fresh.db'}", clock)
     assert fresh("profile", "db", "add", "shop", make_shop(tmp_path / "shop2")) == 0, fresh.err
     assert fresh("scenario", "apply", "-f", str(out)) == 0, fresh.err
+    assert fresh.out.splitlines()[0] == "created 'hourly' (id 1): paused"
     assert fresh.json("schedule", "show", "hourly")["schedule"]["status"] == "paused"
     assert fresh.json("schedule", "show", "once-more")["schedule"]["status"] == "pending"
     bad = HOURLY.replace(

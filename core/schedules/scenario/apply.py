@@ -41,7 +41,7 @@ class Applied(BaseModel):
     line: int
     name: str
     action: Action
-    changed: list[str]  # the keys an update changes, in the file's words
+    changed: list[str]  # the keys an update changes, in the file's words (a creation: paused)
     schedule_id: int | None  # None for a creation in a dry run
 
 
@@ -175,7 +175,7 @@ def _apply(
             line=doc.line,
             name=doc.spec.name,
             action="created",
-            changed=[],
+            changed=[PAUSED] if doc.paused else [],
             schedule_id=None if dry_run else created.id,
         )
     changed = changed_keys(spec_of(current), doc.spec)
