@@ -56,6 +56,14 @@ def test_create_read_and_list_a_scenario(client: httpx.Client) -> None:
     assert listed["total"] == 1 and listed["items"][0]["id"] == body["id"]
 
 
+def test_a_scenario_created_paused_never_stood_pending(client: httpx.Client) -> None:
+    made = client.post("/api/scheduler/scenarios", json={**nightly(), "paused": True})
+    assert made.status_code == 201, made.text
+    assert made.json()["status"] == "paused" and made.json()["version"] == 1
+    wrong = client.post("/api/scheduler/scenarios", json={**nightly("n2"), "paused": "maybe"})
+    assert wrong.status_code == 422 and wrong.json()["field"] == "paused"
+
+
 def test_list_filters_and_pages(client: httpx.Client) -> None:
     for n in range(5):
         assert client.post("/api/scheduler/scenarios", json=nightly(f"n{n}")).status_code == 201
@@ -146,7 +154,7 @@ def test_a_body_that_is_not_json_says_so_and_where(client: httpx.Client) -> None
     assert client.get("/api/scheduler/scenarios").json()["total"] == 0
 
 
-KEYS = "name, trigger, steps, on_failure, on_missed, missed_policy, retries, misfire_grace"
+KEYS = "name, trigger, steps, on_failure, on_missed, missed_policy, retries, misfire_grace, paused"
 
 
 @pytest.mark.parametrize(

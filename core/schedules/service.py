@@ -143,24 +143,31 @@ class ScheduleService:
 
     # -- creating and editing -------------------------------------------------------------
 
-    def create(self, spec: ScheduleSpec) -> ScheduleInfo:
-        """Queue a new schedule; refuses past fire-at times, unknown profiles, duplicate names."""
+    def create(self, spec: ScheduleSpec, *, paused: bool = False) -> ScheduleInfo:
+        """Queue a new schedule (Paused, given `paused`); refuses past fire-at times, unknown
+        profiles, duplicate names."""
         now = self.clock.now()
         spec = with_anchor(spec, now)
         next_at = self._first_fire(spec, now)
         self.check_scope(spec)
         with self.db.write() as session:
-            return self._insert(session, spec, now, next_at, {})
+            return self._insert(session, spec, now, next_at, {}, paused)
 
     def create_in(
-        self, session: Session, spec: ScheduleSpec, *, template: Mapping[str, Any] | None = None
+        self,
+        session: Session,
+        spec: ScheduleSpec,
+        *,
+        template: Mapping[str, Any] | None = None,
+        paused: bool = False,
     ) -> ScheduleInfo:
         """Queue a new schedule inside the caller's write transaction (the caller checks the
         scope); for a template's instance, `template` holds its template_slug,
         template_profile and template_params."""
         now = self.clock.now()
         spec = with_anchor(spec, now)
-        return self._insert(session, spec, now, self._first_fire(spec, now), template or {})
+        next_at = self._first_fire(spec, now)
+        return self._insert(session, spec, now, next_at, template or {}, paused)
 
     def _insert(
         self,
@@ -169,6 +176,7 @@ class ScheduleService:
         now: datetime,
         next_at: datetime | None,
         template: Mapping[str, Any],
+        paused: bool = False,
     ) -> ScheduleInfo:
         self._check_profiles(session, spec)
         self._check_name_free(session, spec.name, None)
@@ -176,7 +184,7 @@ class ScheduleService:
         row = Schedule(
             **_columns(spec),
             **template,
-            status=Status.PENDING,
+            status=Status.PAUSED if paused else Status.PENDING,
             next_fire_at=next_at,
             retry_count=0,
             created_at=now,

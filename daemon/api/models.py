@@ -46,10 +46,12 @@ class ScenarioIn(BaseModel):
     missed_policy: str | None = Field(default=None, examples=["ask", "skip", "run_once"])
     retries: int | None = None
     misfire_grace: int | None = Field(default=None, description="seconds")
+    paused: bool = Field(default=False, description="create it paused, as a file's `paused: true`")
 
     def document(self) -> dict[str, Any]:
-        """The body as a scenario document for the core."""
-        data = self.model_dump(exclude_none=True)
+        """The body as a scenario document for the core (what it is; `paused` is where it
+        stands)."""
+        data = self.model_dump(exclude_none=True, exclude={"paused"})
         data["trigger"] = self.trigger.model_dump(exclude_none=True)
         return data
 

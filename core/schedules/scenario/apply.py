@@ -167,9 +167,7 @@ def _apply(
     dry_run: bool,
 ) -> Applied:
     if current is None:
-        created = service.create_in(session, doc.spec)
-        if doc.paused:
-            service.pause_in(session, _row(session, created))
+        created = service.create_in(session, doc.spec, paused=bool(doc.paused))
         return Applied(
             source=doc.source,
             line=doc.line,

@@ -100,8 +100,9 @@ def list_scenarios(
 
 @router.post("", status_code=201, response_model=ScenarioOut, responses=_problems(403, 409))
 def create_scenario(body: ScenarioIn, core: CoreDep, _: Writer, response: Response) -> ScenarioOut:
-    """Create a scenario from a scenario file's keys."""
-    created = ScenarioOut.of(core.schedules.create(spec_from_document(body.document())))
+    """Create a scenario from a scenario file's keys (Paused, given `paused: true`)."""
+    spec = spec_from_document(body.document())
+    created = ScenarioOut.of(core.schedules.create(spec, paused=body.paused))
     response.headers["Location"] = f"{router.prefix}/{created.id}"
     return _etag(created, response)
 
