@@ -23,3 +23,9 @@ def llm_shown(profile: str | None) -> str:
 def review_shown(review: str | None) -> str:
     """A review strategy as lists show it: Auto, Manual, or "—"."""
     return review.capitalize() if review else "—"
+
+
+def unscoped_shown(db_profile: str | None) -> str:
+    """The scope lists show for a scenario whose lead step names none: a catalog refresh reads
+    its whole profile; a scenario without a DB profile has no scope ("—")."""
+    return "whole profile" if db_profile else "—"

@@ -17,7 +17,7 @@ from typing import Any
 from core.catalog.scope import from_texts, summary
 from core.errors import AmxError
 from core.schedules.list_order import SORT_KEYS, WALKED, SortKey, order_by_sql
-from core.schedules.policies import llm_shown, review_shown
+from core.schedules.policies import llm_shown, review_shown, unscoped_shown
 from core.schedules.rule_text import (
     ONCE_RULE,
     after_rule,
@@ -32,7 +32,7 @@ from core.secrets import http_secrets, may_hold_literal_secret
 from core.storage.due_index import DUE_PREDICATE
 from core.storage.sqlite_read import kept_counts, open_at_head, utc_from_text
 
-_COLUMNS = "id, name, status, next_fire_at, timezone, trigger, scope, scenario"
+_COLUMNS = "id, name, status, next_fire_at, timezone, trigger, scope, scenario, db_profile"
 _DUE = (
     f"SELECT next_fire_at FROM schedules INDEXED BY ix_schedules_due WHERE {DUE_PREDICATE} "
     "AND next_fire_at IS NOT NULL ORDER BY next_fire_at LIMIT 1"
@@ -197,7 +197,7 @@ def _rule(data: Any) -> str | None:
 
 
 def _listed(row: tuple[Any, ...]) -> ListedSchedule | None:
-    ident, name, status, next_fire_at, zone, trigger, scope, scenario = row
+    ident, name, status, next_fire_at, zone, trigger, scope, scenario, db_profile = row
     rule = _rule(json.loads(trigger))
     outline = stored_outline(json.loads(scenario))
     paths = json.loads(scope)
@@ -210,7 +210,9 @@ def _listed(row: tuple[Any, ...]) -> ListedSchedule | None:
         next_fire_at=None if next_fire_at is None else utc_from_text(next_fire_at),
         timezone=str(zone),
         rule=rule,
-        scope_summary=summary(from_texts(tuple(str(p) for p in paths))),
+        scope_summary=summary(from_texts(tuple(str(p) for p in paths)))
+        if paths
+        else unscoped_shown(db_profile),
         steps_summary=outline.steps_summary,
         llm_profile=outline.llm_profile,
         review_strategy=outline.review,

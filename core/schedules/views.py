@@ -12,7 +12,14 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Row
 
 from core.catalog.scope import from_texts, summary
-from core.schedules.policies import Kind, MissedPolicy, Review, llm_shown, review_shown
+from core.schedules.policies import (
+    Kind,
+    MissedPolicy,
+    Review,
+    llm_shown,
+    review_shown,
+    unscoped_shown,
+)
 from core.schedules.scenario import Scenario, Step, parse_steps, steps_summary
 from core.schedules.scenario.model import first_analysis
 from core.schedules.spec import TriggerField
@@ -160,7 +167,9 @@ class ScheduleInfo(BaseModel):
             db_profile=row.db_profile,
             database=row.database,
             scope=list(row.scope),
-            scope_summary=_scope_summary(tuple(row.scope)),
+            scope_summary=_scope_summary(tuple(row.scope))
+            if row.scope
+            else unscoped_shown(row.db_profile),
             steps=scenario.steps,
             on_failure=scenario.on_failure,
             on_missed=scenario.on_missed,
