@@ -307,3 +307,29 @@ def test_edit_help_claims_no_defaults_and_add_help_gives_them(
     add = " ".join(capsys.readouterr().out.split())
     for said in ("(default 60)", "(default 3)", "(default manual)", "(default ask)"):
         assert said in add
+
+
+def test_list_takes_a_kind_and_points_at_catalog_refreshes_it_leaves_out(
+    amx: Amx, tmp_path: Path
+) -> None:
+    refresh = tmp_path / "refresh.yaml"
+    refresh.write_text(
+        "name: refresh\ntrigger: {cron: 0 5 * * *}\nsteps: [{kind: cache_refresh, profile: shop}]\n"
+    )
+    assert amx("scenario", "apply", "-f", str(refresh)) == 0, amx.err
+    assert amx("schedule", "list") == 0
+    assert amx.out == (
+        "no analysis schedules; 1 catalog refresh schedule does: add --kind cache_refresh (or "
+        "all) to list it\n"
+    )
+    assert amx("schedule", "list", "--kind", "cache_refresh") == 0
+    [row] = amx.out.splitlines()[1:]
+    assert row.split()[:3] == ["1", "refresh", "Pending"] and "whole profile" in row
+    assert amx(*ADD) == 0
+    assert [s["name"] for s in amx.json("schedule", "list", "--kind", "all")["items"]] == [
+        "refresh",
+        "nightly",
+    ]
+    assert [s["name"] for s in amx.json("schedule", "list")["items"]] == ["nightly"]
+    assert amx("schedule", "list", "--filter", "refresh") == 0
+    assert amx.out.startswith("no analysis schedules match; 1 catalog refresh schedule does")

@@ -108,7 +108,8 @@ def cmd_edit(ctx: Context) -> int:
 
 def cmd_list(ctx: Context) -> int:
     statuses = frozenset(s for s in (ctx.args.status or "").split(",") if s.strip())
-    if not ctx.has_core and not ctx.args.json and not ctx.args.filter:
+    kind = ctx.args.kind
+    if not ctx.has_core and not ctx.args.json and not ctx.args.filter and kind == "analyze":
         # A plain SQLite file is listed without loading the database layer when that gives the
         # service's answer (the JSON form and the text filter always ask the service).
         from core.schedules.quick_list import quick_list
@@ -122,11 +123,12 @@ def cmd_list(ctx: Context) -> int:
             offset=ctx.args.offset,
             limit=ctx.args.limit,
         )
-        if quick is not None:
+        if quick is not None and quick.items:
             return _print_list(ctx, quick.items, quick.total, quick.offset, bool(statuses))
     from core.schedules.service import ListQuery
 
     query = ListQuery(
+        kind=None if kind == "all" else kind,
         statuses=statuses,
         text=ctx.args.filter or "",
         sort=ctx.args.sort,
@@ -145,6 +147,22 @@ def cmd_list(ctx: Context) -> int:
             }
         )
         return EXIT_OK
+    if not page.items and kind == "analyze" and query.offset == 0:
+        # The Schedules page's list leaves catalog refreshes to the Catalog cache page: say so
+        # when they are all there is.
+        from dataclasses import replace
+
+        from core.text import counted
+
+        others = ctx.core.schedules.list(replace(query, kind="cache_refresh", limit=1)).total
+        if others:
+            ctx.print(
+                f"no analysis schedules{' match' if statuses or query.text else ''}; "
+                f"{counted(others, 'catalog refresh schedule')} "
+                f"{'does' if others == 1 else 'do'}: add --kind cache_refresh (or all) to list "
+                f"{'it' if others == 1 else 'them'}"
+            )
+            return EXIT_OK
     return _print_list(ctx, page.items, page.total, page.offset, bool(statuses or query.text))
 
 
@@ -363,6 +381,13 @@ def register(top: Subparsers) -> None:
     p.set_defaults(handler=cmd_edit)
 
     p = sched.add_parser("list", help="list schedules")
+    p.add_argument(
+        "--kind",
+        choices=["analyze", "cache_refresh", "all"],
+        default="analyze",
+        help="analysis schedules (the default, the studio's Schedules page), catalog refreshes "
+        "(its Catalog cache page) or all",
+    )
     p.add_argument("--status", metavar="S[,S…]", help="only these statuses, e.g. pending,failed")
     p.add_argument(
         "--filter", metavar="TEXT", help="only names, scopes or profiles containing TEXT"
