@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from textual.pilot import Pilot
+from textual.widgets import RichLog
 
 from core.analysis import job
 from core.analysis.llm.protocol import Annotator
@@ -35,9 +37,26 @@ def _one_table_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
 LAST_ROW = ["down"] * 8
 
 
+def log_at_its_end(*presses: str) -> Any:
+    """`keys(*presses)`, then until the details' log has scrolled to its last line (its lines
+    come from a worker; on a loaded machine the picture could be taken before the scroll)."""
+    pressed = keys(*presses)
+
+    async def run(pilot: Pilot[Any]) -> None:
+        await pressed(pilot)
+        log = pilot.app.screen.query_one("#log", RichLog)
+        for _ in range(100):
+            if log.lines and log.scroll_y == log.max_scroll_y:
+                break
+            await pilot.pause(0.02)
+        await pilot.pause()
+
+    return run
+
+
 def test_details_80x24(snap: Any, make_studio: MakeStudio) -> None:
     # Its run history keeps rows, its summary is whole, and it says when it was set for.
-    assert snap(make_studio(), terminal_size=NARROW, run_before=keys(*LAST_ROW, "i"))
+    assert snap(make_studio(), terminal_size=NARROW, run_before=log_at_its_end(*LAST_ROW, "i"))
 
 
 def test_details_with_a_log(snap: Any, make_studio: MakeStudio) -> None:
