@@ -212,7 +212,7 @@ def _document(
     unknown = _unknown_key(data)
     if unknown is not None:
         raise ScenarioFileError(
-            source, lines.get((unknown,), start), unknown, _not_a_file_key(unknown)
+            source, lines.get((unknown,), start), unknown, _not_a_key(unknown, (*KEYS, PAUSED))
         )
     try:
         spec = _spec(data, base)
@@ -241,12 +241,8 @@ def _unknown_key(data: dict[Any, Any]) -> str | None:
     return next((str(key) for key in data if key not in KEYS), None)
 
 
-def _not_a_key(key: str) -> str:
-    return f"{key!r} is not a key of a scenario; use {', '.join(KEYS)}."
-
-
-def _not_a_file_key(key: str) -> str:
-    return f"{key!r} is not a key of a scenario; use {', '.join((*KEYS, PAUSED))}."
+def _not_a_key(key: str, keys: tuple[str, ...] = KEYS) -> str:
+    return f"{key!r} is not a key of a scenario; use {', '.join(keys)}."
 
 
 def _spec(data: dict[Any, Any], base: FilePath | None) -> ScheduleSpec:
