@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import shlex
 import sqlite3
 import subprocess
@@ -13,6 +14,7 @@ from urllib.parse import unquote
 import pytest
 
 from core.clock import FrozenClock
+from studio_tui.cli import build_parser
 from tests.support.cli import Amx
 from tests.support.dump import dump
 
@@ -207,6 +209,29 @@ def test_a_group_named_without_its_command_prints_its_help_and_exits_2(amx: Amx)
     assert amx() == 2
     assert amx.out.startswith("usage: amx [-h] [--database-url URL] COMMAND ...")
     assert "    schedule          manage schedules\n" in amx.out
+
+
+def test_every_command_says_what_it_does_atop_its_own_help(
+    amx: Amx, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert amx("demo", "--help") == 0
+    said = capsys.readouterr().out.split("\n\n")
+    assert said[1] == "Create the demo shop database, profile and schedules."
+    assert amx("daemon", "health", "--help") == 0
+    assert "\n\nIs a daemon alive? (exit 0 yes, 1 no).\n\n" in capsys.readouterr().out
+    # Its own description stays: add's opens with how a scenario is given.
+    assert amx("schedule", "add", "--help") == 0
+    assert "\n\nQueue a schedule that analyses a scope." in capsys.readouterr().out
+    unsaid = []
+    walked = [build_parser()]
+    while walked:
+        parser = walked.pop()
+        if parser.prog != "amx" and not parser.description:
+            unsaid.append(parser.prog)
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                walked.extend(action.choices.values())
+    assert unsaid == []
 
 
 def test_an_unknown_option_before_any_command_is_named_as_such(amx: Amx) -> None:

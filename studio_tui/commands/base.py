@@ -225,7 +225,27 @@ def subcommands(parser: argparse.ArgumentParser, dest: str) -> Subparsers:
     its commands (`amx schedule`), the group prints its help and exits 2, as git does; a word
     no command takes is reported first (`amx --bogus`: "unrecognized arguments: --bogus")."""
     parser.set_defaults(handler=partial(_show_help, parser))
-    return parser.add_subparsers(dest=dest, metavar="COMMAND", parser_class=Parser)
+    return parser.add_subparsers(
+        dest=dest, metavar="COMMAND", parser_class=Parser, action=_DescribedCommands
+    )
+
+
+class _DescribedCommands(argparse._SubParsersAction):  # type: ignore[type-arg]
+    """Sub-commands whose own help (`amx demo --help`) opens with the line the group's list
+    gives them, as a sentence, unless they have a description of their own."""
+
+    def add_parser(self, name: str, **kwargs: Any) -> argparse.ArgumentParser:
+        said = kwargs.get("help")
+        if said and "description" not in kwargs:
+            kwargs["description"] = _as_sentence(said)
+        made: argparse.ArgumentParser = super().add_parser(name, **kwargs)
+        return made
+
+
+def _as_sentence(phrase: str) -> str:
+    """A help phrase ("run history") as a sentence: a capital first letter and a full stop."""
+    ended = phrase if phrase[-1] in ".?!" else phrase + "."
+    return ended[0].upper() + ended[1:]
 
 
 def _show_help(parser: argparse.ArgumentParser, ctx: Context) -> int:
