@@ -13,6 +13,8 @@ from core.schedules.agenda import Agenda, AgendaLine, local_clock
 from core.text import counted
 
 RANGE = "\N{EN DASH}"  # between the first and last time of a dense schedule's day
+# The time of a schedule that runs after the line above it: whenever that one succeeds.
+THEN = "then"
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,10 @@ def line_text(line: AgendaLine, viewer: ZoneInfo, names: Mapping[int, str]) -> L
     """The words of one agenda line, times in the viewer's zone."""
     when = local_clock(line.at, viewer)
     what = line.rule
-    if line.count > 1 and line.last_at is not None:
+    if line.after is not None:
+        # The line above is the schedule it runs after.
+        when, what = THEN, "after each success" if line.count > 1 else "after it succeeds"
+    elif line.count > 1 and line.last_at is not None:
         when = f"{when}{RANGE}{local_clock(line.last_at, viewer)}"
         what = f"{line.rule} · {line.count:,} fires"
     clash = None
@@ -93,6 +98,7 @@ def agenda_data(agenda: Agenda) -> dict[str, Any]:
             "paused": line.paused,
             "clashes_with": list(line.clashes_with),
             "dst": line.dst,
+            "after": line.after,
         }
 
     return {

@@ -18,7 +18,7 @@ from core.schedules.agenda import (
     local_clock,
     window,
 )
-from core.schedules.triggers import Trigger, cron, interval, next_fire_times, once
+from core.schedules.triggers import AfterTrigger, Trigger, cron, interval, next_fire_times, once
 
 JAKARTA = "Asia/Jakarta"
 BERLIN = "Europe/Berlin"
@@ -174,6 +174,61 @@ def test_paused_fires_are_listed_marked_and_never_clash() -> None:
         (2, False, ()),
     ]
     assert agenda.paused_fires == 1 and agenda.fires == 1
+
+
+def after(schedule_id: int, upstream: int, *, status: str = "pending") -> AgendaSource:
+    trigger = AfterTrigger(upstream=f"s{upstream}", upstream_id=upstream)
+    return source(schedule_id, trigger, status=status)
+
+
+def test_what_runs_after_a_fire_follows_it_down_each_chain() -> None:
+    nightly = source(1, cron("0 2 * * *"))
+    hourly = source(2, cron("0 * * * *"))
+    sources = [after(5, 1), nightly, after(3, 1), after(4, 3), hourly, after(6, 2)]
+    agenda = build_agenda(sources, JAKARTA, NOW, days=2)
+    sunday = agenda.days[1].lines
+    assert [(x.schedule_id, x.after, x.count) for x in sunday[:5]] == [
+        (2, None, 24),
+        (6, 2, 24),
+        (1, None, 1),
+        (3, 1, 1),
+        (4, 3, 1),
+    ] and [(x.schedule_id, x.after) for x in sunday[5:]] == [(5, 1)]
+    followed = sunday[3]
+    assert followed.at == sunday[2].at and followed.rule == "after «s1» succeeds"
+    assert followed.last_at is None and sunday[1].last_at == sunday[0].last_at
+    assert agenda.names[4] == "s4"
+    # They have no time of their own: neither counted as fires nor in a clash.
+    assert agenda.fires == build_agenda([nightly, hourly], JAKARTA, NOW, days=2).fires
+    assert all(not x.clashes_with for x in sunday if x.after is not None)
+
+
+def test_a_follower_of_a_paused_upstream_or_paused_itself_is_marked_paused() -> None:
+    sources = [
+        source(1, cron("0 2 * * *"), status="paused"),
+        after(2, 1),
+        source(3, cron("0 3 * * *")),
+        after(4, 3, status="paused"),
+        after(5, 4),
+    ]
+    sunday = build_agenda(sources, JAKARTA, NOW, days=2).days[1].lines
+    assert [(x.schedule_id, x.paused) for x in sunday] == [
+        (1, True),
+        (2, True),
+        (3, False),
+        (4, True),
+        (5, True),
+    ]
+
+
+@pytest.mark.parametrize("status", ["completed", "failed", "missed", "cancelled"])
+def test_a_follower_that_cannot_run_or_an_upstream_that_does_not_fire_is_left_out(
+    status: str,
+) -> None:
+    sources = [source(1, cron("0 2 * * *")), after(2, 1, status=status), after(3, 9)]
+    agenda = build_agenda(sources, JAKARTA, NOW, days=2)
+    assert [x.schedule_id for x in lines(agenda)] == [1]
+    assert build_agenda([after(3, 9)], JAKARTA, NOW).empty
 
 
 # Europe/Berlin: spring forward Sun 29 Mar 2026 02:00 CET -> 03:00 CEST (01:00Z);

@@ -70,6 +70,33 @@ def test_json_carries_utc_times_and_the_marks(amx: Amx) -> None:
     ]
 
 
+def test_what_runs_after_a_fire_is_listed_under_it(
+    amx: Amx, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "100")
+    add(amx, "Nightly", "30 2 * * *")
+    add(amx, "Hourly", "0 * * * *")
+    for name, upstream in (("Mail report", "Nightly"), ("Archive", "Mail report")):
+        args = ["schedule", "add", "--name", name, "--after", upstream, "--db-profile", "shop"]
+        assert amx(*args, "--scope", "main") == 0, amx.err
+    assert amx("schedule", "agenda", "--days", "2") == 0, amx.err
+    said = [" ".join(x.split()) for x in amx.out.splitlines()]
+    assert said[0] == "39 fires in the next 2 days (Asia/Jakarta)"
+    nightly = said.index("02:30 Nightly cron 30 2 * * *")
+    assert said[nightly + 1 : nightly + 3] == [
+        "then Mail report after it succeeds",
+        "then Archive after it succeeds",
+    ]
+    assert f"00:00{RANGE}23:00 Hourly cron 0 * * * * · 24 fires" in said
+    assert said.count("then Mail report after it succeeds") == 1
+    lines = amx.json("schedule", "agenda", "--days", "2")["days"][1]["lines"]
+    assert [(x["name"], x["after"], x["rule"]) for x in lines[1:4]] == [
+        ("Nightly", None, "cron 30 2 * * *"),
+        ("Mail report", 1, "after «Nightly» succeeds"),
+        ("Archive", 3, "after «Mail report» succeeds"),
+    ]
+
+
 def test_dst_change_in_the_viewer_zone_is_shown(
     amx: Amx, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:

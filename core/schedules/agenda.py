@@ -16,6 +16,10 @@ Rules (the documented contract):
   A run's window starts at its fire time and lasts its schedule's typical run length (the
   median duration of its latest finished runs), at least one minute, so fires in the same
   minute always clash. Paused fires do not clash.
+* After: a schedule that runs after another's success has no time of its own; each line of its
+  upstream is followed by a line for it, at the upstream's time and marked `after` (and for
+  a chain, by one for each schedule further down it). It runs only if that fire succeeds; it
+  is marked paused when it or its upstream is paused, and takes no part in clashes.
 * DST: a fire is tagged when a clock change in its schedule's zone moved it (a cron wall time in
   a gap fires when the gap ends), or the wall time it fires at happens twice (it fires at the
   first occurrence only, or, for an every-hour cron, in both). The schedule also gets the core's
@@ -37,7 +41,7 @@ from core.errors import InvalidInput
 from core.schedules.triggers import Trigger, describe, dst_note, next_fire_times, zone
 from core.schedules.triggers.cron import _hour_is_wildcard
 from core.schedules.triggers.dst import _cron_walls_between, _Transition, _transitions
-from core.schedules.triggers.model import CronTrigger, OnceTrigger
+from core.schedules.triggers.model import AfterTrigger, CronTrigger, OnceTrigger
 from core.schedules.triggers.zones import _as_utc, _fmt_clock, _resolve
 
 # More fires than this for one schedule in one viewer day are shown as one line.
@@ -80,6 +84,9 @@ class AgendaLine:
     last_at: datetime | None = None
     dst: str | None = None
     clashes_with: tuple[int, ...] = ()
+    # The upstream whose success runs this schedule: the line stands for those runs, at no set
+    # time (`at` and `last_at` are the upstream's).
+    after: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -303,6 +310,8 @@ def build_agenda(
     """The agenda of `sources` from `now` over `days` calendar days in `viewer_zone`."""
     viewer = zone(viewer_zone)
     start, end = window(now, viewer, check_days(days))
+    sources = list(sources)
+    followers = _followers(sources)
     active: list[_Fire] = []
     paused: list[_Fire] = []
     notes: list[DstNote] = []
@@ -345,7 +354,10 @@ def build_agenda(
         day_start = max(start, _resolve(datetime.combine(day, time()), viewer).first)
         day_end = _resolve(datetime.combine(day + timedelta(days=1), time()), viewer).first
         ordered = sorted(lines.get(day, []), key=lambda x: (x.at, x.name, x.schedule_id))
-        days_out.append(AgendaDay(day, tuple(ordered), _viewer_note(viewer, day_start, day_end)))
+        followed = [
+            found for line in ordered for found in (line, *_followed(line, followers, names))
+        ]
+        days_out.append(AgendaDay(day, tuple(followed), _viewer_note(viewer, day_start, day_end)))
         day += timedelta(days=1)
     return Agenda(
         zone=viewer.key,
@@ -358,6 +370,42 @@ def build_agenda(
         paused_fires=len(paused),
         names=names,
     )
+
+
+def _followers(sources: Iterable[AgendaSource]) -> dict[int, list[AgendaSource]]:
+    """The schedules that may run after each upstream's success, by the upstream's id, each
+    upstream's by name. Each has one upstream, so from a timed fire they form a tree."""
+    found: dict[int, list[AgendaSource]] = defaultdict(list)
+    for source in sorted(sources, key=lambda s: (s.name, s.id)):
+        upstream = source.trigger.upstream_id if isinstance(source.trigger, AfterTrigger) else None
+        if upstream is not None and source.status in FIRING:
+            found[upstream].append(source)
+    return found
+
+
+def _followed(
+    line: AgendaLine, followers: Mapping[int, Sequence[AgendaSource]], names: dict[int, str]
+) -> list[AgendaLine]:
+    """The lines of what runs after `line`'s schedule succeeds, each followed by its own;
+    their names go into `names`."""
+    found: list[AgendaLine] = []
+    for source in followers.get(line.schedule_id, ()):
+        names[source.id] = source.name
+        follower = AgendaLine(
+            at=line.at,
+            schedule_id=source.id,
+            name=source.name,
+            db_profile=source.db_profile,
+            kind=source.kind,
+            rule=describe(source.trigger, source.timezone),
+            timezone=source.timezone,
+            paused=line.paused or source.status == "paused",
+            count=line.count,
+            last_at=line.last_at,
+            after=line.schedule_id,
+        )
+        found += [follower, *_followed(follower, followers, names)]
+    return found
 
 
 def local_clock(at: datetime, viewer: ZoneInfo) -> str:

@@ -219,9 +219,13 @@ class AgendaScreen(Screen[None]):
             return
         viewer = ZoneInfo(self.agenda.zone)
         text = line_text(line, viewer, self.agenda.names)
-        about = f"{line.name} · {text.what} in {line.timezone} · DB profile {line.db_profile}"
-        found = [about]
-        if line.paused:
+        rule = line.rule if line.after is not None else f"{text.what} in {line.timezone}"
+        found = [f"{line.name} · {rule} · DB profile {line.db_profile}"]
+        if line.after is not None:
+            found.append("It has no time of its own: each success of that schedule runs it once.")
+        if line.paused and line.after is not None:
+            found.append("Paused, or after a paused schedule: it runs only once both are live.")
+        elif line.paused:
             found.append("Paused: it fires only if resumed.")
         if text.clash:
             found.append(

@@ -6,7 +6,7 @@ import pytest
 from textual.widgets import OptionList, Static
 
 from core.schedules.spec import build_spec
-from core.schedules.triggers import cron
+from core.schedules.triggers import AfterTrigger, cron
 from studio_tui.app import StudioApp
 from studio_tui.screens.agenda import AgendaScreen
 from studio_tui.screens.details import DetailsScreen
@@ -108,6 +108,36 @@ async def test_enter_opens_the_highlighted_fires_schedule(make_studio: MakeStudi
         await pilot.press("escape")
         await settle(pilot)
         assert app.screen is screen
+
+
+def add_after(app: StudioApp, name: str, upstream: str) -> int:
+    spec = build_spec(
+        name=name, trigger=AfterTrigger(upstream=upstream), db_profile="demo", scope=["main"]
+    )
+    return app.core.schedules.create(spec).id
+
+
+async def test_what_runs_after_a_fire_follows_it_and_enter_opens_it(
+    make_studio: MakeStudio,
+) -> None:
+    app = make_studio()
+    mail = add_after(app, "Orders [b]mail[/b]", "Orders deep-dive")
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        await pilot.press("j", "j")
+        screen = agenda_of(app)
+        line = screen.current()
+        assert line is not None and (line.schedule_id, line.after) == (mail, 2)
+        detail = str(screen.query_one("#detail", Static).render())
+        assert detail.splitlines() == [
+            "Orders [b]mail[/b] · after «Orders deep-dive» succeeds · DB profile demo",
+            "It has no time of its own: each success of that schedule runs it once.",
+        ]
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, DetailsScreen) and app.screen.schedule_id == mail
 
 
 async def test_clash_is_explained_below_the_list(make_studio: MakeStudio) -> None:

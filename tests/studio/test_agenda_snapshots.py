@@ -10,7 +10,7 @@ from textual.pilot import Pilot
 
 from core.clock import FrozenClock
 from core.schedules.spec import build_spec
-from core.schedules.triggers import cron
+from core.schedules.triggers import AfterTrigger, cron
 from studio_tui.app import StudioApp
 from studio_tui.screens.agenda import AgendaScreen
 from tests.studio.conftest import MakeStudio, settle
@@ -52,6 +52,17 @@ def test_agenda_clash(snap: Any, make_studio: MakeStudio) -> None:
     app = make_studio()
     add(app, "Test [bold]one[/] sweep", "0 9 * * *")
     assert snap(app, terminal_size=WIDE, run_before=keys("a", "j", "j", "j", "j", "j", "j"))
+
+
+def test_agenda_after(snap: Any, make_studio: MakeStudio) -> None:
+    # Under each fire of the orders deep-dive: what runs once it succeeds, down the chain.
+    app = make_studio()
+    for name, upstream in (("Orders mail", "Orders deep-dive"), ("Archive", "Orders mail")):
+        spec = build_spec(
+            name=name, trigger=AfterTrigger(upstream=upstream), db_profile="demo", scope=["main"]
+        )
+        app.core.schedules.create(spec)
+    assert snap(app, terminal_size=WIDE, run_before=keys("a", "j", "j", "j"))
 
 
 def test_agenda_dst(snap: Any, make_studio: MakeStudio, clock: FrozenClock, tmp_path: Path) -> None:
