@@ -65,10 +65,15 @@ def readable_url(url: str) -> str:
 
 def fire_line(s: ScheduleInfo) -> tuple[str, str]:
     """("next fire", when); for a Missed schedule ("missed at", the fire time that awaits Run
-    now or Skip); for a one-shot that has fired ("was set for", its time)."""
+    now or Skip); for a one-shot that has fired ("was set for", its time); for one that runs
+    after another, which has no time of its own, when that one next succeeds."""
     from core.schedules.status import Status
-    from core.schedules.triggers import OnceTrigger
+    from core.schedules.triggers import AfterTrigger, OnceTrigger
 
+    waiting = s.status in (Status.PENDING, Status.PAUSED, Status.RUNNING)
+    if s.next_fire_at is None and isinstance(s.trigger, AfterTrigger) and waiting:
+        upstream = s.trigger.upstream or f"schedule {s.trigger.upstream_id}"
+        return "next fire", f"when «{upstream}» next succeeds"
     if s.next_fire_at is None and isinstance(s.trigger, OnceTrigger):
         return "was set for", f"{s.trigger.fire_at:%Y-%m-%d %H:%M} {s.timezone}"
     if s.status == Status.MISSED:

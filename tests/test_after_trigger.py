@@ -274,6 +274,8 @@ def test_cli_add_after(amx: Amx) -> None:
     shown = amx.json("schedule", "show", "report")["schedule"]
     assert shown["trigger"] == {"kind": "after", "upstream": "nightly", "upstream_id": 1}
     assert shown["rule"] == "after «nightly» succeeds"
+    assert amx("schedule", "show", "report") == 0
+    assert "\nnext fire      when «nightly» next succeeds\n" in amx.out
     assert amx("schedule", "add", "--name", "x", "--after", "nope", *common) == 1
     assert amx.err == (
         "error: no schedule named 'nope' to run after; give the name of an existing schedule.\n"

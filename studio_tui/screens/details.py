@@ -21,6 +21,7 @@ from core.errors import AmxError
 from core.schedules.run_log import LogLine
 from core.schedules.status import RunStatus
 from core.schedules.step_runs import StepRunInfo
+from core.schedules.triggers import AfterTrigger
 from core.schedules.views import RunInfo, ScheduleDetail, ScheduleInfo
 from core.text import printable
 from studio_tui import render
@@ -39,8 +40,10 @@ def config_text(s: ScheduleInfo) -> Text:
     text.append(printable(s.name), style="bold")
     text.append(f" · {s.status.capitalize()} · id {s.id} · version {s.version}")
     label, when = render.fire_line(s)
+    # A schedule that runs after another's success has no fire time its rule does not say.
+    timeless = s.next_fire_at is None and isinstance(s.trigger, AfterTrigger)
     rows = [
-        ("trigger", f"{printable(s.rule)} · {label} {when}"),
+        ("trigger", printable(s.rule) + ("" if timeless else f" · {label} {when}")),
         (
             "scope",
             f"{printable(s.scope_summary)} · DB profile {printable(s.db_profile)}"

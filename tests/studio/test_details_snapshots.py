@@ -10,6 +10,8 @@ from textual.widgets import RichLog
 
 from core.analysis import job
 from core.analysis.llm.protocol import Annotator
+from core.schedules.spec import build_spec
+from core.schedules.triggers import AfterTrigger
 from tests.studio.conftest import MakeStudio
 from tests.studio.test_studio_snapshots import NARROW, WIDE, keys
 
@@ -76,3 +78,16 @@ def test_details_of_the_demo_running_run(snap: Any, make_studio: MakeStudio) -> 
 def test_details_of_the_demo_completed_run_80x24(snap: Any, make_studio: MakeStudio) -> None:
     # "Revenue columns check", next to last, succeeded: each table's progress and the outcome.
     assert snap(make_studio(), terminal_size=NARROW, run_before=keys(*["down"] * 7, "i"))
+
+
+def test_details_of_a_schedule_run_after_another_80x24(snap: Any, make_studio: MakeStudio) -> None:
+    # It has no fire time of its own: the trigger line says what runs it, and nothing more.
+    app = make_studio()
+    spec = build_spec(
+        name="Orders mail",
+        trigger=AfterTrigger(upstream="Orders deep-dive"),
+        db_profile="demo",
+        scope=["main"],
+    )
+    app.core.schedules.create(spec)
+    assert snap(app, terminal_size=NARROW, run_before=keys("G", "i"))
