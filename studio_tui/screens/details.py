@@ -34,6 +34,14 @@ _LEVEL_STYLES = {"info": "dim", "warning": "bold yellow", "error": "bold red"}
 _STEP_STYLES = {"failed": "bold red", "succeeded": "green", "rolled_back": "yellow"}
 
 
+def _not_run(s: ScheduleInfo) -> Text:
+    """What a schedule that has never run says in place of a run: when it may first."""
+    label, when = render.fire_line(s)
+    if when == "—" or (s.next_fire_at is None and not isinstance(s.trigger, AfterTrigger)):
+        return Text("It has not run.")
+    return Text(f"It has not run yet: {label} {when}.")
+
+
 def config_text(s: ScheduleInfo) -> Text:
     """The schedule's configuration in four lines (five with a note), each cut to one row."""
     text = Text(no_wrap=True, overflow="ellipsis", end="")
@@ -267,17 +275,19 @@ class DetailsScreen(Screen[None]):
         last = self.page_offset + len(detail.runs)
         older = key_label(self.app, self.BINDINGS, "details.older")
         newer = key_label(self.app, self.BINDINGS, "details.newer")
-        self.query_one("#pager", Static).update(
-            Text(
-                f"runs {self.page_offset + 1 if detail.runs else 0}-{last} of {detail.runs_total}"
-                + (f"  ·  {older} older / {newer} newer" if detail.runs_total > PAGE else "")
-            )
-        )
+        shown = f"runs {self.page_offset + 1}-{last} of {detail.runs_total}" if detail.runs else ""
+        if not detail.runs_total:
+            shown = "no runs"
+        elif not detail.runs:
+            shown = f"no more runs: {detail.runs_total} in all"
+        if detail.runs_total > PAGE:
+            shown += f"  ·  {older} older / {newer} newer"
+        self.query_one("#pager", Static).update(Text(shown))
         if detail.runs:
             self.show_run(detail.runs[0])
         else:
             self.shown_run = None
-            self.query_one("#run", Static).update("No runs yet.")
+            self.query_one("#run", Static).update(_not_run(s) if not detail.runs_total else "")
             self.query_one("#log", RichLog).clear()
 
     @staticmethod

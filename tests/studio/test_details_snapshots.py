@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,9 +12,10 @@ from textual.widgets import RichLog
 from core.analysis import job
 from core.analysis.llm.protocol import Annotator
 from core.schedules.spec import build_spec
-from core.schedules.triggers import AfterTrigger
+from core.schedules.triggers import AfterTrigger, cron
 from tests.studio.conftest import MakeStudio
 from tests.studio.test_studio_snapshots import NARROW, WIDE, keys
+from tests.support.shop import make_shop
 
 
 @pytest.fixture(autouse=True)
@@ -91,3 +93,16 @@ def test_details_of_a_schedule_run_after_another_80x24(snap: Any, make_studio: M
     )
     app.core.schedules.create(spec)
     assert snap(app, terminal_size=NARROW, run_before=keys("G", "i"))
+
+
+def test_details_of_a_schedule_not_run_yet_80x24(
+    snap: Any, make_studio: MakeStudio, tmp_path: Path
+) -> None:
+    # In place of a run: when it first fires.
+    app = make_studio(demo=False)
+    app.core.profiles.add_db("demo", make_shop(tmp_path / "shop"))
+    spec = build_spec(
+        name="Fresh nightly", trigger=cron("0 2 * * *"), db_profile="demo", scope=["main"]
+    )
+    app.core.schedules.create(spec)
+    assert snap(app, terminal_size=NARROW, run_before=keys("i"))
