@@ -187,6 +187,7 @@ class DetailsScreen(Screen[None]):
         self.core = core
         self.schedule_id = schedule_id
         self.page_offset = 0
+        self.runs_total = 0
         self.runs: dict[str, RunInfo] = {}
         self.zone = "UTC"
         self.shown_run: RunInfo | None = None
@@ -280,6 +281,8 @@ class DetailsScreen(Screen[None]):
             shown = "no runs"
         elif not detail.runs:
             shown = f"no more runs: {detail.runs_total} in all"
+        self.runs_total = detail.runs_total
+        self.refresh_bindings()
         if detail.runs_total > PAGE:
             shown += f"  ·  {older} older / {newer} newer"
         self.query_one("#pager", Static).update(Text(shown))
@@ -419,10 +422,17 @@ class DetailsScreen(Screen[None]):
             self._start_log(step)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """The Steps key is offered (and shown) only for a run that has step runs."""
+        """The Steps key is offered (and shown) only for a run that has step runs, the Older
+        and Newer runs keys only where there are runs that way."""
         if action == "switch_table":
             return bool(self.step_runs)
+        if action == "page":
+            return self._may_page(int(str(parameters[0])))
         return True
+
+    def _may_page(self, step: int) -> bool:
+        offset = self.page_offset + step * PAGE
+        return 0 <= offset < self.runs_total
 
     def action_switch_table(self) -> None:
         """Between the runs and the shown run's step runs: a step shows its own log, the runs
@@ -442,9 +452,8 @@ class DetailsScreen(Screen[None]):
             self._start_log(step)
 
     def action_page(self, step: int) -> None:
-        offset = self.page_offset + step * PAGE
-        if offset >= 0:
-            self.page_offset = offset
+        if self._may_page(step):
+            self.page_offset += step * PAGE
             self.load()
 
 
