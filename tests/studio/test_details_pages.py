@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import Static
 
 from core.clock import FrozenClock
@@ -18,6 +20,15 @@ from tests.studio.conftest import MakeStudio, settle
 from tests.support.shop import make_shop
 
 pytestmark = pytest.mark.anyio
+
+
+async def opened_details(pilot: Pilot[Any]) -> DetailsScreen:
+    """The details of the first schedule, opened as a person would."""
+    await settle(pilot)
+    await pilot.press("i")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, DetailsScreen)
+    return pilot.app.screen
 
 
 async def test_older_and_newer_runs_page_and_stop_at_either_end(
@@ -43,11 +54,7 @@ async def test_older_and_newer_runs_page_and_stop_at_either_end(
                 )
             )
     async with app.run_test(size=(120, 35)) as pilot:
-        await settle(pilot)
-        await pilot.press("i")
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, DetailsScreen)
+        screen = await opened_details(pilot)
 
         def pager() -> str:
             return str(screen.query_one("#pager", Static).render())
@@ -80,10 +87,6 @@ async def test_a_schedule_without_runs_offers_neither_key(
     spec = build_spec(name="Fresh", trigger=cron("0 2 * * *"), db_profile="demo", scope=["main"])
     app.core.schedules.create(spec)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("i")
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, DetailsScreen)
+        screen = await opened_details(pilot)
         assert not screen.check_action("page", (1,)) and not screen.check_action("page", (-1,))
         assert str(screen.query_one("#pager", Static).render()) == "no runs"
