@@ -63,16 +63,29 @@ def readable_url(url: str) -> str:
     return head + mark + unquote(query)
 
 
+def waits_on(s: ScheduleInfo) -> str | None:
+    """The name of the schedule whose next success runs `s`, when `s` runs after another and
+    has no fire time of its own (none pending: a retry has one); else None."""
+    from core.schedules.status import Status
+    from core.schedules.triggers import AfterTrigger
+
+    trigger = s.trigger
+    if s.next_fire_at is not None or not isinstance(trigger, AfterTrigger):
+        return None
+    if s.status not in (Status.PENDING, Status.PAUSED, Status.RUNNING):
+        return None
+    return trigger.upstream or f"schedule {trigger.upstream_id}"
+
+
 def fire_line(s: ScheduleInfo) -> tuple[str, str]:
     """("next fire", when); for a Missed schedule ("missed at", the fire time that awaits Run
     now or Skip); for a one-shot that has fired ("was set for", its time); for one that runs
     after another, which has no time of its own, when that one next succeeds."""
     from core.schedules.status import Status
-    from core.schedules.triggers import AfterTrigger, OnceTrigger
+    from core.schedules.triggers import OnceTrigger
 
-    waiting = s.status in (Status.PENDING, Status.PAUSED, Status.RUNNING)
-    if s.next_fire_at is None and isinstance(s.trigger, AfterTrigger) and waiting:
-        upstream = s.trigger.upstream or f"schedule {s.trigger.upstream_id}"
+    upstream = waits_on(s)
+    if upstream is not None:
         return "next fire", f"when «{upstream}» next succeeds"
     if s.next_fire_at is None and isinstance(s.trigger, OnceTrigger):
         return "was set for", f"{s.trigger.fire_at:%Y-%m-%d %H:%M} {s.timezone}"

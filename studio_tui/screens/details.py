@@ -21,7 +21,6 @@ from core.errors import AmxError
 from core.schedules.run_log import LogLine
 from core.schedules.status import RunStatus
 from core.schedules.step_runs import StepRunInfo
-from core.schedules.triggers import AfterTrigger
 from core.schedules.views import RunInfo, ScheduleDetail, ScheduleInfo
 from core.text import printable
 from studio_tui import render
@@ -37,7 +36,7 @@ _STEP_STYLES = {"failed": "bold red", "succeeded": "green", "rolled_back": "yell
 def _not_run(s: ScheduleInfo) -> Text:
     """What a schedule that has never run says in place of a run: when it may first."""
     label, when = render.fire_line(s)
-    if when == "—" or (s.next_fire_at is None and not isinstance(s.trigger, AfterTrigger)):
+    if s.next_fire_at is None and render.waits_on(s) is None:
         return Text("It has not run.")
     return Text(f"It has not run yet: {label} {when}.")
 
@@ -48,10 +47,10 @@ def config_text(s: ScheduleInfo) -> Text:
     text.append(printable(s.name), style="bold")
     text.append(f" · {s.status.capitalize()} · id {s.id} · version {s.version}")
     label, when = render.fire_line(s)
-    # A schedule that runs after another's success has no fire time its rule does not say.
-    timeless = s.next_fire_at is None and isinstance(s.trigger, AfterTrigger)
+    # A schedule that waits on another's success has no fire time its rule does not say.
+    waits = render.waits_on(s) is not None
     rows = [
-        ("trigger", printable(s.rule) + ("" if timeless else f" · {label} {when}")),
+        ("trigger", printable(s.rule) + ("" if waits else f" · {label} {when}")),
         (
             "scope",
             f"{printable(s.scope_summary)} · DB profile {printable(s.db_profile)}"

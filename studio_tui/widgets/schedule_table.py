@@ -26,6 +26,7 @@ from core.schedules.scenario.model import steps_summary
 from core.schedules.status import can
 from core.schedules.views import RunInfo, ScheduleInfo
 from studio_tui.literal import clipped
+from studio_tui.render import waits_on
 from studio_tui.time_words import local_clock, relative, zone_abbreviation
 from studio_tui.widgets.one_line_cell import one_line
 
@@ -222,7 +223,8 @@ class ScheduleTable(DataTable[object]):
 
     def _fire(self, info: ScheduleInfo, width: int, wide: bool) -> Text:
         if info.next_fire_at is None:
-            return Text("—")
+            upstream = waits_on(info)
+            return Text("—") if upstream is None else clipped(f"after {upstream}", width, "dim")
         now = self.view.now or info.next_fire_at
         zone = info.timezone if self.view.own_zone else self.view.viewer_zone
         at = local_clock(info.next_fire_at, zone, now, with_zone=self.view.own_zone)

@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 
 from core.schedules.list_order import SEVERITY
+from core.schedules.spec import build_spec
+from core.schedules.triggers import AfterTrigger
 from studio_tui.screens.schedules import SchedulesScreen
 from studio_tui.widgets.schedule_table import ScheduleTable
 from tests.studio.conftest import MakeStudio, settle
@@ -136,3 +138,31 @@ def test_own_zones_80x24(snap: Any, make_studio: MakeStudio) -> None:
 
 def test_sorted_by_severity_80x24(snap: Any, make_studio: MakeStudio) -> None:
     assert snap(make_studio(), terminal_size=NARROW, run_before=keys("s", "s"))
+
+
+def add_after(app: Any, name: str, upstream: str) -> int:
+    spec = build_spec(
+        name=name, trigger=AfterTrigger(upstream=upstream), db_profile="demo", scope=["main"]
+    )
+    return int(app.core.schedules.create(spec).id)
+
+
+async def test_a_schedule_run_after_another_names_it_in_place_of_a_fire_time(
+    make_studio: MakeStudio,
+) -> None:
+    app = make_studio()
+    waiting = add_after(app, "Orders [b]mail[/b]", "Orders deep-dive")
+    gone = add_after(app, "Orders archive", "Orders deep-dive")
+    app.core.schedules.cancel(gone)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        table = table_of(app)
+        assert str(table.get_cell(str(waiting), "fire")) == "after Orders deep…"
+        assert str(table.get_cell(str(gone), "fire")) == "—"
+
+
+def test_schedules_run_after_others_80x24(snap: Any, make_studio: MakeStudio) -> None:
+    app = make_studio()
+    add_after(app, "Orders mail", "Orders deep-dive")
+    add_after(app, "Orders archive", "Orders mail")
+    assert snap(app, terminal_size=NARROW, run_before=keys("G"))
