@@ -188,6 +188,21 @@ def test_a_loop_is_refused_naming_it(core: Core) -> None:
     assert core.schedules.get(a).rule == "every 1h"  # nothing changed
 
 
+def test_the_upstream_is_read_as_saving_would_find_it(core: Core) -> None:
+    step = [{"kind": "run_command", "argv": ["true"]}]
+    a = add(core, "Nightly", interval("1h"), step)
+    b = add(core, "b", after("nightly"), step)
+    assert core.schedules.upstream(after("NIGHTLY")).id == a
+    assert core.schedules.upstream(after("b"), own_id=None).id == b
+    for trigger, own, said in (
+        (after("nope"), None, "no schedule named 'nope' to run after"),
+        (after("b"), b, "cannot run after itself"),
+        (after("b"), a, "would form a loop (Nightly → b → Nightly)"),
+    ):
+        with pytest.raises(InvalidInput, match=said.replace("(", r"\(").replace(")", r"\)")):
+            core.schedules.upstream(trigger, own)
+
+
 def test_an_unknown_upstream_is_refused(core: Core) -> None:
     step = [{"kind": "run_command", "argv": ["true"]}]
     with pytest.raises(InvalidInput) as refused:

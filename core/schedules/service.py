@@ -451,6 +451,15 @@ class ScheduleService:
         with self.db.read() as session:
             return ScheduleInfo.of(self._get(session, schedule_id))
 
+    def upstream(self, trigger: AfterTrigger, own_id: int | None = None) -> ScheduleInfo:
+        """The schedule `trigger` would run after, found as saving it would (by id, else by
+        name); InvalidInput naming `after` when there is none, it is schedule `own_id` itself,
+        or it would close a loop."""
+        with self.db.read() as session:
+            found = after.resolve(session, trigger, own_id)
+            assert found.upstream_id is not None
+            return ScheduleInfo.of(self._get(session, found.upstream_id))
+
     def show(
         self, schedule_id: int, *, runs: int = HISTORY, runs_offset: int = 0
     ) -> ScheduleDetail:

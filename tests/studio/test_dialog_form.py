@@ -193,13 +193,38 @@ async def test_an_after_trigger_names_its_upstream_with_completion(
         await settle(pilot)
         assert dialog.query_one("#after", Input).value == upstream
         preview = str(dialog.query_one("#preview", Static).render())
-        assert preview == f"runs once after each successful run of {upstream!r}"
+        # What it runs after, read as saving would find it: its status and when it next fires.
+        assert preview.splitlines() == [
+            f"runs once after each successful run of {upstream!r}",
+            f"{upstream}: Missed · missed at 2026-11-20 21:00 Asia/Jakarta",
+        ]
         await pilot.press("tab", "tab", "tab", "down", "down", "space")  # tick main
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert shown_errors(dialog) == {}
         made = next(s for s in app.core.schedules.list().items if s.name == "Report after")
         assert made.trigger.kind == "after" and made.rule == f"after «{upstream}» succeeds"
+
+
+async def test_an_after_trigger_is_checked_as_it_is_typed(make_studio: MakeStudio) -> None:
+    app = make_studio()
+    async with app.run_test(size=WIDE) as pilot:
+        dialog = await open_new(pilot)
+        await pilot.press(*"Report", "tab", "enter", *["down"] * 3, "enter", "tab", "tab")
+        preview = dialog.query_one("#preview", Static)
+        assert str(preview.render()) == "name the schedule it runs after"
+        await pilot.press(*"nope")
+        await settle(pilot)
+        assert shown_errors(dialog) == {
+            "after": "no schedule named 'nope' to run after; give the name of an existing schedule."
+        }
+        assert str(preview.render()) == ""
+        await pilot.press(*["backspace"] * 4, *"weekly crm review")
+        await settle(pilot)
+        assert shown_errors(dialog) == {}
+        assert str(preview.render()).splitlines()[1] == (
+            "Weekly CRM review: Paused · next fire 2026-11-23 07:00 Europe/Berlin"
+        )
 
 
 async def test_an_after_trigger_naming_no_schedule_is_refused_beside_it(

@@ -41,8 +41,10 @@ def trigger_preview(
     shown = {field: problems.get(field) for field in TRIGGER_FIELDS}
     if isinstance(trigger, AfterTrigger):
         return TriggerPreview(f"runs once after each successful run of {trigger.upstream!r}", shown)
+    if trigger is None and form.kind == "after":
+        return TriggerPreview("" if problems else "name the schedule it runs after", shown)
     if trigger is None:
-        hint = {"once": "type a time", "after": "name a schedule"}.get(form.kind, "type a rule")
+        hint = "type a time" if form.kind == "once" else "type a rule"
         text = "" if problems else f"next: — ({hint} to see the next fire times)"
         return TriggerPreview(text, shown)
     tz = form.timezone.strip()

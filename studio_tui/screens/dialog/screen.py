@@ -18,9 +18,10 @@ from core.catalog.scope import ScopePath, from_texts, summary
 from core.catalog.service import Listing
 from core.errors import AmxError, InvalidInput
 from core.schedules.form import ScheduleForm, check_form, example_fire_at
-from core.schedules.triggers import Trigger
+from core.schedules.triggers import AfterTrigger, Trigger
 from core.schedules.views import ScheduleInfo
 from core.schedules.zone_default import proposed_zone_name
+from studio_tui import render
 from studio_tui.keys import key_label
 from studio_tui.literal import literal
 from studio_tui.screens.confirm import ConfirmScreen
@@ -275,10 +276,39 @@ class ScheduleDialog(ModalScreen[ScheduleInfo | None]):
     def update_preview(self) -> None:
         """The rule read aloud, the next three fire times in the chosen zone and a DST note; the
         trigger's refusals go beside their fields, once each."""
-        shown = trigger_preview(self._form(), self.core.clock.now(), self._kept())
+        form = self._form()
+        shown = trigger_preview(form, self.core.clock.now(), self._kept())
         for field, message in shown.problems.items():
             self.show_error(field, message)
         self.query_one("#preview", Static).update(literal(shown.text, multiline=True))
+        if form.kind == "after" and form.when.strip() and not shown.problems.get("after"):
+            self._read_upstream(form.when.strip(), shown.text)
+
+    @work(thread=True, exclusive=True, group="upstream", description="Read the upstream")
+    def _read_upstream(self, name: str, said: str) -> None:
+        """The schedule named to run after, as saving would find it: its status and next fire
+        below the preview, or the refusal beside the field."""
+        own = self.existing.id if self.existing else None
+        try:
+            found = self.core.schedules.upstream(AfterTrigger(upstream=name), own)
+        except InvalidInput as exc:
+            self.app.call_from_thread(self._upstream_read, name, said, exc.message)
+        except AmxError:
+            return  # the store is not answering: saving will say so
+        else:
+            label, when = render.fire_line(found)
+            line = f"{found.name}: {found.status.capitalize()} · {label} {when}"
+            self.app.call_from_thread(self._upstream_read, name, f"{said}\n{line}", None)
+
+    def _upstream_read(self, name: str, text: str, refused: str | None) -> None:
+        form = self._form()
+        if form.kind != "after" or form.when.strip() != name:
+            return  # typed on meanwhile
+        if refused is not None:
+            self.show_error("after", refused)
+            self.query_one("#preview", Static).update("")
+        else:
+            self.query_one("#preview", Static).update(literal(text, multiline=True))
 
     # -- errors, save and cancel ------------------------------------------------------------------
 
