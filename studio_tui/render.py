@@ -64,17 +64,33 @@ def readable_url(url: str) -> str:
 
 
 def waits_on(s: ScheduleInfo) -> str | None:
-    """The name of the schedule whose next success runs `s`, when `s` runs after another and
-    has no fire time of its own (none pending: a retry has one); else None."""
+    """The name of the schedule whose next success runs `s`, when `s` runs after another that
+    is still there and has no fire time of its own (none pending: a retry has one); else
+    None."""
+    from core.schedules.rule_text import is_orphaned
     from core.schedules.status import Status
     from core.schedules.triggers import AfterTrigger
 
     trigger = s.trigger
     if s.next_fire_at is not None or not isinstance(trigger, AfterTrigger):
         return None
+    if is_orphaned(s.note):
+        return None  # its upstream was deleted: it waits on nothing
     if s.status not in (Status.PENDING, Status.PAUSED, Status.RUNNING):
         return None
     return trigger.upstream or f"schedule {trigger.upstream_id}"
+
+
+def stopped_followers(names: Sequence[str]) -> str:
+    """What deleting a schedule does to those that run after it: "2 schedules that run after
+    it will not fire until given another upstream: 'a' and 'b'"."""
+    from core.text import counted, some_of
+
+    runs = "runs" if len(names) == 1 else "run"
+    return (
+        f"{counted(len(names), 'schedule')} that {runs} after it will not fire until given "
+        f"another upstream: {some_of(names)}"
+    )
 
 
 def fire_line(s: ScheduleInfo) -> tuple[str, str]:

@@ -299,6 +299,22 @@ def test_cli_add_after(amx: Amx) -> None:
     assert "nightly → report → nightly" in amx.err
 
 
+def test_cli_rm_names_what_ran_after_it_which_then_waits_on_nothing(amx: Amx) -> None:
+    common = ["--timezone", "UTC", "--db-profile", "shop", "--scope", "public.users"]
+    assert amx("schedule", "add", "--name", "nightly", "--every", "1d", *common) == 0, amx.err
+    for name in ("report", "mail"):
+        assert amx("schedule", "add", "--name", name, "--after", "nightly", *common) == 0
+    assert amx("schedule", "rm", "nightly", "--yes") == 0, amx.err
+    assert amx.out.splitlines() == [
+        "deleted schedule 1 'nightly'; its run history is kept",
+        "2 schedules that run after it will not fire until given another upstream: 'report' "
+        "and 'mail'.",
+    ]
+    assert amx("schedule", "show", "report") == 0
+    assert "\nnext fire      —\n" in amx.out
+    assert "was deleted; it will not fire until you choose another upstream" in amx.out
+
+
 def test_a_released_after_run_is_queued_again_and_a_lost_one_retried(
     core: Core, clock: FrozenClock, tmp_path: Path
 ) -> None:

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.errors import InvalidInput
+from core.schedules.rule_text import orphaned_note
 from core.schedules.status import RunStatus, Status
 from core.schedules.triggers import AfterTrigger
 from core.storage.tables import Run, Schedule
@@ -143,8 +144,5 @@ def rename_upstream(session: Session, upstream_id: int, name: str) -> None:
 def orphan_downstream(session: Session, upstream: Schedule, now: datetime) -> None:
     """The upstream is deleted: its downstream schedules stay, and say they will not fire."""
     for schedule in downstream_of(session, upstream.id):
-        schedule.note = (
-            f"the schedule it runs after («{upstream.name}») was deleted; it will not fire until "
-            "you choose another upstream"
-        )
+        schedule.note = orphaned_note(upstream.name)
         schedule.updated_at = now

@@ -48,6 +48,24 @@ def after_rule(upstream: str, upstream_id: int | None) -> str:
     return f"after «{name}» succeeds"
 
 
+# The note of a schedule whose upstream was deleted follows the upstream's name with this.
+_ORPHANED = "was deleted; it will not fire until you choose another upstream"
+
+
+def orphaned_note(upstream: str) -> str:
+    """The note a schedule gets when the schedule it runs after is deleted."""
+    return f"the schedule it runs after («{upstream}») {_ORPHANED}"
+
+
+def is_orphaned(note: str | None) -> bool:
+    """Whether `note` says the schedule's upstream was deleted (`orphaned_note`)."""
+    return (
+        note is not None
+        and note.startswith("the schedule it runs after («")
+        and (note.endswith(_ORPHANED))
+    )
+
+
 def cron_rule(expr: str) -> str:
     """'cron 0 9 * * 1-5'."""
     return f"cron {expr}"

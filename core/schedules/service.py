@@ -460,6 +460,11 @@ class ScheduleService:
             assert found.upstream_id is not None
             return ScheduleInfo.of(self._get(session, found.upstream_id))
 
+    def downstream(self, schedule_id: int) -> list[ScheduleInfo]:
+        """The live schedules that run after schedule `schedule_id` succeeds, in id order."""
+        with self.db.read() as session:
+            return [ScheduleInfo.of(row) for row in after.downstream_of(session, schedule_id)]
+
     def show(
         self, schedule_id: int, *, runs: int = HISTORY, runs_offset: int = 0
     ) -> ScheduleDetail:

@@ -229,14 +229,27 @@ def cmd_show(ctx: Context) -> int:
 def _simple(method: str, verb: str) -> Handler:
     def handler(ctx: Context) -> int:
         schedule_id = target(ctx)
-        if method == "delete" and not ctx.args.yes:
-            info = ctx.core.schedules.get(schedule_id)
-            if not confirm(f"delete schedule {info.id} {info.name!r}? [y/N] "):
-                ctx.print("not deleted")
-                return EXIT_REFUSED
+        if method == "delete":
+            return _delete(ctx, schedule_id)
         return _said(ctx, getattr(ctx.core.schedules, method)(schedule_id), verb)
 
     return handler
+
+
+def _delete(ctx: Context, schedule_id: int) -> int:
+    """Delete after asking (unless --yes), naming the schedules that run after it, which stop."""
+    followers = [s.name for s in ctx.core.schedules.downstream(schedule_id)]
+    stopped = render.stopped_followers(followers) if followers else ""
+    if not ctx.args.yes:
+        info = ctx.core.schedules.get(schedule_id)
+        warned = f" ({stopped})" if stopped else ""
+        if not confirm(f"delete schedule {info.id} {info.name!r}{warned}? [y/N] "):
+            ctx.print("not deleted")
+            return EXIT_REFUSED
+    said = _said(ctx, ctx.core.schedules.delete(schedule_id), "deleted")
+    if stopped and not ctx.args.json:
+        ctx.print(f"{stopped}.")
+    return said
 
 
 def cmd_run_now(ctx: Context) -> int:

@@ -22,6 +22,7 @@ from core.schedules.status import can
 from core.schedules.triggers import default_zone_name
 from core.schedules.views import ScheduleInfo
 from core.text import printable
+from studio_tui import render
 from studio_tui.keys import key_label
 from studio_tui.messages import MissedFound, OpenDetails, OpenDialog, OpenReview, ToggleTicking
 from studio_tui.screens.board import Board, first_page, load_board, load_page
@@ -533,8 +534,19 @@ class SchedulesScreen(Screen[None]):
 
     def action_delete(self) -> None:
         info = self._selected()
-        if info is None:
-            return
+        if info is not None:
+            self._ask_delete(info)
+
+    @work(thread=True, exclusive=True, group="delete", description="Read what runs after it")
+    def _ask_delete(self, info: ScheduleInfo) -> None:
+        """Ask before deleting `info`, naming the schedules that run after it (they stop)."""
+        try:
+            followers = [s.name for s in self.studio.core.schedules.downstream(info.id)]
+        except AmxError:
+            followers = []  # the store is not answering: deleting will say so
+        question = f"Delete schedule {info.id} {info.name!r}?\nIts run history is kept."
+        if followers:
+            question += f"\n{render.stopped_followers(followers)}."
 
         def answered(yes: bool | None) -> None:
             if yes:
@@ -543,13 +555,8 @@ class SchedulesScreen(Screen[None]):
                     lambda s: f"Deleted {s.name!r}; its run history is kept.",
                 )
 
-        self.app.push_screen(
-            ConfirmScreen(
-                f"Delete schedule {info.id} {info.name!r}?\nIts run history is kept.",
-                "Delete",
-                danger=True,
-            ),
-            answered,
+        self.app.call_from_thread(
+            self.app.push_screen, ConfirmScreen(question, "Delete", danger=True), answered
         )
 
     def action_details(self) -> None:

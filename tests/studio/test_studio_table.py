@@ -7,10 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.widgets import Static
 
 from core.schedules.list_order import SEVERITY
 from core.schedules.spec import build_spec
 from core.schedules.triggers import AfterTrigger
+from studio_tui.screens.confirm import ConfirmScreen
 from studio_tui.screens.schedules import SchedulesScreen
 from studio_tui.widgets.schedule_table import ScheduleTable
 from tests.studio.conftest import MakeStudio, settle
@@ -166,3 +168,26 @@ def test_schedules_run_after_others_80x24(snap: Any, make_studio: MakeStudio) ->
     add_after(app, "Orders mail", "Orders deep-dive")
     add_after(app, "Orders archive", "Orders mail")
     assert snap(app, terminal_size=NARROW, run_before=keys("G"))
+
+
+async def test_deleting_an_upstream_names_what_runs_after_it_which_then_waits_on_nothing(
+    make_studio: MakeStudio,
+) -> None:
+    app = make_studio()
+    mail = add_after(app, "Orders [b]mail[/b]", "Orders deep-dive")
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        table = table_of(app)
+        upstream = next(k for k, s in table.items.items() if s.name == "Orders deep-dive")
+        table.move_cursor(row=table.get_row_index(upstream))
+        await pilot.press("d")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        question = str(app.screen.query_one("#question", Static).render())
+        assert question.splitlines()[-1] == (
+            "1 schedule that runs after it will not fire until given another upstream: "
+            "'Orders [b]mail[/b]'."
+        )
+        await pilot.press("y")
+        await settle(pilot)
+        assert str(table_of(app).get_cell(str(mail), "fire")) == "—"
