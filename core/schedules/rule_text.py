@@ -59,11 +59,9 @@ def orphaned_note(upstream: str) -> str:
 
 def is_orphaned(note: str | None) -> bool:
     """Whether `note` says the schedule's upstream was deleted (`orphaned_note`)."""
-    return (
-        note is not None
-        and note.startswith("the schedule it runs after («")
-        and (note.endswith(_ORPHANED))
-    )
+    if note is None:
+        return False
+    return note.startswith("the schedule it runs after («") and note.endswith(_ORPHANED)
 
 
 def cron_rule(expr: str) -> str:
